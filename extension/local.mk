@@ -1,0 +1,1 @@
+# extension/local.mk - build fragment for extension/ (included by the top Makefile.am)

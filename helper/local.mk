@@ -1,0 +1,1 @@
+# helper/local.mk - build fragment for helper/ (included by the top Makefile.am)

@@ -1,0 +1,259 @@
+/* conf - the one configuration file every program reads (libconfig) */
+#include "config.h"
+
+#include <stddef.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <libconfig.h>
+
+#include "conf.h"
+#include "xmalloc.h"
+
+enum conf_type { T_STR, T_INT, T_INT64_MB, T_INT64_KB, T_BOOL, T_TOKENS };
+
+/* One row per key: where it lives in struct conf and its bounds. */
+struct conf_key {
+	const char *name;
+	enum conf_type type;
+	size_t offset;
+	long long min, max;
+};
+
+#define K(name, type, field, min, max) \
+	{ name, type, offsetof(struct conf, field), min, max }
+static const struct conf_key top_keys[] = {
+	K("spool_dir", T_STR, spool_dir, 0, 0),
+	K("library_dir", T_STR, library_dir, 0, 0),
+	K("mount_point", T_STR, mount_point, 0, 0),
+	K("max_jobs", T_INT, max_jobs, 1, 64),
+	K("segment_concurrency", T_INT, segment_concurrency, 1, 64),
+	K("allow_private_targets", T_BOOL, allow_private_targets, 0, 0),
+	K("min_free_mb", T_INT64_MB, min_free_bytes, 0, 1 << 24),
+	K("live_max_seconds", T_INT, live_max_seconds, 1, 7 * 24 * 3600),
+	K("max_segment_mb", T_INT64_MB, max_segment_bytes, 1, 4096),
+	K("max_playlist_kb", T_INT64_KB, max_playlist_bytes, 1, 1 << 20),
+	K("max_job_file_kb", T_INT64_KB, max_job_file_bytes, 1, 1024),
+	K("connect_timeout", T_INT, connect_timeout_s, 1, 600),
+	K("low_speed_time", T_INT, low_speed_time_s, 1, 3600),
+	K("retries", T_INT, retries, 0, 10),
+	K("lossy_skip_segments", T_BOOL, lossy_skip_segments, 0, 0),
+	K("log_file", T_STR, log_file, 0, 0),
+	K("log_json", T_BOOL, log_json, 0, 0),
+	{ NULL, 0, 0, 0, 0 }
+};
+#define H(name, type, field, min, max) \
+	{ name, type, offsetof(struct conf, http) + \
+	    offsetof(struct conf_http, field), min, max }
+static const struct conf_key http_keys[] = {
+	H("listen", T_STR, listen, 0, 0),
+	H("plain_listen", T_STR, plain_listen, 0, 0),
+	H("tokens", T_TOKENS, tokens, 0, 0),
+	H("rate_limit_per_minute", T_INT, rate_limit_per_minute, 0, 100000),
+	H("tls_cert", T_STR, tls_cert, 0, 0),
+	H("tls_key", T_STR, tls_key, 0, 0),
+	H("max_connections", T_INT, max_connections, 1, 100000),
+	H("request_timeout", T_INT, request_timeout_s, 1, 3600),
+	H("max_body_kb", T_INT64_KB, max_body_bytes, 1, 1 << 20),
+	{ NULL, 0, 0, 0, 0 }
+};
+
+static void
+set_str(char **slot, const char *value)
+{
+	free(*slot);
+	*slot = xstrdup(value);
+}
+
+void
+conf_defaults(struct conf *c, const char *root)
+{
+	memset(c, 0, sizeof(*c));
+	if (root != NULL) {
+		c->spool_dir = xasprintf("%s/spool", root);
+		c->library_dir = xasprintf("%s/library", root);
+		c->mount_point = xasprintf("%s/mnt", root);
+	} else {
+		c->spool_dir = xstrdup("/var/spool/m3u8nas");
+		c->library_dir = xstrdup("/var/spool/m3u8nas/completed");
+		c->mount_point = xstrdup("/mnt/m3u8nas");
+	}
+	c->max_jobs = 3;
+	c->segment_concurrency = 10;
+	c->allow_private_targets = false;
+	c->min_free_bytes = 256LL << 20;
+	c->live_max_seconds = 4 * 3600;
+	c->max_segment_bytes = 256LL << 20;
+	c->max_playlist_bytes = 8LL << 20;
+	c->max_job_file_bytes = 64LL << 10;
+	c->connect_timeout_s = 15;
+	c->low_speed_time_s = 30;
+	c->retries = 3;
+	c->lossy_skip_segments = false;
+	c->log_file = xstrdup("");
+	c->log_json = true;
+	c->http.listen = xstrdup("0.0.0.0:8443");
+	c->http.plain_listen = xstrdup("");
+	c->http.tokens[0] = xstrdup("change-me");
+	c->http.ntokens = 1;
+	c->http.rate_limit_per_minute = 10;
+	c->http.tls_cert = xstrdup("");
+	c->http.tls_key = xstrdup("");
+	c->http.max_connections = 512;
+	c->http.request_timeout_s = 15;
+	c->http.max_body_bytes = 64LL << 10;
+}
+
+static int
+bad_value(const char *file, config_setting_t *s, const char *why,
+    struct err *err)
+{
+	return err_set(err, "%s:%d: %s: %s", file,
+	    config_setting_source_line(s), config_setting_name(s), why);
+}
+
+static int
+load_tokens(struct conf *c, const char *file, config_setting_t *s,
+    struct err *err)
+{
+	int i, n;
+	const char *tok;
+
+	if (!config_setting_is_array(s) && !config_setting_is_list(s))
+		return bad_value(file, s, "must be a list of strings", err);
+	n = config_setting_length(s);
+	if (n > CONF_MAX_TOKENS)
+		return bad_value(file, s, "too many tokens (at most 16)", err);
+	for (i = 0; i < c->http.ntokens; i++) {
+		free(c->http.tokens[i]);
+		c->http.tokens[i] = NULL;
+	}
+	c->http.ntokens = 0;
+	for (i = 0; i < n; i++) {
+		tok = config_setting_get_string_elem(s, i);
+		if (tok == NULL || strlen(tok) < 8)
+			return bad_value(file, s,
+			    "each token must be a string of 8 or more characters",
+			    err);
+		c->http.tokens[c->http.ntokens++] = xstrdup(tok);
+	}
+	return 0;
+}
+
+static int
+load_key(struct conf *c, const struct conf_key *k, const char *file,
+    config_setting_t *s, struct err *err)
+{
+	char *slot = (char *)c + k->offset;
+	long long v;
+	char why[128];
+
+	switch (k->type) {
+	case T_STR:
+		if (config_setting_type(s) != CONFIG_TYPE_STRING)
+			return bad_value(file, s, "must be a string", err);
+		set_str((char **)slot, config_setting_get_string(s));
+		return 0;
+	case T_BOOL:
+		if (config_setting_type(s) != CONFIG_TYPE_BOOL)
+			return bad_value(file, s, "must be true or false", err);
+		*(bool *)slot = config_setting_get_bool(s);
+		return 0;
+	case T_TOKENS:
+		return load_tokens(c, file, s, err);
+	default:
+		break;
+	}
+	if (config_setting_type(s) != CONFIG_TYPE_INT &&
+	    config_setting_type(s) != CONFIG_TYPE_INT64)
+		return bad_value(file, s, "must be an integer", err);
+	v = config_setting_get_int64(s);
+	if (v < k->min || v > k->max) {
+		snprintf(why, sizeof(why), "must be between %lld and %lld",
+		    k->min, k->max);
+		return bad_value(file, s, why, err);
+	}
+	if (k->type == T_INT)
+		*(int *)slot = (int)v;
+	else
+		*(int64_t *)slot = v << (k->type == T_INT64_MB ? 20 : 10);
+	return 0;
+}
+
+static int
+load_group(struct conf *c, const struct conf_key *keys, const char *file,
+    config_setting_t *group, struct err *err)
+{
+	const struct conf_key *k;
+	config_setting_t *s;
+	int i;
+
+	for (i = 0; (s = config_setting_get_elem(group, i)) != NULL; i++) {
+		for (k = keys; k->name != NULL; k++)
+			if (strcmp(k->name, config_setting_name(s)) == 0)
+				break;
+		if (k->name != NULL) {
+			if (load_key(c, k, file, s, err) == -1)
+				return -1;
+		} else if (keys == top_keys &&
+		    strcmp(config_setting_name(s), "http") == 0) {
+			if (!config_setting_is_group(s))
+				return bad_value(file, s, "must be a group "
+				    "{ ... }", err);
+			if (load_group(c, http_keys, file, s, err) == -1)
+				return -1;
+		} else
+			return bad_value(file, s, "unknown key", err);
+	}
+	return 0;
+}
+
+int
+conf_load(struct conf *c, const char *path, struct err *err)
+{
+	config_t cf;
+	int rc = -1;
+
+	config_init(&cf);
+	if (!config_read_file(&cf, path)) {
+		if (config_error_type(&cf) == CONFIG_ERR_FILE_IO)
+			err_errno(err, "%s: cannot read the configuration",
+			    path);
+		else
+			err_set(err, "%s:%d: %s", path, config_error_line(&cf),
+			    config_error_text(&cf));
+		goto out;
+	}
+	if (load_group(c, top_keys, path, config_root_setting(&cf), err) == -1)
+		goto out;
+	set_str(&c->path, path);
+	rc = 0;
+out:
+	config_destroy(&cf);
+	return rc;
+}
+
+void
+conf_free(struct conf *c)
+{
+	int i;
+
+	free(c->path);
+	free(c->spool_dir);
+	free(c->library_dir);
+	free(c->mount_point);
+	free(c->log_file);
+	free(c->http.listen);
+	free(c->http.plain_listen);
+	for (i = 0; i < c->http.ntokens; i++)
+		free(c->http.tokens[i]);
+	free(c->http.tls_cert);
+	free(c->http.tls_key);
+	memset(c, 0, sizeof(*c));
+}
+
+char *
+conf_spool_path(const struct conf *c, const char *sub)
+{
+	return xasprintf("%s/%s", c->spool_dir, sub);
+}

@@ -1,0 +1,68 @@
+/* conf - the one configuration file every program reads (libconfig) */
+#ifndef M3U8NAS_CONF_H
+#define M3U8NAS_CONF_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "err.h"
+
+/*
+ * Every key has a default (conf_defaults); a file only overrides what it
+ * names. etc/m3u8nas.conf documents every key. Unknown keys are refused so
+ * that a typo is reported instead of silently ignored.
+ *
+ * Paths derived from spool_dir (incoming/, control/, processing/, failed/,
+ * state/) are not configurable: they are the spool's contract.
+ */
+#define CONF_DEFAULT_PATH SYSCONFDIR "/m3u8nas/m3u8nas.conf"
+#define CONF_MAX_TOKENS 16
+
+struct conf_http {
+	char *listen;			/* "0.0.0.0:8443" */
+	char *plain_listen;		/* "" = off; loopback only */
+	char *tokens[CONF_MAX_TOKENS];
+	int ntokens;
+	int rate_limit_per_minute;	/* POSTs per client; 0 = off */
+	char *tls_cert;			/* "" = self-signed in state/ */
+	char *tls_key;
+	int max_connections;
+	int request_timeout_s;
+	int64_t max_body_bytes;
+};
+
+struct conf {
+	char *path;			/* the file read, or NULL: defaults */
+	char *spool_dir;
+	char *library_dir;
+	char *mount_point;
+	int max_jobs;
+	int segment_concurrency;
+	bool allow_private_targets;
+	int64_t min_free_bytes;		/* pause below this (min_free_mb) */
+	int live_max_seconds;		/* stop recording a live stream after */
+	int64_t max_segment_bytes;	/* max_segment_mb */
+	int64_t max_playlist_bytes;	/* max_playlist_kb */
+	int64_t max_job_file_bytes;	/* a .job larger than this is refused */
+	int connect_timeout_s;
+	int low_speed_time_s;		/* stall: < 1 KB/s for this long */
+	int retries;			/* per request, backoff 1 s, 2 s, 4 s, ... */
+	bool lossy_skip_segments;	/* skip a segment that keeps failing */
+	char *log_file;			/* "" = stderr */
+	bool log_json;
+	struct conf_http http;
+};
+
+/* Fills c with every default; spool_dir etc. under `root` if non-NULL. */
+void conf_defaults(struct conf *c, const char *root);
+/*
+ * Reads `path` over the defaults. A syntax error or a bad value fails with
+ * "FILE:LINE: key: reason". 0 or -1.
+ */
+int conf_load(struct conf *c, const char *path, struct err *err);
+/* Frees every string the conf owns; c itself is the caller's. */
+void conf_free(struct conf *c);
+/* The spool's subdirectory `sub` ("incoming", ...), newly allocated. */
+char *conf_spool_path(const struct conf *c, const char *sub);
+
+#endif

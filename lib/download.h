@@ -1,0 +1,85 @@
+/* download - one HLS download as a state machine on a shared fetcher */
+#ifndef M3U8NAS_DOWNLOAD_H
+#define M3U8NAS_DOWNLOAD_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "err.h"
+#include "fetch.h"
+
+/*
+ * A download turns a playlist URL into one verified MP4:
+ *   playlist -> (master: choose variant [+ audio rendition]) -> keys ->
+ *   segments, N in flight, streamed (and decrypted) into workdir ->
+ *   remux + verify in a worker thread -> rename to output.
+ *
+ * It never blocks: every network step runs on the shared fetcher (one curl
+ * multi handle for every download of the process), and the remux runs in a
+ * thread. The owner drives the fetcher (fetcher_poll) and calls
+ * download_step() after each poll; download_step returns the state.
+ *
+ * Resume: workdir keeps the chosen media playlist(s) (media.m3u8,
+ * audio.m3u8 with their URLs), the keys, and each finished segment as
+ * seg-v-NNNNNN / seg-a-NNNNNN (written as .part, renamed when whole). A
+ * download started on a workdir that has them fetches only what is
+ * missing. The workdir is the caller's to remove after DONE.
+ */
+enum download_state {
+	DL_STARTING,		/* fetching playlists and keys */
+	DL_DOWNLOADING,		/* segments */
+	DL_PAUSED,		/* disk full: nothing new is started */
+	DL_MERGING,		/* remux + verify in the worker thread */
+	DL_DONE,		/* output verified and in place */
+	DL_FAILED,		/* download_error() says why */
+	DL_CANCELLED
+};
+
+struct download_opts {
+	const char *url;
+	const char *quality;		/* NULL = "best" */
+	const char *const *headers;	/* "Name: value", NULL-terminated */
+	const char *workdir;		/* must exist */
+	const char *output;		/* final path; written via a temp name */
+	int concurrency;		/* segments in flight, default 10 */
+	int live_max_seconds;		/* live: stop recording after this */
+	int64_t min_free_bytes;		/* pause below this much free space */
+	bool lossy;			/* skip segments that keep failing */
+};
+
+struct download_progress {
+	enum download_state state;
+	double percent;			/* seed scale: 0-90, 90-99, 100 */
+	int64_t segments_done, segments_total;
+	int64_t bytes_done;		/* segment bytes on disk */
+	int64_t bytes_estimate;		/* total, extrapolated */
+	double speed_bps;		/* over the last few seconds */
+	double eta_s;			/* -1: unknown */
+	double duration;		/* seconds of media (EXTINF sum) */
+	int width, height;		/* of the chosen variant, 0 unknown */
+	bool live;
+	int64_t output_size;		/* after DONE */
+};
+
+struct download;
+
+/* NULL with err set only for bad options; network errors come later. */
+struct download *download_new(struct fetcher *f,
+    const struct download_opts *opts, struct err *err);
+/* Advances the state machine; cheap, call after every fetcher_poll. */
+enum download_state download_step(struct download *d);
+void download_get_progress(struct download *d, struct download_progress *p);
+/* One line: why it failed (valid in DL_FAILED). */
+const char *download_error(const struct download *d);
+/* Asks to stop; the state becomes DL_CANCELLED after the next steps. */
+void download_cancel(struct download *d);
+/* Live streams: stop recording now and keep what we have. */
+void download_finish_live(struct download *d);
+/* Waits for the worker thread (if any) and frees everything. */
+void download_free(struct download *d);
+const char *download_state_name(enum download_state s);
+
+/* The title a playlist URL suggests ("master" is skipped), sanitized. */
+char *download_title_from_url(const char *url);
+
+#endif

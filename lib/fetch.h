@@ -1,0 +1,95 @@
+/* fetch - every HTTP request of a process on one libcurl multi handle */
+#ifndef M3U8NAS_FETCH_H
+#define M3U8NAS_FETCH_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <curl/curl.h>
+
+#include "err.h"
+
+/*
+ * One fetcher per process: one CURLM, so connections (and HTTP/2 streams)
+ * are shared by every download. A request streams its body to a sink
+ * callback; memory stays flat whatever the size.
+ *
+ * Policy (DESIGN.md, error policy): timeouts, resets and 5xx are retried
+ * with backoff 1 s, 2 s, 4 s (opts.retries times); 403 and 404 are not
+ * retried; 403 reads "HTTP 403 Access denied fetching <url>". Before a
+ * retry the sink's reset callback is called so it can truncate what it
+ * wrote. Every request is bounded: connect timeout, stall (low speed)
+ * timeout, max body size, http/https only, at most 5 redirects, TLS 1.2+,
+ * and (unless allow_private) no connection to loopback, private,
+ * link-local or unspecified addresses, checked on the address actually
+ * connected to, for every redirect.
+ */
+struct fetcher_opts {
+	int connect_timeout_s;
+	int low_speed_time_s;
+	int retries;
+	bool allow_private;
+	int64_t max_playlist_bytes;
+	int64_t max_segment_bytes;
+};
+
+struct fetch_result {
+	bool ok;
+	long http_status;	/* 0 if no HTTP answer */
+	int64_t bytes;		/* body bytes delivered to the sink */
+	char *effective_url;	/* after redirects (valid in done only) */
+	struct err err;		/* why, when !ok */
+};
+
+struct fetch_sink {
+	/* Body bytes; return 0, or -1 to abort (err says why). */
+	int (*data)(void *arg, const char *buf, size_t len, struct err *err);
+	/* Called before a retry: discard what data() received so far. */
+	int (*reset)(void *arg, struct err *err);
+	/* Called once, at the end, whatever the outcome. */
+	void (*done)(void *arg, const struct fetch_result *res);
+	void *arg;
+};
+
+struct fetch_request {
+	const char *url;
+	const char *const *headers;	/* "Name: value", NULL-terminated */
+	int64_t offset;			/* byte range start, -1 = whole */
+	int64_t length;			/* byte range length */
+	int64_t max_bytes;		/* 0 = fetcher's max_segment_bytes */
+};
+
+struct fetcher;
+struct fetch_handle;
+
+struct fetcher *fetcher_new(const struct fetcher_opts *opts);
+void fetcher_free(struct fetcher *f);
+/* Starts a request; the sink's done() is always called exactly once. */
+struct fetch_handle *fetcher_add(struct fetcher *f,
+    const struct fetch_request *req, const struct fetch_sink *sink);
+/* Cancels: done() is called with !ok and "cancelled". */
+void fetcher_cancel(struct fetcher *f, struct fetch_handle *h);
+/*
+ * Waits up to timeout_ms for network activity or one of extra_fds (the
+ * spooler's inotify fd), runs transfers and delivers callbacks. Returns the
+ * number of requests still running or waiting for a retry.
+ */
+int fetcher_poll(struct fetcher *f, int timeout_ms,
+    struct curl_waitfd *extra_fds, unsigned int nextra);
+/* Wakes a fetcher_poll from another thread (the remux worker). */
+void fetcher_wakeup(struct fetcher *f);
+/* Total body bytes received over the fetcher's life. */
+int64_t fetcher_bytes_total(const struct fetcher *f);
+
+/* Convenience for small bodies (playlists, keys): fetches into memory. */
+struct fetch_buffer {
+	char *data;
+	size_t len, cap;
+	int64_t max;
+};
+int fetch_buffer_sink_data(void *arg, const char *buf, size_t len,
+    struct err *err);
+int fetch_buffer_sink_reset(void *arg, struct err *err);
+
+#endif

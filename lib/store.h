@@ -1,0 +1,90 @@
+/* store - the job database: SQLite in WAL mode, one writer (the spooler) */
+#ifndef M3U8NAS_STORE_H
+#define M3U8NAS_STORE_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "err.h"
+
+/*
+ * Schema (PRAGMA user_version = 1; store_open migrates forward):
+ *
+ *   jobs(id TEXT PRIMARY KEY, url, title, status, progress REAL 0..100,
+ *        segments_done, segments_total, bytes_done, speed_bps REAL, eta_s,
+ *        created_at, started_at, completed_at, updated_at (unix seconds),
+ *        file_path, error_msg, retry_count, quality, headers_json,
+ *        job_name (the file name the person dropped, without .job),
+ *        size_bytes, workdir)
+ *   job_metadata(job_id PRIMARY KEY REFERENCES jobs, referer, user_agent,
+ *        source_page, resolution, duration REAL, segment_count)
+ *   spooler(key PRIMARY KEY, value)  -- "heartbeat" (unix s), "pid",
+ *        "bytes_downloaded" (total ever), "disk_paused" (0/1)
+ *
+ * status is one of: pending downloading merging paused completed failed
+ * cancelled. progress follows the seed's scale: 0-90 downloading, 90-99
+ * merging, 100 completed.
+ *
+ * Only the spooler opens the store read-write. The FUSE tree and the
+ * endpoint open it read-only (store_open(path, true, ...)); WAL lets them
+ * read while the spooler writes.
+ */
+#define STORE_FILE "m3u8nas.db"
+#define STORE_HEARTBEAT_STALE_S 5	/* spooler "alive" if fresher */
+
+struct store;
+
+struct job_row {
+	char *id, *url, *title, *status, *error_msg, *file_path, *quality;
+	char *headers_json, *job_name, *workdir;
+	char *referer, *user_agent, *source_page, *resolution;
+	double progress, speed_bps, duration;
+	int64_t segments_done, segments_total, bytes_done, eta_s, size_bytes;
+	int64_t created_at, started_at, completed_at, updated_at;
+	int retry_count;
+};
+
+struct store_counts {
+	int64_t pending, downloading, merging, paused, completed, failed,
+	    cancelled, total;
+	int64_t bytes_downloaded;
+	bool spooler_alive;
+	int64_t heartbeat;
+};
+
+struct store *store_open(const char *path, bool readonly, struct err *err);
+void store_close(struct store *st);
+
+/* Writer side (spooler). Each is one transaction; 0 or -1. */
+int store_insert_job(struct store *st, const struct job_row *row,
+    struct err *err);
+/* Updates every mutable column from row (matched by row->id). */
+int store_update_job(struct store *st, const struct job_row *row,
+    struct err *err);
+int store_set_meta(struct store *st, const char *key, const char *value,
+    struct err *err);
+/* Records the heartbeat and pid; call about once a second. */
+int store_heartbeat(struct store *st, struct err *err);
+
+/* Reader side. store_get_job: 1 found, 0 not found, -1 error. */
+int store_get_job(struct store *st, const char *id, struct job_row *row,
+    struct err *err);
+/* Newest first; status NULL = all. Calls fn for each row (row freed after). */
+int store_list_jobs(struct store *st, const char *status, int limit,
+    int offset, int (*fn)(const struct job_row *, void *), void *arg,
+    struct err *err);
+/* Only the ids, newest first, status NULL = all (for directory listings). */
+int store_list_ids(struct store *st, const char *status,
+    int (*fn)(const char *id, const char *job_name, void *), void *arg,
+    struct err *err);
+/* The job with this url still pending or running, if any: 1, 0, -1. */
+int store_find_active_by_url(struct store *st, const char *url, char **id,
+    struct err *err);
+int store_counts(struct store *st, struct store_counts *c, struct err *err);
+/* Unfinished jobs (pending downloading merging paused), oldest first. */
+int store_list_unfinished(struct store *st,
+    int (*fn)(const struct job_row *, void *), void *arg, struct err *err);
+
+void job_row_free(struct job_row *row);
+
+#endif

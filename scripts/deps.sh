@@ -1,0 +1,39 @@
+#!/bin/sh
+# deps.sh - install, from Debian's archive, everything m3u8nas builds and
+# tests with. Idempotent: installs only what is missing. Needs root.
+#   deps.sh            build + run dependencies
+#   deps.sh --test     plus what the test suite uses
+#   deps.sh --bench    plus the peers the benchmarks compare against
+set -eu
+
+build="build-essential autoconf automake autoconf-archive pkg-config
+libcurl4-openssl-dev libfuse3-dev fuse3 libsqlite3-dev sqlite3
+libavformat-dev libavcodec-dev libavutil-dev libconfig-dev libssl-dev
+libjansson-dev libevent-dev check openssl ca-certificates ffmpeg"
+test_pkgs="python3 curl procps psmisc smbclient nodejs npm chromium"
+bench_pkgs="yt-dlp streamlink wrk hyperfine time"
+
+want="$build"
+for arg in "$@"; do
+	case "$arg" in
+	--test) want="$want $test_pkgs" ;;
+	--bench) want="$want $test_pkgs $bench_pkgs" ;;
+	*) echo "usage: deps.sh [--test] [--bench]" >&2; exit 2 ;;
+	esac
+done
+
+missing=""
+for p in $want; do
+	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'ok installed' ||
+		missing="$missing $p"
+done
+[ -z "$missing" ] && exit 0
+if [ "$(id -u)" != 0 ]; then
+	echo "deps.sh: missing packages:$missing; run as root (sudo)" >&2
+	exit 1
+fi
+echo "deps.sh: installing$missing"
+export DEBIAN_FRONTEND=noninteractive
+apt-get update -qq
+# shellcheck disable=SC2086
+apt-get install -y -qq --no-install-recommends $missing >/dev/null

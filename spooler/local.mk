@@ -1,0 +1,1 @@
+# spooler/local.mk - build fragment for spooler/ (included by the top Makefile.am)

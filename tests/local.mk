@@ -1,0 +1,24 @@
+# tests/local.mk - Check unit suites and integration scripts (make check)
+#
+# Unit suites are tests/check_*.c (Check). Integration scripts are
+# tests/t-*.sh: they start the real programs against the local HLS origin
+# (tests/origin.py) serving streams made with ffmpeg (tests/mkstreams.sh).
+# A script exits 77 to be counted as skipped when something it needs
+# (ffmpeg, /dev/fuse, chromium) is absent.
+TEST_EXTENSIONS = .sh
+SH_LOG_COMPILER = $(SHELL)
+AM_TESTS_ENVIRONMENT = \
+	top_srcdir='$(abs_top_srcdir)'; top_builddir='$(abs_top_builddir)'; \
+	FFMPEG='$(FFMPEG)'; PYTHON3='$(PYTHON3)'; \
+	export top_srcdir top_builddir FFMPEG PYTHON3;
+UNIT_LDADD = $(ALL_LIBS) $(CHECK_LIBS)
+UNIT_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS) $(CURL_CFLAGS) \
+	$(JANSSON_CFLAGS) -DTOP_SRCDIR='"$(abs_top_srcdir)"'
+
+check_PROGRAMS += tests/check_conf
+TESTS += tests/check_conf
+tests_check_conf_SOURCES = tests/check_conf.c
+tests_check_conf_CFLAGS = $(UNIT_CFLAGS)
+tests_check_conf_LDADD = $(UNIT_LDADD)
+
+EXTRA_DIST += tests/lib.sh
