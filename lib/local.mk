@@ -8,6 +8,20 @@ lib_libm3u8nas_a_SOURCES = \
 	lib/log.c lib/log.h \
 	lib/xmalloc.c lib/xmalloc.h \
 	lib/conf.c lib/conf.h
-# Headers whose implementation is still on its way (see docs/ARCHITECTURE.md).
+
+# Each block below belongs to one part; add your files inside your block
+# (lib_libm3u8nas_a_SOURCES += ...) so that parallel work merges cleanly.
+
+# --- playlist + url (parser) ---
+
+# --- remux ---
+
+# --- fetch + crypt + download (engine) ---
+
+# --- job + store ---
+
+# --- spool + guard (spooler) ---
+
+# --- end of blocks ---
 EXTRA_DIST += lib/playlist.h lib/remux.h lib/fetch.h lib/download.h \
 	lib/job.h lib/store.h

@@ -22,3 +22,25 @@ tests_check_conf_CFLAGS = $(UNIT_CFLAGS)
 tests_check_conf_LDADD = $(UNIT_LDADD)
 
 EXTRA_DIST += tests/lib.sh
+
+# Each block below belongs to one part; add your tests inside your block.
+
+# --- playlist + url (parser) ---
+
+# --- remux ---
+
+# --- origin + streams (test harness) ---
+
+# --- fetch + crypt + download + get (engine) ---
+
+# --- job + store ---
+
+# --- spooler ---
+
+# --- fs ---
+
+# --- httpd + add ---
+
+# --- extension ---
+
+# --- end of blocks ---

@@ -1,0 +1,13 @@
+/* cmd-get - placeholder until the subcommand lands (see its issue) */
+#include "config.h"
+
+#include <stdio.h>
+
+#include "cmd.h"
+
+int
+cmd_get(int argc, char **argv)
+{
+	fprintf(stderr, "m3u8nas: 'get' is not built yet\n");
+	return 1;
+}
