@@ -36,6 +36,14 @@ EXTRA_DIST += tests/lib.sh
 # --- job + store ---
 
 # --- spooler ---
+check_PROGRAMS += tests/check_guard tests/check_spool
+TESTS += tests/check_guard tests/check_spool
+tests_check_guard_SOURCES = tests/check_guard.c
+tests_check_guard_CFLAGS = $(UNIT_CFLAGS)
+tests_check_guard_LDADD = $(UNIT_LDADD)
+tests_check_spool_SOURCES = tests/check_spool.c
+tests_check_spool_CFLAGS = $(UNIT_CFLAGS)
+tests_check_spool_LDADD = $(UNIT_LDADD)
 
 # --- fs ---
 
