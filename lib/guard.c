@@ -127,6 +127,30 @@ guard_sanitize_name(const char *in, enum guard_name kind)
 	return xstrndup(buf + start, end - start);
 }
 
+int
+guard_check_title(const char *title, struct err *err)
+{
+	const unsigned char *s;
+	size_t n;
+
+	if (title == NULL)
+		return 0;
+	for (s = (const unsigned char *)title; *s != '\0'; s++)
+		if ((*s < 0x20 && *s != '\t') || *s == 0x7f)
+			return err_set(err, "Invalid job: \"title\" holds "
+			    "control characters");
+	/* ".." between separators (or the ends) is a path component. */
+	for (s = (const unsigned char *)title; *s != '\0'; s += n) {
+		n = strcspn((const char *)s, "/\\");
+		if (n == 2 && s[0] == '.' && s[1] == '.')
+			return err_set(err, "Invalid job: \"title\" holds a "
+			    "'..' path component");
+		if (s[n] != '\0')
+			n++;
+	}
+	return 0;
+}
+
 bool
 guard_addr_is_private(int family, const void *addr)
 {

@@ -31,6 +31,15 @@ enum guard_name { GUARD_ID, GUARD_TITLE };
 char *guard_sanitize_name(const char *in, enum guard_name kind);
 
 /*
+ * A job's title as given: refused (0 or -1 with a reason) when it holds
+ * control characters (tab aside) or a ".." path component: such a title
+ * is an attack or a mistake, and the person should hear about it rather
+ * than find a silently different name. A title that passes is still
+ * sanitized (GUARD_TITLE) before it names a file.
+ */
+int guard_check_title(const char *title, struct err *err);
+
+/*
  * A job's stream URL, before any request is made: the scheme is http or
  * https ("unsupported scheme 'file' (only http and https)"), there is a
  * host, and unless allow_private the host is not a literal address (or

@@ -38,8 +38,8 @@ static const struct {
 };
 #define NLAYOUT (sizeof(layout) / sizeof(layout[0]))
 
-static int
-mkdir_p(const char *path, mode_t mode, struct err *err)
+int
+spool_mkdirs(const char *path, mode_t mode, struct err *err)
 {
 	char *p = xstrdup(path), *s;
 	int rc = -1;
@@ -74,7 +74,7 @@ spool_open(struct spool *sp, const char *root, struct err *err)
 	for (i = 0; i < NLAYOUT; i++)
 		*(int *)((char *)sp + layout[i].fd_off) = -1;
 	sp->root = xstrdup(root);
-	if (mkdir_p(root, 0755, err) == -1)
+	if (spool_mkdirs(root, 0755, err) == -1)
 		goto fail;
 	for (i = 0; i < NLAYOUT; i++) {
 		path = (char **)((char *)sp + layout[i].path_off);

@@ -5,6 +5,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <sys/types.h>
 
 #include "err.h"
 
@@ -99,6 +100,9 @@ enum spool_ctl spool_parse_control(const char *name, char **id);
 
 /* Bytes free for an unprivileged writer on the filesystem of path, -1. */
 int64_t spool_free_bytes(const char *path);
+
+/* mkdir -p: missing parents 0755, the last one `mode`. 0 or -1. */
+int spool_mkdirs(const char *path, mode_t mode, struct err *err);
 
 /* Writes text to dirfd/name the Postfix way: dot-file, fsync, rename. */
 int spool_write_file(int dirfd, const char *name, const char *text,

@@ -140,6 +140,38 @@ START_TEST(url_table)
 END_TEST
 
 static const struct {
+	const char *title;
+	const char *want;
+} title_cases[] = {
+	{ "A fine title", NULL },
+	{ "AC/DC live", NULL },
+	{ "tab\there", NULL },
+	{ "Caf\xc3\xa9", NULL },
+	{ "..hidden but fine", NULL },
+	{ "../../etc/passwd", "'..' path component" },
+	{ "a/../b", "'..' path component" },
+	{ "a\\..", "'..' path component" },
+	{ "..", "'..' path component" },
+	{ "bell\x07", "control characters" },
+	{ "new\nline", "control characters" },
+	{ "del\x7f", "control characters" },
+};
+
+START_TEST(title_table)
+{
+	struct err err = { "" };
+	int rc = guard_check_title(title_cases[_i].title, &err);
+
+	if (title_cases[_i].want == NULL)
+		ck_assert_msg(rc == 0, "case %d: %s", _i, err.msg);
+	else {
+		ck_assert_int_eq(rc, -1);
+		ck_assert_ptr_nonnull(strstr(err.msg, title_cases[_i].want));
+	}
+}
+END_TEST
+
+static const struct {
 	int family;
 	const char *addr;
 	int priv;
@@ -179,6 +211,7 @@ main(void)
 	tcase_add_loop_test(tc, sanitize_table, 0, N(name_cases));
 	tcase_add_test(tc, sanitize_bounds);
 	tcase_add_loop_test(tc, url_table, 0, N(url_cases));
+	tcase_add_loop_test(tc, title_table, 0, N(title_cases));
 	tcase_add_loop_test(tc, addr_table, 0, N(addr_cases));
 	suite_add_tcase(s, tc);
 	sr = srunner_create(s);
