@@ -40,6 +40,14 @@ tests_check_url_LDADD = $(UNIT_LDADD)
 # --- origin + streams (test harness) ---
 
 # --- fetch + crypt + download + get (engine) ---
+check_PROGRAMS += tests/check_crypt tests/check_fetch
+TESTS += tests/check_crypt tests/check_fetch
+tests_check_crypt_SOURCES = tests/check_crypt.c
+tests_check_crypt_CFLAGS = $(UNIT_CFLAGS)
+tests_check_crypt_LDADD = $(UNIT_LDADD)
+tests_check_fetch_SOURCES = tests/check_fetch.c
+tests_check_fetch_CFLAGS = $(UNIT_CFLAGS)
+tests_check_fetch_LDADD = $(UNIT_LDADD)
 
 # --- job + store ---
 
