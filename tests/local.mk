@@ -26,12 +26,28 @@ EXTRA_DIST += tests/lib.sh
 # Each block below belongs to one part; add your tests inside your block.
 
 # --- playlist + url (parser) ---
+check_PROGRAMS += tests/check_playlist tests/check_url
+TESTS += tests/check_playlist tests/check_url
+tests_check_playlist_SOURCES = tests/check_playlist.c
+tests_check_playlist_CFLAGS = $(UNIT_CFLAGS)
+tests_check_playlist_LDADD = $(UNIT_LDADD)
+tests_check_url_SOURCES = tests/check_url.c
+tests_check_url_CFLAGS = $(UNIT_CFLAGS)
+tests_check_url_LDADD = $(UNIT_LDADD)
 
 # --- remux ---
 
 # --- origin + streams (test harness) ---
 
 # --- fetch + crypt + download + get (engine) ---
+check_PROGRAMS += tests/check_crypt tests/check_fetch
+TESTS += tests/check_crypt tests/check_fetch
+tests_check_crypt_SOURCES = tests/check_crypt.c
+tests_check_crypt_CFLAGS = $(UNIT_CFLAGS)
+tests_check_crypt_LDADD = $(UNIT_LDADD)
+tests_check_fetch_SOURCES = tests/check_fetch.c
+tests_check_fetch_CFLAGS = $(UNIT_CFLAGS)
+tests_check_fetch_LDADD = $(UNIT_LDADD)
 
 # --- job + store ---
 check_PROGRAMS += tests/check_job tests/check_store
