@@ -10,6 +10,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "conf.h"
 #include "spool.h"
 #include "xmalloc.h"
 
@@ -304,6 +305,52 @@ START_TEST(control_table)
 }
 END_TEST
 
+/* etc/m3u8nas.conf documents every key with its default: loading it over
+ * the defaults must change nothing (a stale sample fails here). */
+START_TEST(sample_conf_is_the_defaults)
+{
+	struct conf def, c;
+	struct err err;
+	int i;
+
+	conf_defaults(&def, NULL);
+	conf_defaults(&c, NULL);
+	ck_assert_msg(conf_load(&c, TOP_SRCDIR "/etc/m3u8nas.conf", &err) == 0,
+	    "%s", err.msg);
+	ck_assert_str_eq(c.spool_dir, def.spool_dir);
+	ck_assert_str_eq(c.library_dir, def.library_dir);
+	ck_assert_str_eq(c.mount_point, def.mount_point);
+	ck_assert_int_eq(c.max_jobs, def.max_jobs);
+	ck_assert_int_eq(c.segment_concurrency, def.segment_concurrency);
+	ck_assert_int_eq(c.allow_private_targets, def.allow_private_targets);
+	ck_assert_int_eq(c.min_free_bytes, def.min_free_bytes);
+	ck_assert_int_eq(c.live_max_seconds, def.live_max_seconds);
+	ck_assert_int_eq(c.max_segment_bytes, def.max_segment_bytes);
+	ck_assert_int_eq(c.max_playlist_bytes, def.max_playlist_bytes);
+	ck_assert_int_eq(c.max_job_file_bytes, def.max_job_file_bytes);
+	ck_assert_int_eq(c.connect_timeout_s, def.connect_timeout_s);
+	ck_assert_int_eq(c.low_speed_time_s, def.low_speed_time_s);
+	ck_assert_int_eq(c.retries, def.retries);
+	ck_assert_int_eq(c.lossy_skip_segments, def.lossy_skip_segments);
+	ck_assert_str_eq(c.log_file, def.log_file);
+	ck_assert_int_eq(c.log_json, def.log_json);
+	ck_assert_str_eq(c.http.listen, def.http.listen);
+	ck_assert_str_eq(c.http.plain_listen, def.http.plain_listen);
+	ck_assert_int_eq(c.http.ntokens, def.http.ntokens);
+	for (i = 0; i < c.http.ntokens; i++)
+		ck_assert_str_eq(c.http.tokens[i], def.http.tokens[i]);
+	ck_assert_int_eq(c.http.rate_limit_per_minute,
+	    def.http.rate_limit_per_minute);
+	ck_assert_str_eq(c.http.tls_cert, def.http.tls_cert);
+	ck_assert_str_eq(c.http.tls_key, def.http.tls_key);
+	ck_assert_int_eq(c.http.max_connections, def.http.max_connections);
+	ck_assert_int_eq(c.http.request_timeout_s, def.http.request_timeout_s);
+	ck_assert_int_eq(c.http.max_body_bytes, def.http.max_body_bytes);
+	conf_free(&c);
+	conf_free(&def);
+}
+END_TEST
+
 #define N(a) ((int)(sizeof(a) / sizeof((a)[0])))
 
 int
@@ -322,6 +369,7 @@ main(void)
 	tcase_add_test(tc, aside_never_replaces);
 	tcase_add_test(tc, workdir_and_remove);
 	tcase_add_loop_test(tc, control_table, 0, N(ctl_cases));
+	tcase_add_test(tc, sample_conf_is_the_defaults);
 	suite_add_tcase(s, tc);
 	sr = srunner_create(s);
 	srunner_run_all(sr, CK_NORMAL);
