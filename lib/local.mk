@@ -15,6 +15,8 @@ lib_libm3u8nas_a_SOURCES = \
 # --- playlist + url (parser) ---
 
 # --- remux ---
+lib_libm3u8nas_a_SOURCES += lib/remux.c lib/remux-input.c \
+	lib/remux-verify.c lib/remux-av.c lib/remux-int.h
 
 # --- fetch + crypt + download (engine) ---
 

@@ -28,6 +28,11 @@ EXTRA_DIST += tests/lib.sh
 # --- playlist + url (parser) ---
 
 # --- remux ---
+check_PROGRAMS += tests/check_remux
+TESTS += tests/check_remux
+tests_check_remux_SOURCES = tests/check_remux.c
+tests_check_remux_CFLAGS = $(UNIT_CFLAGS) $(AVFORMAT_CFLAGS)
+tests_check_remux_LDADD = $(UNIT_LDADD)
 
 # --- origin + streams (test harness) ---
 
