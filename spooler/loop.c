@@ -4,6 +4,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
+#include <stdint.h>
 #include <string.h>
 #include <sys/inotify.h>
 #include <sys/signalfd.h>
@@ -140,6 +141,12 @@ loop_run(struct spoold *d, struct err *err)
 
 	if (open_fds(d, err) == -1)
 		return -1;
+	/* Logged once the watches exist: a file dropped after this line is
+	 * seen (tests and scripts wait for it). */
+	log_event(LOG_INFO, "start", NULL, "spool %s, library %s, %d jobs x "
+	    "%d segments", d->conf->spool_dir, d->conf->library_dir,
+	    d->conf->max_jobs, d->conf->segment_concurrency);
+	d->next_scan_ms = INT64_MAX;
 	/* Whatever happened while we were down: processing/ first (the
 	 * jobs we had), then requests, then new files. */
 	runner_check_disk(d);
@@ -149,7 +156,7 @@ loop_run(struct spoold *d, struct err *err)
 	runner_schedule(d);
 	now = spoold_now_ms();
 	next_tick = now;
-	if (d->next_scan_ms == 0 || d->next_scan_ms > now + SPOOLD_RESCAN_MS)
+	if (d->next_scan_ms > now + SPOOLD_RESCAN_MS)
 		d->next_scan_ms = now + SPOOLD_RESCAN_MS;
 	while (!d->stopping) {
 		fds[0] = (struct curl_waitfd){ d->ino_fd, CURL_WAIT_POLLIN, 0 };

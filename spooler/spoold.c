@@ -112,9 +112,6 @@ run(struct conf *c)
 	fo.max_playlist_bytes = c->max_playlist_bytes;
 	fo.max_segment_bytes = c->max_segment_bytes;
 	d.fetcher = fetcher_new(&fo);
-	log_event(LOG_INFO, "start", NULL, "spool %s, library %s, %d jobs x "
-	    "%d segments", c->spool_dir, c->library_dir, c->max_jobs,
-	    c->segment_concurrency);
 	if (loop_run(&d, &err) == -1)
 		goto out;
 	log_event(LOG_INFO, "stop", NULL, "stopped");

@@ -36,15 +36,19 @@ spool_conf() {
 	} >"$SPOOL_CONF"
 }
 
+_spool_starts() {
+	{ cat "$SPOOLD_LOG" 2>/dev/null || true; } | grep -c '"event":"start"'
+}
+
 spoold_start() {
 	[ -f "$SPOOL_CONF" ] || spool_conf
+	_starts=$(_spool_starts)
 	"$SPOOLD" -f -c "$SPOOL_CONF" "$@" >>"$SPOOLD_LOG" 2>&1 &
 	SPOOLD_PID=$!
 	on_exit "kill -9 $SPOOLD_PID 2>/dev/null"
-	wait_for "grep -q '\"event\":\"start\"' '$SPOOLD_LOG' || ! kill -0 $SPOOLD_PID 2>/dev/null" 10
+	# The start record is written once the inotify watches exist.
+	wait_for "[ \$(_spool_starts) -gt $_starts ] || ! kill -0 $SPOOLD_PID 2>/dev/null" 10
 	kill -0 "$SPOOLD_PID" 2>/dev/null || { cat "$SPOOLD_LOG" >&2; fail "m3u8nas-spoold did not start"; }
-	# The start record is written just before the first scan.
-	sleep 0.2
 }
 
 spoold_stop() {
