@@ -87,8 +87,10 @@ tests_check_guard_LDADD = $(UNIT_LDADD)
 tests_check_spool_SOURCES = tests/check_spool.c
 tests_check_spool_CFLAGS = $(UNIT_CFLAGS)
 tests_check_spool_LDADD = $(UNIT_LDADD)
-TESTS += tests/t-spool-basic.sh tests/t-spool-bad.sh
-EXTRA_DIST += tests/spool-lib.sh tests/t-spool-basic.sh tests/t-spool-bad.sh
+SPOOL_TESTS = tests/t-spool-basic.sh tests/t-spool-bad.sh \
+	tests/t-spool-many.sh tests/t-spool-control.sh
+TESTS += $(SPOOL_TESTS)
+EXTRA_DIST += tests/spool-lib.sh $(SPOOL_TESTS)
 
 # --- fs ---
 
