@@ -44,6 +44,11 @@ tests_check_url_CFLAGS = $(UNIT_CFLAGS)
 tests_check_url_LDADD = $(UNIT_LDADD)
 
 # --- remux ---
+check_PROGRAMS += tests/check_remux
+TESTS += tests/check_remux
+tests_check_remux_SOURCES = tests/check_remux.c
+tests_check_remux_CFLAGS = $(UNIT_CFLAGS) $(AVFORMAT_CFLAGS)
+tests_check_remux_LDADD = $(UNIT_LDADD)
 
 # --- origin + streams (test harness) ---
 
