@@ -67,12 +67,12 @@ add_variant(struct parser *p, const char *ref, struct err *err)
 }
 
 /* "n" without "@o" continues after the previous range of the same URI. */
-static void
-segment_range(struct parser *p, struct hls_segment *s)
+static int
+segment_range(struct parser *p, struct hls_segment *s, struct err *err)
 {
 	if (!p->have_range) {
 		s->offset = s->length = -1;
-		return;
+		return 0;
 	}
 	s->length = p->range_len;
 	if (p->range_off >= 0)
@@ -81,8 +81,13 @@ segment_range(struct parser *p, struct hls_segment *s)
 		s->offset = p->range_end;
 	else
 		s->offset = 0;
+	/* chained ranges must not overflow int64_t */
+	if (s->offset > MAX_RANGE_END - s->length)
+		return err_set(err, "EXT-X-BYTERANGE ends past byte %lld",
+		    (long long)MAX_RANGE_END);
 	p->range_uri = s->uri;
 	p->range_end = s->offset + s->length;
+	return 0;
 }
 
 static int
@@ -100,7 +105,10 @@ add_segment(struct parser *p, const char *ref, struct err *err)
 	memset(&s, 0, sizeof(s));
 	if ((s.uri = playlist_resolve(p, ref, err)) == NULL)
 		return -1;
-	segment_range(p, &s);
+	if (segment_range(p, &s, err) == -1) {
+		free(s.uri);
+		return -1;
+	}
 	s.duration = p->duration;
 	s.key = p->cur_key;
 	s.map = p->cur_map;
