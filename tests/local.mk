@@ -42,6 +42,8 @@ tests_check_playlist_LDADD = $(UNIT_LDADD)
 tests_check_url_SOURCES = tests/check_url.c
 tests_check_url_CFLAGS = $(UNIT_CFLAGS)
 tests_check_url_LDADD = $(UNIT_LDADD)
+# libFuzzer harness, built by hand with clang (see its header comment)
+EXTRA_DIST += tests/fuzz_playlist.c tests/fuzz_playlist.dict
 
 # --- remux ---
 
