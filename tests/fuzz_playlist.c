@@ -50,6 +50,9 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	    "https://h.example/a/b/pl.m3u8?t=1", &pl, &err) == -1) {
 		if (pl != NULL || err.msg[0] == '\0')
 			abort();
+		for (const char *c = err.msg; *c != '\0'; c++)
+			if ((unsigned char)*c < 0x20)
+				abort();
 		return 0;
 	}
 	invariants(pl);
