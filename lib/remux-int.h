@@ -14,6 +14,8 @@
 #define RX_PROBESIZE	(5 << 20)		/* bytes */
 #define RX_ANALYZE_US	(10 * AV_TIME_BASE)	/* 10 s of media */
 #define RX_IOBUF	(64 << 10)
+/* A part this big that yields no packet at all is damaged, not short. */
+#define RX_PART_MIN	4096
 
 /*
  * Demuxers a segment may be opened with. Anything else (an "hls" playlist
@@ -34,10 +36,15 @@ struct rx_progress {
  */
 struct rx_stream {
 	const struct remux_part *parts;
-	size_t next, end;	/* next part to open, one past the last */
+	size_t first, next, end; /* first part, next to open, one past last */
 	const char *init;	/* init section still to send, or NULL */
 	const char *cur;	/* path of the open file, for messages */
 	int fd;
+	int64_t pos;		/* bytes handed to the demuxer so far */
+	int64_t *starts;	/* where each part of the group began, or -1 */
+	int64_t *sizes;		/* its bytes, ID3 tags left out */
+	unsigned *npkts;	/* packets the demuxer found in it */
+	size_t checked;		/* parts whose size was checked */
 	struct rx_progress *prog;
 	char why[ERR_MAX];	/* set when the callback fails */
 };
@@ -58,6 +65,8 @@ struct rx_track {
 	int *map;
 	unsigned nmap;
 	bool timed;		/* the container carries real timestamps */
+	bool is_ts;		/* MPEG-TS: parts are whole TS packets */
+	bool exact_pos;		/* MP4: a sample is [pos, pos + size) */
 	int64_t start_us;	/* of the group: earliest stream start */
 	int64_t offset_us;	/* added to the group's timestamps */
 	bool offset_set;

@@ -37,6 +37,7 @@ struct rx_job {
 	void *arg;
 	double reported;
 	unsigned nfixed;		/* timestamps nudged to stay monotonic */
+	unsigned ndropped;		/* damaged audio frames left out */
 };
 
 static bool
@@ -243,6 +244,21 @@ rx_place(struct rx_job *j, struct rx_track *tr, AVPacket *pkt, int o)
 }
 
 /*
+ * A damaged audio frame (the demuxer saw fewer bytes than announced) would
+ * stop the ADTS-to-MP4 filter, and the whole remux with it; without it the
+ * player hears a short gap. Video frames are kept: a decoder conceals.
+ */
+static bool
+rx_broken_audio(struct rx_job *j, const struct rx_track *tr, int o)
+{
+	if ((tr->pkt->flags & AV_PKT_FLAG_CORRUPT) == 0 ||
+	    j->outs[o].type != AVMEDIA_TYPE_AUDIO)
+		return false;
+	j->ndropped++;
+	return true;
+}
+
+/*
  * The track's next packet to keep, read ahead into tr->pkt, opening the
  * next group at a discontinuity. 1, 0 when the track is over, or -1.
  */
@@ -268,7 +284,7 @@ rx_next(struct rx_job *j, struct rx_track *tr, struct err *err)
 		}
 		o = (unsigned)tr->pkt->stream_index < tr->nmap ?
 		    tr->map[tr->pkt->stream_index] : -1;
-		if (o < 0 || tr->pkt->size == 0) {
+		if (o < 0 || tr->pkt->size == 0 || rx_broken_audio(j, tr, o)) {
 			av_packet_unref(tr->pkt);
 			continue;
 		}
@@ -283,8 +299,9 @@ rx_write(struct rx_job *j, AVPacket *pkt, const char *output,
     struct err *err)
 {
 	struct rx_out *out = &j->outs[pkt->stream_index];
+	double at;
 	int64_t d;
-	int ret;
+	int ret, st;
 
 	if (out->last_dts != AV_NOPTS_VALUE && pkt->dts <= out->last_dts) {
 		d = out->last_dts + 1 - pkt->dts;
@@ -295,8 +312,12 @@ rx_write(struct rx_job *j, AVPacket *pkt, const char *output,
 	if (pkt->pts < pkt->dts)
 		pkt->pts = pkt->dts;
 	out->last_dts = pkt->dts;
+	at = pkt->dts * av_q2d(j->oc->streams[pkt->stream_index]->time_base);
+	st = pkt->stream_index;
 	if ((ret = av_interleaved_write_frame(j->oc, pkt)) < 0)
-		return rx_averr(err, ret, "writing %s", output);
+		return rx_averr(err, ret, "writing %s: %s packet at %.3f s of "
+		    "stream %d", output, av_get_media_type_string(out->type),
+		    at, st);
 	return 0;
 }
 
@@ -504,6 +525,9 @@ remux_to_mp4(const struct remux_track *tracks, size_t ntracks,
 	if (j.nfixed > 0)
 		log_warnx("%s: %u timestamps adjusted to keep them increasing",
 		    output, j.nfixed);
+	if (j.ndropped > 0)
+		log_warnx("%s: %u damaged audio frames left out", output,
+		    j.ndropped);
 	if (rx_report(&j, true, err) == -1)
 		goto out;
 	ret = 0;
