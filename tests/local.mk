@@ -36,6 +36,18 @@ tests_check_url_CFLAGS = $(UNIT_CFLAGS)
 tests_check_url_LDADD = $(UNIT_LDADD)
 
 # --- remux ---
+check_PROGRAMS += tests/check_remux
+TESTS += tests/check_remux
+tests_check_remux_SOURCES = tests/check_remux.c tests/remux-fixture.c \
+	tests/remux-fixture.h
+tests_check_remux_CFLAGS = $(UNIT_CFLAGS)
+tests_check_remux_LDADD = $(UNIT_LDADD)
+check_PROGRAMS += tests/check_remux_bad
+TESTS += tests/check_remux_bad
+tests_check_remux_bad_SOURCES = tests/check_remux_bad.c \
+	tests/remux-fixture.c tests/remux-fixture.h
+tests_check_remux_bad_CFLAGS = $(UNIT_CFLAGS)
+tests_check_remux_bad_LDADD = $(UNIT_LDADD)
 
 # --- origin + streams (test harness) ---
 
