@@ -46,6 +46,18 @@ tests_check_store_LDADD = $(UNIT_LDADD)
 # --- spooler ---
 
 # --- fs ---
+check_PROGRAMS += tests/fs-seed tests/check_fs
+tests_fs_seed_SOURCES = tests/fs-seed.c
+tests_fs_seed_CFLAGS = $(AM_CFLAGS) $(SQLITE_CFLAGS)
+tests_fs_seed_LDADD = $(ALL_LIBS)
+TESTS += tests/check_fs
+tests_check_fs_SOURCES = tests/check_fs.c $(FS_CORE)
+tests_check_fs_CFLAGS = $(UNIT_CFLAGS) -I$(top_srcdir)/fs
+tests_check_fs_LDADD = $(UNIT_LDADD)
+TESTS += tests/t-fs-tree.sh tests/t-fs-ctl.sh tests/t-fs-robust.sh \
+	tests/t-fs-many.sh
+EXTRA_DIST += tests/fs-lib.sh tests/fs-check.py tests/t-fs-tree.sh \
+	tests/t-fs-ctl.sh tests/t-fs-robust.sh tests/t-fs-many.sh
 
 # --- httpd + add ---
 
