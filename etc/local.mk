@@ -1,1 +1,3 @@
 # etc/local.mk - build fragment for etc/ (included by the top Makefile.am)
+EXTRA_DIST += etc/m3u8nas-fs.service
+EXTRA_DIST += etc/smb.conf.snippet

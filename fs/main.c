@@ -192,12 +192,15 @@ serve(struct fuse_args *args, struct fs_opts *o, struct conf *c)
 	ctx.uid = getuid();
 	ctx.gid = getgid();
 	ctx.mounted = time(NULL);
+	pthread_mutex_init(&ctx.lock, NULL);
 	fuse_opt_insert_arg(args, 1, FS_DEFAULT_OPTS);
 	fuse_opt_add_arg(args, o->mountpoint != NULL ? o->mountpoint :
 	    c->mount_point);
 	log_info("serving %s read-only", db);
 	rc = run_fuse(args, &ctx);
-	/* The loop and the mount are gone: now the store. */
+	/* The loop and the mount are gone: now the files, then the store. */
+	ops_free_handles(&ctx);
+	pthread_mutex_destroy(&ctx.lock);
 	source_free(ctx.src);
 	free(ctx.control_dir);
 	free(db);

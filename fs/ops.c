@@ -29,6 +29,7 @@
  * snapshot. Attribute and negative timeouts are 0 (see main.c).
  */
 struct handle {
+	struct handle *prev, *next;	/* fs_ctx's list of open files */
 	char *buf;		/* rendered snapshot; NULL for the video */
 	size_t len;
 	int fd;			/* the library file for the video, else -1 */
@@ -375,6 +376,12 @@ fs_open(const char *path, struct fuse_file_info *fi)
 		free(h);
 		return rc;
 	}
+	pthread_mutex_lock(&ctx()->lock);
+	h->next = ctx()->open;
+	if (h->next != NULL)
+		h->next->prev = h;
+	ctx()->open = h;
+	pthread_mutex_unlock(&ctx()->lock);
 	/* Live text bypasses the page cache; the finished video may use it. */
 	fi->direct_io = h->buf != NULL;
 	fi->keep_cache = 0;
@@ -423,16 +430,41 @@ fs_write(const char *path, const char *buf, size_t size, off_t off,
 	return (int)size;
 }
 
+static void
+handle_free(struct handle *h)
+{
+	if (h->fd != -1)
+		close(h->fd);
+	free(h->buf);
+	free(h);
+}
+
 static int
 fs_release(const char *path, struct fuse_file_info *fi)
 {
 	struct handle *h = handle_of(fi);
 
-	if (h->fd != -1)
-		close(h->fd);
-	free(h->buf);
-	free(h);
+	pthread_mutex_lock(&ctx()->lock);
+	if (h->prev != NULL)
+		h->prev->next = h->next;
+	else
+		ctx()->open = h->next;
+	if (h->next != NULL)
+		h->next->prev = h->prev;
+	pthread_mutex_unlock(&ctx()->lock);
+	handle_free(h);
 	return 0;
+}
+
+void
+ops_free_handles(struct fs_ctx *c)
+{
+	struct handle *h;
+
+	while ((h = c->open) != NULL) {
+		c->open = h->next;
+		handle_free(h);
+	}
 }
 
 /* `echo cancel > ctl` truncates first: fine for ctl, refused elsewhere. */

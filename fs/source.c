@@ -199,7 +199,7 @@ source_status(struct source *src, struct fs_status *s)
 static char *
 entry_name(const char *job_name)
 {
-	char *s = xstrndup(job_name, 200), *p;
+	char *s = xstrndup(job_name, strnlen(job_name, 200)), *p;
 
 	for (p = s; *p != '\0'; p++)
 		if ((unsigned char)*p < 0x20 || *p == 0x7f || *p == '/')

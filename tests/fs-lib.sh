@@ -15,7 +15,7 @@ FS=$top_builddir/fs/m3u8nas-fs
 SEED=$top_builddir/tests/fs-seed
 
 skip() { echo "SKIP: $*"; exit 77; }
-fail() { echo "FAIL: $*"; [ -f "$work/fs.log" ] && sed 's/^/fs.log: /' "$work/fs.log" | tail -20; exit 1; }
+fail() { echo "FAIL: $*"; [ -f "$work/fs.log" ] && sed "s/^/fs.log: /" "$work/fs.log" | grep -v "^fs.log:   [A-Z]" | tail -40; exit 1; }
 
 [ -c /dev/fuse ] || skip "/dev/fuse is absent"
 command -v fusermount3 >/dev/null 2>&1 || skip "fusermount3 is not installed"
