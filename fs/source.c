@@ -3,6 +3,7 @@
 
 #include <errno.h>
 #include <pthread.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -25,6 +26,8 @@ struct source {
 	char *db_path;
 	char *spool_dir;
 	struct store *st;	/* NULL: not open (missing or failed) */
+	bool immutable;		/* st was opened with immutable=1 */
+	struct stat db_sb;	/* the store file when that was done */
 	int64_t next_try_ms;	/* no reopen attempt before this */
 	char note[256];		/* why st is NULL */
 	struct name_ent *names;	/* sorted by name */
@@ -80,6 +83,89 @@ source_free(struct source *src)
 	free(src);
 }
 
+/* The store as a SQLite URI for immutable=1, its path percent-encoded. */
+static char *
+immutable_uri(const char *path)
+{
+	static const char hex[] = "0123456789ABCDEF";
+	char *uri = xmalloc(strlen(path) * 3 + 32), *u = uri;
+	const unsigned char *p;
+
+	memcpy(u, "file:", 5);
+	u += 5;
+	for (p = (const unsigned char *)path; *p != '\0'; p++)
+		if ((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') ||
+		    (*p >= '0' && *p <= '9') || strchr("/._-~", *p) != NULL)
+			*u++ = (char)*p;
+		else {
+			*u++ = '%';
+			*u++ = hex[*p >> 4];
+			*u++ = hex[*p & 15];
+		}
+	memcpy(u, "?immutable=1", sizeof("?immutable=1"));
+	return uri;
+}
+
+/*
+ * A read-only connection to a WAL database needs its -shm file, or a
+ * directory it may create it in. When the spooler is stopped (it removed
+ * -wal and -shm on its way out) and we may not write to state/, the plain
+ * open fails; but then no one is writing, and the database file alone is
+ * the whole truth: read it as immutable. Called with the lock held, after
+ * the plain open failed.
+ */
+static struct store *
+open_immutable(struct source *src, struct err *err)
+{
+	struct store *st;
+	struct stat sb;
+	char *wal, *uri;
+
+	wal = xasprintf("%s-wal", src->db_path);
+	if (stat(wal, &sb) == 0 || stat(src->db_path, &src->db_sb) == -1) {
+		free(wal);
+		return NULL;	/* a writer is about: no shortcut */
+	}
+	free(wal);
+	uri = immutable_uri(src->db_path);
+	st = store_open(uri, true, err);
+	free(uri);
+	if (st != NULL) {
+		src->immutable = true;
+		log_info("store: no -shm and no write access to its directory:"
+		    " reading %s as immutable while the spooler is stopped",
+		    src->db_path);
+	}
+	return st;
+}
+
+/*
+ * An immutable connection is right only while nobody writes: when a -wal
+ * appears or the file changes, drop it (the caller reopens).
+ */
+static void
+check_immutable(struct source *src)
+{
+	struct stat sb, wsb;
+	char *wal;
+	bool stale;
+
+	if (src->st == NULL || !src->immutable)
+		return;
+	wal = xasprintf("%s-wal", src->db_path);
+	stale = stat(wal, &wsb) == 0 || stat(src->db_path, &sb) == -1 ||
+	    sb.st_ino != src->db_sb.st_ino || sb.st_size != src->db_sb.st_size ||
+	    sb.st_mtim.tv_sec != src->db_sb.st_mtim.tv_sec ||
+	    sb.st_mtim.tv_nsec != src->db_sb.st_mtim.tv_nsec;
+	free(wal);
+	if (stale) {
+		store_close(src->st);
+		src->st = NULL;
+		src->immutable = false;
+		src->next_try_ms = 0;
+	}
+}
+
 /*
  * Opens the store if it is not open and the back-off allows; with the lock
  * held. A missing file is not an error: the spooler has not run yet, and a
@@ -91,6 +177,7 @@ ensure_open(struct source *src)
 	struct err err;
 	struct stat sb;
 
+	check_immutable(src);
 	if (src->st != NULL)
 		return src->st;
 	if (now_ms() < src->next_try_ms)
@@ -102,6 +189,8 @@ ensure_open(struct source *src)
 		return NULL;
 	}
 	src->st = store_open(src->db_path, true, &err);
+	if (src->st == NULL)
+		src->st = open_immutable(src, NULL);
 	if (src->st == NULL) {
 		/* Said once, not at every retry. */
 		if (strcmp(src->note, err.msg) != 0)
@@ -120,6 +209,7 @@ query_failed(struct source *src, const struct err *err)
 	log_warnx("%s", err->msg);
 	store_close(src->st);
 	src->st = NULL;
+	src->immutable = false;
 	src->next_try_ms = 0;
 }
 

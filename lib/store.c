@@ -134,7 +134,8 @@ store_open(const char *path, bool readonly, struct err *err)
 	int v;
 
 	st->readonly = readonly;
-	if (sqlite3_open_v2(path, &st->db, flags | SQLITE_OPEN_NOMUTEX,
+	if (sqlite3_open_v2(path, &st->db, flags | SQLITE_OPEN_NOMUTEX |
+	    SQLITE_OPEN_URI,
 	    NULL) != SQLITE_OK) {
 		err_set(err, "store: cannot open %s: %s", path,
 		    st->db ? sqlite3_errmsg(st->db) : "out of memory");

@@ -54,6 +54,13 @@ TESTS += tests/check_fs
 tests_check_fs_SOURCES = tests/check_fs.c $(FS_CORE)
 tests_check_fs_CFLAGS = $(UNIT_CFLAGS) -I$(top_srcdir)/fs
 tests_check_fs_LDADD = $(UNIT_LDADD)
+check_PROGRAMS += tests/check_fs_source
+TESTS += tests/check_fs_source
+tests_check_fs_source_SOURCES = tests/check_fs_source.c fs/source.c \
+	fs/source.h $(FS_CORE)
+tests_check_fs_source_CFLAGS = $(UNIT_CFLAGS) $(SQLITE_CFLAGS) \
+	-I$(top_srcdir)/fs
+tests_check_fs_source_LDADD = $(UNIT_LDADD)
 TESTS += tests/t-fs-tree.sh tests/t-fs-ctl.sh tests/t-fs-robust.sh \
 	tests/t-fs-many.sh
 EXTRA_DIST += tests/fs-lib.sh tests/fs-check.py tests/t-fs-tree.sh \
