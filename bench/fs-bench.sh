@@ -56,10 +56,12 @@ rand = [one(os.path.join(mnt, "jobs", i, "progress")) for i in ids]
 cpu_read = (cpu_ms() - c0) / len(ids)
 status = [one(os.path.join(mnt, "status")) for _ in range(300)]
 ls = []
+c0 = cpu_ms()
 for _ in range(15):
     t = time.perf_counter_ns()
     k = len(os.listdir(os.path.join(mnt, "jobs")))
     ls.append((time.perf_counter_ns() - t) / 1e6)
+cpu_ls = (cpu_ms() - c0) / 15
 assert k == n, k
 print("%-8s progress, one job     : p50 %.3f ms  p99 %.3f ms  max %.3f ms"
       % (label, pct(same, 50), pct(same, 99), max(same)))
@@ -70,10 +72,11 @@ print("%-8s status                : p50 %.3f ms  p99 %.3f ms"
       % (label, pct(status, 50), pct(status, 99)))
 print("%-8s listdir jobs/ (%d)  : median %.1f ms  max %.1f ms"
       % (label, n, statistics.median(ls), max(ls)))
+print("%-8s server CPU per listdir: %.1f ms" % (label, cpu_ls))
 PY
 }
 
-echo "== m3u8nas-fs, $n jobs, $(nproc) cores"
+echo "== m3u8nas-fs, $n jobs, $(nproc) cores, load $(cut -d' ' -f1-3 /proc/loadavg)"
 measure idle
 
 # A writer like the spooler: a progress update every 100 ms.
