@@ -351,6 +351,8 @@ names_rebuild(struct source *src)
 		names_clear(src);
 		return;
 	}
+	if (src->nnames == 0)	/* (qsort wants a real array too) */
+		return;
 	/*
 	 * Newest of each name keeps it; older ones become name~id. The
 	 * group's first entry is never renamed, so it stays comparable.
@@ -371,10 +373,21 @@ names_rebuild(struct source *src)
 	qsort(src->names, src->nnames, sizeof(*src->names), by_name);
 }
 
+/* The entry called name, or NULL; with the lock held. */
+static struct name_ent *
+names_find(struct source *src, const char *name)
+{
+	struct name_ent key = { (char *)name, NULL, 0 };
+
+	if (src->nnames == 0)	/* bsearch wants a real array */
+		return NULL;
+	return bsearch(&key, src->names, src->nnames, sizeof(key), by_name);
+}
+
 int
 source_find_name(struct source *src, const char *name, char **id)
 {
-	struct name_ent key = { (char *)name, NULL, 0 }, *e;
+	struct name_ent *e;
 	int64_t age;
 
 	*id = NULL;
@@ -382,10 +395,10 @@ source_find_name(struct source *src, const char *name, char **id)
 	age = now_ms() - src->names_ms;
 	if (src->names_ms == 0 || age >= SOURCE_NAMES_TTL_MS)
 		names_rebuild(src);
-	e = bsearch(&key, src->names, src->nnames, sizeof(*e), by_name);
+	e = names_find(src, name);
 	if (e == NULL && now_ms() - src->names_ms >= SOURCE_NAMES_MISS_MS) {
 		names_rebuild(src);
-		e = bsearch(&key, src->names, src->nnames, sizeof(*e), by_name);
+		e = names_find(src, name);
 	}
 	if (e != NULL)
 		*id = xstrdup(e->id);
