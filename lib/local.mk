@@ -19,6 +19,7 @@ lib_libm3u8nas_a_SOURCES = \
 # --- fetch + crypt + download (engine) ---
 
 # --- job + store ---
+lib_libm3u8nas_a_SOURCES += lib/job.c lib/store.c
 
 # --- spool + guard (spooler) ---
 

@@ -34,6 +34,14 @@ EXTRA_DIST += tests/lib.sh
 # --- fetch + crypt + download + get (engine) ---
 
 # --- job + store ---
+check_PROGRAMS += tests/check_job tests/check_store
+TESTS += tests/check_job tests/check_store
+tests_check_job_SOURCES = tests/check_job.c
+tests_check_job_CFLAGS = $(UNIT_CFLAGS)
+tests_check_job_LDADD = $(UNIT_LDADD)
+tests_check_store_SOURCES = tests/check_store.c
+tests_check_store_CFLAGS = $(UNIT_CFLAGS) $(SQLITE_CFLAGS)
+tests_check_store_LDADD = $(UNIT_LDADD)
 
 # --- spooler ---
 
