@@ -26,6 +26,14 @@ EXTRA_DIST += tests/lib.sh
 # Each block below belongs to one part; add your tests inside your block.
 
 # --- playlist + url (parser) ---
+check_PROGRAMS += tests/check_playlist tests/check_url
+TESTS += tests/check_playlist tests/check_url
+tests_check_playlist_SOURCES = tests/check_playlist.c
+tests_check_playlist_CFLAGS = $(UNIT_CFLAGS)
+tests_check_playlist_LDADD = $(UNIT_LDADD)
+tests_check_url_SOURCES = tests/check_url.c
+tests_check_url_CFLAGS = $(UNIT_CFLAGS)
+tests_check_url_LDADD = $(UNIT_LDADD)
 
 # --- remux ---
 
