@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include <event2/http.h>
+#include <sys/queue.h>
 #include <event2/keyvalq_struct.h>
 #include <openssl/rand.h>
 
@@ -218,12 +219,12 @@ body_to_job(json_t *body, struct err *err)
 		goto out;
 	}
 	if ((v = json_object_get(body, "headers")) != NULL && !json_is_null(v)) {
-		hv = NULL;
-		if (json_is_object(v))
+		bool strings = json_is_object(v);
+
+		if (strings)
 			json_object_foreach(v, name, hv)
-				if (!json_is_string(hv))
-					break;
-		if (!json_is_object(v) || hv != NULL) {
+				strings = strings && json_is_string(hv);
+		if (!strings) {
 			err_set(err, "\"headers\" must be an object of strings");
 			goto out;
 		}
@@ -268,7 +269,8 @@ route_download(struct httpd_req *r)
 
 	memset(&spec, 0, sizeof(spec));
 	raw = httpd_req_body(r, &len);
-	body = json_loadb(raw, len, JSON_REJECT_DUPLICATES, &jerr);
+	body = json_loadb(raw, len, JSON_REJECT_DUPLICATES | JSON_DECODE_ANY,
+	    &jerr);
 	free(raw);
 	if (body == NULL) {
 		httpd_reply_error(r, 400, "invalid JSON: %s", jerr.text);

@@ -69,52 +69,72 @@ httpd_conn_closed(struct httpd *h)
 	}
 }
 
+/* A loopback address literal (127.0.0.0/8 or ::1)? Names do not count. */
 static bool
-is_loopback(const struct sockaddr *sa)
+is_loopback(const char *host)
 {
-	const struct sockaddr_in *sin = (const struct sockaddr_in *)sa;
-	const struct sockaddr_in6 *sin6 = (const struct sockaddr_in6 *)sa;
+	struct in_addr a4;
+	struct in6_addr a6;
 
-	if (sa->sa_family == AF_INET)
-		return (ntohl(sin->sin_addr.s_addr) >> 24) == 127;
-	if (sa->sa_family == AF_INET6)
-		return IN6_IS_ADDR_LOOPBACK(&sin6->sin6_addr);
+	if (inet_pton(AF_INET, host, &a4) == 1)
+		return (ntohl(a4.s_addr) >> 24) == 127;
+	if (inet_pton(AF_INET6, host, &a6) == 1)
+		return IN6_IS_ADDR_LOOPBACK(&a6);
 	return false;
 }
 
-/* Binds `spec` ("host:port", "[v6]:port"); logs the address really bound. */
+/* "host:port" or "[v6]:port" into a host (caller frees) and a port. */
+static char *
+split_listen(const char *spec, int *port)
+{
+	const char *colon = strrchr(spec, ':');
+	char *host, *end;
+	long n;
+
+	if (colon == NULL || colon == spec)
+		return NULL;
+	n = strtol(colon + 1, &end, 10);
+	if (colon[1] == '\0' || *end != '\0' || n < 0 || n > 65535)
+		return NULL;
+	*port = (int)n;
+	if (spec[0] == '[' && colon[-1] == ']')
+		return xstrndup(spec + 1, (size_t)(colon - spec - 2));
+	host = xstrndup(spec, (size_t)(colon - spec));
+	if (strchr(host, ':') != NULL) {	/* a v6 address needs [] */
+		free(host);
+		return NULL;
+	}
+	return host;
+}
+
+/* Binds `spec`; logs the address really bound (port 0: the kernel's). */
 static struct evhttp_bound_socket *
 bind_listener(struct evhttp *http, const char *spec, const char *scheme,
     bool loopback_only, struct err *err)
 {
 	struct sockaddr_storage ss;
-	int sslen = sizeof(ss);
 	socklen_t len = sizeof(ss);
 	char host[INET6_ADDRSTRLEN], *addr;
 	struct evhttp_bound_socket *b;
-	evutil_socket_t fd;
 	int port;
 
-	if (evutil_parse_sockaddr_port(spec, (struct sockaddr *)&ss, &sslen) != 0)
+	if ((addr = split_listen(spec, &port)) == NULL)
 		return err_set(err, "listen address \"%s\" is not host:port",
 		    spec), NULL;
-	if (loopback_only && !is_loopback((struct sockaddr *)&ss))
+	if (loopback_only && !is_loopback(addr)) {
+		free(addr);
 		return err_set(err, "plain_listen \"%s\" must be a loopback "
 		    "address (127.0.0.1 or [::1])", spec), NULL;
-	addr = xstrdup(spec);
-	*strrchr(addr, ':') = '\0';
-	if (addr[0] == '[') {
-		memmove(addr, addr + 1, strlen(addr));
-		addr[strlen(addr) - 1] = '\0';
 	}
-	port = atoi(strrchr(spec, ':') + 1);
 	b = evhttp_bind_socket_with_handle(http, addr, (ev_uint16_t)port);
 	free(addr);
 	if (b == NULL)
 		return err_errno(err, "cannot listen on %s", spec), NULL;
-	fd = evhttp_bound_socket_get_fd(b);
-	if (getsockname(fd, (struct sockaddr *)&ss, &len) == 0) {
-		port = ntohs(((struct sockaddr_in *)&ss)->sin_port);
+	if (getsockname(evhttp_bound_socket_get_fd(b), (struct sockaddr *)&ss,
+	    &len) == 0) {
+		port = ntohs(ss.ss_family == AF_INET6 ?
+		    ((struct sockaddr_in6 *)&ss)->sin6_port :
+		    ((struct sockaddr_in *)&ss)->sin_port);
 		evutil_inet_ntop(ss.ss_family, ss.ss_family == AF_INET6 ?
 		    (void *)&((struct sockaddr_in6 *)&ss)->sin6_addr :
 		    (void *)&((struct sockaddr_in *)&ss)->sin_addr,

@@ -56,6 +56,12 @@ tests_check_store_LDADD = $(UNIT_LDADD)
 # --- fs ---
 
 # --- httpd + add ---
+check_PROGRAMS += tests/httpd-seed
+tests_httpd_seed_SOURCES = tests/httpd-seed.c
+tests_httpd_seed_CFLAGS = $(UNIT_CFLAGS)
+tests_httpd_seed_LDADD = $(UNIT_LDADD)
+TESTS += tests/t-httpd-api.sh
+EXTRA_DIST += tests/httpd-lib.sh tests/t-httpd-api.sh
 
 # --- extension ---
 
