@@ -33,7 +33,7 @@ $2
 http = {
   listen = "127.0.0.1:0";
   tokens = [ "other-token-abcdefgh", "$TOKEN" ];
-  rate_limit_per_minute = 0;
+  rate_limit_per_minute = ${RATE:-0};
   request_timeout = 2;
   $1
 };
