@@ -19,6 +19,8 @@ lib_libm3u8nas_a_SOURCES += lib/url.c lib/url.h \
 	lib/playlist_master.c lib/playlist_choose.c
 
 # --- remux ---
+lib_libm3u8nas_a_SOURCES += lib/remux.c lib/remux-input.c \
+	lib/remux-verify.c lib/remux-av.c lib/remux-int.h
 
 # --- fetch + crypt + download (engine) ---
 lib_libm3u8nas_a_SOURCES += lib/netaddr.c lib/netaddr.h \

@@ -26,8 +26,16 @@ EXTRA_DIST += tests/lib.sh
 # Each block below belongs to one part; add your tests inside your block.
 
 # --- playlist + url (parser) ---
-check_PROGRAMS += tests/check_playlist tests/check_url
-TESTS += tests/check_playlist tests/check_url
+check_PROGRAMS += tests/check_playlist tests/check_playlist_text \
+	tests/check_playlist_choose tests/check_url
+TESTS += tests/check_playlist tests/check_playlist_text \
+	tests/check_playlist_choose tests/check_url
+tests_check_playlist_text_SOURCES = tests/check_playlist_text.c
+tests_check_playlist_text_CFLAGS = $(UNIT_CFLAGS)
+tests_check_playlist_text_LDADD = $(UNIT_LDADD)
+tests_check_playlist_choose_SOURCES = tests/check_playlist_choose.c
+tests_check_playlist_choose_CFLAGS = $(UNIT_CFLAGS)
+tests_check_playlist_choose_LDADD = $(UNIT_LDADD)
 tests_check_playlist_SOURCES = tests/check_playlist.c
 tests_check_playlist_CFLAGS = $(UNIT_CFLAGS)
 tests_check_playlist_LDADD = $(UNIT_LDADD)
@@ -36,6 +44,11 @@ tests_check_url_CFLAGS = $(UNIT_CFLAGS)
 tests_check_url_LDADD = $(UNIT_LDADD)
 
 # --- remux ---
+check_PROGRAMS += tests/check_remux
+TESTS += tests/check_remux
+tests_check_remux_SOURCES = tests/check_remux.c
+tests_check_remux_CFLAGS = $(UNIT_CFLAGS) $(AVFORMAT_CFLAGS)
+tests_check_remux_LDADD = $(UNIT_LDADD)
 
 # --- origin + streams (test harness) ---
 
