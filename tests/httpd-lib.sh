@@ -1,26 +1,20 @@
-# httpd-lib.sh - shared by tests/t-httpd-*.sh: start m3u8nas-httpd on
-# 127.0.0.1 (ephemeral port, real TLS), ask it with curl(1), check JSON.
-# Sourced; sets -e off deliberately: every check reports and counts.
+# httpd-lib.sh - shared by tests/t-httpd-*.sh (on top of tests/lib.sh):
+# start m3u8nas-httpd on 127.0.0.1 (ephemeral port, real TLS), ask it with
+# curl(1), check the JSON with python3. No `set -e`: every check reports
+# ("ok:"/"FAIL:") and counts; finish exits 1 if any failed.
 
-: "${top_builddir:=..}" "${top_srcdir:=..}" "${PYTHON3:=python3}"
+. "$top_srcdir/tests/lib.sh"
+need_curl
+need_python
 HTTPD="$top_builddir/helper/m3u8nas-httpd"
 CLIENT="$top_builddir/helper/m3u8nas"
 SEED="$top_builddir/tests/httpd-seed"
 TOKEN="t0ken-for-tests-0123456789"
 fails=0
 pid=""
-
-command -v curl >/dev/null || { echo "SKIP: curl(1) absent"; exit 77; }
-command -v "$PYTHON3" >/dev/null || { echo "SKIP: python3 absent"; exit 77; }
-
-W=$(mktemp -d "${TMPDIR:-/tmp}/t-httpd.XXXXXX")
-cleanup() {
-	[ -n "$pid" ] && kill "$pid" 2>/dev/null && wait "$pid" 2>/dev/null
-	[ -n "${extra_pids:-}" ] && kill $extra_pids 2>/dev/null
-	rm -rf "$W"
-}
-trap cleanup EXIT
-trap 'exit 1' INT TERM
+extra_pids=""
+W=$(tmpdir)
+on_exit 'stop_httpd; [ -z "$extra_pids" ] || kill $extra_pids 2>/dev/null'
 
 # write_conf [extra http keys] [extra top-level keys]
 write_conf() {
@@ -61,7 +55,7 @@ start_httpd() {
 }
 
 stop_httpd() {
-	kill "$pid" 2>/dev/null && wait "$pid" 2>/dev/null
+	[ -z "$pid" ] || { kill "$pid" 2>/dev/null; wait "$pid" 2>/dev/null; }
 	pid=""
 }
 
