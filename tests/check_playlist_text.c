@@ -139,6 +139,26 @@ static const struct {
 	  "Invalid m3u8: line 3: bad EXT-X-BYTERANGE \"abc\"" },
 	{ "#EXTM3U\n#EXTINF:1,\n#EXT-X-BYTERANGE:10@x\na.ts\n",
 	  "Invalid m3u8: line 3: bad EXT-X-BYTERANGE" },
+	/* the reason stays printable UTF-8 whatever the playlist holds */
+	{ "#EXTM3U\n#EXTINF:\x1b[31m\xff\xfe,\na.ts\n",
+	  "Invalid m3u8: line 2: bad EXTINF duration \"?[31m??\"" },
+	{ "#EXTM3U\n#EXTINF:\xc3\xa9t\xc3\xa9,\na.ts\n",
+	  "Invalid m3u8: line 2: bad EXTINF duration \"\xc3\xa9t\xc3\xa9\"" },
+	{ "#EXTM3U\n#EXTINF:\xed\xa0\x80\xc0\xaf\xe2\x82,\na.ts\n",
+	  "Invalid m3u8: line 2: bad EXTINF duration \"???????\"" },
+	/* chained byte ranges cannot overflow */
+	{ "#EXTM3U\n#EXTINF:1,\n#EXT-X-BYTERANGE:4611686018427387903@"
+	  "4611686018427387903\na.ts\n",
+	  "Invalid m3u8: line 4: EXT-X-BYTERANGE ends past byte "
+	  "4611686018427387903" },
+	{ "#EXTM3U\n#EXTINF:1,\n#EXT-X-BYTERANGE:4611686018427387000@0\na\n"
+	  "#EXTINF:1,\n#EXT-X-BYTERANGE:4611686018427387000\na\n",
+	  "Invalid m3u8: line 7: EXT-X-BYTERANGE ends past byte" },
+	{ "#EXTM3U\n#EXT-X-MAP:URI=\"i\",BYTERANGE=\"4611686018427387903@1\"\n",
+	  "Invalid m3u8: line 2: EXT-X-MAP BYTERANGE ends past byte" },
+	{ "#EXTM3U\n#EXT-X-STREAM-INF:BANDWIDTH=1,CODECS=\"a,b\",AUDIO=\"x\","
+	  "SUBTITLES=\"s\"\n#EXT-X-STREAM-INF:BANDWIDTH=2\nv.m3u8\n",
+	  "Invalid m3u8: line 3: EXT-X-STREAM-INF without a URI line" },
 	{ "#EXTM3U\n#EXT-X-KEY:URI=\"k\"\n",
 	  "Invalid m3u8: line 2: EXT-X-KEY without METHOD" },
 	{ "#EXTM3U\n#EXT-X-KEY:METHOD=AES-128\n",

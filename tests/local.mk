@@ -42,13 +42,22 @@ tests_check_playlist_LDADD = $(UNIT_LDADD)
 tests_check_url_SOURCES = tests/check_url.c
 tests_check_url_CFLAGS = $(UNIT_CFLAGS)
 tests_check_url_LDADD = $(UNIT_LDADD)
+# libFuzzer harness, built by hand with clang (see its header comment)
+EXTRA_DIST += tests/fuzz_playlist.c tests/fuzz_playlist.dict
 
 # --- remux ---
 check_PROGRAMS += tests/check_remux
 TESTS += tests/check_remux
-tests_check_remux_SOURCES = tests/check_remux.c
-tests_check_remux_CFLAGS = $(UNIT_CFLAGS) $(AVFORMAT_CFLAGS)
+tests_check_remux_SOURCES = tests/check_remux.c tests/remux-fixture.c \
+	tests/remux-fixture.h
+tests_check_remux_CFLAGS = $(UNIT_CFLAGS)
 tests_check_remux_LDADD = $(UNIT_LDADD)
+check_PROGRAMS += tests/check_remux_bad
+TESTS += tests/check_remux_bad
+tests_check_remux_bad_SOURCES = tests/check_remux_bad.c \
+	tests/remux-fixture.c tests/remux-fixture.h
+tests_check_remux_bad_CFLAGS = $(UNIT_CFLAGS)
+tests_check_remux_bad_LDADD = $(UNIT_LDADD)
 
 # --- origin + streams (test harness) ---
 # tests/origin.py (local HLS origin), tests/mkstreams.sh (ffmpeg-made test
