@@ -54,9 +54,18 @@ start_httpd() {
 	U="https://127.0.0.1:$PORT"
 }
 
+# stop_httpd: SIGTERM; the server must exit 0 and (under --enable-asan)
+# without a sanitizer report in its log.
 stop_httpd() {
-	[ -z "$pid" ] || { kill "$pid" 2>/dev/null; wait "$pid" 2>/dev/null; }
+	[ -n "$pid" ] || return 0
+	kill "$pid" 2>/dev/null
+	wait "$pid"
+	_rc=$?
 	pid=""
+	[ "$_rc" = 0 ] || bad "m3u8nas-httpd exited $_rc"
+	if grep -qE 'Sanitizer|runtime error:' "$W/log"; then
+		bad "sanitizer report:"; grep -A30 -E 'Sanitizer|runtime error:' "$W/log"
+	fi
 }
 
 # req METHOD PATH [curl args...]: sets $code, body in $W/body, headers in
@@ -96,6 +105,7 @@ jget() {
 }
 
 finish() {
+	stop_httpd
 	if [ "$fails" -ne 0 ]; then
 		echo "$fails check(s) failed; server log:"; tail -30 "$W/log"
 		exit 1
