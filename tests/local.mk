@@ -138,6 +138,15 @@ EXTRA_DIST += tests/fs-lib.sh tests/fs-check.py tests/t-fs-tree.sh \
 	tests/t-fs-live.sh
 
 # --- httpd + add ---
+check_PROGRAMS += tests/httpd-seed
+tests_httpd_seed_SOURCES = tests/httpd-seed.c
+tests_httpd_seed_CFLAGS = $(UNIT_CFLAGS)
+tests_httpd_seed_LDADD = $(UNIT_LDADD)
+TESTS += tests/t-httpd-api.sh tests/t-httpd-guard.sh tests/t-httpd-probe.sh \
+	tests/t-httpd-add.sh tests/t-httpd-e2e.sh
+EXTRA_DIST += tests/httpd-lib.sh tests/httpd-raw.py tests/t-httpd-api.sh \
+	tests/t-httpd-guard.sh tests/t-httpd-probe.sh tests/t-httpd-add.sh \
+	tests/t-httpd-e2e.sh
 
 # --- extension ---
 
