@@ -42,5 +42,7 @@ EXTRA_DIST += tests/lib.sh
 # --- httpd + add ---
 
 # --- extension ---
+TESTS += tests/t-ext-unit.sh
+EXTRA_DIST += tests/t-ext-unit.sh
 
 # --- end of blocks ---
