@@ -368,7 +368,17 @@ chrome.contextMenus.onClicked.addListener(async (info, tab) => {
 
 // ---- messages from the popup ----------------------------------------------
 
+// The NAS's own account of itself (the popup's first look).
+async function nasStatus() {
+  try {
+    return { status: await nasRequest(await loadSettings(), 'GET', '/api/status') };
+  } catch (e) {
+    return { error: e.message, kind: e instanceof NasError ? e.kind : 'protocol' };
+  }
+}
+
 const HANDLERS = {
+  status: () => nasStatus(),
   tab: (m) => describeTab(m.tabId),
   probe: (m) => probe(m.tabId, m.url),
   send: (m) => send(m.tabId, m.url, m.quality),

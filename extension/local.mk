@@ -19,4 +19,5 @@ EXTRA_DIST += \
 	extension/package.json extension/package-lock.json \
 	extension/test/api.test.mjs extension/test/format.test.mjs \
 	extension/test/headers.test.mjs extension/test/hls.test.mjs \
-	extension/test/jobs.test.mjs extension/test/streams.test.mjs
+	extension/test/jobs.test.mjs extension/test/streams.test.mjs \
+	extension/e2e/e2e.mjs

@@ -172,6 +172,13 @@ async function main() {
   const settings = await loadSettings();
   if (!settings.endpoint || !settings.key)
     banner('Set the NAS address and API key in the options first.', 'warn');
+  else
+    ask({ type: 'status' }).then((r) => {
+      if (r.error)
+        banner(r.error);
+      else if (!r.status.spooler_alive)
+        banner('The NAS\'s spooler is not running: jobs sent will wait until it starts.', 'warn');
+    });
   const tabId = await targetTab();
   const { page, streams } = await ask({ type: 'tab', tabId });
   $('#page-title').textContent = page.title || page.url || '';

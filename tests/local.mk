@@ -42,7 +42,7 @@ EXTRA_DIST += tests/lib.sh
 # --- httpd + add ---
 
 # --- extension ---
-TESTS += tests/t-ext-unit.sh
-EXTRA_DIST += tests/t-ext-unit.sh
+TESTS += tests/t-ext-unit.sh tests/t-ext-e2e.sh
+EXTRA_DIST += tests/t-ext-unit.sh tests/t-ext-e2e.sh
 
 # --- end of blocks ---
