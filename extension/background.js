@@ -399,8 +399,9 @@ chrome.runtime.onMessage.addListener((msg, sender, reply) => {
 
 chrome.runtime.onInstalled.addListener(() => {
   createMenus();
-  chrome.action.setBadgeBackgroundColor({ color: '#1565c0' });
 });
+
+chrome.action.setBadgeBackgroundColor({ color: '#1565c0' });
 
 chrome.runtime.onStartup.addListener(async () => {
   const { jobs = {} } = await chrome.storage.local.get('jobs');

@@ -28,6 +28,7 @@
 //  6. the tab navigates to /page2.html with a token-guarded stream -> the
 //     old streams are gone (badge 1), the popup shows the NAS's own 403,
 //     and a job sent anyway fails with a "failed" notification.
+//  7. the NAS's rate limit used up -> Send says so, with the wait.
 // Screenshots of each step land in OUT_DIR/shots/.
 
 import http from 'node:http';
@@ -380,6 +381,30 @@ async function scenario(context, worker, id) {
     (await worker.evaluate(() => globalThis.__notes.map((a) => a[0]))).includes(`job-${failId}-failed`));
   check(true, `job ${failId} failed and a "failed" notification was raised`);
   await shot(gPopup, 'popup-failed.png');
+  await gPopup.close();
+
+  // 7. The rate limit: use up this address's POSTs (re-sending a job the
+  // NAS already has), then Send from the popup meets the 429.
+  let limited = null;
+  for (let i = 0; i < 60 && !limited; i++) {
+    const r = await fetch(`${DIRECT}/api/download`, {
+      method: 'POST',
+      headers: { Authorization: `Bearer ${KEY}`, 'Content-Type': 'application/json' },
+      body: JSON.stringify({ url: `${site.origin}/hls/master.m3u8`, quality: '90p' }),
+    });
+    await r.arrayBuffer();
+    if (r.status === 429)
+      limited = r.headers.get('retry-after');
+  }
+  check(limited !== null, `the NAS limits POSTs (429, Retry-After: ${limited})`);
+  const rPopup = await openPopup(context, id, tabId, 1);
+  await rPopup.click('li.stream button.send');
+  const rate = await until('the rate-limit banner', async () => {
+    const t = await rPopup.textContent('#banner');
+    return /rate limit/.test(t) ? t : null;
+  });
+  check(/429.*Try again in \d+ s/.test(rate), `the popup says the rate limit was hit: "${rate}"`);
+  await shot(rPopup, 'popup-rate-limit.png');
 }
 
 const watchdog = setTimeout(() => {
