@@ -29,6 +29,8 @@
 //     old streams are gone (badge 1), the popup shows the NAS's own 403,
 //     and a job sent anyway fails with a "failed" notification.
 //  7. the NAS's rate limit used up -> Send says so, with the wait.
+//  8. the service worker stopped -> the popup, waking it, still lists the
+//     tab's stream and the jobs.
 // Screenshots of each step land in OUT_DIR/shots/.
 
 import http from 'node:http';
@@ -405,6 +407,32 @@ async function scenario(context, worker, id) {
   });
   check(/429.*Try again in \d+ s/.test(rate), `the popup says the rate limit was hit: "${rate}"`);
   await shot(rPopup, 'popup-rate-limit.png');
+  await rPopup.close();
+
+  // 8. Chrome stops idle service workers: the state must outlive it.
+  // (Last: the worker handle above is stale afterwards.)
+  const ctl = await context.newPage();
+  await ctl.goto(`chrome-extension://${id}/options.html`);
+  const cdp = await context.newCDPSession(ctl);
+  let version = null;
+  cdp.on('ServiceWorker.workerVersionUpdated', (e) => {
+    for (const v of e.versions)
+      if (v.scriptURL.endsWith('/background.js'))
+        version = v;
+  });
+  await cdp.send('ServiceWorker.enable');
+  await until('the worker\'s version', () => version && version.runningStatus === 'running');
+  await cdp.send('ServiceWorker.stopWorker', { versionId: version.versionId });
+  await until('the worker stopped', () => version.runningStatus === 'stopped');
+  check(true, 'the service worker was stopped');
+  const after = await openPopup(context, id, tabId, 1);
+  check(version.runningStatus === 'running', 'opening the popup started the worker again');
+  const url = await after.getAttribute('li.stream', 'data-url');
+  const err = await until('the kept probe error', () => after.textContent('li.stream .error'));
+  check(url.endsWith('/guarded/live.m3u8') && /403/.test(err),
+    'the new worker lists the tab\'s stream and its probe error (chrome.storage.session)');
+  await until('3 jobs', async () => (await after.$$('li.job')).length === 3);
+  check(true, 'the new worker lists the 3 jobs sent (chrome.storage.local)');
 }
 
 const watchdog = setTimeout(() => {
