@@ -51,6 +51,20 @@ tests_check_remux_CFLAGS = $(UNIT_CFLAGS) $(AVFORMAT_CFLAGS)
 tests_check_remux_LDADD = $(UNIT_LDADD)
 
 # --- origin + streams (test harness) ---
+# tests/origin.py (local HLS origin), tests/mkstreams.sh (ffmpeg-made test
+# streams), tests/lib.sh (helpers every t-*.sh sources).  The streams are made
+# once, before any test log, into tests/streams/ (a few MB, ~10 s).
+TESTS += tests/t-origin.sh
+EXTRA_DIST += tests/origin.py tests/mkstreams.sh tests/t-origin.sh
+$(TEST_LOGS): tests/streams/.done
+tests/streams/.done: $(top_srcdir)/tests/mkstreams.sh
+	$(AM_V_GEN)FFMPEG='$(FFMPEG)' $(SHELL) $(top_srcdir)/tests/mkstreams.sh \
+	  tests/streams && touch tests/streams/.done || \
+	  echo "tests/streams not made (no ffmpeg?)" >&2
+clean-local: clean-local-streams
+clean-local-streams:
+	-rm -rf tests/streams
+.PHONY: clean-local-streams
 
 # --- fetch + crypt + download + get (engine) ---
 
@@ -69,6 +83,13 @@ tests_check_store_LDADD = $(UNIT_LDADD)
 # --- fs ---
 
 # --- httpd + add ---
+check_PROGRAMS += tests/httpd-seed
+tests_httpd_seed_SOURCES = tests/httpd-seed.c
+tests_httpd_seed_CFLAGS = $(UNIT_CFLAGS)
+tests_httpd_seed_LDADD = $(UNIT_LDADD)
+TESTS += tests/t-httpd-api.sh tests/t-httpd-guard.sh
+EXTRA_DIST += tests/httpd-lib.sh tests/httpd-raw.py tests/t-httpd-api.sh \
+	tests/t-httpd-guard.sh
 
 # --- extension ---
 TESTS += tests/t-ext-unit.sh tests/t-ext-e2e.sh
