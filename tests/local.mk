@@ -67,6 +67,14 @@ clean-local-streams:
 .PHONY: clean-local-streams
 
 # --- fetch + crypt + download + get (engine) ---
+check_PROGRAMS += tests/check_crypt tests/check_fetch
+TESTS += tests/check_crypt tests/check_fetch
+tests_check_crypt_SOURCES = tests/check_crypt.c
+tests_check_crypt_CFLAGS = $(UNIT_CFLAGS)
+tests_check_crypt_LDADD = $(UNIT_LDADD)
+tests_check_fetch_SOURCES = tests/check_fetch.c
+tests_check_fetch_CFLAGS = $(UNIT_CFLAGS)
+tests_check_fetch_LDADD = $(UNIT_LDADD)
 
 # --- job + store ---
 check_PROGRAMS += tests/check_job tests/check_store
@@ -79,6 +87,18 @@ tests_check_store_CFLAGS = $(UNIT_CFLAGS) $(SQLITE_CFLAGS)
 tests_check_store_LDADD = $(UNIT_LDADD)
 
 # --- spooler ---
+check_PROGRAMS += tests/check_guard tests/check_spool
+TESTS += tests/check_guard tests/check_spool
+tests_check_guard_SOURCES = tests/check_guard.c
+tests_check_guard_CFLAGS = $(UNIT_CFLAGS)
+tests_check_guard_LDADD = $(UNIT_LDADD)
+tests_check_spool_SOURCES = tests/check_spool.c
+tests_check_spool_CFLAGS = $(UNIT_CFLAGS)
+tests_check_spool_LDADD = $(UNIT_LDADD)
+SPOOL_TESTS = tests/t-spool-basic.sh tests/t-spool-bad.sh \
+	tests/t-spool-many.sh tests/t-spool-control.sh
+TESTS += $(SPOOL_TESTS)
+EXTRA_DIST += tests/spool-lib.sh $(SPOOL_TESTS)
 
 # --- fs ---
 
