@@ -114,7 +114,7 @@ http = {
   listen = "127.0.0.1:$tls_port";
   plain_listen = "127.0.0.1:$plain_port";
   tokens = [ "$key" ];
-  rate_limit_per_minute = 20;
+  rate_limit_per_minute = 6;
 };
 EOF
 
