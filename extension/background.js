@@ -10,7 +10,7 @@ import { detectHls, classifyPlaylist } from './lib/hls.js';
 import { pickHeaders, headerValue } from './lib/headers.js';
 import {
   newTabState, addStream, classifyStream, setProbe, findStream,
-  visibleStreams, badgeText,
+  visibleStreams, badgeText, menuTarget,
 } from './lib/streams.js';
 import {
   nasRequest, NasError, downloadBody, probeBody, PROBE_TIMEOUT_MS,
@@ -337,24 +337,10 @@ chrome.tabs.onActivated.addListener(() => {
   ready().then(refreshPageMenu);
 });
 
-// The tab's best guess at "the video": the first master, else the first
-// stream.
-function mainStream(t) {
-  const vs = visibleStreams(t);
-  return vs.find((s) => s.kind === 'master') || vs[0];
-}
-
 chrome.contextMenus.onClicked.addListener(async (info, tab) => {
   await ready();
   const tabId = tab ? tab.id : -1;
-  const t = tabs.get(tabId);
-  let url = info.menuItemId === 'send-page' ? '' : (info.linkUrl || info.srcUrl || '');
-  // A <video> fed by MediaSource plays a blob: URL; what it plays is
-  // the playlist the page loaded.
-  if (!/^https?:/i.test(url)) {
-    const s = t && mainStream(t);
-    url = s ? s.url : '';
-  }
+  const url = menuTarget(info, tabs.get(tabId));
   let n;
   if (!url) {
     n = { title: 'Nothing to send', message: 'No HLS stream was seen on this page yet. Start the video, then try again.' };

@@ -143,3 +143,22 @@ export function badgeText(tab) {
   const n = visibleStreams(tab).length;
   return n > 0 ? String(n) : '';
 }
+
+// mainStream - a tab's best guess at "the video": its first master
+// playlist, else its first visible stream; undefined when it has none.
+export function mainStream(tab) {
+  const vs = visibleStreams(tab);
+  return vs.find((s) => s.kind === 'master') || vs[0];
+}
+
+// menuTarget - the URL a "Send to NAS" context-menu click sends, or "".
+// info is chrome.contextMenus.OnClickData.  A link or a <video>/<audio>
+// with an http(s) URL sends that URL; the page item, and a media element
+// playing a blob: or data: URL (MediaSource), send the tab's main stream.
+export function menuTarget(info, tab) {
+  const url = info.menuItemId === 'send-page' ? '' : (info.linkUrl || info.srcUrl || '');
+  if (/^https?:\/\//i.test(url))
+    return url;
+  const s = tab && mainStream(tab);
+  return s ? s.url : '';
+}

@@ -4,7 +4,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import {
   newTabState, addStream, classifyStream, setProbe, visibleStreams, badgeText,
-  streamKey, findStream, MAX_STREAMS_PER_TAB,
+  streamKey, findStream, menuTarget, MAX_STREAMS_PER_TAB,
 } from '../lib/streams.js';
 import { classifyPlaylist } from '../lib/hls.js';
 
@@ -138,4 +138,22 @@ test('setProbe keeps either the result or the error', () => {
   assert.equal(findStream(tab, M).probeError, null);
   assert.equal(findStream(tab, M).kind, 'media');
   assert.equal(setProbe(tab, 'https://unknown.test/x.m3u8', null, 'x'), false);
+});
+
+test('menuTarget: what a context-menu click sends', () => {
+  const tab = play([['add', LOW, 'url'], ['add', M, 'url'], ['add', CT, 'content-type'], ['master', M, MASTER_TEXT]]);
+  const media = play([['add', CT, 'content-type']]);
+  const empty = newTabState();
+  const cases = [
+    ['link to a playlist', { menuItemId: 'send-link', linkUrl: 'https://x.test/a.m3u8' }, tab, 'https://x.test/a.m3u8'],
+    ['video with an http src', { menuItemId: 'send-media', srcUrl: 'https://x.test/v.m3u8' }, empty, 'https://x.test/v.m3u8'],
+    ['MediaSource video: the master', { menuItemId: 'send-media', srcUrl: 'blob:https://x.test/1' }, tab, M],
+    ['page item: the master, not a folded variant', { menuItemId: 'send-page', pageUrl: 'https://site.test/' }, tab, M],
+    ['page item, no master: the first stream', { menuItemId: 'send-page' }, media, CT],
+    ['page item, nothing seen', { menuItemId: 'send-page' }, empty, ''],
+    ['data: src and no tab state', { menuItemId: 'send-media', srcUrl: 'data:video/mp4,x' }, undefined, ''],
+    ['javascript: link', { menuItemId: 'send-link', linkUrl: 'javascript:void(0)' }, empty, ''],
+  ];
+  for (const [name, info, t, want] of cases)
+    assert.equal(menuTarget(info, t), want, name);
 });
