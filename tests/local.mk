@@ -149,5 +149,7 @@ EXTRA_DIST += tests/httpd-lib.sh tests/httpd-raw.py tests/t-httpd-api.sh \
 	tests/t-httpd-e2e.sh
 
 # --- extension ---
+TESTS += tests/t-ext-unit.sh tests/t-ext-e2e.sh
+EXTRA_DIST += tests/t-ext-unit.sh tests/t-ext-e2e.sh
 
 # --- end of blocks ---
