@@ -46,12 +46,46 @@ tests_check_url_LDADD = $(UNIT_LDADD)
 EXTRA_DIST += tests/fuzz_playlist.c tests/fuzz_playlist.dict
 
 # --- remux ---
+check_PROGRAMS += tests/check_remux
+TESTS += tests/check_remux
+tests_check_remux_SOURCES = tests/check_remux.c tests/remux-fixture.c \
+	tests/remux-fixture.h
+tests_check_remux_CFLAGS = $(UNIT_CFLAGS)
+tests_check_remux_LDADD = $(UNIT_LDADD)
+check_PROGRAMS += tests/check_remux_bad
+TESTS += tests/check_remux_bad
+tests_check_remux_bad_SOURCES = tests/check_remux_bad.c \
+	tests/remux-fixture.c tests/remux-fixture.h
+tests_check_remux_bad_CFLAGS = $(UNIT_CFLAGS)
+tests_check_remux_bad_LDADD = $(UNIT_LDADD)
 
 # --- origin + streams (test harness) ---
+# tests/origin.py (local HLS origin), tests/mkstreams.sh (ffmpeg-made test
+# streams), tests/lib.sh (helpers every t-*.sh sources).  The streams are made
+# once, before any test log, into tests/streams/ (a few MB, ~10 s).
+TESTS += tests/t-origin.sh
+EXTRA_DIST += tests/origin.py tests/mkstreams.sh tests/t-origin.sh
+$(TEST_LOGS): tests/streams/.done
+tests/streams/.done: $(top_srcdir)/tests/mkstreams.sh
+	$(AM_V_GEN)FFMPEG='$(FFMPEG)' $(SHELL) $(top_srcdir)/tests/mkstreams.sh \
+	  tests/streams && touch tests/streams/.done || \
+	  echo "tests/streams not made (no ffmpeg?)" >&2
+clean-local: clean-local-streams
+clean-local-streams:
+	-rm -rf tests/streams
+.PHONY: clean-local-streams
 
 # --- fetch + crypt + download + get (engine) ---
 
 # --- job + store ---
+check_PROGRAMS += tests/check_job tests/check_store
+TESTS += tests/check_job tests/check_store
+tests_check_job_SOURCES = tests/check_job.c
+tests_check_job_CFLAGS = $(UNIT_CFLAGS)
+tests_check_job_LDADD = $(UNIT_LDADD)
+tests_check_store_SOURCES = tests/check_store.c
+tests_check_store_CFLAGS = $(UNIT_CFLAGS) $(SQLITE_CFLAGS)
+tests_check_store_LDADD = $(UNIT_LDADD)
 
 # --- spooler ---
 
