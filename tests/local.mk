@@ -153,3 +153,4 @@ TESTS += tests/t-ext-unit.sh tests/t-ext-e2e.sh
 EXTRA_DIST += tests/t-ext-unit.sh tests/t-ext-e2e.sh
 
 # --- end of blocks ---
+EXTRA_DIST += tests/corpus
