@@ -195,6 +195,40 @@ START_TEST(renditions_merge)
 }
 END_TEST
 
+/* MP4 can carry mov_text: kept, and the same cues come out. */
+START_TEST(subtitles_kept)
+{
+	const struct source *s = &src[SRC_SUBS];
+	struct track_buf b = { 0 };
+	struct remux_result r;
+	struct err err;
+	char *out = out_path("subs"), *got, *want;
+
+	track_add(&b, s, 0);
+	ck_assert_msg(remux_to_mp4(&b.t, 1, out, NULL, NULL, &err) == 0, "%s",
+	    err.msg);
+	ck_assert_msg(remux_verify(out, true, true, 4.0, &r, &err) == 0, "%s",
+	    err.msg);
+	got = sh_line("ffprobe -v error -show_entries stream=codec_name "
+	    "-of csv=p=0 '%s' | tr '\\n' ','", out);
+	ck_assert_str_eq(got, "h264,aac,mov_text,");
+	free(got);
+	got = sh_line("%s -v error -i '%s' -map 0:s:0 -f srt - | md5sum",
+	    ffmpeg, out);
+	want = sh_line("%s -v error -i '%s' -map 0:s:0 -f srt - | md5sum",
+	    ffmpeg, s->all);
+	ck_assert_str_eq(got, want);
+	free(got);
+	free(want);
+	got = sh_line("%s -v error -i '%s' -map 0:s:0 -f srt - | grep -c "
+	    "'^Hello$\\|^World$'", ffmpeg, out);
+	ck_assert_str_eq(got, "2");
+	free(got);
+	assert_same_decode(out, s->all, "v");
+	free(out);
+}
+END_TEST
+
 static Suite *
 remux_suite(void)
 {
@@ -208,6 +242,7 @@ remux_suite(void)
 	tcase_add_test(tc, corrupted_output_changes_md5);
 	tcase_add_loop_test(tc, discontinuity_runs_on, 0,
 	    sizeof(disc_cases) / sizeof(disc_cases[0]));
+	tcase_add_test(tc, subtitles_kept);
 	tcase_add_loop_test(tc, renditions_merge, 0,
 	    sizeof(multi_cases) / sizeof(multi_cases[0]));
 	suite_add_tcase(s, tc);
