@@ -22,6 +22,7 @@ struct rx_out {
 	enum AVMediaType type;
 	enum AVCodecID codec;
 	int64_t last_dts;		/* written, output time base */
+	int last_size;			/* of the packet written last */
 	int64_t prev_dts, delta;	/* read: last dts and its step */
 };
 
@@ -37,7 +38,8 @@ struct rx_job {
 	void *arg;
 	double reported;
 	unsigned nfixed;		/* timestamps nudged to stay monotonic */
-	unsigned ndropped;		/* damaged audio frames left out */
+	unsigned ndropped;		/* damaged frames left out */
+	unsigned noverlap;		/* packets repeating written time */
 };
 
 static bool
@@ -304,22 +306,34 @@ rx_next(struct rx_job *j, struct rx_track *tr, struct err *err)
 	}
 }
 
-/* Libav refuses a dts that does not grow; a damaged input may have one. */
+/*
+ * Libav refuses a dts that does not grow. A packet less than half a frame
+ * behind (rounding, an encoder repeating a dts) is nudged forward; one
+ * further behind, or the very packet just written again, repeats what was
+ * written (a segment listed twice, overlapping segments): left out.
+ */
 static int
 rx_write(struct rx_job *j, AVPacket *pkt, const char *output,
     struct err *err)
 {
 	struct rx_out *out = &j->outs[pkt->stream_index];
+	int64_t behind;
 	double at;
-	int64_t d;
 	int ret, st;
 
 	if (out->last_dts != AV_NOPTS_VALUE && pkt->dts <= out->last_dts) {
-		d = out->last_dts + 1 - pkt->dts;
-		pkt->dts += d;
-		pkt->pts += d;
+		behind = out->last_dts - pkt->dts;
+		if (behind >= (out->delta > 1 ? out->delta / 2 : 1) ||
+		    (behind == 0 && pkt->size == out->last_size)) {
+			j->noverlap++;
+			av_packet_unref(pkt);
+			return 0;
+		}
+		pkt->dts += behind + 1;
+		pkt->pts += behind + 1;
 		j->nfixed++;
 	}
+	out->last_size = pkt->size;
 	if (pkt->pts < pkt->dts)
 		pkt->pts = pkt->dts;
 	out->last_dts = pkt->dts;
@@ -536,6 +550,9 @@ remux_to_mp4(const struct remux_track *tracks, size_t ntracks,
 	if (j.nfixed > 0)
 		log_warnx("%s: %u timestamps adjusted to keep them increasing",
 		    output, j.nfixed);
+	if (j.noverlap > 0)
+		log_warnx("%s: %u packets overlapping earlier ones left out",
+		    output, j.noverlap);
 	if (j.ndropped > 0)
 		log_warnx("%s: %u damaged frames left out", output,
 		    j.ndropped);

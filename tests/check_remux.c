@@ -229,6 +229,35 @@ START_TEST(subtitles_kept)
 }
 END_TEST
 
+/*
+ * A segment listed twice runs time backwards by a whole segment: its
+ * packets repeat what was written and are left out, and the output is
+ * frame for frame the source.
+ */
+START_TEST(repeated_segment_left_out)
+{
+	const struct source *s = &src[SRC_TS];
+	struct track_buf b = { 0 };
+	struct remux_result r;
+	struct err err;
+	char *out = out_path("repeated");
+	size_t i;
+
+	track_add(&b, s, 0);
+	for (i = b.t.nparts; i > 3; i--)
+		b.parts[i] = b.parts[i - 1];
+	b.parts[3] = b.parts[2];
+	b.t.nparts++;
+	ck_assert_msg(remux_to_mp4(&b.t, 1, out, NULL, NULL, &err) == 0, "%s",
+	    err.msg);
+	ck_assert_msg(remux_verify(out, true, true, 5.0, &r, &err) == 0, "%s",
+	    err.msg);
+	assert_same_decode(out, s->all, "v");
+	assert_same_decode(out, s->all, "a");
+	free(out);
+}
+END_TEST
+
 static Suite *
 remux_suite(void)
 {
@@ -243,6 +272,7 @@ remux_suite(void)
 	tcase_add_loop_test(tc, discontinuity_runs_on, 0,
 	    sizeof(disc_cases) / sizeof(disc_cases[0]));
 	tcase_add_test(tc, subtitles_kept);
+	tcase_add_test(tc, repeated_segment_left_out);
 	tcase_add_loop_test(tc, renditions_merge, 0,
 	    sizeof(multi_cases) / sizeof(multi_cases[0]));
 	suite_add_tcase(s, tc);
