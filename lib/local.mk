@@ -13,6 +13,10 @@ lib_libm3u8nas_a_SOURCES = \
 # (lib_libm3u8nas_a_SOURCES += ...) so that parallel work merges cleanly.
 
 # --- playlist + url (parser) ---
+lib_libm3u8nas_a_SOURCES += lib/url.c lib/url.h \
+	lib/hlsattr.c lib/hlsattr.h \
+	lib/playlist.c lib/playlist_int.h lib/playlist_tags.c \
+	lib/playlist_master.c lib/playlist_choose.c
 
 # --- remux ---
 lib_libm3u8nas_a_SOURCES += lib/remux.c lib/remux-input.c \
@@ -20,8 +24,14 @@ lib_libm3u8nas_a_SOURCES += lib/remux.c lib/remux-input.c \
 	lib/remux-int.h
 
 # --- fetch + crypt + download (engine) ---
+lib_libm3u8nas_a_SOURCES += lib/netaddr.c lib/netaddr.h \
+	lib/fetch.c \
+	lib/crypt.c lib/crypt.h \
+	lib/download.c lib/download-int.h lib/download-plan.c \
+	lib/download-seg.c lib/download-merge.c
 
 # --- job + store ---
+lib_libm3u8nas_a_SOURCES += lib/job.c lib/store.c
 
 # --- spool + guard (spooler) ---
 

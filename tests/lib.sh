@@ -1,0 +1,241 @@
+# lib.sh - shared helpers for the integration tests (tests/t-*.sh), POSIX sh.
+#
+#   . "$top_srcdir/tests/lib.sh"
+#   need_ffmpeg                       # exit 77 (skip) without ffmpeg
+#   origin_start [--latency-ms 50 ...]   # local HLS origin: sets ORIGIN, ORIGIN_PID
+#   out=$(tmpdir)/out.mp4             # per-test temp dir, removed on exit
+#   ... download "$ORIGIN/plain/index.m3u8" to "$out" ...
+#   assert_same_media "$out" "$(streams_dir)/plain"
+#   [ "$(origin_count /plain/seg0.ts)" -eq 1 ] || fail "seg0 fetched twice"
+#
+# Functions:
+#   fail MSG              print "FAIL: MSG" to stderr, exit 1
+#   skip MSG              print "SKIP: MSG", exit 77
+#   on_exit CMD           run CMD (eval'd) on exit, last registered first
+#   tmpdir                print the per-test temp dir (KEEP_TMP=1 keeps it)
+#   wait_for CMD SECS     poll CMD (eval'd) every 0.1 s until true; 1 on timeout
+#   need_ffmpeg, need_python, need_curl   skip (77) when absent
+#   streams_dir           make the test streams once (tests/mkstreams.sh) into
+#                         $top_builddir/tests/streams and print that path
+#   origin_start [ARGS]   start tests/origin.py on streams_dir (extra ARGS go
+#                         to origin.py); sets ORIGIN=http://127.0.0.1:PORT,
+#                         ORIGIN_PORT, ORIGIN_PID, ORIGIN_LOG; stopped on exit
+#   origin_ctl CMD?QUERY  GET $ORIGIN/_ctl/CMD?QUERY, print the body
+#   origin_count PATH     how many requests PATH got (query ignored)
+#   decoded_md5 FILE... video|audio
+#                         md5 of the decoded stream (first video or audio
+#                         stream; several FILEs are MPEG-TS sources decoded as
+#                         one concatenation, e.g. the disc stream's two encodes)
+#   assert_same_media OUTPUT STREAM_DIR | OUTPUT SOURCE_FILE...
+#                         fail unless OUTPUT decodes identically to the source:
+#                         STREAM_DIR's `expect` names the source(s)
+#                         (source=, or source_video= + source_audio=).
+#
+# How the comparison works (validated in t-origin.sh): every decoded frame of
+# the first video / audio stream is hashed (-fps_mode passthrough: no frame
+# dropped or duplicated; audio as pcm_f32le: exact).  MP4/MOV outputs are read
+# with -ignore_editlist 1 so an edit list (start offset, AAC priming) cannot
+# hide or add samples: all stored packets are decoded.  Sources are MPEG-TS
+# and several are concatenated byte-wise and decoded by one decoder, because
+# AAC frames overlap: B's first frame decodes differently after A's last.
+
+: "${top_srcdir:=$(cd "$(dirname "$0")/.." && pwd)}"
+: "${top_builddir:=$top_srcdir}"
+: "${FFMPEG:=ffmpeg}"
+: "${PYTHON3:=python3}"
+# Debian's python3 when present: the harness needs only its standard library,
+# and a version manager's shim (pyenv) costs a second or more per start.
+[ -x /usr/bin/python3 ] && PYTHON3=/usr/bin/python3
+: "${FFPROBE:=$(dirname "$(command -v "$FFMPEG" 2>/dev/null || echo /usr/bin/ffmpeg)")/ffprobe}"
+export top_srcdir top_builddir FFMPEG PYTHON3 FFPROBE
+
+_lib_exit_cmds=''
+_lib_name=$(basename "$0" .sh)
+
+fail() {
+	echo "FAIL: $_lib_name: $*" >&2
+	exit 1
+}
+
+skip() {
+	echo "SKIP: $_lib_name: $*" >&2
+	exit 77
+}
+
+# on_exit CMD - prepend so that cleanups run in reverse order of registration.
+on_exit() {
+	_lib_exit_cmds="$1
+$_lib_exit_cmds"
+}
+
+_lib_cleanup() {
+	_rc=$?
+	trap - EXIT
+	set +e
+	eval "$_lib_exit_cmds"
+	exit "$_rc"
+}
+trap _lib_cleanup EXIT
+trap 'exit 130' INT
+trap 'exit 143' TERM
+
+_lib_tmp=$(mktemp -d "${TMPDIR:-/tmp}/m3u8nas-$_lib_name.XXXXXX") ||
+	fail "mktemp"
+if [ "${KEEP_TMP:-0}" = 1 ]; then
+	on_exit "echo 'kept $_lib_tmp' >&2"
+else
+	on_exit "rm -rf '$_lib_tmp'"
+fi
+
+tmpdir() {
+	echo "$_lib_tmp"
+}
+
+wait_for() {
+	_n=$(($2 * 10))
+	while [ "$_n" -gt 0 ]; do
+		eval "$1" && return 0
+		sleep 0.1
+		_n=$((_n - 1))
+	done
+	eval "$1"
+}
+
+need_ffmpeg() {
+	command -v "$FFMPEG" >/dev/null 2>&1 || skip "ffmpeg not found"
+	command -v "$FFPROBE" >/dev/null 2>&1 || skip "ffprobe not found"
+	command -v openssl >/dev/null 2>&1 || skip "openssl not found"
+}
+
+need_python() {
+	command -v "$PYTHON3" >/dev/null 2>&1 || skip "python3 not found"
+}
+
+need_curl() {
+	command -v curl >/dev/null 2>&1 || skip "curl not found"
+}
+
+streams_dir() {
+	_sd=$top_builddir/tests/streams
+	need_ffmpeg
+	# Returns at once when the streams are there and current.
+	sh "$top_srcdir/tests/mkstreams.sh" "$_sd" >&2 || fail "mkstreams.sh failed"
+	echo "$_sd"
+}
+
+origin_start() {
+	need_ffmpeg
+	need_python
+	need_curl
+	_sd=$(streams_dir) || exit $?
+	_pf=$_lib_tmp/origin.$$.$(date +%s%N).port
+	ORIGIN_LOG=${_pf%.port}.log
+	"$PYTHON3" "$top_srcdir/tests/origin.py" --root "$_sd" \
+		--port-file "$_pf" --log "$ORIGIN_LOG" --max-seconds 600 "$@" &
+	ORIGIN_PID=$!
+	on_exit "kill $ORIGIN_PID 2>/dev/null; wait $ORIGIN_PID 2>/dev/null"
+	wait_for "test -s '$_pf' || ! kill -0 $ORIGIN_PID 2>/dev/null" 20
+	[ -s "$_pf" ] || fail "origin.py did not start"
+	ORIGIN_PORT=$(cat "$_pf")
+	ORIGIN=http://127.0.0.1:$ORIGIN_PORT
+	export ORIGIN ORIGIN_PORT ORIGIN_PID ORIGIN_LOG
+}
+
+origin_ctl() {
+	[ -n "${ORIGIN:-}" ] || fail "origin_ctl: origin not started"
+	curl -sS -f --max-time 10 "$ORIGIN/_ctl/$1"
+}
+
+origin_count() {
+	origin_ctl "count?path=$1"
+}
+
+# _lib_is_mp4 FILE - true when FILE is ISO BMFF (decode it without edit lists)
+_lib_is_mp4() {
+	"$FFPROBE" -v error -show_entries format=format_name -of csv=p=0 "$1" \
+		2>/dev/null | grep -q mp4
+}
+
+_lib_has() {	# _lib_has FILE video|audio
+	"$FFPROBE" -v error -show_entries stream=codec_type -of csv=p=0 "$1" \
+		2>/dev/null | grep -qx "$2"
+}
+
+decoded_md5() {
+	[ $# -ge 2 ] || fail "usage: decoded_md5 FILE... video|audio"
+	eval "_kind=\${$#}"
+	case $_kind in
+	video) _map=0:v:0 _enc='-f rawvideo' ;;
+	audio) _map=0:a:0 _enc='-c:a pcm_f32le -f f32le' ;;
+	*) fail "decoded_md5: kind must be video or audio" ;;
+	esac
+	_ff="$FFMPEG -nostdin -hide_banner -loglevel error"
+	if [ $# -eq 2 ]; then
+		[ -f "$1" ] || fail "decoded_md5: no file $1"
+		_in=''
+		_lib_is_mp4 "$1" && _in='-ignore_editlist 1'
+		# shellcheck disable=SC2086
+		$_ff $_in -i "$1" -map "$_map" -fps_mode passthrough $_enc - |
+			md5sum | cut -d' ' -f1
+		return
+	fi
+	_files=''
+	while [ $# -gt 1 ]; do
+		[ -f "$1" ] || fail "decoded_md5: no file $1"
+		_files="$_files '$1'"
+		shift
+	done
+	# shellcheck disable=SC2086
+	eval "cat $_files" | $_ff -f mpegts -i - -map "$_map" \
+		-fps_mode passthrough $_enc - | md5sum | cut -d' ' -f1
+}
+
+# _lib_expect DIR KEY - value of KEY in DIR/expect (empty when absent)
+_lib_expect() {
+	sed -n "s/^$2=//p" "$1/expect" | head -n 1
+}
+
+# _lib_abs DIR LIST - prefix each relative name in LIST with DIR/
+_lib_abs() {
+	for _f in $2; do
+		case $_f in /*) printf "%s " "$_f" ;; *) printf "%s " "$1/$_f" ;; esac
+	done
+}
+
+assert_same_media() {
+	[ $# -ge 2 ] || fail "usage: assert_same_media OUTPUT DIR|FILE..."
+	_out=$1
+	shift
+	[ -s "$_out" ] || fail "assert_same_media: no output file $_out"
+	if [ $# -eq 1 ] && [ -d "$1" ]; then
+		[ -f "$1/expect" ] || fail "assert_same_media: no $1/expect"
+		_v=$(_lib_expect "$1" source_video)
+		_a=$(_lib_expect "$1" source_audio)
+		_s=$(_lib_expect "$1" source)
+		[ -n "$_v" ] || _v=$_s
+		[ -n "$_a" ] || _a=$_s
+		[ "$(_lib_expect "$1" video)" = 0 ] && _v=''
+		[ "$(_lib_expect "$1" audio)" = 0 ] && _a=''
+		_v=$(_lib_abs "$1" "$_v")
+		_a=$(_lib_abs "$1" "$_a")
+	else
+		_v="$*" _a="$*"
+		set -- $_v
+		_lib_has "$1" video || _v=''
+		_lib_has "$1" audio || _a=''
+	fi
+	[ -n "$_v$_a" ] || fail "assert_same_media: nothing to compare"
+	for _k in video audio; do
+		if [ $_k = video ]; then _src=$_v; else _src=$_a; fi
+		[ -n "$_src" ] || continue
+		_lib_has "$_out" $_k || fail "$_out has no $_k stream"
+		# shellcheck disable=SC2086
+		_want=$(decoded_md5 $_src $_k) || fail "decoding source $_src"
+		_got=$(decoded_md5 "$_out" $_k) || fail "decoding $_out"
+		[ "$_want" != d41d8cd98f00b204e9800998ecf8427e ] ||
+			fail "source $_src decodes to no $_k"
+		[ "$_got" = "$_want" ] ||
+			fail "$_out: decoded $_k differs from $_src ($_got != $_want)"
+	done
+	return 0
+}

@@ -26,6 +26,24 @@ EXTRA_DIST += tests/lib.sh
 # Each block below belongs to one part; add your tests inside your block.
 
 # --- playlist + url (parser) ---
+check_PROGRAMS += tests/check_playlist tests/check_playlist_text \
+	tests/check_playlist_choose tests/check_url
+TESTS += tests/check_playlist tests/check_playlist_text \
+	tests/check_playlist_choose tests/check_url
+tests_check_playlist_text_SOURCES = tests/check_playlist_text.c
+tests_check_playlist_text_CFLAGS = $(UNIT_CFLAGS)
+tests_check_playlist_text_LDADD = $(UNIT_LDADD)
+tests_check_playlist_choose_SOURCES = tests/check_playlist_choose.c
+tests_check_playlist_choose_CFLAGS = $(UNIT_CFLAGS)
+tests_check_playlist_choose_LDADD = $(UNIT_LDADD)
+tests_check_playlist_SOURCES = tests/check_playlist.c
+tests_check_playlist_CFLAGS = $(UNIT_CFLAGS)
+tests_check_playlist_LDADD = $(UNIT_LDADD)
+tests_check_url_SOURCES = tests/check_url.c
+tests_check_url_CFLAGS = $(UNIT_CFLAGS)
+tests_check_url_LDADD = $(UNIT_LDADD)
+# libFuzzer harness, built by hand with clang (see its header comment)
+EXTRA_DIST += tests/fuzz_playlist.c tests/fuzz_playlist.dict
 
 # --- remux ---
 check_PROGRAMS += tests/check_remux
@@ -42,10 +60,45 @@ tests_check_remux_bad_CFLAGS = $(UNIT_CFLAGS)
 tests_check_remux_bad_LDADD = $(UNIT_LDADD)
 
 # --- origin + streams (test harness) ---
+# tests/origin.py (local HLS origin), tests/mkstreams.sh (ffmpeg-made test
+# streams), tests/lib.sh (helpers every t-*.sh sources).  The streams are made
+# once, before any test log, into tests/streams/ (a few MB, ~10 s).
+TESTS += tests/t-origin.sh
+EXTRA_DIST += tests/origin.py tests/mkstreams.sh tests/t-origin.sh
+$(TEST_LOGS): tests/streams/.done
+tests/streams/.done: $(top_srcdir)/tests/mkstreams.sh
+	$(AM_V_GEN)FFMPEG='$(FFMPEG)' $(SHELL) $(top_srcdir)/tests/mkstreams.sh \
+	  tests/streams && touch tests/streams/.done || \
+	  echo "tests/streams not made (no ffmpeg?)" >&2
+clean-local: clean-local-streams
+clean-local-streams:
+	-rm -rf tests/streams
+.PHONY: clean-local-streams
 
 # --- fetch + crypt + download + get (engine) ---
+check_PROGRAMS += tests/check_crypt tests/check_fetch
+TESTS += tests/check_crypt tests/check_fetch
+tests_check_crypt_SOURCES = tests/check_crypt.c
+tests_check_crypt_CFLAGS = $(UNIT_CFLAGS)
+tests_check_crypt_LDADD = $(UNIT_LDADD)
+tests_check_fetch_SOURCES = tests/check_fetch.c
+tests_check_fetch_CFLAGS = $(UNIT_CFLAGS)
+tests_check_fetch_LDADD = $(UNIT_LDADD)
+ENGINE_T = tests/t-get-streams.sh tests/t-get-quality.sh \
+	tests/t-get-errors.sh tests/t-get-protected.sh tests/t-get-resume.sh \
+	tests/t-get-live.sh tests/t-get-memory.sh
+TESTS += $(ENGINE_T)
+EXTRA_DIST += $(ENGINE_T)
 
 # --- job + store ---
+check_PROGRAMS += tests/check_job tests/check_store
+TESTS += tests/check_job tests/check_store
+tests_check_job_SOURCES = tests/check_job.c
+tests_check_job_CFLAGS = $(UNIT_CFLAGS)
+tests_check_job_LDADD = $(UNIT_LDADD)
+tests_check_store_SOURCES = tests/check_store.c
+tests_check_store_CFLAGS = $(UNIT_CFLAGS) $(SQLITE_CFLAGS)
+tests_check_store_LDADD = $(UNIT_LDADD)
 
 # --- spooler ---
 
