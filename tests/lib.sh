@@ -22,6 +22,8 @@
 #                         ORIGIN_PORT, ORIGIN_PID, ORIGIN_LOG; stopped on exit
 #   origin_ctl CMD?QUERY  GET $ORIGIN/_ctl/CMD?QUERY, print the body
 #   origin_count PATH     how many requests PATH got (query ignored)
+#   origin_stat KEY       total | bytes | connections | max_inflight from stats
+#   origin_header PATH NAME   header NAME of the last request for PATH
 #   decoded_md5 FILE... video|audio
 #                         md5 of the decoded stream (first video or audio
 #                         stream; several FILEs are MPEG-TS sources decoded as
@@ -30,6 +32,9 @@
 #                         fail unless OUTPUT decodes identically to the source:
 #                         STREAM_DIR's `expect` names the source(s)
 #                         (source=, or source_video= + source_audio=).
+#
+# The origin is a background job of the test shell: wait for your own
+# children by pid (`wait $pid`), never with a bare `wait`.
 #
 # How the comparison works (validated in t-origin.sh): every decoded frame of
 # the first video / audio stream is hashed (-fps_mode passthrough: no frame
@@ -148,6 +153,21 @@ origin_ctl() {
 
 origin_count() {
 	origin_ctl "count?path=$1"
+}
+
+# origin_stat KEY - a top-level number of /_ctl/stats (total, bytes,
+# connections, max_inflight, latency_ms, rate)
+origin_stat() {
+	origin_ctl stats | "$PYTHON3" -c \
+		'import json, sys; print(json.load(sys.stdin)[sys.argv[1]])' "$1"
+}
+
+# origin_header PATH NAME - header NAME of PATH's last request ('' if none)
+origin_header() {
+	origin_ctl "headers?path=$1" | "$PYTHON3" -c '
+import json, sys
+h = {k.lower(): v for k, v in json.load(sys.stdin).items()}
+print(h.get(sys.argv[1].lower(), ""))' "$2"
 }
 
 # _lib_is_mp4 FILE - true when FILE is ISO BMFF (decode it without edit lists)

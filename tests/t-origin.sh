@@ -92,6 +92,30 @@ origin_ctl stats >/dev/null
 [ "$(origin_count /plain/seg4.ts)" = 0 ] || fail "count seg4"
 origin_ctl stats | grep -q '"total": 3' || fail "total: $(origin_ctl stats)"
 
+# --- bytes, concurrency, request headers, redirects ---------------------
+origin_ctl reset-stats >/dev/null
+fetch /plain/seg0.ts -A 'agent/1' -H 'X-Test: yes' >/dev/null
+[ "$(origin_stat bytes)" = "$(wc -c <"$S/plain/seg0.ts")" ] ||
+	fail "bytes: $(origin_stat bytes)"
+[ "$(origin_header /plain/seg0.ts User-Agent)" = agent/1 ] || fail "UA seen"
+[ "$(origin_header /plain/seg0.ts x-test)" = yes ] || fail "X-Test seen"
+origin_ctl 'set?latency_ms=500' >/dev/null
+pids=''
+for i in 1 2 3; do
+	curl -sS -o /dev/null "$ORIGIN/plain/seg$i.ts" &
+	pids="$pids $!"
+done
+wait $pids	# never a bare `wait`: it would wait for the origin too
+origin_ctl 'set?latency_ms=0' >/dev/null
+[ "$(origin_stat max_inflight)" -ge 2 ] ||
+	fail "max_inflight $(origin_stat max_inflight) after 3 parallel requests"
+[ "$(fetch /r/plain/index.m3u8)" = "302 0" ] || fail "redirect code"
+loc=$(curl -sS -D - -o /dev/null "$ORIGIN/r/abs/seg0.ts?a=1" | tr -d '\r' |
+	sed -n 's/^Location: //p')
+[ "$loc" = "/abs/seg0.ts?a=1" ] || fail "redirect Location '$loc'"
+[ "$(fetch /r/plain/seg0.ts -L)" = "200 0" ] || fail "redirect follow"
+cmp -s "$T/body" "$S/plain/seg0.ts" || fail "redirected body"
+
 # --- faults: status codes, reset, truncate, stall; count respected ------
 # kind  http-code  curl-rc (56 = recv failure/RST, 18 = partial, 28 = timeout)
 while read -r kind code rc; do
