@@ -320,6 +320,7 @@ exec 9>"$OUT/.lock"
 flock 9
 current "$OUT" && exit 0
 rm -f "$OUT/.done"
+rm -rf "$OUT/.cache"	# decoded-md5 cache of lib.sh
 mk_plain
 mk_aes
 mk_aes_noiv

@@ -19,7 +19,9 @@
 #   /_ctl/stats                    {"total": N, "paths": {"/p": n, ...},
 #                                  "bytes": body bytes sent, "connections": N,
 #                                  "max_inflight": most requests at once}
+#   /_ctl/stat?key=K               one of those numbers, as text
 #   /_ctl/headers?path=P           JSON of the headers of P's last request
+#   /_ctl/header?path=P&name=N     header N of P's last request, as text
 #   /_ctl/count?path=P             requests for P so far (query ignored)
 #   /_ctl/reset-stats
 #   /_ctl/fault?path=P&kind=K&count=N   next N requests for P get fault K:
@@ -310,6 +312,17 @@ class Handler(BaseHTTPRequestHandler):
                     'max_inflight': st.max_inflight,
                     'latency_ms': st.latency_ms, 'rate': st.rate},
                     sort_keys=True)
+            elif cmd == 'stat':
+                v = {'total': st.total, 'bytes': st.bytes,
+                     'connections': st.connections,
+                     'max_inflight': st.max_inflight, 'inflight': st.inflight,
+                     'latency_ms': st.latency_ms, 'rate': st.rate}
+                body = str(v.get(one('key', ''), ''))
+            elif cmd == 'header':
+                p = urllib.parse.urlsplit(one('path', '')).path
+                name = one('name', '').lower()
+                h = st.headers.get(p, {})
+                body = next((v for k, v in h.items() if k.lower() == name), '')
             elif cmd == 'headers':
                 p = urllib.parse.urlsplit(one('path', '')).path
                 body = json.dumps(st.headers.get(p, {}), sort_keys=True)
