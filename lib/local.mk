@@ -13,12 +13,19 @@ lib_libm3u8nas_a_SOURCES = \
 # (lib_libm3u8nas_a_SOURCES += ...) so that parallel work merges cleanly.
 
 # --- playlist + url (parser) ---
+lib_libm3u8nas_a_SOURCES += lib/url.c lib/url.h \
+	lib/hlsattr.c lib/hlsattr.h \
+	lib/playlist.c lib/playlist_int.h lib/playlist_tags.c \
+	lib/playlist_master.c lib/playlist_choose.c
 
 # --- remux ---
+lib_libm3u8nas_a_SOURCES += lib/remux.c lib/remux-input.c \
+	lib/remux-verify.c lib/remux-av.c lib/remux-bsf.c lib/remux-int.h
 
 # --- fetch + crypt + download (engine) ---
 
 # --- job + store ---
+lib_libm3u8nas_a_SOURCES += lib/job.c lib/store.c
 
 # --- spool + guard (spooler) ---
 

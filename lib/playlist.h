@@ -21,12 +21,14 @@ enum hls_key_method {
 	HLS_KEY_NONE,
 	HLS_KEY_AES128,
 	HLS_KEY_SAMPLE_AES,	/* refused by the downloader */
-	HLS_KEY_OTHER		/* e.g. SAMPLE-AES-CTR: refused */
+	HLS_KEY_OTHER		/* e.g. SAMPLE-AES-CTR, or AES-128 with a
+				   KEYFORMAT other than "identity": refused */
 };
 
 struct hls_key {
 	enum hls_key_method method;
-	char *uri;		/* resolved; NULL for METHOD=NONE */
+	char *uri;		/* resolved (as written when not fetchable,
+				   e.g. "skd://..."); NULL if absent */
 	unsigned char iv[16];
 	bool has_iv;		/* false: IV = media sequence number */
 	char *keyformat;	/* NULL or e.g. "identity", "com.widevine" */
@@ -41,12 +43,20 @@ struct hls_map {		/* EXT-X-MAP: fMP4 initialization section */
 struct hls_segment {
 	char *uri;		/* resolved absolute URL */
 	double duration;	/* EXTINF seconds */
-	int64_t offset;		/* EXT-X-BYTERANGE start, -1 if none */
+	int64_t offset;		/* EXT-X-BYTERANGE start, -1 if none; "n"
+				   without "@o" continues after the previous
+				   range of the same URI (or 0) */
 	int64_t length;		/* EXT-X-BYTERANGE length, -1 if none */
 	int64_t sequence;	/* media sequence number of this segment */
-	int key;		/* index into keys[], -1 = clear */
+	int key;		/* index into keys[], -1 = clear
+				   (METHOD=NONE keys are not stored). When
+				   several EXT-X-KEY lines precede a segment
+				   (one key in several KEYFORMATs), the
+				   identity one is kept if there is one. */
 	int map;		/* index into maps[], -1 = none */
-	int discontinuity;	/* count of EXT-X-DISCONTINUITY before it */
+	int discontinuity;	/* count of EXT-X-DISCONTINUITY before it in
+				   this playlist (add discontinuity_sequence
+				   for the absolute number) */
 };
 
 struct hls_variant {		/* EXT-X-STREAM-INF */
@@ -80,6 +90,7 @@ struct hls_playlist {
 	/* media playlist */
 	double target_duration;
 	int64_t media_sequence;
+	int64_t discontinuity_sequence;	/* EXT-X-DISCONTINUITY-SEQUENCE, 0 */
 	bool endlist;		/* false: live, reload until it appears */
 	char *playlist_type;	/* "VOD", "EVENT" or NULL */
 	struct hls_segment *segments;
@@ -110,10 +121,15 @@ void playlist_free(struct hls_playlist *pl);
 int playlist_choose_variant(const struct hls_playlist *master,
     const char *quality, struct err *err);
 /*
- * The audio rendition to fetch alongside variant v: only when v names an
- * AUDIO group whose renditions have a URI and v's CODECS show no audio of
- * its own (or the group's default rendition has a URI and v has no CODECS).
- * Prefers DEFAULT=YES, then AUTOSELECT=YES, then the first. -1 if none.
+ * The audio rendition to fetch alongside variant v, or -1 when v's own
+ * stream carries the audio (or v names no AUDIO group). CODECS lists the
+ * formats of the variant and of its renditions together (RFC 8216
+ * 4.3.4.2), so it cannot show on its own whether v carries audio; the
+ * rendition a player would pick can: DEFAULT=YES, then AUTOSELECT=YES,
+ * then the first of v's AUDIO group. If it has a URI it is returned; if
+ * it has none the audio is in v, -1. When v's CODECS name no audio codec
+ * at all (mp4a, ac-3, ec-3, opus, mp3, flac, alac...), v has no audio and
+ * the preferred rendition among those with a URI is returned.
  */
 int playlist_audio_for(const struct hls_playlist *master, int variant);
 
