@@ -193,6 +193,7 @@ def live_playlist(full_text, elapsed):
 class Handler(BaseHTTPRequestHandler):
     protocol_version = 'HTTP/1.1'
     server_version = 'm3u8nas-test-origin/1'
+    timeout = 30    # an idle keep-alive connection is closed after 30 s
 
     # -- plumbing ---------------------------------------------------------
 
@@ -243,7 +244,9 @@ class Handler(BaseHTTPRequestHandler):
         view = memoryview(data) if not isinstance(data, memoryview) else data
         while sent < len(view):
             rate = st.rate
-            n = CHUNK if not rate else max(1024, min(CHUNK, rate // 20))
+            # ~20 writes a second: small enough to pace slow rates smoothly,
+            # big enough that fast rates are not lost to sleep overhead.
+            n = CHUNK if not rate else max(1024, min(16 * CHUNK, rate // 20))
             chunk = view[sent:sent + n]
             if rate and rate > 0:
                 due = (sent + len(chunk)) / rate - (time.monotonic() - t0)

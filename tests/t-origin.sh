@@ -57,6 +57,11 @@ done <<'EOF'
 /live/none/index.m3u8 404
 EOF
 
+# HEAD: the headers of a GET, no body
+hd=$(curl -sS -I "$ORIGIN/plain/seg1.ts" | tr -d '\r' |
+	sed -n 's/^Content-Length: //p')
+[ "$hd" = "$(wc -c <"$S/plain/seg1.ts")" ] || fail "HEAD Content-Length '$hd'"
+
 # --- ranges (single range, suffix range, open range, unsatisfiable) -----
 size=$(wc -c <"$S/byterange/stream.ts")
 while read -r range code skip count; do
