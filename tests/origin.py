@@ -26,7 +26,8 @@
 #   /_ctl/reset-stats
 #   /_ctl/fault?path=P&kind=K&count=N   next N requests for P get fault K:
 #       500 503 403 404 | reset (half the body then RST) | stall (headers
-#       then 60 s of silence) | truncate (half the body then FIN)
+#       then 60 s of silence) | truncate (half the body then FIN);
+#       count=0: every request for P until /_ctl/clear-faults
 #   /_ctl/clear-faults
 #   /_ctl/set?latency_ms=N&rate=BYTES_PER_SEC   (rate 0 = unlimited)
 #   /_ctl/live-reset[?name=N]      restart the live clock(s)
@@ -114,6 +115,8 @@ class State:
             f = self.faults.get(path)
             if not f:
                 return None
+            if f[1] == 0:       # count=0: every request until clear-faults
+                return f[0]
             f[1] -= 1
             if f[1] <= 0:
                 del self.faults[path]
@@ -341,7 +344,7 @@ class Handler(BaseHTTPRequestHandler):
                     n = int(one('count', '1'))
                 except ValueError:
                     n = -1
-                if not p or kind not in FAULT_KINDS or n < 1:
+                if not p or kind not in FAULT_KINDS or n < 0:
                     body = None
                 else:
                     p = urllib.parse.urlsplit(p).path

@@ -105,12 +105,11 @@ fetch /plain/seg0.ts -A 'agent/1' -H 'X-Test: yes' >/dev/null
 [ "$(origin_header /plain/seg0.ts User-Agent)" = agent/1 ] || fail "UA seen"
 [ "$(origin_header /plain/seg0.ts x-test)" = yes ] || fail "X-Test seen"
 origin_ctl 'set?latency_ms=500' >/dev/null
-pids=''
-for i in 1 2 3; do
-	curl -sS -o /dev/null "$ORIGIN/plain/seg$i.ts" &
-	pids="$pids $!"
-done
-wait $pids	# never a bare `wait`: it would wait for the origin too
+# one curl, three connections at once (forks under load could be slower
+# than the latency)
+curl -sS --parallel --parallel-immediate -o /dev/null -o /dev/null \
+	-o /dev/null "$ORIGIN/plain/seg1.ts" "$ORIGIN/plain/seg2.ts" \
+	"$ORIGIN/plain/seg3.ts" 2>/dev/null || fail "parallel fetch"
 origin_ctl 'set?latency_ms=0' >/dev/null
 [ "$(origin_stat max_inflight)" -ge 2 ] ||
 	fail "max_inflight $(origin_stat max_inflight) after 3 parallel requests"
@@ -127,10 +126,12 @@ while read -r kind code rc; do
 	origin_ctl "fault?path=/plain/seg4.ts&kind=$kind&count=2" >/dev/null ||
 		fail "fault $kind not accepted"
 	for i in 1 2; do
-		got=$(fetch /plain/seg4.ts -m 2)
-		case "$got" in
-		"$code $rc") ;;
-		"200 18") [ "$kind" = reset ] || fail "$kind #$i: got '$got'" ;;
+		got=$(fetch /plain/seg4.ts -m 3)
+		case "$kind $got" in
+		"$kind $code $rc") ;;
+		# An RST may discard what the client had not read yet, or
+		# come after the FIN: both are a broken transfer.
+		"reset 000 56" | "reset 200 18") ;;
 		*) fail "fault $kind #$i: got '$got', want '$code $rc'" ;;
 		esac
 	done
@@ -145,6 +146,12 @@ reset 200 56
 truncate 200 18
 stall 200 28
 EOF
+origin_ctl 'fault?path=/plain/seg4.ts&kind=503&count=0' >/dev/null
+for i in 1 2 3; do
+	[ "$(fetch /plain/seg4.ts)" = "503 0" ] || fail "count=0 fault #$i"
+done
+origin_ctl clear-faults >/dev/null
+[ "$(fetch /plain/seg4.ts)" = "200 0" ] || fail "clear-faults"
 origin_ctl 'fault?path=/plain/seg4.ts&kind=bogus' >/dev/null 2>&1 &&
 	fail "unknown fault kind accepted"
 
