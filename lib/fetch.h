@@ -32,6 +32,10 @@ struct fetcher_opts {
 	bool allow_private;
 	int64_t max_playlist_bytes;
 	int64_t max_segment_bytes;
+	/* Extensions (0 = default): */
+	int retry_base_ms;		/* first backoff step, 1000 */
+	int max_host_connections;	/* per host, 0 = no cap */
+	int low_speed_limit;		/* bytes/s under which a stall counts, 1024 */
 };
 
 struct fetch_result {
@@ -65,7 +69,12 @@ struct fetch_handle;
 
 struct fetcher *fetcher_new(const struct fetcher_opts *opts);
 void fetcher_free(struct fetcher *f);
-/* Starts a request; the sink's done() is always called exactly once. */
+/*
+ * Starts a request; the sink's done() is always called exactly once, from
+ * fetcher_poll (or fetcher_cancel/fetcher_free), never from fetcher_add.
+ * The handle is freed right after done(): do not use it afterwards. The
+ * request's strings are copied. max_bytes < 0 means max_playlist_bytes.
+ */
 struct fetch_handle *fetcher_add(struct fetcher *f,
     const struct fetch_request *req, const struct fetch_sink *sink);
 /* Cancels: done() is called with !ok and "cancelled". */
@@ -81,6 +90,10 @@ int fetcher_poll(struct fetcher *f, int timeout_ms,
 void fetcher_wakeup(struct fetcher *f);
 /* Total body bytes received over the fetcher's life. */
 int64_t fetcher_bytes_total(const struct fetcher *f);
+/* The options the fetcher runs with (defaults filled in). */
+const struct fetcher_opts *fetcher_get_opts(const struct fetcher *f);
+/* Requests made over the fetcher's life, retries included. */
+int64_t fetcher_requests_total(const struct fetcher *f);
 
 /* Convenience for small bodies (playlists, keys): fetches into memory. */
 struct fetch_buffer {

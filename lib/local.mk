@@ -23,6 +23,11 @@ lib_libm3u8nas_a_SOURCES += lib/remux.c lib/remux-input.c \
 	lib/remux-verify.c lib/remux-av.c lib/remux-bsf.c lib/remux-int.h
 
 # --- fetch + crypt + download (engine) ---
+lib_libm3u8nas_a_SOURCES += lib/netaddr.c lib/netaddr.h \
+	lib/fetch.c \
+	lib/crypt.c lib/crypt.h \
+	lib/download.c lib/download-int.h lib/download-plan.c \
+	lib/download-seg.c lib/download-merge.c
 
 # --- job + store ---
 lib_libm3u8nas_a_SOURCES += lib/job.c lib/store.c

@@ -76,6 +76,19 @@ clean-local-streams:
 .PHONY: clean-local-streams
 
 # --- fetch + crypt + download + get (engine) ---
+check_PROGRAMS += tests/check_crypt tests/check_fetch
+TESTS += tests/check_crypt tests/check_fetch
+tests_check_crypt_SOURCES = tests/check_crypt.c
+tests_check_crypt_CFLAGS = $(UNIT_CFLAGS)
+tests_check_crypt_LDADD = $(UNIT_LDADD)
+tests_check_fetch_SOURCES = tests/check_fetch.c
+tests_check_fetch_CFLAGS = $(UNIT_CFLAGS)
+tests_check_fetch_LDADD = $(UNIT_LDADD)
+ENGINE_T = tests/t-get-streams.sh tests/t-get-quality.sh \
+	tests/t-get-errors.sh tests/t-get-protected.sh tests/t-get-resume.sh \
+	tests/t-get-live.sh tests/t-get-memory.sh
+TESTS += $(ENGINE_T)
+EXTRA_DIST += $(ENGINE_T)
 
 # --- job + store ---
 check_PROGRAMS += tests/check_job tests/check_store

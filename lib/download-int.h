@@ -1,0 +1,160 @@
+/* download-int - the download state machine's insides, shared by its files */
+#ifndef M3U8NAS_DOWNLOAD_INT_H
+#define M3U8NAS_DOWNLOAD_INT_H
+
+#include <pthread.h>
+#include <stdatomic.h>
+
+#include "crypt.h"
+#include "download.h"
+#include "fetch.h"
+#include "playlist.h"
+
+/*
+ * download.c        lifecycle, step(), progress, title
+ * download-plan.c   playlists: master choice, media tracks, live reloads,
+ *                   the resume files in the workdir
+ * download-seg.c    segments, init sections and keys on the fetcher;
+ *                   disk space
+ * download-merge.c  the remux + verify worker thread
+ */
+enum item_state { IT_TODO, IT_RUNNING, IT_DONE, IT_SKIPPED };
+
+struct dseg {
+	char *uri;
+	double duration;
+	int64_t offset, length, sequence;
+	int key;			/* index into d->keys, -1 = clear */
+	unsigned char iv[CRYPT_BLOCK];
+	int map;			/* index into track maps, -1 = none */
+	int disc;
+	enum item_state state;
+	int64_t size;			/* on disk, when done */
+};
+
+struct dmap {
+	char *uri;
+	int64_t offset, length;
+	enum item_state state;
+};
+
+struct dkey {
+	char *uri;
+	unsigned char key[CRYPT_KEY_LEN];
+	enum item_state state;
+};
+
+/* A small body fetched into memory: a playlist or a key. */
+struct small_fetch {
+	/* First, so that s is also the fetch_buffer_sink_* argument. */
+	struct fetch_buffer buf;
+	struct download *d;
+	struct fetch_handle *h;
+	enum item_state state;		/* IT_DONE ok, IT_SKIPPED failed */
+	struct err err;
+	char *effective_url;		/* after redirects, when done */
+	int index;			/* key index, for keys */
+};
+
+struct track {
+	char kind;			/* 'v' main variant, 'a' audio */
+	char *url;			/* media playlist URL */
+	struct dseg *segs;
+	size_t nsegs, capsegs;
+	struct dmap *maps;
+	size_t nmaps, capmaps;
+	double target;
+	bool endlist, loaded;
+	int64_t last_seq;
+	struct small_fetch pl;		/* playlist (re)load in flight */
+	int64_t next_reload_ms;
+	size_t cursor;			/* segments before it are not TODO */
+};
+
+struct xfer {				/* a segment or init section in flight */
+	struct download *d;
+	struct track *t;
+	long idx;			/* segment index, or -1 - map index */
+	int fd;
+	char *part, *final;
+	struct crypt *cr;
+	struct fetch_handle *h;
+	int64_t written;
+	bool nospace;
+	unsigned char *buf;
+	size_t cap;
+	struct xfer *prev, *next;
+};
+
+enum phase { PH_TOP, PH_MEDIA, PH_SEGMENTS, PH_MERGE };
+
+struct download {
+	struct fetcher *f;
+	char *url, *quality, *workdir, *output, *tmp_output;
+	char **headers;
+	int concurrency, live_max_seconds;
+	int64_t min_free_bytes;
+	bool lossy;
+
+	enum download_state state;
+	enum phase phase;
+	struct err err;
+	bool failed, cancel_req, finish_req;
+
+	struct small_fetch top;		/* the URL given */
+	struct track tracks[2];
+	int ntracks;
+	struct dkey *keys;
+	size_t nkeys, capkeys;
+	struct small_fetch *keyfetch;	/* one at a time, for simplicity */
+
+	int width, height;
+	int want_video, want_audio;	/* 1 yes, 0 no, -1 unknown */
+
+	struct xfer *xfers;
+	int inflight;
+	int64_t done_bytes, skipped;
+	int64_t rx;			/* body bytes received, ever */
+	bool space_low, nospace;
+	int64_t space_checked_ms, started_ms;
+	int64_t samp_ms[16], samp_rx[16];
+	int nsamp;
+
+	pthread_t thread;
+	bool thread_started;
+	atomic_int merge_done, merge_cancel, merge_permille;
+	int merge_rc;
+	struct err merge_err;
+	int64_t output_size;
+};
+
+int64_t download_now_ms(void);
+void download_fail(struct download *d, const char *msg);
+char *download_path(const struct download *d, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+
+/* Fetches url into s (max bytes; -1 = the playlist cap). */
+void small_start(struct download *d, struct small_fetch *s, const char *url,
+    int64_t max);
+void small_cancel(struct download *d, struct small_fetch *s);
+void small_free(struct small_fetch *s);
+
+/* download-plan.c */
+int download_write_file(struct download *d, const char *name,
+    const void *data, size_t len);
+void plan_resume(struct download *d);
+void plan_step(struct download *d);
+void plan_live_step(struct download *d);
+void plan_free(struct download *d);
+
+/* download-seg.c */
+void seg_step(struct download *d);
+void seg_cancel_all(struct download *d);
+bool seg_all_done(const struct download *d);
+void seg_space_check(struct download *d);
+
+/* download-merge.c */
+int merge_start(struct download *d);
+void merge_collect(struct download *d);
+
+#endif

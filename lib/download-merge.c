@@ -1,0 +1,191 @@
+/* download-merge - the remux + verify worker thread of a download */
+#include "config.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <libavformat/avformat.h>
+
+#include "download-int.h"
+#include "log.h"
+#include "remux.h"
+#include "xmalloc.h"
+
+struct merge_input {
+	struct remux_track tracks[2];
+	struct remux_part *parts[2];
+	char **paths;			/* every string we allocated */
+	size_t npaths, cappaths;
+};
+
+static const char *
+keep(struct merge_input *in, char *s)
+{
+	in->paths = xgrow(in->paths, &in->cappaths, in->npaths,
+	    sizeof(*in->paths));
+	in->paths[in->npaths++] = s;
+	return s;
+}
+
+/* Only finished segments: a lossy download may have skipped some. */
+static void
+build_inputs(struct download *d, struct merge_input *in)
+{
+	int k;
+	size_t i, n;
+
+	for (k = 0; k < d->ntracks; k++) {
+		struct track *t = &d->tracks[k];
+
+		in->parts[k] = xcalloc(t->nsegs + 1, sizeof(*in->parts[k]));
+		for (i = n = 0; i < t->nsegs; i++) {
+			const struct dseg *s = &t->segs[i];
+			struct remux_part *p = &in->parts[k][n];
+
+			if (s->state != IT_DONE)
+				continue;
+			p->path = keep(in, download_path(d, "seg-%c-%06zu",
+			    t->kind, i));
+			p->discontinuity = s->disc;
+			if (s->map >= 0)
+				p->init_path = keep(in, download_path(d,
+				    "init-%c-%d.mp4", t->kind, s->map));
+			n++;
+		}
+		in->tracks[k].parts = in->parts[k];
+		in->tracks[k].nparts = n;
+		in->tracks[k].audio_only = t->kind == 'a';
+	}
+}
+
+static void
+free_inputs(struct merge_input *in)
+{
+	size_t i;
+
+	for (i = 0; i < in->npaths; i++)
+		free(in->paths[i]);
+	free(in->paths);
+	free(in->parts[0]);
+	free(in->parts[1]);
+}
+
+/*
+ * What the source carries, when the master playlist did not say (or there
+ * was no master): the stream kinds of the first segment (or init section).
+ */
+static void
+probe_kinds(const struct merge_input *in, bool *video, bool *audio)
+{
+	const struct remux_part *p = in->tracks[0].nparts > 0 ?
+	    &in->tracks[0].parts[0] : NULL;
+	AVFormatContext *fc = NULL;
+	unsigned i;
+
+	*video = *audio = false;
+	if (p == NULL || avformat_open_input(&fc, p->init_path ? p->init_path :
+	    p->path, NULL, NULL) < 0)
+		return;
+	for (i = 0; i < fc->nb_streams; i++) {
+		enum AVMediaType t = fc->streams[i]->codecpar->codec_type;
+
+		*video = *video || t == AVMEDIA_TYPE_VIDEO;
+		*audio = *audio || t == AVMEDIA_TYPE_AUDIO;
+	}
+	avformat_close_input(&fc);
+}
+
+static int
+on_progress(void *arg, double fraction)
+{
+	struct download *d = arg;
+
+	atomic_store(&d->merge_permille, (int)(fraction * 1000));
+	return atomic_load(&d->merge_cancel);
+}
+
+static double
+expected_duration(const struct download *d)
+{
+	const struct track *t = &d->tracks[0];
+	double sum = 0;
+	size_t i;
+
+	for (i = 0; i < t->nsegs; i++)
+		if (t->segs[i].state == IT_DONE)
+			sum += t->segs[i].duration;
+	return sum;
+}
+
+static void *
+merge_main(void *arg)
+{
+	struct download *d = arg;
+	struct merge_input in;
+	struct remux_result res;
+	bool pv, pa, want_video, want_audio;
+	int rc;
+
+	memset(&in, 0, sizeof(in));
+	memset(&res, 0, sizeof(res));
+	build_inputs(d, &in);
+	probe_kinds(&in, &pv, &pa);
+	want_video = d->want_video < 0 ? pv : d->want_video;
+	want_audio = d->want_audio < 0 ? pa : d->want_audio;
+	if (d->ntracks > 1)
+		want_audio = true;
+	rc = remux_to_mp4(in.tracks, d->ntracks, d->tmp_output, on_progress,
+	    d, &d->merge_err);
+	if (rc == 0)
+		rc = remux_verify(d->tmp_output, want_video, want_audio,
+		    expected_duration(d), &res, &d->merge_err);
+	if (rc == 0 && rename(d->tmp_output, d->output) < 0)
+		rc = err_errno(&d->merge_err, "Cannot rename to %s",
+		    d->output);
+	if (rc < 0)
+		unlink(d->tmp_output);
+	else
+		d->output_size = res.size;
+	free_inputs(&in);
+	d->merge_rc = rc;
+	atomic_store(&d->merge_done, 1);
+	fetcher_wakeup(d->f);
+	return NULL;
+}
+
+int
+merge_start(struct download *d)
+{
+	int rc;
+
+	atomic_store(&d->merge_done, 0);
+	rc = pthread_create(&d->thread, NULL, merge_main, d);
+	if (rc != 0) {
+		download_fail(d, "cannot start the remux thread");
+		return -1;
+	}
+	d->thread_started = true;
+	d->state = DL_MERGING;
+	d->phase = PH_MERGE;
+	return 0;
+}
+
+/* After merge_done: joins the thread and settles the state. */
+void
+merge_collect(struct download *d)
+{
+	if (!d->thread_started || !atomic_load(&d->merge_done))
+		return;
+	pthread_join(d->thread, NULL);
+	d->thread_started = false;
+	if (d->cancel_req)
+		d->state = DL_CANCELLED;
+	else if (d->merge_rc == 0)
+		d->state = DL_DONE;
+	else {
+		download_fail(d, d->merge_err.msg);
+		d->state = DL_FAILED;
+	}
+}

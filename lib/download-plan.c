@@ -1,0 +1,614 @@
+/* download-plan - playlists: master choice, media tracks, live, resume files */
+#include "config.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "download-int.h"
+#include "log.h"
+#include "xmalloc.h"
+
+#define LIVE_EDGE_TARGETS 3	/* start a live stream this many targets back */
+#define LIVE_RELOAD_FAILS 5	/* consecutive failed reloads end a recording */
+
+/* --- workdir files ------------------------------------------------------ */
+
+int
+download_write_file(struct download *d, const char *name, const void *data,
+    size_t len)
+{
+	char *path = download_path(d, "%s", name);
+	char *tmp = download_path(d, ".%s.tmp", name);
+	int fd, rc = -1;
+
+	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW,
+	    0644);
+	if (fd >= 0 && write(fd, data, len) == (ssize_t)len &&
+	    fsync(fd) == 0 && close(fd) == 0) {
+		fd = -1;
+		rc = rename(tmp, path);
+	}
+	if (fd >= 0)
+		close(fd);
+	if (rc < 0) {
+		log_warn("cannot write %s", path);
+		unlink(tmp);
+	}
+	free(tmp);
+	free(path);
+	return rc;
+}
+
+/* The whole of a small workdir file, or NULL. */
+static char *
+read_file(struct download *d, const char *name, size_t max, size_t *lenp)
+{
+	char *path = download_path(d, "%s", name), *buf = NULL;
+	struct stat st;
+	int fd;
+
+	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK);
+	free(path);
+	if (fd < 0)
+		return NULL;
+	if (fstat(fd, &st) == 0 && S_ISREG(st.st_mode) &&
+	    (size_t)st.st_size <= max) {
+		buf = xmalloc(st.st_size + 1);
+		if (read(fd, buf, st.st_size) != st.st_size) {
+			free(buf);
+			buf = NULL;
+		} else {
+			buf[st.st_size] = '\0';
+			if (lenp != NULL)
+				*lenp = st.st_size;
+		}
+	}
+	close(fd);
+	return buf;
+}
+
+static bool
+ours(const char *name, bool parts_only)
+{
+	static const char *const prefixes[] = { "seg-", "init-", "key-",
+	    "media-", "source.url", "info", NULL };
+	size_t n = strlen(name);
+	int i;
+
+	if (parts_only)
+		return n > 5 && strcmp(name + n - 5, ".part") == 0;
+	for (i = 0; prefixes[i] != NULL; i++)
+		if (strncmp(name, prefixes[i], strlen(prefixes[i])) == 0)
+			return true;
+	return false;
+}
+
+/* Removes our files (or only the .part ones) from the workdir. */
+static void
+clean_workdir(struct download *d, bool parts_only)
+{
+	DIR *dir = opendir(d->workdir);
+	struct dirent *de;
+	struct stat st;
+
+	if (dir == NULL)
+		return;
+	while ((de = readdir(dir)) != NULL) {
+		if (!ours(de->d_name, parts_only))
+			continue;
+		if (fstatat(dirfd(dir), de->d_name, &st,
+		    AT_SYMLINK_NOFOLLOW) == 0 && S_ISREG(st.st_mode))
+			unlinkat(dirfd(dir), de->d_name, 0);
+	}
+	closedir(dir);
+}
+
+/* --- building tracks ---------------------------------------------------- */
+
+static int
+key_intern(struct download *d, const char *uri)
+{
+	size_t i;
+
+	for (i = 0; i < d->nkeys; i++)
+		if (strcmp(d->keys[i].uri, uri) == 0)
+			return (int)i;
+	d->keys = xgrow(d->keys, &d->capkeys, d->nkeys, sizeof(*d->keys));
+	memset(&d->keys[d->nkeys], 0, sizeof(d->keys[0]));
+	d->keys[d->nkeys].uri = xstrdup(uri);
+	return (int)d->nkeys++;
+}
+
+static int
+map_intern(struct track *t, const struct hls_map *m)
+{
+	size_t i;
+
+	for (i = 0; i < t->nmaps; i++)
+		if (strcmp(t->maps[i].uri, m->uri) == 0 &&
+		    t->maps[i].offset == m->offset)
+			return (int)i;
+	t->maps = xgrow(t->maps, &t->capmaps, t->nmaps, sizeof(*t->maps));
+	memset(&t->maps[t->nmaps], 0, sizeof(t->maps[0]));
+	t->maps[t->nmaps].uri = xstrdup(m->uri);
+	t->maps[t->nmaps].offset = m->offset;
+	t->maps[t->nmaps].length = m->length;
+	return (int)t->nmaps++;
+}
+
+static int
+check_keys(const struct hls_playlist *pl, struct err *err)
+{
+	size_t i;
+
+	for (i = 0; i < pl->nkeys; i++) {
+		const struct hls_key *k = &pl->keys[i];
+
+		if (k->method == HLS_KEY_SAMPLE_AES)
+			return err_set(err, "Unsupported encryption: SAMPLE-AES "
+			    "(DRM-protected streams cannot be downloaded)");
+		if (k->method != HLS_KEY_NONE && k->keyformat != NULL &&
+		    strcasecmp(k->keyformat, "identity") != 0)
+			return err_set(err, "Unsupported encryption: KEYFORMAT "
+			    "%.100s (DRM-protected streams cannot be "
+			    "downloaded)", k->keyformat);
+		if (k->method == HLS_KEY_OTHER)
+			return err_set(err, "Unsupported encryption: not "
+			    "AES-128 (DRM-protected streams cannot be "
+			    "downloaded)");
+	}
+	return 0;
+}
+
+/* First index of a live window: the last LIVE_EDGE_TARGETS targets. */
+static size_t
+live_edge(const struct hls_playlist *pl)
+{
+	double want = LIVE_EDGE_TARGETS * pl->target_duration, sum = 0;
+	size_t i = pl->nsegments;
+
+	while (i > 0 && sum + pl->segments[i - 1].duration <= want + 0.001) {
+		sum += pl->segments[i - 1].duration;
+		i--;
+	}
+	return i < pl->nsegments ? i : pl->nsegments - 1;
+}
+
+/* Appends the segments of pl that t does not have (by media sequence). */
+static int
+merge_segments(struct download *d, struct track *t,
+    const struct hls_playlist *pl)
+{
+	size_t i, first = 0;
+	int disc_base = 0;
+	bool had = t->nsegs > 0;
+
+	if (!had && !pl->endlist)
+		first = live_edge(pl);
+	if (had) {	/* keep discontinuity numbers running across reloads */
+		const struct dseg *last = &t->segs[t->nsegs - 1];
+
+		disc_base = last->disc + 1;
+		for (i = 0; i < pl->nsegments; i++)
+			if (pl->segments[i].sequence == t->last_seq)
+				disc_base = last->disc -
+				    pl->segments[i].discontinuity;
+	}
+	for (i = first; i < pl->nsegments; i++) {
+		const struct hls_segment *s = &pl->segments[i];
+		struct dseg *g;
+
+		if (had && s->sequence <= t->last_seq)
+			continue;
+		t->segs = xgrow(t->segs, &t->capsegs, t->nsegs,
+		    sizeof(*t->segs));
+		g = &t->segs[t->nsegs++];
+		memset(g, 0, sizeof(*g));
+		g->uri = xstrdup(s->uri);
+		g->duration = s->duration;
+		g->offset = s->offset;
+		g->length = s->length;
+		g->sequence = s->sequence;
+		g->disc = disc_base + s->discontinuity;
+		g->key = g->map = -1;
+		if (s->key >= 0 && pl->keys[s->key].method == HLS_KEY_AES128) {
+			const struct hls_key *k = &pl->keys[s->key];
+
+			g->key = key_intern(d, k->uri);
+			if (k->has_iv)
+				memcpy(g->iv, k->iv, CRYPT_BLOCK);
+			else
+				crypt_iv_from_sequence(s->sequence, g->iv);
+		}
+		if (s->map >= 0)
+			g->map = map_intern(t, &pl->maps[s->map]);
+		t->last_seq = s->sequence;
+		had = true;
+	}
+	return 0;
+}
+
+/* Parses a media playlist for t; persists it (VOD) when `save`. */
+static int
+load_track(struct download *d, struct track *t, const char *text,
+    size_t len, const char *url, bool save, struct err *err)
+{
+	struct hls_playlist *pl = NULL;
+	char name[32];
+	int rc = -1;
+
+	if (playlist_parse(text, len, url, &pl, err) < 0)
+		goto out;
+	if (pl->is_master) {
+		err_set(err, "Invalid m3u8: a master playlist where a media "
+		    "playlist was expected (%s)", url);
+		goto out;
+	}
+	if (check_keys(pl, err) < 0)
+		goto out;
+	t->target = pl->target_duration > 0 ? pl->target_duration : 10;
+	t->endlist = pl->endlist;
+	merge_segments(d, t, pl);
+	if (!t->loaded)
+		t->next_reload_ms = download_now_ms() + (int64_t)(t->target *
+		    1000);
+	t->loaded = true;
+	if (save && pl->endlist) {
+		snprintf(name, sizeof(name), "media-%c.m3u8", t->kind);
+		download_write_file(d, name, text, len);
+		snprintf(name, sizeof(name), "media-%c.url", t->kind);
+		download_write_file(d, name, url, strlen(url));
+	}
+	rc = 0;
+out:
+	playlist_free(pl);
+	return rc;
+}
+
+static void
+set_track(struct download *d, int i, char kind, const char *url)
+{
+	d->tracks[i].kind = kind;
+	free(d->tracks[i].url);
+	d->tracks[i].url = xstrdup(url);
+	if (d->ntracks <= i)
+		d->ntracks = i + 1;
+}
+
+static int
+codecs_have(const char *codecs, const char *const *list)
+{
+	int i;
+
+	if (codecs == NULL)
+		return -1;
+	for (i = 0; list[i] != NULL; i++)
+		if (strcasestr(codecs, list[i]) != NULL)
+			return 1;
+	return 0;
+}
+
+static int
+choose_variant(struct download *d, const struct hls_playlist *m,
+    struct err *err)
+{
+	static const char *const video[] = { "avc", "hvc", "hev", "vp09",
+	    "vp8", "av01", "mp4v", "dvh", NULL };
+	static const char *const audio[] = { "mp4a", "ac-3", "ec-3", "opus",
+	    "mp3", "flac", "alac", NULL };
+	const struct hls_variant *v;
+	int vi, ai;
+
+	vi = playlist_choose_variant(m, d->quality, err);
+	if (vi < 0)
+		return -1;
+	v = &m->variants[vi];
+	set_track(d, 0, 'v', v->uri);
+	d->width = v->width;
+	d->height = v->height;
+	d->want_video = codecs_have(v->codecs, video);
+	d->want_audio = codecs_have(v->codecs, audio);
+	ai = playlist_audio_for(m, vi);
+	if (ai >= 0) {
+		set_track(d, 1, 'a', m->renditions[ai].uri);
+		d->want_audio = 1;
+	}
+	return 0;
+}
+
+/* The answer to the URL we were given: a master or a media playlist. */
+static void
+top_loaded(struct download *d)
+{
+	struct hls_playlist *pl = NULL;
+	struct small_fetch *s = &d->top;
+	const char *url = s->effective_url ? s->effective_url : d->url;
+	struct err err;
+
+	if (playlist_parse(s->buf.data, s->buf.len, url, &pl, &err) < 0) {
+		download_fail(d, err.msg);
+	} else if (pl->is_master) {
+		if (choose_variant(d, pl, &err) < 0)
+			download_fail(d, err.msg);
+	} else {
+		set_track(d, 0, 'v', url);
+		if (load_track(d, &d->tracks[0], s->buf.data, s->buf.len, url,
+		    true, &err) < 0)
+			download_fail(d, err.msg);
+	}
+	playlist_free(pl);
+	d->phase = PH_MEDIA;
+}
+
+static void
+save_info(struct download *d)
+{
+	char info[128];
+
+	snprintf(info, sizeof(info), "%d %d %d %d\n", d->width, d->height,
+	    d->want_video, d->want_audio);
+	download_write_file(d, "info", info, strlen(info));
+	download_write_file(d, "source.url", d->url, strlen(d->url));
+}
+
+static void
+media_step(struct download *d)
+{
+	struct err err;
+	int i, pending = 0;
+	bool vod = true;
+
+	for (i = 0; i < d->ntracks && !d->failed; i++) {
+		struct track *t = &d->tracks[i];
+		const char *url;
+
+		if (t->loaded) {
+			vod = vod && t->endlist;
+			continue;
+		}
+		if (t->pl.state == IT_TODO)
+			small_start(d, &t->pl, t->url, -1);
+		if (t->pl.state == IT_RUNNING) {
+			pending++;
+			continue;
+		}
+		if (t->pl.state == IT_SKIPPED) {
+			download_fail(d, t->pl.err.msg);
+			break;
+		}
+		url = t->pl.effective_url ? t->pl.effective_url : t->url;
+		if (load_track(d, t, t->pl.buf.data, t->pl.buf.len, url, true,
+		    &err) < 0)
+			download_fail(d, err.msg);
+		vod = vod && t->endlist;
+		small_free(&t->pl);
+	}
+	if (d->failed || pending > 0)
+		return;
+	if (vod)
+		save_info(d);
+	d->phase = PH_SEGMENTS;
+	d->state = DL_DOWNLOADING;
+}
+
+void
+plan_step(struct download *d)
+{
+	if (d->phase == PH_TOP) {
+		if (d->top.state == IT_TODO)
+			small_start(d, &d->top, d->url, -1);
+		if (d->top.state == IT_RUNNING)
+			return;
+		if (d->top.state == IT_SKIPPED) {
+			download_fail(d, d->top.err.msg);
+			return;
+		}
+		top_loaded(d);
+		small_free(&d->top);
+	}
+	if (d->phase == PH_MEDIA && !d->failed)
+		media_step(d);
+}
+
+/* --- live --------------------------------------------------------------- */
+
+/* Stops recording: no more reloads, segments not yet started dropped. */
+static void
+live_stop(struct download *d, struct track *t)
+{
+	size_t i;
+
+	t->endlist = true;
+	small_cancel(d, &t->pl);
+	small_free(&t->pl);
+	for (i = 0; i < t->nsegs; i++)
+		if (t->segs[i].state == IT_TODO)
+			t->segs[i].state = IT_SKIPPED;
+}
+
+static void
+live_reloaded(struct download *d, struct track *t)
+{
+	size_t before = t->nsegs;
+	struct err err;
+	const char *url = t->pl.effective_url ? t->pl.effective_url : t->url;
+	int64_t wait;
+
+	if (t->pl.state == IT_SKIPPED ||
+	    load_track(d, t, t->pl.buf.data, t->pl.buf.len, url, false,
+	    &err) < 0) {
+		log_warnx("live reload failed: %s", t->pl.state == IT_SKIPPED ?
+		    t->pl.err.msg : err.msg);
+		if (++t->pl.index >= LIVE_RELOAD_FAILS) {
+			download_fail(d, t->pl.state == IT_SKIPPED ?
+			    t->pl.err.msg : err.msg);
+			return;
+		}
+	} else {
+		t->pl.index = 0;
+	}
+	/* RFC 8216 6.3.4: unchanged playlist -> retry after half a target. */
+	wait = (int64_t)(t->target * 1000);
+	if (t->nsegs == before)
+		wait /= 2;
+	t->next_reload_ms = download_now_ms() + wait;
+	small_free(&t->pl);
+}
+
+void
+plan_live_step(struct download *d)
+{
+	int64_t now = download_now_ms();
+	bool stop = d->finish_req || (d->live_max_seconds > 0 &&
+	    now - d->started_ms >= (int64_t)d->live_max_seconds * 1000);
+	int i;
+
+	for (i = 0; i < d->ntracks && !d->failed; i++) {
+		struct track *t = &d->tracks[i];
+
+		if (t->endlist)
+			continue;
+		if (stop)
+			live_stop(d, t);
+		else if (t->pl.state == IT_DONE || t->pl.state == IT_SKIPPED)
+			live_reloaded(d, t);
+		else if (t->pl.state == IT_TODO && now >= t->next_reload_ms)
+			small_start(d, &t->pl, t->url, -1);
+	}
+}
+
+/* --- resume ------------------------------------------------------------- */
+
+static void
+mark_done_files(struct download *d)
+{
+	struct stat st;
+	char *path;
+	size_t i, j;
+	int k;
+
+	for (k = 0; k < d->ntracks; k++) {
+		struct track *t = &d->tracks[k];
+
+		for (i = 0; i < t->nsegs; i++) {
+			path = download_path(d, "seg-%c-%06zu", t->kind, i);
+			if (lstat(path, &st) == 0 && S_ISREG(st.st_mode)) {
+				t->segs[i].state = IT_DONE;
+				t->segs[i].size = st.st_size;
+				d->done_bytes += st.st_size;
+			}
+			free(path);
+		}
+		for (j = 0; j < t->nmaps; j++) {
+			path = download_path(d, "init-%c-%zu.mp4", t->kind, j);
+			if (lstat(path, &st) == 0 && S_ISREG(st.st_mode))
+				t->maps[j].state = IT_DONE;
+			free(path);
+		}
+	}
+	for (i = 0; i < d->nkeys; i++) {
+		char name[32], *key;
+		size_t len = 0;
+
+		snprintf(name, sizeof(name), "key-%zu.bin", i);
+		key = read_file(d, name, CRYPT_KEY_LEN, &len);
+		if (key != NULL && len == CRYPT_KEY_LEN) {
+			memcpy(d->keys[i].key, key, CRYPT_KEY_LEN);
+			d->keys[i].state = IT_DONE;
+		}
+		free(key);
+	}
+}
+
+/* Loads a previous run's playlists; false if there is nothing to resume. */
+static bool
+resume_tracks(struct download *d)
+{
+	char name[32], *text, *url, *info;
+	size_t len;
+	struct err err;
+	int i;
+	bool ok = true;
+
+	info = read_file(d, "info", 128, NULL);
+	if (info == NULL || sscanf(info, "%d %d %d %d", &d->width, &d->height,
+	    &d->want_video, &d->want_audio) != 4)
+		ok = false;
+	free(info);
+	for (i = 0; i < 2 && ok; i++) {
+		char kind = i == 0 ? 'v' : 'a';
+
+		snprintf(name, sizeof(name), "media-%c.url", kind);
+		url = read_file(d, name, 64 << 10, NULL);
+		snprintf(name, sizeof(name), "media-%c.m3u8", kind);
+		text = read_file(d, name, 64 << 20, &len);
+		if (url != NULL && text != NULL) {
+			set_track(d, i, kind, url);
+			ok = load_track(d, &d->tracks[i], text, len, url,
+			    false, &err) == 0 && d->tracks[i].endlist;
+		} else if (i == 0) {
+			ok = false;
+		}
+		free(url);
+		free(text);
+	}
+	return ok;
+}
+
+void
+plan_resume(struct download *d)
+{
+	char *src = read_file(d, "source.url", 64 << 10, NULL);
+	bool same = src != NULL && strcmp(src, d->url) == 0;
+
+	free(src);
+	if (same && resume_tracks(d)) {
+		clean_workdir(d, true);
+		mark_done_files(d);
+		d->phase = PH_SEGMENTS;
+		d->state = DL_DOWNLOADING;
+		log_debug("resuming in %s", d->workdir);
+		return;
+	}
+	/* Nothing usable: start clean. */
+	plan_free(d);
+	d->width = d->height = 0;
+	d->want_video = d->want_audio = -1;
+	clean_workdir(d, false);
+}
+
+void
+plan_free(struct download *d)
+{
+	size_t i, j;
+	int k;
+
+	for (k = 0; k < 2; k++) {
+		struct track *t = &d->tracks[k];
+
+		small_cancel(d, &t->pl);
+		small_free(&t->pl);
+		for (i = 0; i < t->nsegs; i++)
+			free(t->segs[i].uri);
+		for (j = 0; j < t->nmaps; j++)
+			free(t->maps[j].uri);
+		free(t->segs);
+		free(t->maps);
+		free(t->url);
+		memset(t, 0, sizeof(*t));
+	}
+	d->ntracks = 0;
+	for (i = 0; i < d->nkeys; i++)
+		free(d->keys[i].uri);
+	free(d->keys);
+	d->keys = NULL;
+	d->nkeys = d->capkeys = 0;
+}

@@ -1,0 +1,571 @@
+/* fetch - every HTTP request of a process on one libcurl multi handle */
+#include "config.h"
+
+#include <errno.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <time.h>
+
+#include "fetch.h"
+#include "log.h"
+#include "netaddr.h"
+#include "xmalloc.h"
+
+#define EASY_POOL_MAX 64	/* idle easy handles kept for reuse */
+#define MAX_REDIRS 5
+
+enum handle_state { H_RUNNING, H_WAITING, H_FINISHED };
+
+struct fetch_handle {
+	struct fetcher *f;
+	struct fetch_handle *prev, *next;	/* f->handles */
+	enum handle_state state;
+	CURL *easy;			/* set while in the multi handle */
+	char *url;
+	struct curl_slist *hdrs;
+	int64_t offset, length, max_bytes;
+	struct fetch_sink sink;
+	int attempt;			/* retries done so far */
+	int64_t retry_at;		/* monotonic ms, in H_WAITING */
+	int64_t bytes;			/* delivered in this attempt */
+	int64_t seen;			/* received in this attempt */
+	bool status_checked, ranged_200;
+	bool cancelled, too_big, sink_failed, refused;
+	char refused_addr[64];
+	struct err err;			/* the reason, when finished !ok */
+	char errbuf[CURL_ERROR_SIZE];
+};
+
+struct fetcher {
+	CURLM *multi;
+	struct fetcher_opts opts;
+	struct fetch_handle *handles;
+	CURL *pool[EASY_POOL_MAX];
+	int npool;
+	int in_perform;
+	int64_t bytes_total;
+	int64_t requests_total;
+};
+
+static int64_t
+now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+struct fetcher *
+fetcher_new(const struct fetcher_opts *opts)
+{
+	struct fetcher *f = xcalloc(1, sizeof(*f));
+
+	curl_global_init(CURL_GLOBAL_DEFAULT);
+	f->opts = *opts;
+	if (f->opts.connect_timeout_s <= 0)
+		f->opts.connect_timeout_s = 15;
+	if (f->opts.low_speed_time_s <= 0)
+		f->opts.low_speed_time_s = 30;
+	if (f->opts.retries < 0)
+		f->opts.retries = 0;
+	if (f->opts.max_playlist_bytes <= 0)
+		f->opts.max_playlist_bytes = 8LL << 20;
+	if (f->opts.max_segment_bytes <= 0)
+		f->opts.max_segment_bytes = 256LL << 20;
+	if (f->opts.retry_base_ms <= 0)
+		f->opts.retry_base_ms = 1000;
+	if (f->opts.low_speed_limit <= 0)
+		f->opts.low_speed_limit = 1024;
+	f->multi = curl_multi_init();
+	if (f->multi == NULL)
+		fatalx("curl_multi_init failed");
+	curl_multi_setopt(f->multi, CURLMOPT_PIPELINING, CURLPIPE_MULTIPLEX);
+	if (f->opts.max_host_connections > 0)
+		curl_multi_setopt(f->multi, CURLMOPT_MAX_HOST_CONNECTIONS,
+		    (long)f->opts.max_host_connections);
+	return f;
+}
+
+const struct fetcher_opts *
+fetcher_get_opts(const struct fetcher *f)
+{
+	return &f->opts;
+}
+
+int64_t
+fetcher_bytes_total(const struct fetcher *f)
+{
+	return f->bytes_total;
+}
+
+int64_t
+fetcher_requests_total(const struct fetcher *f)
+{
+	return f->requests_total;
+}
+
+static CURL *
+easy_get(struct fetcher *f)
+{
+	CURL *e;
+
+	if (f->npool > 0)
+		return f->pool[--f->npool];
+	e = curl_easy_init();
+	if (e == NULL)
+		fatalx("curl_easy_init failed");
+	return e;
+}
+
+/* Keeps the handle (and with it curl's caches) for the next request. */
+static void
+easy_put(struct fetcher *f, CURL *e)
+{
+	if (f->npool == EASY_POOL_MAX) {
+		curl_easy_cleanup(e);
+		return;
+	}
+	curl_easy_reset(e);
+	f->pool[f->npool++] = e;
+}
+
+/* The SSRF guard: runs on the address curl is about to connect to. */
+static curl_socket_t
+on_opensocket(void *arg, curlsocktype purpose, struct curl_sockaddr *a)
+{
+	struct fetch_handle *h = arg;
+
+	if (!h->f->opts.allow_private && netaddr_is_private(&a->addr)) {
+		if (!h->refused)
+			netaddr_format(&a->addr, h->refused_addr,
+			    sizeof(h->refused_addr));
+		h->refused = true;
+		return CURL_SOCKET_BAD;
+	}
+	return socket(a->family, a->socktype | SOCK_CLOEXEC, a->protocol);
+}
+
+/*
+ * Body bytes. A server that ignores Range answers 200 with the whole
+ * resource: the bytes before the range are skipped and those after it
+ * dropped, so the sink sees exactly the range either way.
+ */
+static size_t
+on_write(char *buf, size_t size, size_t n, void *arg)
+{
+	struct fetch_handle *h = arg;
+	size_t len = size * n, total = len;
+	int64_t max = h->max_bytes;
+
+	if (h->cancelled)
+		return 0;
+	if (!h->status_checked) {
+		long code = 0;
+
+		curl_easy_getinfo(h->easy, CURLINFO_RESPONSE_CODE, &code);
+		h->ranged_200 = h->offset >= 0 && code == 200;
+		h->status_checked = true;
+	}
+	if (h->ranged_200) {
+		int64_t start = h->offset - h->seen;
+
+		h->seen += len;
+		if (start >= (int64_t)len)
+			return total;
+		if (start > 0) {
+			buf += start;
+			len -= start;
+		}
+		if (h->length >= 0 && h->bytes + (int64_t)len > h->length)
+			len = h->length - h->bytes;
+		if (len == 0)
+			return total;
+	}
+	if (h->bytes + (int64_t)len > max) {
+		h->too_big = true;
+		return 0;
+	}
+	if (h->sink.data(h->sink.arg, buf, len, &h->err) < 0) {
+		h->sink_failed = true;
+		return 0;
+	}
+	h->bytes += len;
+	h->f->bytes_total += len;
+	return total;
+}
+
+static void
+setup_easy(struct fetch_handle *h)
+{
+	const struct fetcher_opts *o = &h->f->opts;
+	CURL *e = h->easy;
+	char range[64];
+
+	curl_easy_setopt(e, CURLOPT_URL, h->url);
+	curl_easy_setopt(e, CURLOPT_PRIVATE, h);
+	curl_easy_setopt(e, CURLOPT_NOSIGNAL, 1L);
+	curl_easy_setopt(e, CURLOPT_ERRORBUFFER, h->errbuf);
+	curl_easy_setopt(e, CURLOPT_WRITEFUNCTION, on_write);
+	curl_easy_setopt(e, CURLOPT_WRITEDATA, h);
+	curl_easy_setopt(e, CURLOPT_OPENSOCKETFUNCTION, on_opensocket);
+	curl_easy_setopt(e, CURLOPT_OPENSOCKETDATA, h);
+	/* No proxy: the guard must see the real destination. */
+	curl_easy_setopt(e, CURLOPT_PROXY, "");
+	curl_easy_setopt(e, CURLOPT_HTTPHEADER, h->hdrs);
+	curl_easy_setopt(e, CURLOPT_USERAGENT, "m3u8nas/" PACKAGE_VERSION);
+	curl_easy_setopt(e, CURLOPT_HTTP_VERSION, (long)CURL_HTTP_VERSION_2TLS);
+	curl_easy_setopt(e, CURLOPT_PIPEWAIT, 1L);
+	curl_easy_setopt(e, CURLOPT_FAILONERROR, 1L);
+	curl_easy_setopt(e, CURLOPT_FOLLOWLOCATION, 1L);
+	curl_easy_setopt(e, CURLOPT_MAXREDIRS, (long)MAX_REDIRS);
+	curl_easy_setopt(e, CURLOPT_PROTOCOLS_STR, "http,https");
+	curl_easy_setopt(e, CURLOPT_REDIR_PROTOCOLS_STR, "http,https");
+	curl_easy_setopt(e, CURLOPT_SSLVERSION, (long)CURL_SSLVERSION_TLSv1_2);
+	curl_easy_setopt(e, CURLOPT_ACCEPT_ENCODING, "");
+	curl_easy_setopt(e, CURLOPT_CONNECTTIMEOUT, (long)o->connect_timeout_s);
+	curl_easy_setopt(e, CURLOPT_LOW_SPEED_LIMIT, (long)o->low_speed_limit);
+	curl_easy_setopt(e, CURLOPT_LOW_SPEED_TIME, (long)o->low_speed_time_s);
+	curl_easy_setopt(e, CURLOPT_MAXFILESIZE_LARGE, (curl_off_t)h->max_bytes);
+	curl_easy_setopt(e, CURLOPT_BUFFERSIZE, 64L * 1024);
+	curl_easy_setopt(e, CURLOPT_TCP_KEEPALIVE, 1L);
+	if (h->offset >= 0) {
+		if (h->length >= 0)
+			snprintf(range, sizeof(range), "%" PRId64 "-%" PRId64,
+			    h->offset, h->offset + h->length - 1);
+		else
+			snprintf(range, sizeof(range), "%" PRId64 "-",
+			    h->offset);
+		curl_easy_setopt(e, CURLOPT_RANGE, range);
+	}
+}
+
+static void
+finish(struct fetch_handle *h, bool ok)
+{
+	struct fetcher *f = h->f;
+	struct fetch_result res;
+	char *eff = NULL;
+
+	memset(&res, 0, sizeof(res));
+	res.ok = ok;
+	res.bytes = h->bytes;
+	if (h->easy != NULL) {
+		curl_easy_getinfo(h->easy, CURLINFO_RESPONSE_CODE,
+		    &res.http_status);
+		if (curl_easy_getinfo(h->easy, CURLINFO_EFFECTIVE_URL, &eff) ==
+		    CURLE_OK && eff != NULL)
+			res.effective_url = xstrdup(eff);
+		curl_multi_remove_handle(f->multi, h->easy);
+		easy_put(f, h->easy);
+		h->easy = NULL;
+	}
+	if (res.effective_url == NULL)
+		res.effective_url = xstrdup(h->url);
+	if (!ok)
+		res.err = h->err;
+	if (h->prev != NULL)
+		h->prev->next = h->next;
+	else
+		f->handles = h->next;
+	if (h->next != NULL)
+		h->next->prev = h->prev;
+	h->state = H_FINISHED;
+	h->sink.done(h->sink.arg, &res);
+	free(res.effective_url);
+	curl_slist_free_all(h->hdrs);
+	free(h->url);
+	free(h);
+}
+
+static void
+start(struct fetch_handle *h)
+{
+	CURLMcode mc;
+
+	h->easy = easy_get(h->f);
+	h->bytes = h->seen = 0;
+	h->status_checked = h->ranged_200 = false;
+	h->too_big = h->sink_failed = h->refused = false;
+	h->errbuf[0] = '\0';
+	setup_easy(h);
+	h->state = H_RUNNING;
+	h->f->requests_total++;
+	mc = curl_multi_add_handle(h->f->multi, h->easy);
+	if (mc != CURLM_OK) {
+		/* Reported from the next poll, never from fetcher_add. */
+		easy_put(h->f, h->easy);
+		h->easy = NULL;
+		err_set(&h->err, "%s fetching %s", curl_multi_strerror(mc),
+		    h->url);
+		h->state = H_WAITING;
+		h->retry_at = 0;
+		h->attempt = h->f->opts.retries + 1;	/* no retry */
+	}
+}
+
+struct fetch_handle *
+fetcher_add(struct fetcher *f, const struct fetch_request *req,
+    const struct fetch_sink *sink)
+{
+	struct fetch_handle *h = xcalloc(1, sizeof(*h));
+	size_t i;
+
+	h->f = f;
+	h->url = xstrdup(req->url);
+	for (i = 0; req->headers != NULL && req->headers[i] != NULL; i++)
+		h->hdrs = curl_slist_append(h->hdrs, req->headers[i]);
+	h->offset = req->offset;
+	h->length = req->offset >= 0 ? req->length : -1;
+	h->max_bytes = req->max_bytes > 0 ? req->max_bytes :
+	    req->max_bytes < 0 ? f->opts.max_playlist_bytes :
+	    f->opts.max_segment_bytes;
+	h->sink = *sink;
+	h->next = f->handles;
+	if (f->handles != NULL)
+		f->handles->prev = h;
+	f->handles = h;
+	start(h);
+	return h;
+}
+
+void
+fetcher_cancel(struct fetcher *f, struct fetch_handle *h)
+{
+	h->cancelled = true;
+	if (f->in_perform)	/* inside a curl callback: swept after it */
+		return;
+	err_set(&h->err, "cancelled");
+	finish(h, false);
+}
+
+/* Is this failure worth another try (timeouts, resets, 5xx, 429)? */
+static bool
+classify(struct fetch_handle *h, CURLcode rc)
+{
+	long code = 0;
+
+	curl_easy_getinfo(h->easy, CURLINFO_RESPONSE_CODE, &code);
+	if (h->sink_failed)
+		return false;	/* h->err already says why */
+	if (h->too_big) {
+		err_set(&h->err, "Response too large (over %" PRId64
+		    " bytes) fetching %s", h->max_bytes, h->url);
+		return false;
+	}
+	if (h->refused) {
+		err_set(&h->err, "refusing to fetch from a private address %s "
+		    "(allow_private_targets is off)", h->refused_addr);
+		return false;
+	}
+	if (rc == CURLE_HTTP_RETURNED_ERROR) {
+		if (code == 403)
+			err_set(&h->err, "HTTP 403 Access denied fetching %s",
+			    h->url);
+		else if (code == 404)
+			err_set(&h->err, "HTTP 404 Not Found fetching %s",
+			    h->url);
+		else
+			err_set(&h->err, "HTTP %ld fetching %s", code, h->url);
+		return code >= 500 || code == 429 || code == 408;
+	}
+	if (rc == CURLE_FILESIZE_EXCEEDED) {
+		err_set(&h->err, "Response too large (over %" PRId64
+		    " bytes) fetching %s", h->max_bytes, h->url);
+		return false;
+	}
+	err_set(&h->err, "%s fetching %s",
+	    h->errbuf[0] ? h->errbuf : curl_easy_strerror(rc), h->url);
+	switch (rc) {
+	case CURLE_OPERATION_TIMEDOUT:
+	case CURLE_COULDNT_CONNECT:
+	case CURLE_RECV_ERROR:
+	case CURLE_SEND_ERROR:
+	case CURLE_PARTIAL_FILE:
+	case CURLE_GOT_NOTHING:
+	case CURLE_HTTP2:
+	case CURLE_HTTP2_STREAM:
+	case CURLE_SSL_CONNECT_ERROR:
+	case CURLE_WEIRD_SERVER_REPLY:
+		return true;
+	default:
+		return false;
+	}
+}
+
+static void
+on_done(struct fetcher *f, struct fetch_handle *h, CURLcode rc)
+{
+	bool retry;
+
+	if (h->cancelled) {
+		err_set(&h->err, "cancelled");
+		finish(h, false);
+		return;
+	}
+	if (rc == CURLE_OK && h->length >= 0 && h->bytes < h->length) {
+		err_set(&h->err, "Short body (%" PRId64 " of %" PRId64
+		    " bytes) fetching %s", h->bytes, h->length, h->url);
+		retry = true;
+	} else if (rc == CURLE_OK) {
+		finish(h, true);
+		return;
+	} else {
+		retry = classify(h, rc);
+	}
+	if (!retry || h->attempt >= f->opts.retries) {
+		finish(h, false);
+		return;
+	}
+	if (h->sink.reset != NULL && h->sink.reset(h->sink.arg, &h->err) < 0) {
+		finish(h, false);
+		return;
+	}
+	log_debug("retry %d in %d ms: %s", h->attempt + 1,
+	    f->opts.retry_base_ms << h->attempt, h->err.msg);
+	curl_multi_remove_handle(f->multi, h->easy);
+	easy_put(f, h->easy);
+	h->easy = NULL;
+	h->retry_at = now_ms() + ((int64_t)f->opts.retry_base_ms << h->attempt);
+	h->attempt++;
+	h->state = H_WAITING;
+}
+
+/* Starts due retries and reports failed starts; returns the next due time. */
+static int64_t
+run_timers(struct fetcher *f)
+{
+	struct fetch_handle *h, *next;
+	int64_t now = now_ms(), soonest = INT64_MAX;
+
+	for (h = f->handles; h != NULL; h = next) {
+		next = h->next;
+		if (h->state != H_WAITING)
+			continue;
+		if (h->attempt > f->opts.retries) {
+			finish(h, false);
+			next = f->handles;	/* the list may have changed */
+		} else if (h->retry_at <= now) {
+			start(h);
+		} else if (h->retry_at < soonest) {
+			soonest = h->retry_at;
+		}
+	}
+	return soonest;
+}
+
+static void
+perform(struct fetcher *f)
+{
+	struct fetch_handle *h, *next;
+	CURLMsg *msg;
+	int running, left;
+
+	f->in_perform++;
+	curl_multi_perform(f->multi, &running);
+	f->in_perform--;
+	/* Cancels asked for from inside callbacks. */
+	for (h = f->handles; h != NULL; h = next) {
+		next = h->next;
+		if (h->cancelled) {
+			err_set(&h->err, "cancelled");
+			finish(h, false);
+			next = f->handles;
+		}
+	}
+	while ((msg = curl_multi_info_read(f->multi, &left)) != NULL) {
+		if (msg->msg != CURLMSG_DONE)
+			continue;
+		h = NULL;
+		curl_easy_getinfo(msg->easy_handle, CURLINFO_PRIVATE, &h);
+		if (h != NULL)
+			on_done(f, h, msg->data.result);
+	}
+}
+
+static int
+count_handles(const struct fetcher *f)
+{
+	const struct fetch_handle *h;
+	int n = 0;
+
+	for (h = f->handles; h != NULL; h = h->next)
+		n++;
+	return n;
+}
+
+int
+fetcher_poll(struct fetcher *f, int timeout_ms,
+    struct curl_waitfd *extra_fds, unsigned int nextra)
+{
+	int64_t due, now;
+
+	perform(f);
+	due = run_timers(f);
+	if (due != INT64_MAX) {
+		now = now_ms();
+		if (due - now < timeout_ms)
+			timeout_ms = due > now ? (int)(due - now) : 0;
+	}
+	curl_multi_poll(f->multi, extra_fds, nextra, timeout_ms, NULL);
+	perform(f);
+	run_timers(f);
+	return count_handles(f);
+}
+
+void
+fetcher_wakeup(struct fetcher *f)
+{
+	curl_multi_wakeup(f->multi);
+}
+
+void
+fetcher_free(struct fetcher *f)
+{
+	int i;
+
+	if (f == NULL)
+		return;
+	while (f->handles != NULL) {
+		err_set(&f->handles->err, "cancelled");
+		f->handles->cancelled = true;
+		finish(f->handles, false);
+	}
+	for (i = 0; i < f->npool; i++)
+		curl_easy_cleanup(f->pool[i]);
+	curl_multi_cleanup(f->multi);
+	free(f);
+}
+
+int
+fetch_buffer_sink_data(void *arg, const char *buf, size_t len,
+    struct err *err)
+{
+	struct fetch_buffer *b = arg;
+
+	if (b->max > 0 && (int64_t)(b->len + len) > b->max)
+		return err_set(err, "Response too large (over %" PRId64
+		    " bytes)", b->max);
+	if (b->len + len + 1 > b->cap) {
+		b->cap = (b->len + len + 1) * 2;
+		b->data = xrealloc(b->data, b->cap);
+	}
+	memcpy(b->data + b->len, buf, len);
+	b->len += len;
+	b->data[b->len] = '\0';
+	return 0;
+}
+
+int
+fetch_buffer_sink_reset(void *arg, struct err *err)
+{
+	struct fetch_buffer *b = arg;
+
+	b->len = 0;
+	if (b->data != NULL)
+		b->data[0] = '\0';
+	return 0;
+}
