@@ -7,8 +7,8 @@
 #       [--log FILE] [--live-speed X] [--protect-referer R] [--protect-cookie C]
 #
 # Binds 127.0.0.1 on an ephemeral port and writes the port to FILE (tmp +
-# rename) once listening.  Serves DIR over HTTP/1.1 keep-alive with single
-# Range support; playlists have "{{ORIGIN}}" replaced by http://127.0.0.1:PORT.
+# rename) once listening; with --tls-cert/--tls-key it speaks HTTPS.  Serves DIR over HTTP/1.1 keep-alive with single
+# Range support; playlists have "{{ORIGIN}}" replaced by http(s)://127.0.0.1:PORT.
 # Special trees:
 #   /protected/...   403 unless Referer == R and the Cookie header has C
 #   /ct/<x>          DIR/ct/<x> served as application/vnd.apple.mpegurl
@@ -85,6 +85,7 @@ class State:
         self.requests = 0       # every request, for --max-requests
         self.stop = threading.Event()
         self.port = 0
+        self.origin = ''        # http(s)://127.0.0.1:PORT
         self.logf = open(args.log, 'a', buffering=1) if args.log else None
 
     def reset(self):
@@ -268,11 +269,12 @@ class Handler(BaseHTTPRequestHandler):
         while time.monotonic() < end and not self.state.stop.is_set():
             r, _, _ = select.select([sock], [], [], 0.2)
             if r:
+                # Consumes what the client sends: the connection is closed
+                # after a stall anyway.  (No MSG_PEEK: TLS sockets refuse it.)
                 try:
-                    if not sock.recv(4096, socket.MSG_PEEK):
+                    if not sock.recv(4096):
                         return
-                    sock.recv(4096)
-                except OSError:
+                except (OSError, ValueError):
                     return
 
     # -- request dispatch -------------------------------------------------
@@ -304,8 +306,10 @@ class Handler(BaseHTTPRequestHandler):
                 finally:
                     st.end(self.sent)
         finally:
-            st.log('%s %s %s %s' % (self.command, self.path, self.status,
-                                    self.client_address[1]))
+            rng = self.headers.get('Range')
+            st.log('%s %s %s port=%s%s' % (
+                self.command, self.path, self.status, self.client_address[1],
+                ' range=' + rng if rng else ''))
 
     def control(self, cmd, q):
         st = self.state
@@ -436,7 +440,7 @@ class Handler(BaseHTTPRequestHandler):
         with open(full, 'rb') as f:
             if ctype == HLS_TYPE:
                 data = f.read(16 << 20).replace(b'{{ORIGIN}}', (
-                    'http://127.0.0.1:%d' % st.port).encode())
+                    st.origin).encode())
                 self.send_body(data, ctype, fault)
             else:
                 self.send_body(f, ctype, fault)
@@ -543,6 +547,8 @@ def main():
     ap.add_argument('--live-speed', type=float, default=1.0)
     ap.add_argument('--protect-referer', default='http://site.example/watch')
     ap.add_argument('--protect-cookie', default='session=letmein')
+    ap.add_argument('--tls-cert', help='serve HTTPS with this PEM cert')
+    ap.add_argument('--tls-key', help='and this PEM key')
     args = ap.parse_args()
     if not os.path.isdir(args.root):
         ap.error('--root %s is not a directory' % args.root)
@@ -553,6 +559,17 @@ def main():
     srv.state = state
     srv.aborted = set()
     state.port = srv.server_address[1]
+    scheme = 'http'
+    if args.tls_cert:
+        import ssl
+        ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+        ctx.load_cert_chain(args.tls_cert, args.tls_key)
+        # Handshake in the handler thread, not in accept(): a silent client
+        # must not block the server.
+        srv.socket = ctx.wrap_socket(srv.socket, server_side=True,
+                                     do_handshake_on_connect=False)
+        scheme = 'https'
+    state.origin = '%s://127.0.0.1:%d' % (scheme, state.port)
 
     def stop(signum, frame):
         state.stop.set()

@@ -252,8 +252,21 @@ altaudio /altaudio/v1/index.m3u8 altaudio
 ct /ct/stream?id=1 -
 EOF
 
-# --- limits and signals: every origin ends by itself ---------------------
+# --- HTTPS: the same origin over TLS, trusted through ORIGIN_CA ----------
 pid_main=$ORIGIN_PID
+origin_start_tls
+case $ORIGIN in https://127.0.0.1:*) ;; *) fail "TLS ORIGIN '$ORIGIN'" ;; esac
+curl -sS -f --cacert "$ORIGIN_CA" -o "$T/tls.ts" "$ORIGIN/plain/seg0.ts" ||
+	fail "HTTPS GET"
+cmp -s "$T/tls.ts" "$S/plain/seg0.ts" || fail "HTTPS body"
+curl -sS -f --cacert "$ORIGIN_CA" "$ORIGIN/abs/index.m3u8" |
+	grep -q "^$ORIGIN/abs/seg0.ts" || fail "HTTPS {{ORIGIN}}"
+curl -sS -f -o /dev/null "$ORIGIN/plain/seg0.ts" 2>/dev/null &&
+	fail "HTTPS trusted without the CA"
+[ "$(origin_count /plain/seg0.ts)" = 1 ] || fail "HTTPS count"
+kill "$ORIGIN_PID"
+
+# --- limits and signals: every origin ends by itself ---------------------
 origin_start --max-requests 3
 for i in 1 2 3; do fetch /plain/index.m3u8 >/dev/null; done
 wait_for "! kill -0 $ORIGIN_PID 2>/dev/null" 5 ||
