@@ -14,7 +14,8 @@
 #   /ct/<x>          DIR/ct/<x> served as application/vnd.apple.mpegurl
 #   /r/<path>        302 redirect to /<path> (query kept)
 #   /live/<n>/index.m3u8   a sliding 3-segment window over DIR/live/<n>/full.m3u8,
-#                    advancing with (time since first request) * live-speed
+#                    advancing with (time since first request) * live-speed;
+#                    with a file DIR/live/<n>/loop it repeats forever
 # Control API (never counted in the stats, never delayed):
 #   /_ctl/stats                    {"total": N, "paths": {"/p": n, ...},
 #                                  "bytes": body bytes sent, "connections": N,
@@ -151,8 +152,10 @@ def parse_range(header, size):
     return (start, min(end, size - 1))
 
 
-def live_playlist(full_text, elapsed):
-    """The sliding window of a live stream at media time `elapsed` s."""
+def live_playlist(full_text, elapsed, loop=False):
+    """The sliding window of a live stream at media time `elapsed` s.
+    With loop, the segments repeat forever (a discontinuity at each wrap)
+    and the playlist never ends."""
     header, segs, pending = [], [], []
     seq0 = 0
     for line in full_text.splitlines():
@@ -177,7 +180,14 @@ def live_playlist(full_text, elapsed):
                     dur = float(p[8:].split(',', 1)[0])
             segs.append((pending, line, dur))
             pending = []
-    published, t = 0, 0.0
+    n = len(segs)
+    cycle = sum(d for _, _, d in segs)
+    published, base = 0, 0
+    if loop and n and cycle > 0:
+        laps = int(elapsed // cycle)
+        published, base = laps * n, laps * n
+        elapsed -= laps * cycle
+    t = 0.0
     for _, _, dur in segs:
         if t <= elapsed:
             published += 1
@@ -186,10 +196,16 @@ def live_playlist(full_text, elapsed):
     out = [h for h in header if h != '#EXTM3U']
     out.insert(0, '#EXTM3U')
     out.append('#EXT-X-MEDIA-SEQUENCE:%d' % (seq0 + first))
-    for tags, uri, _ in segs[first:published]:
+    if loop:
+        out.append('#EXT-X-DISCONTINUITY-SEQUENCE:%d' %
+                   ((first - 1) // n if first > 0 else 0))
+    for i in range(first, published):
+        tags, uri, _ = segs[i % n]
+        if loop and i > 0 and i % n == 0:
+            out.append('#EXT-X-DISCONTINUITY')
         out.extend(tags)
         out.append(uri)
-    if published == len(segs):
+    if not loop and published == n:
         out.append('#EXT-X-ENDLIST')
     return '\n'.join(out) + '\n'
 
@@ -453,8 +469,9 @@ class Handler(BaseHTTPRequestHandler):
         with st.lock:
             start = st.live_start.setdefault(name, time.monotonic())
         elapsed = (time.monotonic() - start) * st.args.live_speed
+        loop = os.path.isfile(os.path.join(os.path.dirname(full), 'loop'))
         with open(full) as f:
-            return live_playlist(f.read(), elapsed).encode()
+            return live_playlist(f.read(), elapsed, loop).encode()
 
     def send_body(self, src, ctype, fault):
         """Send src (bytes, or an open file) honouring Range, the fault and

@@ -207,6 +207,13 @@ grep -q '^#EXT-X-MEDIA-SEQUENCE:3$' "$T/live1" || fail "live: last seq"
 grep -q '^seg5.ts$' "$T/live1" || fail "live: last segment"
 origin_ctl 'live-reset?name=one' >/dev/null
 live | grep -q ENDLIST && fail "live-reset did not restart the clock"
+# live/loop: the same segments forever, a discontinuity at each wrap
+loop() { curl -sS -f "$ORIGIN/live/loop/index.m3u8"; }
+loop | grep -q '^seg0.ts$' || fail "loop: first window"
+wait_for 'loop | grep -q "^#EXT-X-DISCONTINUITY\$"' 5 || fail "loop: no wrap"
+loop >"$T/loop1"
+grep -q ENDLIST "$T/loop1" && fail "loop: ENDLIST"
+[ "$(grep -c '^seg' "$T/loop1")" = 3 ] || fail "loop: window not 3"
 
 # --- media comparison: a faithful remux passes, damaged ones fail ------
 "$FFMPEG" -nostdin -loglevel error -i "$ORIGIN/plain/index.m3u8" -c copy \
