@@ -5,10 +5,12 @@
 #   python3 tests/origin.py --root DIR --port-file FILE [--latency-ms N]
 #       [--rate BYTES_PER_SEC] [--max-seconds S] [--max-requests N]
 #       [--log FILE] [--live-speed X] [--protect-referer R] [--protect-cookie C]
+#       [--tls-cert PEM --tls-key PEM]
 #
 # Binds 127.0.0.1 on an ephemeral port and writes the port to FILE (tmp +
-# rename) once listening; with --tls-cert/--tls-key it speaks HTTPS.  Serves DIR over HTTP/1.1 keep-alive with single
-# Range support; playlists have "{{ORIGIN}}" replaced by http(s)://127.0.0.1:PORT.
+# rename) once listening; with --tls-cert/--tls-key it speaks HTTPS.  Serves
+# DIR over HTTP/1.1 keep-alive with single Range support; playlists have
+# "{{ORIGIN}}" replaced by http(s)://127.0.0.1:PORT.
 # Special trees:
 #   /protected/...   403 unless Referer == R and the Cookie header has C
 #   /ct/<x>          DIR/ct/<x> served as application/vnd.apple.mpegurl
