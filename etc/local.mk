@@ -4,3 +4,4 @@ EXTRA_DIST += etc/m3u8nas.conf
 EXTRA_DIST += etc/m3u8nas-spoold.service
 EXTRA_DIST += etc/m3u8nas-fs.service
 EXTRA_DIST += etc/smb.conf.snippet
+EXTRA_DIST += etc/m3u8nas-httpd.service

@@ -84,6 +84,11 @@ tests_check_crypt_LDADD = $(UNIT_LDADD)
 tests_check_fetch_SOURCES = tests/check_fetch.c
 tests_check_fetch_CFLAGS = $(UNIT_CFLAGS)
 tests_check_fetch_LDADD = $(UNIT_LDADD)
+ENGINE_T = tests/t-get-streams.sh tests/t-get-quality.sh \
+	tests/t-get-errors.sh tests/t-get-protected.sh tests/t-get-resume.sh \
+	tests/t-get-live.sh tests/t-get-memory.sh
+TESTS += $(ENGINE_T)
+EXTRA_DIST += $(ENGINE_T)
 
 # --- job + store ---
 check_PROGRAMS += tests/check_job tests/check_store
@@ -133,7 +138,18 @@ EXTRA_DIST += tests/fs-lib.sh tests/fs-check.py tests/t-fs-tree.sh \
 	tests/t-fs-live.sh tests/t-fs-samba.sh
 
 # --- httpd + add ---
+check_PROGRAMS += tests/httpd-seed
+tests_httpd_seed_SOURCES = tests/httpd-seed.c
+tests_httpd_seed_CFLAGS = $(UNIT_CFLAGS)
+tests_httpd_seed_LDADD = $(UNIT_LDADD)
+TESTS += tests/t-httpd-api.sh tests/t-httpd-guard.sh tests/t-httpd-probe.sh \
+	tests/t-httpd-add.sh tests/t-httpd-e2e.sh
+EXTRA_DIST += tests/httpd-lib.sh tests/httpd-raw.py tests/t-httpd-api.sh \
+	tests/t-httpd-guard.sh tests/t-httpd-probe.sh tests/t-httpd-add.sh \
+	tests/t-httpd-e2e.sh
 
 # --- extension ---
+TESTS += tests/t-ext-unit.sh tests/t-ext-e2e.sh
+EXTRA_DIST += tests/t-ext-unit.sh tests/t-ext-e2e.sh
 
 # --- end of blocks ---
