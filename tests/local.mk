@@ -132,10 +132,10 @@ tests_check_fs_source_CFLAGS = $(UNIT_CFLAGS) $(SQLITE_CFLAGS) \
 	-I$(top_srcdir)/fs
 tests_check_fs_source_LDADD = $(UNIT_LDADD)
 TESTS += tests/t-fs-tree.sh tests/t-fs-ctl.sh tests/t-fs-robust.sh \
-	tests/t-fs-many.sh tests/t-fs-live.sh
+	tests/t-fs-many.sh tests/t-fs-live.sh tests/t-fs-samba.sh
 EXTRA_DIST += tests/fs-lib.sh tests/fs-check.py tests/t-fs-tree.sh \
 	tests/t-fs-ctl.sh tests/t-fs-robust.sh tests/t-fs-many.sh \
-	tests/t-fs-live.sh
+	tests/t-fs-live.sh tests/t-fs-samba.sh
 
 # --- httpd + add ---
 check_PROGRAMS += tests/httpd-seed
