@@ -113,6 +113,13 @@ EXTRA_DIST += tests/spool-lib.sh $(SPOOL_TESTS)
 # --- fs ---
 
 # --- httpd + add ---
+check_PROGRAMS += tests/check_httpd_limit
+TESTS += tests/check_httpd_limit
+tests_check_httpd_limit_SOURCES = tests/check_httpd_limit.c \
+	helper/httpd-limit.c
+tests_check_httpd_limit_CFLAGS = $(UNIT_CFLAGS) -I$(top_srcdir)/helper \
+	$(EVENT_CFLAGS) $(OPENSSL_CFLAGS)
+tests_check_httpd_limit_LDADD = $(UNIT_LDADD)
 check_PROGRAMS += tests/httpd-seed
 tests_httpd_seed_SOURCES = tests/httpd-seed.c
 tests_httpd_seed_CFLAGS = $(UNIT_CFLAGS)
