@@ -429,9 +429,11 @@ download_title_from_url(const char *url)
 	const char *end, *start, *pick = NULL;
 	size_t n = 0;
 
+	/* Decoded when that is possible (no control characters), else raw. */
 	if (curl_url_set(u, CURLUPART_URL, url, 0) != CURLUE_OK ||
-	    curl_url_get(u, CURLUPART_PATH, &path, CURLU_URLDECODE) !=
-	    CURLUE_OK) {
+	    (curl_url_get(u, CURLUPART_PATH, &path, CURLU_URLDECODE) !=
+	    CURLUE_OK && curl_url_get(u, CURLUPART_PATH, &path, 0) !=
+	    CURLUE_OK)) {
 		curl_url_cleanup(u);
 		return xstrdup("video");
 	}

@@ -84,6 +84,11 @@ tests_check_crypt_LDADD = $(UNIT_LDADD)
 tests_check_fetch_SOURCES = tests/check_fetch.c
 tests_check_fetch_CFLAGS = $(UNIT_CFLAGS)
 tests_check_fetch_LDADD = $(UNIT_LDADD)
+ENGINE_T = tests/t-get-streams.sh tests/t-get-quality.sh \
+	tests/t-get-errors.sh tests/t-get-protected.sh tests/t-get-resume.sh \
+	tests/t-get-live.sh tests/t-get-memory.sh
+TESTS += $(ENGINE_T)
+EXTRA_DIST += $(ENGINE_T)
 
 # --- job + store ---
 check_PROGRAMS += tests/check_job tests/check_store
@@ -111,6 +116,26 @@ TESTS += $(SPOOL_TESTS)
 EXTRA_DIST += tests/spool-lib.sh $(SPOOL_TESTS)
 
 # --- fs ---
+check_PROGRAMS += tests/fs-seed tests/check_fs
+tests_fs_seed_SOURCES = tests/fs-seed.c
+tests_fs_seed_CFLAGS = $(AM_CFLAGS) $(SQLITE_CFLAGS)
+tests_fs_seed_LDADD = $(ALL_LIBS)
+TESTS += tests/check_fs
+tests_check_fs_SOURCES = tests/check_fs.c $(FS_CORE)
+tests_check_fs_CFLAGS = $(UNIT_CFLAGS) -I$(top_srcdir)/fs
+tests_check_fs_LDADD = $(UNIT_LDADD)
+check_PROGRAMS += tests/check_fs_source
+TESTS += tests/check_fs_source
+tests_check_fs_source_SOURCES = tests/check_fs_source.c fs/source.c \
+	fs/source.h $(FS_CORE)
+tests_check_fs_source_CFLAGS = $(UNIT_CFLAGS) $(SQLITE_CFLAGS) \
+	-I$(top_srcdir)/fs
+tests_check_fs_source_LDADD = $(UNIT_LDADD)
+TESTS += tests/t-fs-tree.sh tests/t-fs-ctl.sh tests/t-fs-robust.sh \
+	tests/t-fs-many.sh tests/t-fs-live.sh
+EXTRA_DIST += tests/fs-lib.sh tests/fs-check.py tests/t-fs-tree.sh \
+	tests/t-fs-ctl.sh tests/t-fs-robust.sh tests/t-fs-many.sh \
+	tests/t-fs-live.sh
 
 # --- httpd + add ---
 check_PROGRAMS += tests/check_httpd_limit
@@ -131,5 +156,7 @@ EXTRA_DIST += tests/httpd-lib.sh tests/httpd-raw.py tests/t-httpd-api.sh \
 	tests/t-httpd-e2e.sh
 
 # --- extension ---
+TESTS += tests/t-ext-unit.sh tests/t-ext-e2e.sh
+EXTRA_DIST += tests/t-ext-unit.sh tests/t-ext-e2e.sh
 
 # --- end of blocks ---

@@ -54,6 +54,13 @@ spoold_start() {
 spoold_stop() {
 	kill -TERM "$SPOOLD_PID" 2>/dev/null
 	wait "$SPOOLD_PID" 2>/dev/null
+	_rc=$?
+	# Under --enable-asan a leak or UB report is a failure.
+	if grep -q 'Sanitizer\|runtime error:' "$SPOOLD_LOG"; then
+		grep -A 30 'Sanitizer\|runtime error:' "$SPOOLD_LOG" | head -60 >&2
+		fail "sanitizer report in the spooler's log"
+	fi
+	[ $_rc -eq 0 ] || fail "m3u8nas-spoold exited with $_rc"
 	return 0
 }
 
