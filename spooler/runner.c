@@ -434,7 +434,7 @@ runner_step(struct spoold *d, bool tick)
 {
 	struct run *r, *next;
 	enum download_state s;
-	bool changed;
+	bool changed, ended = false;
 
 	for (r = d->runs; r != NULL; r = next) {
 		next = r->next;
@@ -449,10 +449,12 @@ runner_step(struct spoold *d, bool tick)
 			run_end(d, r);
 			run_unlink(d, r);
 			run_free(r);
+			ended = true;
 		} else if (changed || tick)
 			run_update(d, r);
 	}
-	if (tick)
+	/* A free slot is filled at once, not at the next tick. */
+	if (tick || ended)
 		runner_schedule(d);
 }
 
