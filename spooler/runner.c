@@ -93,6 +93,18 @@ hidden_output(struct spoold *d, const char *id)
 	return xasprintf("%s/.m3u8nas-%s.mp4", d->conf->library_dir, id);
 }
 
+/* Drops an empty placeholder the row reserved (failed or cancelled). */
+static void
+drop_placeholder(struct job_row *row)
+{
+	struct stat st;
+
+	if (row->file_path != NULL && lstat(row->file_path, &st) == 0 &&
+	    S_ISREG(st.st_mode) && st.st_size == 0)
+		unlink(row->file_path);
+	row_set(&row->file_path, NULL);
+}
+
 void
 runner_fail(struct spoold *d, struct job_row *row, const char *reason)
 {
@@ -102,6 +114,7 @@ runner_fail(struct spoold *d, struct job_row *row, const char *reason)
 
 	row_set(&row->status, "failed");
 	row_set(&row->error_msg, why);
+	drop_placeholder(row);
 	row->speed_bps = 0;
 	row->eta_s = -1;
 	row_save(d, row);
@@ -121,6 +134,7 @@ runner_finish_cancelled(struct spoold *d, struct job_row *row)
 
 	row_set(&row->status, "cancelled");
 	row_set(&row->error_msg, "cancelled by request");
+	drop_placeholder(row);
 	row->speed_bps = 0;
 	row->eta_s = -1;
 	row_save(d, row);
@@ -150,6 +164,97 @@ header_lines(const struct job_spec *job)
 	return h;
 }
 
+/*
+ * Reserves "<title>.mp4" (or "<title> (N).mp4") in the library with an
+ * empty file made O_EXCL, and records it in the row before the video is
+ * renamed over it. After a kill at any point the restarted job knows its
+ * name: an empty file is its own placeholder, a full one means the video
+ * is already in place. So a name is never taken twice and never
+ * overwritten.
+ */
+static char *
+reserve_name(struct spoold *d, const char *title, struct err *err)
+{
+	char *name, *path = NULL;
+	int libfd, fd, k;
+
+	libfd = open(d->conf->library_dir, O_RDONLY | O_DIRECTORY |
+	    O_CLOEXEC);
+	if (libfd == -1) {
+		err_errno(err, "%s", d->conf->library_dir);
+		return NULL;
+	}
+	for (k = 1; k <= MAX_NAME_SUFFIX && path == NULL; k++) {
+		name = k == 1 ? xasprintf("%s.mp4", title) :
+		    xasprintf("%s (%d).mp4", title, k);
+		fd = openat(libfd, name, O_WRONLY | O_CREAT | O_EXCL |
+		    O_NOFOLLOW | O_CLOEXEC, 0644);
+		if (fd != -1) {
+			close(fd);
+			path = xasprintf("%s/%s", d->conf->library_dir, name);
+		} else if (errno != EEXIST) {
+			err_errno(err, "cannot create %s in %s", name,
+			    d->conf->library_dir);
+			free(name);
+			break;
+		}
+		free(name);
+	}
+	if (path == NULL && k > MAX_NAME_SUFFIX)
+		err_set(err, "no free name for %s in %s", title,
+		    d->conf->library_dir);
+	close(libfd);
+	return path;
+}
+
+/* The row's reserved name holds the video (renamed there before a kill). */
+static bool
+already_placed(const struct job_row *row, const char *hidden)
+{
+	struct stat st;
+
+	return row->file_path != NULL && lstat(row->file_path, &st) == 0 &&
+	    S_ISREG(st.st_mode) && st.st_size > 0 && access(hidden, F_OK) == -1;
+}
+
+static int
+place_output(struct spoold *d, struct run *r, struct err *err)
+{
+	struct stat st;
+	char *path;
+
+	if (r->row.file_path == NULL || lstat(r->row.file_path, &st) == -1 ||
+	    !S_ISREG(st.st_mode) || st.st_size != 0) {
+		if ((path = reserve_name(d, r->row.title, err)) == NULL)
+			return -1;
+		row_set(&r->row.file_path, path);
+		free(path);
+		row_save(d, &r->row);
+	}
+	if (rename(r->output, r->row.file_path) == -1)
+		return err_errno(err, "cannot move the video to %s",
+		    r->row.file_path);
+	return 0;
+}
+
+static void
+mark_completed(struct spoold *d, struct job_row *row)
+{
+	struct stat st;
+
+	row_set(&row->status, "completed");
+	row->progress = 100;
+	row->speed_bps = 0;
+	row->eta_s = 0;
+	row->completed_at = time(NULL);
+	if (stat(row->file_path, &st) == 0)
+		row->size_bytes = st.st_size;
+	row_save(d, row);
+	spool_remove_job_dir(&d->sp, row->id, NULL);
+	log_event(LOG_INFO, "completed", row->id, "%s (%lld bytes)",
+	    row->file_path, (long long)row->size_bytes);
+}
+
 /* Starts the download of row (taken over: the caller's copy is zeroed). */
 static void
 run_start(struct spoold *d, struct job_row *row)
@@ -161,11 +266,17 @@ run_start(struct spoold *d, struct job_row *row)
 	r = xcalloc(1, sizeof(*r));
 	r->row = *row;
 	memset(row, 0, sizeof(*row));
+	r->output = hidden_output(d, r->row.id);
+	if (already_placed(&r->row, r->output)) {
+		/* Killed after the video moved, before the row said so. */
+		mark_completed(d, &r->row);
+		run_free(r);
+		return;
+	}
 	if (intake_read_job(d, r->row.id, &r->job, &err) == -1 ||
 	    (r->workdir = spool_workdir(&d->sp, r->row.id, &err)) == NULL)
 		goto fail;
 	r->headers = header_lines(&r->job);
-	r->output = hidden_output(d, r->row.id);
 	memset(&o, 0, sizeof(o));
 	o.url = r->job.url;
 	o.quality = r->job.quality;
@@ -275,68 +386,16 @@ run_update(struct spoold *d, struct run *r)
 	row_save(d, &r->row);
 }
 
-/* Moves the verified output to "<title>.mp4", or "<title> (N).mp4". */
-static char *
-place_output(struct spoold *d, struct run *r, struct err *err)
-{
-	char *name, *path = NULL;
-	int libfd, k;
-
-	libfd = open(d->conf->library_dir, O_RDONLY | O_DIRECTORY |
-	    O_CLOEXEC);
-	if (libfd == -1) {
-		err_errno(err, "%s", d->conf->library_dir);
-		return NULL;
-	}
-	for (k = 1; k <= MAX_NAME_SUFFIX && path == NULL; k++) {
-		name = k == 1 ? xasprintf("%s.mp4", r->row.title) :
-		    xasprintf("%s (%d).mp4", r->row.title, k);
-		if (renameat2(AT_FDCWD, r->output, libfd, name,
-		    RENAME_NOREPLACE) == 0 ||
-		    ((errno == EINVAL || errno == ENOSYS) &&
-		    linkat(AT_FDCWD, r->output, libfd, name, 0) == 0 &&
-		    unlink(r->output) == 0))
-			path = xasprintf("%s/%s", d->conf->library_dir, name);
-		else if (errno != EEXIST) {
-			err_errno(err, "cannot move the video into %s",
-			    d->conf->library_dir);
-			free(name);
-			break;
-		}
-		free(name);
-	}
-	if (path == NULL && k > MAX_NAME_SUFFIX)
-		err_set(err, "no free name for %s in %s", r->row.title,
-		    d->conf->library_dir);
-	close(libfd);
-	return path;
-}
-
 static void
 run_done(struct spoold *d, struct run *r)
 {
 	struct err err;
-	struct stat st;
-	char *path;
 
 	run_update(d, r);
-	if ((path = place_output(d, r, &err)) == NULL) {
+	if (place_output(d, r, &err) == -1)
 		runner_fail(d, &r->row, err.msg);
-		return;
-	}
-	row_set(&r->row.status, "completed");
-	row_set(&r->row.file_path, path);
-	r->row.progress = 100;
-	r->row.speed_bps = 0;
-	r->row.eta_s = 0;
-	r->row.completed_at = time(NULL);
-	if (stat(path, &st) == 0)
-		r->row.size_bytes = st.st_size;
-	row_save(d, &r->row);
-	spool_remove_job_dir(&d->sp, r->row.id, NULL);
-	log_event(LOG_INFO, "completed", r->row.id, "%s (%lld bytes)", path,
-	    (long long)r->row.size_bytes);
-	free(path);
+	else
+		mark_completed(d, &r->row);
 }
 
 /* A download that failed for want of space is paused, not failed. */
@@ -375,7 +434,7 @@ runner_step(struct spoold *d, bool tick)
 {
 	struct run *r, *next;
 	enum download_state s;
-	bool changed;
+	bool changed, ended = false;
 
 	for (r = d->runs; r != NULL; r = next) {
 		next = r->next;
@@ -390,10 +449,12 @@ runner_step(struct spoold *d, bool tick)
 			run_end(d, r);
 			run_unlink(d, r);
 			run_free(r);
+			ended = true;
 		} else if (changed || tick)
 			run_update(d, r);
 	}
-	if (tick)
+	/* A free slot is filled at once, not at the next tick. */
+	if (tick || ended)
 		runner_schedule(d);
 }
 

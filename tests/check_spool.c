@@ -22,7 +22,7 @@ setup(void)
 {
 	struct err err;
 
-	strcpy(root, "/tmp/check_spool.XXXXXX");
+	snprintf(root, sizeof(root), "/tmp/check_spool.XXXXXX");
 	ck_assert_ptr_nonnull(mkdtemp(root));
 	ck_assert_msg(spool_open(&sp, root, &err) == 0, "%s", err.msg);
 }

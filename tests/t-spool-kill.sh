@@ -47,4 +47,18 @@ done
 [ "$(ls "$LIBRARY" | wc -l)" -eq 3 ] || fail "library: $(ls "$LIBRARY")"
 [ -z "$(ls -A "$SPOOL/processing")" ] || fail "processing/ not empty"
 spoold_stop
+
+# The narrowest window: killed after the video was renamed into the
+# library, before the row said completed. The restart must find it there
+# (no second copy, no download).
+sqlite3 "$DB" "UPDATE jobs SET status = 'merging', progress = 95 WHERE id = 'plain';"
+mkdir -p "$SPOOL/processing/plain"
+echo "$ORIGIN/plain/index.m3u8" >"$SPOOL/processing/plain/job"
+before=$(origin_ctl stats)
+spoold_start
+wait_job plain completed 10
+[ "$(ls "$LIBRARY" | wc -l)" -eq 3 ] || fail "a second copy: $(ls "$LIBRARY")"
+[ "$(origin_ctl stats)" = "$before" ] || fail "it downloaded again"
+[ ! -e "$SPOOL/processing/plain" ] || fail "processing/plain left"
+spoold_stop
 exit 0
