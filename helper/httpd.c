@@ -5,6 +5,7 @@
 #include <errno.h>
 #include <getopt.h>
 #include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -116,7 +117,7 @@ bind_listener(struct evhttp *http, const char *spec, const char *scheme,
 	socklen_t len = sizeof(ss);
 	char host[INET6_ADDRSTRLEN], *addr;
 	struct evhttp_bound_socket *b;
-	int port;
+	int port, one;
 
 	if ((addr = split_listen(spec, &port)) == NULL)
 		return err_set(err, "listen address \"%s\" is not host:port",
@@ -130,6 +131,14 @@ bind_listener(struct evhttp *http, const char *spec, const char *scheme,
 	free(addr);
 	if (b == NULL)
 		return err_errno(err, "cannot listen on %s", spec), NULL;
+	/*
+	 * evhttp writes a response in pieces (TLS records); with Nagle the
+	 * last piece waits for the client's delayed ACK: 40 ms a request.
+	 * Accepted sockets inherit TCP_NODELAY from the listener (Linux).
+	 */
+	one = 1;
+	setsockopt(evhttp_bound_socket_get_fd(b), IPPROTO_TCP, TCP_NODELAY,
+	    &one, sizeof(one));
 	if (getsockname(evhttp_bound_socket_get_fd(b), (struct sockaddr *)&ss,
 	    &len) == 0) {
 		port = ntohs(ss.ss_family == AF_INET6 ?

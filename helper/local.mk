@@ -16,3 +16,4 @@ helper_m3u8nas_httpd_CFLAGS = $(AM_CFLAGS) $(EVENT_CFLAGS) \
 	$(EVENT_SSL_CFLAGS) $(OPENSSL_CFLAGS) $(JANSSON_CFLAGS) \
 	$(CURL_CFLAGS) $(CONFIG_CFLAGS)
 helper_m3u8nas_httpd_LDADD = $(ALL_LIBS) $(EVENT_SSL_LIBS) $(EVENT_LIBS)
+dist_man_MANS += helper/m3u8nas-httpd.8 helper/m3u8nas.1

@@ -46,8 +46,9 @@ struct dkey {
 
 /* A small body fetched into memory: a playlist or a key. */
 struct small_fetch {
-	struct download *d;
+	/* First, so that s is also the fetch_buffer_sink_* argument. */
 	struct fetch_buffer buf;
+	struct download *d;
 	struct fetch_handle *h;
 	enum item_state state;		/* IT_DONE ok, IT_SKIPPED failed */
 	struct err err;

@@ -155,15 +155,15 @@ check_keys(const struct hls_playlist *pl, struct err *err)
 		if (k->method == HLS_KEY_SAMPLE_AES)
 			return err_set(err, "Unsupported encryption: SAMPLE-AES "
 			    "(DRM-protected streams cannot be downloaded)");
-		if (k->method == HLS_KEY_OTHER)
-			return err_set(err, "Unsupported encryption: not "
-			    "AES-128 (DRM-protected streams cannot be "
-			    "downloaded)");
-		if (k->method == HLS_KEY_AES128 && k->keyformat != NULL &&
+		if (k->method != HLS_KEY_NONE && k->keyformat != NULL &&
 		    strcasecmp(k->keyformat, "identity") != 0)
 			return err_set(err, "Unsupported encryption: KEYFORMAT "
 			    "%.100s (DRM-protected streams cannot be "
 			    "downloaded)", k->keyformat);
+		if (k->method == HLS_KEY_OTHER)
+			return err_set(err, "Unsupported encryption: not "
+			    "AES-128 (DRM-protected streams cannot be "
+			    "downloaded)");
 	}
 	return 0;
 }

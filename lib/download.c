@@ -65,20 +65,6 @@ small_done(void *arg, const struct fetch_result *res)
 	    NULL;
 }
 
-/* The sink's arg is the small_fetch; its body goes to s->buf. */
-static int
-small_data(void *arg, const char *buf, size_t len, struct err *err)
-{
-	return fetch_buffer_sink_data(&((struct small_fetch *)arg)->buf, buf,
-	    len, err);
-}
-
-static int
-small_reset(void *arg, struct err *err)
-{
-	return fetch_buffer_sink_reset(&((struct small_fetch *)arg)->buf, err);
-}
-
 void
 small_start(struct download *d, struct small_fetch *s, const char *url,
     int64_t max)
@@ -86,7 +72,8 @@ small_start(struct download *d, struct small_fetch *s, const char *url,
 	struct fetch_request req = { .url = url, .headers =
 	    (const char *const *)d->headers, .offset = -1, .length = -1,
 	    .max_bytes = max };
-	struct fetch_sink sink = { small_data, small_reset, small_done, s };
+	struct fetch_sink sink = { fetch_buffer_sink_data,
+	    fetch_buffer_sink_reset, small_done, s };
 
 	small_free(s);
 	s->d = d;
@@ -442,9 +429,11 @@ download_title_from_url(const char *url)
 	const char *end, *start, *pick = NULL;
 	size_t n = 0;
 
+	/* Decoded when that is possible (no control characters), else raw. */
 	if (curl_url_set(u, CURLUPART_URL, url, 0) != CURLUE_OK ||
-	    curl_url_get(u, CURLUPART_PATH, &path, CURLU_URLDECODE) !=
-	    CURLUE_OK) {
+	    (curl_url_get(u, CURLUPART_PATH, &path, CURLU_URLDECODE) !=
+	    CURLUE_OK && curl_url_get(u, CURLUPART_PATH, &path, 0) !=
+	    CURLUE_OK)) {
 		curl_url_cleanup(u);
 		return xstrdup("video");
 	}

@@ -75,16 +75,17 @@ private_v6(const uint8_t *a)
 bool
 netaddr_is_private(const struct sockaddr *sa)
 {
-	if (sa->sa_family == AF_INET) {
-		const struct sockaddr_in *in = (const struct sockaddr_in *)sa;
+	struct sockaddr_in in;
+	struct sockaddr_in6 in6;
 
-		return private_v4(ntohl(in->sin_addr.s_addr));
+	/* Copies, not casts: curl hands us a struct sockaddr. */
+	if (sa->sa_family == AF_INET) {
+		memcpy(&in, sa, sizeof(in));
+		return private_v4(ntohl(in.sin_addr.s_addr));
 	}
 	if (sa->sa_family == AF_INET6) {
-		const struct sockaddr_in6 *in6 =
-		    (const struct sockaddr_in6 *)sa;
-
-		return private_v6(in6->sin6_addr.s6_addr);
+		memcpy(&in6, sa, sizeof(in6));
+		return private_v6(in6.sin6_addr.s6_addr);
 	}
 	return true;
 }
@@ -92,19 +93,14 @@ netaddr_is_private(const struct sockaddr *sa)
 int
 netaddr_is_private_str(const char *addr)
 {
-	struct sockaddr_in in;
-	struct sockaddr_in6 in6;
+	struct in_addr a4;
+	struct in6_addr a6;
 
-	memset(&in, 0, sizeof(in));
-	memset(&in6, 0, sizeof(in6));
-	if (inet_pton(AF_INET, addr, &in.sin_addr) == 1) {
-		in.sin_family = AF_INET;
-		return netaddr_is_private((struct sockaddr *)&in);
-	}
-	if (inet_pton(AF_INET6, addr, &in6.sin6_addr) == 1) {
-		in6.sin6_family = AF_INET6;
-		return netaddr_is_private((struct sockaddr *)&in6);
-	}
+	/* Straight to the classifiers: no sockaddr type punning. */
+	if (inet_pton(AF_INET, addr, &a4) == 1)
+		return private_v4(ntohl(a4.s_addr));
+	if (inet_pton(AF_INET6, addr, &a6) == 1)
+		return private_v6(a6.s6_addr);
 	return -1;
 }
 

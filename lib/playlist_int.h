@@ -17,10 +17,11 @@
 #define MAX_VARIANTS	1000
 #define MAX_RENDITIONS	1000
 #define MAX_DURATION	1e7		/* seconds in one EXTINF */
+#define MAX_RANGE_END	(INT64_MAX / 2)	/* byte ranges end before this */
 
 struct parser {
 	struct hls_playlist *pl;
-	const char *base;
+	struct url_base *base;
 	char *base_scheme;		/* lowercased */
 	size_t lineno;
 	size_t capseg, capkey, capmap, capvar, capren;

@@ -12,6 +12,7 @@
 #include <libavutil/mem.h>
 
 #include "remux-int.h"
+#include "xmalloc.h"
 
 #define RX_ID3_MAX	4	/* leading ID3 tags skipped per part */
 
@@ -27,7 +28,7 @@ rx_fail(struct rx_stream *s, const char *path, int code)
  * segment's timestamp; concatenated, those tags would sit in the middle of
  * the audio and confuse the parser, so each part's leading tags are skipped.
  */
-static void
+static off_t
 rx_skip_id3(struct rx_stream *s, int fd)
 {
 	unsigned char h[10];
@@ -45,14 +46,20 @@ rx_skip_id3(struct rx_stream *s, int fd)
 			size += 10;	/* footer */
 		at += size;
 	}
-	if (at > 0 && lseek(fd, at, SEEK_SET) == at)
-		s->prog->done += at;
+	if (at == 0 || lseek(fd, at, SEEK_SET) != at)
+		return 0;
+	s->prog->done += at;
+	return at;
 }
 
-/* Regular files only: a FIFO or device must not block or feed us. */
+/*
+ * Regular files only: a FIFO or device must not block or feed us. part is
+ * the index of the part in the group, or -1 for the init section.
+ */
 static int
-rx_open_file(struct rx_stream *s, const char *path, bool is_part)
+rx_open_file(struct rx_stream *s, const char *path, ssize_t part)
 {
+	off_t skipped = 0;
 	struct stat st;
 	int fd, code;
 
@@ -70,8 +77,11 @@ rx_open_file(struct rx_stream *s, const char *path, bool is_part)
 		    path);
 		return AVERROR(EINVAL);
 	}
-	if (is_part)
-		rx_skip_id3(s, fd);
+	if (part >= 0) {
+		skipped = rx_skip_id3(s, fd);
+		s->starts[part] = s->pos;
+		s->sizes[part] = st.st_size - skipped;
+	}
 	s->fd = fd;
 	s->cur = path;
 	return 0;
@@ -91,10 +101,11 @@ rx_read(void *opaque, uint8_t *buf, int size)
 			if (s->init != NULL) {
 				path = s->init;
 				s->init = NULL;
-				ret = rx_open_file(s, path, false);
+				ret = rx_open_file(s, path, -1);
 			} else if (s->next < s->end) {
 				path = s->parts[s->next++].path;
-				ret = rx_open_file(s, path, true);
+				ret = rx_open_file(s, path,
+				    (ssize_t)(s->next - 1 - s->first));
 			} else
 				return AVERROR_EOF;
 			if (ret < 0)
@@ -103,6 +114,7 @@ rx_read(void *opaque, uint8_t *buf, int size)
 		n = read(s->fd, buf, (size_t)size);
 		if (n > 0) {
 			s->prog->done += n;
+			s->pos += n;
 			return (int)n;
 		}
 		if (n == -1 && errno == EINTR)
@@ -179,7 +191,10 @@ rx_group_start(const AVFormatContext *fmt)
 	return best == AV_NOPTS_VALUE ? 0 : best;
 }
 
-/* The reason the read callback left, else libav's. */
+/*
+ * The reason the read callback left, else libav's. Opening and probing
+ * read ahead over several parts, so they name the group's first part.
+ */
 static int
 rx_input_err(struct rx_track *tr, struct err *err, int code,
     const char *step)
@@ -190,6 +205,12 @@ rx_input_err(struct rx_track *tr, struct err *err, int code,
 	if (tr->src.why[0] != '\0')
 		return err_set(err, "track %zu: %s", tr->tindex + 1,
 		    tr->src.why);
+	if (strcmp(step, "reading") != 0)
+		path = tr->t->parts[tr->gstart].path;
+	/* What format_whitelist refusals come back as. */
+	if (strcmp(step, "opening") == 0 && code == AVERROR(EINVAL))
+		return err_set(err, "track %zu: opening %s: not an MPEG-TS, "
+		    "MP4 or audio segment", tr->tindex + 1, path);
 	return rx_averr(err, code, "track %zu: %s %s", tr->tindex + 1, step,
 	    path);
 }
@@ -201,13 +222,19 @@ rx_track_open_group(struct rx_track *tr, struct rx_progress *prog,
 	AVDictionary *opts = NULL;
 	unsigned char *buf;
 	const char *name;
+	size_t i, n;
 	int ret;
 
 	rx_next_group(tr);
+	n = tr->gend - tr->gstart;
 	tr->src = (struct rx_stream){ .parts = tr->t->parts,
-	    .next = tr->gstart, .end = tr->gend,
+	    .first = tr->gstart, .next = tr->gstart, .end = tr->gend,
 	    .init = tr->t->parts[tr->gstart].init_path, .fd = -1,
-	    .prog = prog };
+	    .starts = xcalloc(n, sizeof(int64_t)),
+	    .sizes = xcalloc(n, sizeof(int64_t)),
+	    .npkts = xcalloc(n, sizeof(unsigned)), .prog = prog };
+	for (i = 0; i < n; i++)
+		tr->src.starts[i] = -1;
 	buf = av_malloc(RX_IOBUF);
 	tr->avio = avio_alloc_context(buf, RX_IOBUF, 0, &tr->src, rx_read,
 	    NULL, NULL);
@@ -230,7 +257,9 @@ rx_track_open_group(struct rx_track *tr, struct rx_progress *prog,
 		return rx_input_err(tr, err, ret, "reading stream info of");
 	name = tr->fmt->iformat->name;
 	/* Raw audio has no timestamps of its own: it starts where it starts. */
-	tr->timed = strcmp(name, "mpegts") == 0 || strncmp(name, "mov,", 4) == 0;
+	tr->is_ts = strcmp(name, "mpegts") == 0;
+	tr->exact_pos = strncmp(name, "mov,", 4) == 0;
+	tr->timed = tr->is_ts || tr->exact_pos;
 	tr->start_us = rx_group_start(tr->fmt);
 	tr->offset_set = false;
 	return 0;
@@ -248,8 +277,87 @@ rx_track_close_group(struct rx_track *tr)
 		close(tr->src.fd);
 		tr->src.fd = -1;
 	}
+	rx_bsf_close(tr);
 	free(tr->map);
 	tr->map = NULL;
+	free(tr->src.starts);
+	free(tr->src.sizes);
+	free(tr->src.npkts);
+	tr->src.starts = tr->src.sizes = NULL;
+	tr->src.npkts = NULL;
+}
+
+/*
+ * Which part of the group a packet's bytes came from. In MP4 a sample's
+ * bytes are exactly [pos, pos + size): one that runs past the end of its
+ * part means the part was cut short.
+ */
+static int
+rx_count(struct rx_track *tr, const AVPacket *pkt, struct err *err)
+{
+	struct rx_stream *s = &tr->src;
+	size_t k = s->end - s->first;
+
+	if (pkt->pos < 0)
+		return 0;
+	while (k-- > 0) {
+		if (s->starts[k] < 0 || s->starts[k] > pkt->pos)
+			continue;
+		s->npkts[k]++;
+		if (tr->exact_pos && pkt->pos + pkt->size > s->starts[k] +
+		    s->sizes[k])
+			return err_set(err, "track %zu: %s: truncated: a "
+			    "sample runs past its end", tr->tindex + 1,
+			    s->parts[s->first + k].path);
+		return 0;
+	}
+	return 0;
+}
+
+/*
+ * TS segments are whole 188-byte packets (192 or 204 with timecodes or
+ * FEC); any other size is a segment cut short. Checked as soon as a part
+ * is opened, before its broken last packet reaches the muxer.
+ */
+static int
+rx_check_opened(struct rx_track *tr, struct err *err)
+{
+	struct rx_stream *s = &tr->src;
+	int64_t n;
+
+	for (; s->checked < s->next - s->first; s->checked++) {
+		n = s->sizes[s->checked];
+		if (!tr->is_ts || n % 188 == 0 || n % 192 == 0 || n % 204 == 0)
+			continue;
+		return err_set(err, "track %zu: %s: truncated: %lld bytes is "
+		    "not a whole number of TS packets", tr->tindex + 1,
+		    s->parts[s->first + s->checked].path, (long long)n);
+	}
+	return 0;
+}
+
+/*
+ * A segment replaced by an error page or garbage yields nothing, and the
+ * demuxer quietly skips it: the output would have a hole that its duration
+ * does not show. Each part of some size must give at least one packet.
+ */
+static int
+rx_check_parts(struct rx_track *tr, struct err *err)
+{
+	const struct rx_stream *s = &tr->src;
+	size_t k;
+
+	for (k = 0; k < s->end - s->first; k++) {
+		if (s->npkts[k] > 0 || (s->starts[k] >= 0 &&
+		    s->sizes[k] > 0 && s->sizes[k] < RX_PART_MIN))
+			continue;
+		return err_set(err, "track %zu: %s: %s", tr->tindex + 1,
+		    s->parts[s->first + k].path, s->starts[k] < 0 ?
+		    "not reached: the demuxer stopped before it (damaged "
+		    "segment?)" : s->sizes[k] == 0 ? "empty segment" :
+		    "no audio or video found in it (damaged?)");
+	}
+	return 0;
 }
 
 int
@@ -262,9 +370,17 @@ rx_track_read(struct rx_track *tr, struct err *err)
 		av_packet_unref(tr->pkt);
 		return rx_input_err(tr, err, ret, "reading");
 	}
+	if (rx_check_opened(tr, err) == -1) {
+		av_packet_unref(tr->pkt);
+		return -1;
+	}
 	if (ret == AVERROR_EOF)
-		return 0;
+		return rx_check_parts(tr, err) == -1 ? -1 : 0;
 	if (ret < 0)
 		return rx_input_err(tr, err, ret, "reading");
+	if (rx_count(tr, tr->pkt, err) == -1) {
+		av_packet_unref(tr->pkt);
+		return -1;
+	}
 	return 1;
 }

@@ -5,6 +5,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include <libavcodec/bsf.h>
 #include <libavformat/avformat.h>
 
 #include "err.h"
@@ -14,6 +15,8 @@
 #define RX_PROBESIZE	(5 << 20)		/* bytes */
 #define RX_ANALYZE_US	(10 * AV_TIME_BASE)	/* 10 s of media */
 #define RX_IOBUF	(64 << 10)
+/* A part this big that yields no packet at all is damaged, not short. */
+#define RX_PART_MIN	4096
 
 /*
  * Demuxers a segment may be opened with. Anything else (an "hls" playlist
@@ -34,10 +37,15 @@ struct rx_progress {
  */
 struct rx_stream {
 	const struct remux_part *parts;
-	size_t next, end;	/* next part to open, one past the last */
+	size_t first, next, end; /* first part, next to open, one past last */
 	const char *init;	/* init section still to send, or NULL */
 	const char *cur;	/* path of the open file, for messages */
 	int fd;
+	int64_t pos;		/* bytes handed to the demuxer so far */
+	int64_t *starts;	/* where each part of the group began, or -1 */
+	int64_t *sizes;		/* its bytes, ID3 tags left out */
+	unsigned *npkts;	/* packets the demuxer found in it */
+	size_t checked;		/* parts whose size was checked */
 	struct rx_progress *prog;
 	char why[ERR_MAX];	/* set when the callback fails */
 };
@@ -57,7 +65,10 @@ struct rx_track {
 	struct rx_stream src;
 	int *map;
 	unsigned nmap;
+	AVBSFContext **bsf;	/* per input stream, or NULL: remux-bsf.c */
 	bool timed;		/* the container carries real timestamps */
+	bool is_ts;		/* MPEG-TS: parts are whole TS packets */
+	bool exact_pos;		/* MP4: a sample is [pos, pos + size) */
 	int64_t start_us;	/* of the group: earliest stream start */
 	int64_t offset_us;	/* added to the group's timestamps */
 	bool offset_set;
@@ -75,6 +86,14 @@ int rx_track_read(struct rx_track *tr, struct err *err);
 int64_t rx_part_size(const char *path, struct err *err);
 /* Whether part i begins a new group (new discontinuity or init section). */
 bool rx_group_starts(const struct remux_track *t, size_t i);
+
+/* remux-bsf.c: bring stream i of the open group to the output's form. */
+int rx_bsf_open(struct rx_track *tr, unsigned i, struct err *err);
+/* The parameters of stream i as they come out of its filter. */
+const AVCodecParameters *rx_bsf_par(const struct rx_track *tr, unsigned i);
+/* 1: pkt filtered in place; 0: the filter refused it, it is gone. */
+int rx_bsf_filter(struct rx_track *tr, AVPacket *pkt);
+void rx_bsf_close(struct rx_track *tr);
 
 /* remux-av.c */
 /* err_set with ": <av_strerror text>" appended; returns -1. */

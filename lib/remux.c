@@ -37,6 +37,7 @@ struct rx_job {
 	void *arg;
 	double reported;
 	unsigned nfixed;		/* timestamps nudged to stay monotonic */
+	unsigned ndropped;		/* damaged audio frames left out */
 };
 
 static bool
@@ -110,10 +111,12 @@ rx_map_first(struct rx_job *j, struct rx_track *tr, struct err *err)
 				return -1;
 			continue;
 		}
+		if (rx_bsf_open(tr, i, err) == -1)
+			return -1;
 		if ((ost = avformat_new_stream(j->oc, NULL)) == NULL)
 			return err_set(err, "out of memory adding a stream");
 		if ((ret = avcodec_parameters_copy(ost->codecpar,
-		    st->codecpar)) < 0)
+		    rx_bsf_par(tr, i))) < 0)
 			return rx_averr(err, ret, "copying stream parameters");
 		ost->codecpar->codec_tag = 0;
 		ost->time_base = st->time_base;
@@ -144,8 +147,8 @@ rx_find_out(const struct rx_job *j, size_t track, enum AVMediaType type,
 }
 
 /* A later group: its streams join the outputs of the same kind, in order. */
-static void
-rx_map_later(struct rx_job *j, struct rx_track *tr)
+static int
+rx_map_later(struct rx_job *j, struct rx_track *tr, struct err *err)
 {
 	int seen[AVMEDIA_TYPE_NB] = { 0 };
 	const AVCodecParameters *par;
@@ -173,8 +176,11 @@ rx_map_later(struct rx_job *j, struct rx_track *tr)
 			    avcodec_get_name(par->codec_id));
 			continue;
 		}
+		if (rx_bsf_open(tr, i, err) == -1)
+			return -1;
 		tr->map[i] = o;
 	}
+	return 0;
 }
 
 /*
@@ -243,13 +249,28 @@ rx_place(struct rx_job *j, struct rx_track *tr, AVPacket *pkt, int o)
 }
 
 /*
+ * A damaged audio frame (the demuxer saw fewer bytes than announced) would
+ * stop the ADTS-to-MP4 filter, and the whole remux with it; without it the
+ * player hears a short gap. Video frames are kept: a decoder conceals.
+ */
+static bool
+rx_broken_audio(struct rx_job *j, const struct rx_track *tr, int o)
+{
+	if ((tr->pkt->flags & AV_PKT_FLAG_CORRUPT) == 0 ||
+	    j->outs[o].type != AVMEDIA_TYPE_AUDIO)
+		return false;
+	j->ndropped++;
+	return true;
+}
+
+/*
  * The track's next packet to keep, read ahead into tr->pkt, opening the
  * next group at a discontinuity. 1, 0 when the track is over, or -1.
  */
 static int
 rx_next(struct rx_job *j, struct rx_track *tr, struct err *err)
 {
-	int ret, o;
+	int ret, o, idx;
 
 	for (;;) {
 		if ((ret = rx_track_read(tr, err)) == -1)
@@ -261,17 +282,23 @@ rx_next(struct rx_job *j, struct rx_track *tr, struct err *err)
 			}
 			rx_track_close_group(tr);
 			tr->group++;
-			if (rx_track_open_group(tr, &j->prog, err) == -1)
+			if (rx_track_open_group(tr, &j->prog, err) == -1 ||
+			    rx_map_later(j, tr, err) == -1)
 				return -1;
-			rx_map_later(j, tr);
 			continue;
 		}
 		o = (unsigned)tr->pkt->stream_index < tr->nmap ?
 		    tr->map[tr->pkt->stream_index] : -1;
-		if (o < 0 || tr->pkt->size == 0) {
+		if (o < 0 || tr->pkt->size == 0 || rx_broken_audio(j, tr, o)) {
 			av_packet_unref(tr->pkt);
 			continue;
 		}
+		idx = tr->pkt->stream_index;
+		if (!rx_bsf_filter(tr, tr->pkt)) {
+			j->ndropped++;
+			continue;
+		}
+		tr->pkt->stream_index = idx;
 		rx_place(j, tr, tr->pkt, o);
 		return 1;
 	}
@@ -283,8 +310,9 @@ rx_write(struct rx_job *j, AVPacket *pkt, const char *output,
     struct err *err)
 {
 	struct rx_out *out = &j->outs[pkt->stream_index];
+	double at;
 	int64_t d;
-	int ret;
+	int ret, st;
 
 	if (out->last_dts != AV_NOPTS_VALUE && pkt->dts <= out->last_dts) {
 		d = out->last_dts + 1 - pkt->dts;
@@ -295,8 +323,12 @@ rx_write(struct rx_job *j, AVPacket *pkt, const char *output,
 	if (pkt->pts < pkt->dts)
 		pkt->pts = pkt->dts;
 	out->last_dts = pkt->dts;
+	at = pkt->dts * av_q2d(j->oc->streams[pkt->stream_index]->time_base);
+	st = pkt->stream_index;
 	if ((ret = av_interleaved_write_frame(j->oc, pkt)) < 0)
-		return rx_averr(err, ret, "writing %s", output);
+		return rx_averr(err, ret, "writing %s: %s packet at %.3f s of "
+		    "stream %d", output, av_get_media_type_string(out->type),
+		    at, st);
 	return 0;
 }
 
@@ -504,6 +536,9 @@ remux_to_mp4(const struct remux_track *tracks, size_t ntracks,
 	if (j.nfixed > 0)
 		log_warnx("%s: %u timestamps adjusted to keep them increasing",
 		    output, j.nfixed);
+	if (j.ndropped > 0)
+		log_warnx("%s: %u damaged frames left out", output,
+		    j.ndropped);
 	if (rx_report(&j, true, err) == -1)
 		goto out;
 	ret = 0;

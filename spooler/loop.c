@@ -5,6 +5,7 @@
 #include <fcntl.h>
 #include <signal.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <string.h>
 #include <sys/inotify.h>
 #include <sys/signalfd.h>
@@ -71,6 +72,21 @@ open_fds(struct spoold *d, struct err *err)
 	return 0;
 }
 
+/* Once a second: the heartbeat (the fs and the endpoint show "spooler
+ * alive" from it) and the bytes counter. */
+static void
+tick_meta(struct spoold *d)
+{
+	char buf[32];
+	struct err err;
+
+	snprintf(buf, sizeof(buf), "%lld", (long long)(d->bytes_base +
+	    fetcher_bytes_total(d->fetcher)));
+	if (store_heartbeat(d->st, &err) == -1 ||
+	    store_set_meta(d->st, "bytes_downloaded", buf, &err) == -1)
+		log_warnx("%s", err.msg);
+}
+
 static void
 read_signals(struct spoold *d)
 {
@@ -135,6 +151,7 @@ int
 loop_run(struct spoold *d, struct err *err)
 {
 	struct curl_waitfd fds[2];
+	struct store_counts counts;
 	int64_t now, next_tick;
 	bool tick;
 	int timeout;
@@ -147,6 +164,9 @@ loop_run(struct spoold *d, struct err *err)
 	    "%d segments", d->conf->spool_dir, d->conf->library_dir,
 	    d->conf->max_jobs, d->conf->segment_concurrency);
 	d->next_scan_ms = INT64_MAX;
+	if (store_counts(d->st, &counts, err) == -1)
+		return -1;
+	d->bytes_base = counts.bytes_downloaded;
 	/* Whatever happened while we were down: processing/ first (the
 	 * jobs we had), then requests, then new files. */
 	runner_check_disk(d);
@@ -170,8 +190,7 @@ loop_run(struct spoold *d, struct err *err)
 		now = spoold_now_ms();
 		if ((tick = now >= next_tick)) {
 			next_tick = now + SPOOLD_TICK_MS;
-			if (store_heartbeat(d->st, err) == -1)
-				log_warnx("%s", err->msg);
+			tick_meta(d);
 			runner_check_disk(d);
 		}
 		runner_step(d, tick);

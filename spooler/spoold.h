@@ -43,6 +43,7 @@ struct spoold {
 	bool disk_short;
 	bool stopping;
 	int64_t next_scan_ms;		/* periodic rescan of incoming/ control/ */
+	int64_t bytes_base;		/* bytes_downloaded before this run */
 };
 
 int64_t spoold_now_ms(void);

@@ -54,7 +54,7 @@ static const struct {
 	{ "https://h/a/../../etc/passwd.m3u8", "passwd" },
 	{ "https://h/x/..%2F..%2Fsecret.m3u8", "secret" },
 	{ "https://h/.hidden.m3u8", "hidden" },
-	{ "https://h/a%0Ab%09c.m3u8", "a_b_c" },
+	{ "https://h/a%0Ab%09c.m3u8", "a_0Ab_09c" },
 	{ "https://h/", "video" },
 	{ "https://h/master.m3u8", "video" },
 	{ "https://h/r%C3%A9sum%C3%A9.m3u8", "r_sum" },

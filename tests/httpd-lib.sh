@@ -1,26 +1,20 @@
-# httpd-lib.sh - shared by tests/t-httpd-*.sh: start m3u8nas-httpd on
-# 127.0.0.1 (ephemeral port, real TLS), ask it with curl(1), check JSON.
-# Sourced; sets -e off deliberately: every check reports and counts.
+# httpd-lib.sh - shared by tests/t-httpd-*.sh (on top of tests/lib.sh):
+# start m3u8nas-httpd on 127.0.0.1 (ephemeral port, real TLS), ask it with
+# curl(1), check the JSON with python3. No `set -e`: every check reports
+# ("ok:"/"FAIL:") and counts; finish exits 1 if any failed.
 
-: "${top_builddir:=..}" "${top_srcdir:=..}" "${PYTHON3:=python3}"
+. "$top_srcdir/tests/lib.sh"
+need_curl
+need_python
 HTTPD="$top_builddir/helper/m3u8nas-httpd"
 CLIENT="$top_builddir/helper/m3u8nas"
 SEED="$top_builddir/tests/httpd-seed"
 TOKEN="t0ken-for-tests-0123456789"
 fails=0
 pid=""
-
-command -v curl >/dev/null || { echo "SKIP: curl(1) absent"; exit 77; }
-command -v "$PYTHON3" >/dev/null || { echo "SKIP: python3 absent"; exit 77; }
-
-W=$(mktemp -d "${TMPDIR:-/tmp}/t-httpd.XXXXXX")
-cleanup() {
-	[ -n "$pid" ] && kill "$pid" 2>/dev/null && wait "$pid" 2>/dev/null
-	[ -n "${extra_pids:-}" ] && kill $extra_pids 2>/dev/null
-	rm -rf "$W"
-}
-trap cleanup EXIT
-trap 'exit 1' INT TERM
+extra_pids=""
+W=$(tmpdir)
+on_exit 'stop_httpd; [ -z "$extra_pids" ] || kill $extra_pids 2>/dev/null'
 
 # write_conf [extra http keys] [extra top-level keys]
 write_conf() {
@@ -60,9 +54,18 @@ start_httpd() {
 	U="https://127.0.0.1:$PORT"
 }
 
+# stop_httpd: SIGTERM; the server must exit 0 and (under --enable-asan)
+# without a sanitizer report in its log.
 stop_httpd() {
-	kill "$pid" 2>/dev/null && wait "$pid" 2>/dev/null
+	[ -n "$pid" ] || return 0
+	kill "$pid" 2>/dev/null
+	wait "$pid"
+	_rc=$?
 	pid=""
+	[ "$_rc" = 0 ] || bad "m3u8nas-httpd exited $_rc"
+	if grep -qE 'Sanitizer|runtime error:' "$W/log"; then
+		bad "sanitizer report:"; grep -A30 -E 'Sanitizer|runtime error:' "$W/log"
+	fi
 }
 
 # req METHOD PATH [curl args...]: sets $code, body in $W/body, headers in
@@ -102,6 +105,7 @@ jget() {
 }
 
 finish() {
+	stop_httpd
 	if [ "$fails" -ne 0 ]; then
 		echo "$fails check(s) failed; server log:"; tail -30 "$W/log"
 		exit 1

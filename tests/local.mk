@@ -42,13 +42,22 @@ tests_check_playlist_LDADD = $(UNIT_LDADD)
 tests_check_url_SOURCES = tests/check_url.c
 tests_check_url_CFLAGS = $(UNIT_CFLAGS)
 tests_check_url_LDADD = $(UNIT_LDADD)
+# libFuzzer harness, built by hand with clang (see its header comment)
+EXTRA_DIST += tests/fuzz_playlist.c tests/fuzz_playlist.dict
 
 # --- remux ---
 check_PROGRAMS += tests/check_remux
 TESTS += tests/check_remux
-tests_check_remux_SOURCES = tests/check_remux.c
-tests_check_remux_CFLAGS = $(UNIT_CFLAGS) $(AVFORMAT_CFLAGS)
+tests_check_remux_SOURCES = tests/check_remux.c tests/remux-fixture.c \
+	tests/remux-fixture.h
+tests_check_remux_CFLAGS = $(UNIT_CFLAGS)
 tests_check_remux_LDADD = $(UNIT_LDADD)
+check_PROGRAMS += tests/check_remux_bad
+TESTS += tests/check_remux_bad
+tests_check_remux_bad_SOURCES = tests/check_remux_bad.c \
+	tests/remux-fixture.c tests/remux-fixture.h
+tests_check_remux_bad_CFLAGS = $(UNIT_CFLAGS)
+tests_check_remux_bad_LDADD = $(UNIT_LDADD)
 
 # --- origin + streams (test harness) ---
 # tests/origin.py (local HLS origin), tests/mkstreams.sh (ffmpeg-made test
@@ -75,6 +84,11 @@ tests_check_crypt_LDADD = $(UNIT_LDADD)
 tests_check_fetch_SOURCES = tests/check_fetch.c
 tests_check_fetch_CFLAGS = $(UNIT_CFLAGS)
 tests_check_fetch_LDADD = $(UNIT_LDADD)
+ENGINE_T = tests/t-get-streams.sh tests/t-get-quality.sh \
+	tests/t-get-errors.sh tests/t-get-protected.sh tests/t-get-resume.sh \
+	tests/t-get-live.sh tests/t-get-memory.sh
+TESTS += $(ENGINE_T)
+EXTRA_DIST += $(ENGINE_T)
 
 # --- job + store ---
 check_PROGRAMS += tests/check_job tests/check_store
@@ -96,23 +110,47 @@ tests_check_spool_SOURCES = tests/check_spool.c
 tests_check_spool_CFLAGS = $(UNIT_CFLAGS)
 tests_check_spool_LDADD = $(UNIT_LDADD)
 SPOOL_TESTS = tests/t-spool-basic.sh tests/t-spool-bad.sh \
-	tests/t-spool-many.sh tests/t-spool-control.sh
+	tests/t-spool-many.sh tests/t-spool-control.sh tests/t-spool-kill.sh \
+	tests/t-spool-disk.sh tests/t-spool-live.sh
 TESTS += $(SPOOL_TESTS)
 EXTRA_DIST += tests/spool-lib.sh $(SPOOL_TESTS)
 
 # --- fs ---
+check_PROGRAMS += tests/fs-seed tests/check_fs
+tests_fs_seed_SOURCES = tests/fs-seed.c
+tests_fs_seed_CFLAGS = $(AM_CFLAGS) $(SQLITE_CFLAGS)
+tests_fs_seed_LDADD = $(ALL_LIBS)
+TESTS += tests/check_fs
+tests_check_fs_SOURCES = tests/check_fs.c $(FS_CORE)
+tests_check_fs_CFLAGS = $(UNIT_CFLAGS) -I$(top_srcdir)/fs
+tests_check_fs_LDADD = $(UNIT_LDADD)
+check_PROGRAMS += tests/check_fs_source
+TESTS += tests/check_fs_source
+tests_check_fs_source_SOURCES = tests/check_fs_source.c fs/source.c \
+	fs/source.h $(FS_CORE)
+tests_check_fs_source_CFLAGS = $(UNIT_CFLAGS) $(SQLITE_CFLAGS) \
+	-I$(top_srcdir)/fs
+tests_check_fs_source_LDADD = $(UNIT_LDADD)
+TESTS += tests/t-fs-tree.sh tests/t-fs-ctl.sh tests/t-fs-robust.sh \
+	tests/t-fs-many.sh tests/t-fs-live.sh
+EXTRA_DIST += tests/fs-lib.sh tests/fs-check.py tests/t-fs-tree.sh \
+	tests/t-fs-ctl.sh tests/t-fs-robust.sh tests/t-fs-many.sh \
+	tests/t-fs-live.sh
 
 # --- httpd + add ---
 check_PROGRAMS += tests/httpd-seed
 tests_httpd_seed_SOURCES = tests/httpd-seed.c
 tests_httpd_seed_CFLAGS = $(UNIT_CFLAGS)
 tests_httpd_seed_LDADD = $(UNIT_LDADD)
-TESTS += tests/t-httpd-api.sh tests/t-httpd-guard.sh
+TESTS += tests/t-httpd-api.sh tests/t-httpd-guard.sh tests/t-httpd-probe.sh \
+	tests/t-httpd-add.sh tests/t-httpd-e2e.sh
 EXTRA_DIST += tests/httpd-lib.sh tests/httpd-raw.py tests/t-httpd-api.sh \
-	tests/t-httpd-guard.sh
+	tests/t-httpd-guard.sh tests/t-httpd-probe.sh tests/t-httpd-add.sh \
+	tests/t-httpd-e2e.sh
 
 # --- extension ---
 TESTS += tests/t-ext-unit.sh tests/t-ext-e2e.sh
 EXTRA_DIST += tests/t-ext-unit.sh tests/t-ext-e2e.sh
 
 # --- end of blocks ---
+EXTRA_DIST += tests/corpus

@@ -26,13 +26,13 @@ command -v sqlite3 >/dev/null 2>&1 || skip "sqlite3 (the CLI) not found"
 
 spool_conf() {
 	{
-		echo "spool_dir = \"$SPOOL\";"
-		echo "library_dir = \"$LIBRARY\";"
-		echo "min_free_mb = 1;"
-		echo "log_json = true;"
 		for _l in "$@"; do echo "$_l"; done
-		case "$*" in *allow_private_targets*) ;;
-		*) echo "allow_private_targets = true;" ;; esac
+		# Defaults for the tests, unless a line above sets the key.
+		for _d in "spool_dir = \"$SPOOL\";" "library_dir = \"$LIBRARY\";" \
+		    "min_free_mb = 1;" "log_json = true;" \
+		    "allow_private_targets = true;"; do
+			case "$*" in *"${_d%% *} "*) ;; *) echo "$_d" ;; esac
+		done
 	} >"$SPOOL_CONF"
 }
 
@@ -54,6 +54,13 @@ spoold_start() {
 spoold_stop() {
 	kill -TERM "$SPOOLD_PID" 2>/dev/null
 	wait "$SPOOLD_PID" 2>/dev/null
+	_rc=$?
+	# Under --enable-asan a leak or UB report is a failure.
+	if grep -q 'Sanitizer\|runtime error:' "$SPOOLD_LOG"; then
+		grep -A 30 'Sanitizer\|runtime error:' "$SPOOLD_LOG" | head -60 >&2
+		fail "sanitizer report in the spooler's log"
+	fi
+	[ $_rc -eq 0 ] || fail "m3u8nas-spoold exited with $_rc"
 	return 0
 }
 

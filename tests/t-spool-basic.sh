@@ -57,6 +57,8 @@ for e in claimed started completed; do
 done
 hb=$(sql "SELECT value FROM spooler WHERE key = 'heartbeat';")
 [ $(( $(date +%s) - hb )) -le 3 ] || fail "stale heartbeat $hb"
+bytes=$(sql "SELECT value FROM spooler WHERE key = 'bytes_downloaded';")
+[ "${bytes:-0}" -gt 1000000 ] || fail "bytes_downloaded is '$bytes'"
 spoold_stop
 grep -q '"event":"stop"' "$SPOOLD_LOG" || fail "no clean stop"
 exit 0
