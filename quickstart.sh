@@ -112,3 +112,36 @@ say "  extension: endpoint https://$(hostname):8443  API key $token"
 say "  client:    $bin/helper/m3u8nas get URL    (download here and now)"
 say ""
 say "Stop with: sudo ./quickstart.sh stop"
+
+# A first video, so that a newcomer sees the whole download path work: a
+# 10-second sample made with ffmpeg, served as HLS on 127.0.0.1 by the test
+# origin, fetched by "m3u8nas get" into the library. (The spooler refuses
+# hosts on the NAS's own LAN and loopback by default, hence --allow-private
+# here and "get" rather than a dropped job.)
+[ "${M3U8NAS_DEMO:-1}" = 1 ] || exit 0
+demo=$home/demo-site
+if [ ! -f "$demo/index.m3u8" ]; then
+	mkdir -p "$demo"
+	ffmpeg -loglevel error -y -f lavfi -i testsrc2=size=640x360:rate=25 \
+	    -f lavfi -i sine=frequency=440:sample_rate=48000 -t 10 \
+	    -c:v libx264 -preset ultrafast -g 50 -c:a aac -f hls -hls_time 2 \
+	    -hls_list_size 0 -hls_segment_filename "$demo/seg%d.ts" \
+	    "$demo/index.m3u8"
+fi
+rm -f "$home/run/demo.port"
+python3 tests/origin.py --root "$demo" --port-file "$home/run/demo.port" \
+    --max-seconds 60 >"$home/log/demo-origin.log" 2>&1 &
+origin=$!
+i=0
+while [ ! -s "$home/run/demo.port" ] && [ $i -lt 50 ]; do sleep 0.1; i=$((i + 1)); done
+url="http://127.0.0.1:$(cat "$home/run/demo.port")/index.m3u8"
+say ""
+say "Demo: m3u8nas get $url"
+out="$home/library/m3u8nas demo.mp4"
+rm -f "$out"
+if "$bin/helper/m3u8nas" get --allow-private -o "$out" "$url"; then
+	say "Demo video: $out"
+else
+	say "The demo download failed: see the line above."
+fi
+kill $origin 2>/dev/null || true

@@ -11,7 +11,8 @@
 #                         dedupe lookup, write + fsync + rename a .job
 # Prints requests/s and p99 for each, and the ratio to the targets
 # (>= 5,000 req/s and p99 <= 5 ms for the GET). Needs wrk (scripts/deps.sh
-# --bench). Loopback only; everything in a temporary directory.
+# --bench). Loopback only; everything in a temporary directory
+# (BENCH_TMPFS=1: on /dev/shm).
 set -eu
 here=$(cd "$(dirname "$0")" && pwd)
 build=${1:-$here/../build}
@@ -23,7 +24,10 @@ command -v wrk >/dev/null || { echo "wrk not found (scripts/deps.sh --bench)"; e
 [ -x "$httpd" ] && [ -x "$seed" ] || { echo "build first: make && make check-programs"; exit 1; }
 [ -x "$seed" ] || { echo "no $seed (make tests/httpd-seed)"; exit 1; }
 
-w=$(mktemp -d "${TMPDIR:-/tmp}/httpd-bench.XXXXXX")
+# BENCH_TMPFS=1: spool on /dev/shm, to separate fsync from the server's work
+base=${TMPDIR:-/tmp}
+[ "${BENCH_TMPFS:-0}" = 1 ] && base=/dev/shm
+w=$(mktemp -d "$base/httpd-bench.XXXXXX")
 pid=""
 trap '[ -z "$pid" ] || kill "$pid" 2>/dev/null; rm -rf "$w"' EXIT
 token=bench-token-0123456789

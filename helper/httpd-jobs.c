@@ -1,17 +1,18 @@
 /* httpd-jobs - POST /api/download, the job reads and cancel/retry requests */
 #include "config.h"
 
+#include <sys/queue.h>
+#include <sys/stat.h>
+
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
 #include <event2/http.h>
-#include <sys/queue.h>
 #include <event2/keyvalq_struct.h>
 #include <openssl/rand.h>
 

@@ -15,6 +15,7 @@ void *xrealloc(void *ptr, size_t size);
 /* Grows *array of *cap elements of elsize so that index `need` fits. */
 void *xgrow(void *array, size_t *cap, size_t need, size_t elsize);
 char *xstrdup(const char *s);
+/* At most n bytes of s, stopping early at a NUL; always terminated. */
 char *xstrndup(const char *s, size_t n);
 char *xasprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 

@@ -132,12 +132,19 @@ tests_check_fs_source_CFLAGS = $(UNIT_CFLAGS) $(SQLITE_CFLAGS) \
 	-I$(top_srcdir)/fs
 tests_check_fs_source_LDADD = $(UNIT_LDADD)
 TESTS += tests/t-fs-tree.sh tests/t-fs-ctl.sh tests/t-fs-robust.sh \
-	tests/t-fs-many.sh tests/t-fs-live.sh
+	tests/t-fs-many.sh tests/t-fs-live.sh tests/t-fs-samba.sh
 EXTRA_DIST += tests/fs-lib.sh tests/fs-check.py tests/t-fs-tree.sh \
 	tests/t-fs-ctl.sh tests/t-fs-robust.sh tests/t-fs-many.sh \
-	tests/t-fs-live.sh
+	tests/t-fs-live.sh tests/t-fs-samba.sh
 
 # --- httpd + add ---
+check_PROGRAMS += tests/check_httpd_limit
+TESTS += tests/check_httpd_limit
+tests_check_httpd_limit_SOURCES = tests/check_httpd_limit.c \
+	helper/httpd-limit.c
+tests_check_httpd_limit_CFLAGS = $(UNIT_CFLAGS) -I$(top_srcdir)/helper \
+	$(EVENT_CFLAGS) $(OPENSSL_CFLAGS)
+tests_check_httpd_limit_LDADD = $(UNIT_LDADD)
 check_PROGRAMS += tests/httpd-seed
 tests_httpd_seed_SOURCES = tests/httpd-seed.c
 tests_httpd_seed_CFLAGS = $(UNIT_CFLAGS)

@@ -5,22 +5,32 @@
 #   python3 tests/origin.py --root DIR --port-file FILE [--latency-ms N]
 #       [--rate BYTES_PER_SEC] [--max-seconds S] [--max-requests N]
 #       [--log FILE] [--live-speed X] [--protect-referer R] [--protect-cookie C]
+#       [--tls-cert PEM --tls-key PEM]
 #
 # Binds 127.0.0.1 on an ephemeral port and writes the port to FILE (tmp +
-# rename) once listening.  Serves DIR over HTTP/1.1 keep-alive with single
-# Range support; playlists have "{{ORIGIN}}" replaced by http://127.0.0.1:PORT.
+# rename) once listening; with --tls-cert/--tls-key it speaks HTTPS.  Serves
+# DIR over HTTP/1.1 keep-alive with single Range support; playlists have
+# "{{ORIGIN}}" replaced by http(s)://127.0.0.1:PORT.
 # Special trees:
 #   /protected/...   403 unless Referer == R and the Cookie header has C
 #   /ct/<x>          DIR/ct/<x> served as application/vnd.apple.mpegurl
+#   /r/<path>        302 redirect to /<path> (query kept)
 #   /live/<n>/index.m3u8   a sliding 3-segment window over DIR/live/<n>/full.m3u8,
-#                    advancing with (time since first request) * live-speed
+#                    advancing with (time since first request) * live-speed;
+#                    with a file DIR/live/<n>/loop it repeats forever
 # Control API (never counted in the stats, never delayed):
-#   /_ctl/stats                    {"total": N, "paths": {"/p": n, ...}}
+#   /_ctl/stats                    {"total": N, "paths": {"/p": n, ...},
+#                                  "bytes": body bytes sent, "connections": N,
+#                                  "max_inflight": most requests at once}
+#   /_ctl/stat?key=K               one of those numbers, as text
+#   /_ctl/headers?path=P           JSON of the headers of P's last request
+#   /_ctl/header?path=P&name=N     header N of P's last request, as text
 #   /_ctl/count?path=P             requests for P so far (query ignored)
 #   /_ctl/reset-stats
 #   /_ctl/fault?path=P&kind=K&count=N   next N requests for P get fault K:
 #       500 503 403 404 | reset (half the body then RST) | stall (headers
-#       then 60 s of silence) | truncate (half the body then FIN)
+#       then 60 s of silence) | truncate (half the body then FIN);
+#       count=0: every request for P until /_ctl/clear-faults
 #   /_ctl/clear-faults
 #   /_ctl/set?latency_ms=N&rate=BYTES_PER_SEC   (rate 0 = unlimited)
 #   /_ctl/live-reset[?name=N]      restart the live clock(s)
@@ -72,25 +82,45 @@ class State:
         self.root = os.path.realpath(args.root)
         self.latency_ms = args.latency_ms
         self.rate = args.rate
-        self.total = 0
-        self.paths = {}
+        self.reset()
         self.faults = {}        # path -> [kind, remaining]
         self.live_start = {}    # name -> monotonic time of first request
         self.requests = 0       # every request, for --max-requests
         self.stop = threading.Event()
         self.port = 0
+        self.origin = ''        # http(s)://127.0.0.1:PORT
         self.logf = open(args.log, 'a', buffering=1) if args.log else None
 
-    def count(self, path):
+    def reset(self):
+        """Zero the stats (caller holds the lock, or no threads yet)."""
+        self.total = 0
+        self.paths = {}
+        self.bytes = 0          # body bytes sent for stream requests
+        self.connections = 0    # TCP connections accepted
+        self.inflight = 0
+        self.max_inflight = 0   # most stream requests served at once
+        self.headers = {}       # path -> headers of its last request
+
+    def begin(self, path, headers):
         with self.lock:
             self.total += 1
             self.paths[path] = self.paths.get(path, 0) + 1
+            self.headers[path] = headers
+            self.inflight += 1
+            self.max_inflight = max(self.max_inflight, self.inflight)
+
+    def end(self, sent):
+        with self.lock:
+            self.inflight -= 1
+            self.bytes += sent
 
     def take_fault(self, path):
         with self.lock:
             f = self.faults.get(path)
             if not f:
                 return None
+            if f[1] == 0:       # count=0: every request until clear-faults
+                return f[0]
             f[1] -= 1
             if f[1] <= 0:
                 del self.faults[path]
@@ -124,8 +154,10 @@ def parse_range(header, size):
     return (start, min(end, size - 1))
 
 
-def live_playlist(full_text, elapsed):
-    """The sliding window of a live stream at media time `elapsed` s."""
+def live_playlist(full_text, elapsed, loop=False):
+    """The sliding window of a live stream at media time `elapsed` s.
+    With loop, the segments repeat forever (a discontinuity at each wrap)
+    and the playlist never ends."""
     header, segs, pending = [], [], []
     seq0 = 0
     for line in full_text.splitlines():
@@ -150,7 +182,14 @@ def live_playlist(full_text, elapsed):
                     dur = float(p[8:].split(',', 1)[0])
             segs.append((pending, line, dur))
             pending = []
-    published, t = 0, 0.0
+    n = len(segs)
+    cycle = sum(d for _, _, d in segs)
+    published, base = 0, 0
+    if loop and n and cycle > 0:
+        laps = int(elapsed // cycle)
+        published, base = laps * n, laps * n
+        elapsed -= laps * cycle
+    t = 0.0
     for _, _, dur in segs:
         if t <= elapsed:
             published += 1
@@ -159,10 +198,16 @@ def live_playlist(full_text, elapsed):
     out = [h for h in header if h != '#EXTM3U']
     out.insert(0, '#EXTM3U')
     out.append('#EXT-X-MEDIA-SEQUENCE:%d' % (seq0 + first))
-    for tags, uri, _ in segs[first:published]:
+    if loop:
+        out.append('#EXT-X-DISCONTINUITY-SEQUENCE:%d' %
+                   ((first - 1) // n if first > 0 else 0))
+    for i in range(first, published):
+        tags, uri, _ = segs[i % n]
+        if loop and i > 0 and i % n == 0:
+            out.append('#EXT-X-DISCONTINUITY')
         out.extend(tags)
         out.append(uri)
-    if published == len(segs):
+    if not loop and published == n:
         out.append('#EXT-X-ENDLIST')
     return '\n'.join(out) + '\n'
 
@@ -170,11 +215,18 @@ def live_playlist(full_text, elapsed):
 class Handler(BaseHTTPRequestHandler):
     protocol_version = 'HTTP/1.1'
     server_version = 'm3u8nas-test-origin/1'
+    timeout = 30    # an idle keep-alive connection is closed after 30 s
 
     # -- plumbing ---------------------------------------------------------
 
     def log_message(self, fmt, *args):
         pass
+
+    def setup(self):
+        super().setup()
+        st = self.server.state
+        with st.lock:
+            st.connections += 1
 
     def handle(self):
         try:
@@ -211,10 +263,12 @@ class Handler(BaseHTTPRequestHandler):
         st = self.state
         t0 = time.monotonic()
         sent = 0
-        view = memoryview(data)
+        view = memoryview(data) if not isinstance(data, memoryview) else data
         while sent < len(view):
             rate = st.rate
-            n = CHUNK if not rate else max(1024, min(CHUNK, rate // 20))
+            # ~20 writes a second: small enough to pace slow rates smoothly,
+            # big enough that fast rates are not lost to sleep overhead.
+            n = CHUNK if not rate else max(1024, min(16 * CHUNK, rate // 20))
             chunk = view[sent:sent + n]
             if rate and rate > 0:
                 due = (sent + len(chunk)) / rate - (time.monotonic() - t0)
@@ -222,6 +276,7 @@ class Handler(BaseHTTPRequestHandler):
                     time.sleep(min(due, 5.0))
             self.wfile.write(chunk)
             sent += len(chunk)
+            self.sent = sent
             if st.stop.is_set():
                 raise ConnectionAbortedError('server stopping')
 
@@ -232,11 +287,12 @@ class Handler(BaseHTTPRequestHandler):
         while time.monotonic() < end and not self.state.stop.is_set():
             r, _, _ = select.select([sock], [], [], 0.2)
             if r:
+                # Consumes what the client sends: the connection is closed
+                # after a stall anyway.  (No MSG_PEEK: TLS sockets refuse it.)
                 try:
-                    if not sock.recv(4096, socket.MSG_PEEK):
+                    if not sock.recv(4096):
                         return
-                    sock.recv(4096)
-                except OSError:
+                except (OSError, ValueError):
                     return
 
     # -- request dispatch -------------------------------------------------
@@ -245,6 +301,7 @@ class Handler(BaseHTTPRequestHandler):
         st = self.state = self.server.state
         self.head = head
         self.status = 0
+        self.sent = 0
         url = urllib.parse.urlsplit(self.path)
         path = urllib.parse.unquote(url.path)
         query = urllib.parse.parse_qs(url.query)
@@ -256,27 +313,52 @@ class Handler(BaseHTTPRequestHandler):
             if path.startswith('/_ctl/'):
                 self.control(path[6:], query)
             else:
-                st.count(path)
-                if st.latency_ms > 0:
-                    time.sleep(st.latency_ms / 1000.0)
-                self.stream(path)
+                hdrs = {}
+                for k, v in self.headers.items():
+                    hdrs[k] = hdrs[k] + ', ' + v if k in hdrs else v
+                st.begin(path, hdrs)
+                try:
+                    if st.latency_ms > 0:
+                        time.sleep(st.latency_ms / 1000.0)
+                    self.stream(path, url.query)
+                finally:
+                    st.end(self.sent)
         finally:
-            st.log('%s %s %s %s' % (self.command, self.path, self.status,
-                                    self.client_address[1]))
+            rng = self.headers.get('Range')
+            st.log('%s %s %s port=%s%s' % (
+                self.command, self.path, self.status, self.client_address[1],
+                ' range=' + rng if rng else ''))
 
     def control(self, cmd, q):
         st = self.state
         one = lambda k, d=None: q.get(k, [d])[0]
         with st.lock:
             if cmd == 'stats':
-                body = json.dumps({'total': st.total, 'paths': st.paths,
-                                   'latency_ms': st.latency_ms,
-                                   'rate': st.rate}, sort_keys=True)
+                body = json.dumps({
+                    'total': st.total, 'paths': st.paths, 'bytes': st.bytes,
+                    'connections': st.connections,
+                    'max_inflight': st.max_inflight,
+                    'latency_ms': st.latency_ms, 'rate': st.rate},
+                    sort_keys=True)
+            elif cmd == 'stat':
+                v = {'total': st.total, 'bytes': st.bytes,
+                     'connections': st.connections,
+                     'max_inflight': st.max_inflight, 'inflight': st.inflight,
+                     'latency_ms': st.latency_ms, 'rate': st.rate}
+                body = str(v.get(one('key', ''), ''))
+            elif cmd == 'header':
+                p = urllib.parse.urlsplit(one('path', '')).path
+                name = one('name', '').lower()
+                h = st.headers.get(p, {})
+                body = next((v for k, v in h.items() if k.lower() == name), '')
+            elif cmd == 'headers':
+                p = urllib.parse.urlsplit(one('path', '')).path
+                body = json.dumps(st.headers.get(p, {}), sort_keys=True)
             elif cmd == 'count':
                 p = urllib.parse.urlsplit(one('path', '')).path
                 body = str(st.paths.get(p, 0))
             elif cmd == 'reset-stats':
-                st.total, st.paths = 0, {}
+                st.reset()
                 body = 'ok'
             elif cmd == 'fault':
                 p, kind = one('path'), one('kind')
@@ -284,7 +366,7 @@ class Handler(BaseHTTPRequestHandler):
                     n = int(one('count', '1'))
                 except ValueError:
                     n = -1
-                if not p or kind not in FAULT_KINDS or n < 1:
+                if not p or kind not in FAULT_KINDS or n < 0:
                     body = None
                 else:
                     p = urllib.parse.urlsplit(p).path
@@ -319,7 +401,7 @@ class Handler(BaseHTTPRequestHandler):
             self.send_simple(400, 'bad control arguments\n')
         else:
             self.send_simple(200, body + '\n',
-                             'application/json' if cmd == 'stats'
+                             'application/json' if body.startswith('{')
                              else 'text/plain')
 
     def resolve(self, path):
@@ -343,7 +425,7 @@ class Handler(BaseHTTPRequestHandler):
                    for c in h.split(';')]
         return a.protect_cookie in cookies
 
-    def stream(self, path):
+    def stream(self, path, query):
         st = self.state
         if not self.allowed(path):
             self.send_simple(403, 'forbidden\n')
@@ -352,28 +434,34 @@ class Handler(BaseHTTPRequestHandler):
         if fault in ('500', '503', '403', '404'):
             self.send_simple(int(fault), 'injected fault %s\n' % fault)
             return
+        if path.startswith('/r/'):
+            loc = urllib.parse.quote(path[2:]) + ('?' + query if query else '')
+            self.send_simple(302, 'moved\n', extra={'Location': loc})
+            return
         m = re.fullmatch(r'/live/([A-Za-z0-9_.-]+)/index\.m3u8', path)
         if m:
-            data, ctype = self.live(m.group(1)), HLS_TYPE
+            data = self.live(m.group(1))
             if data is None:
                 self.send_simple(404, 'not found\n')
                 return
+            self.send_body(data, HLS_TYPE, fault)
+            return
+        full = self.resolve(path)
+        if full is None:
+            self.send_simple(404, 'not found\n')
+            return
+        ext = os.path.splitext(full)[1].lower()
+        if path.startswith('/ct/'):
+            ctype = HLS_TYPE
         else:
-            full = self.resolve(path)
-            if full is None:
-                self.send_simple(404, 'not found\n')
-                return
-            ext = os.path.splitext(full)[1].lower()
-            if path.startswith('/ct/'):
-                ctype = HLS_TYPE
-            else:
-                ctype = CTYPES.get(ext, 'application/octet-stream')
-            with open(full, 'rb') as f:
-                data = f.read()
+            ctype = CTYPES.get(ext, 'application/octet-stream')
+        with open(full, 'rb') as f:
             if ctype == HLS_TYPE:
-                data = data.replace(b'{{ORIGIN}}', (
-                    'http://127.0.0.1:%d' % st.port).encode())
-        self.send_body(data, ctype, fault)
+                data = f.read(16 << 20).replace(b'{{ORIGIN}}', (
+                    st.origin).encode())
+                self.send_body(data, ctype, fault)
+            else:
+                self.send_body(f, ctype, fault)
 
     def live(self, name):
         st = self.state
@@ -383,23 +471,28 @@ class Handler(BaseHTTPRequestHandler):
         with st.lock:
             start = st.live_start.setdefault(name, time.monotonic())
         elapsed = (time.monotonic() - start) * st.args.live_speed
+        loop = os.path.isfile(os.path.join(os.path.dirname(full), 'loop'))
         with open(full) as f:
-            return live_playlist(f.read(), elapsed).encode()
+            return live_playlist(f.read(), elapsed, loop).encode()
 
-    def send_body(self, data, ctype, fault):
-        size = len(data)
+    def send_body(self, src, ctype, fault):
+        """Send src (bytes, or an open file) honouring Range, the fault and
+        the rate; a plain file with no rate goes out with sendfile(2)."""
+        if isinstance(src, bytes):
+            size = len(src)
+        else:
+            size = os.fstat(src.fileno()).st_size
         rng = parse_range(self.headers.get('Range'), size)
         if rng == 'bad':
             self.send_simple(416, 'range not satisfiable\n',
                              extra={'Content-Range': 'bytes */%d' % size})
             return
-        if rng is None:
-            code, body = 200, data
-        else:
-            code, body = 206, data[rng[0]:rng[1] + 1]
+        code, start, length = 200, 0, size
+        if rng is not None:
+            code, start, length = 206, rng[0], rng[1] + 1 - rng[0]
         self.send_response(code)
         self.send_header('Content-Type', ctype)
-        self.send_header('Content-Length', str(len(body)))
+        self.send_header('Content-Length', str(length))
         self.send_header('Accept-Ranges', 'bytes')
         if code == 206:
             self.send_header('Content-Range',
@@ -417,7 +510,17 @@ class Handler(BaseHTTPRequestHandler):
             self.close_connection = True
             return
         if fault in ('reset', 'truncate'):
-            self.write_paced(body[:len(body) // 2])
+            length //= 2
+        if isinstance(src, bytes):
+            self.write_paced(memoryview(src)[start:start + length])
+        elif not self.state.rate and not fault:
+            self.sent = self.connection.sendfile(src, start, length)
+            if self.sent != length:
+                raise ConnectionAbortedError('short sendfile')
+        else:
+            src.seek(start)
+            self.write_paced(src.read(length))
+        if fault in ('reset', 'truncate'):
             self.wfile.flush()
             self.status = '%d-%s' % (code, fault)
             self.close_connection = True
@@ -427,8 +530,6 @@ class Handler(BaseHTTPRequestHandler):
                                            struct.pack('ii', 1, 0))
                 with self.state.lock:
                     self.server.aborted.add(self.connection)
-            return
-        self.write_paced(body)
 
 
 class Server(ThreadingHTTPServer):
@@ -465,6 +566,8 @@ def main():
     ap.add_argument('--live-speed', type=float, default=1.0)
     ap.add_argument('--protect-referer', default='http://site.example/watch')
     ap.add_argument('--protect-cookie', default='session=letmein')
+    ap.add_argument('--tls-cert', help='serve HTTPS with this PEM cert')
+    ap.add_argument('--tls-key', help='and this PEM key')
     args = ap.parse_args()
     if not os.path.isdir(args.root):
         ap.error('--root %s is not a directory' % args.root)
@@ -475,6 +578,17 @@ def main():
     srv.state = state
     srv.aborted = set()
     state.port = srv.server_address[1]
+    scheme = 'http'
+    if args.tls_cert:
+        import ssl
+        ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+        ctx.load_cert_chain(args.tls_cert, args.tls_key)
+        # Handshake in the handler thread, not in accept(): a silent client
+        # must not block the server.
+        srv.socket = ctx.wrap_socket(srv.socket, server_side=True,
+                                     do_handshake_on_connect=False)
+        scheme = 'https'
+    state.origin = '%s://127.0.0.1:%d' % (scheme, state.port)
 
     def stop(signum, frame):
         state.stop.set()
