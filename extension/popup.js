@@ -11,6 +11,10 @@ import { loadSettings } from './lib/settings.js';
 
 // While the popup is open, the jobs are refreshed this often.
 const REFRESH_MS = 2000;
+// Streams probed as soon as the popup opens; the others on demand. Each
+// probe is a POST, and the NAS allows few a minute (10 by default): a page
+// with a dozen playlists must not use them all up.
+const AUTO_PROBES = 3;
 
 const $ = (sel) => document.querySelector(sel);
 
@@ -61,7 +65,7 @@ function fillPicker(select, probe, want) {
   select.disabled = false;
 }
 
-function streamCard(tabId, page, s, settings) {
+function streamCard(tabId, page, s, settings, autoProbe) {
   const kind = el('span', { class: 'kind', textContent: s.kind === 'unknown' ? 'hls' : s.kind });
   const select = el('select', { class: 'quality', disabled: true },
     el('option', { textContent: 'Asking the NAS…' }));
@@ -89,13 +93,26 @@ function streamCard(tabId, page, s, settings) {
     fill(null);
     showError(s.probeError);
   } else {
-    ask({ type: 'probe', tabId, url: s.url }).then((r) => {
+    const probe = () => ask({ type: 'probe', tabId, url: s.url }).then((r) => {
       fill(r.probe || null);
       if (r.error && BANNER_KINDS.includes(r.kind))
         banner(r.error);
       else
         showError(r.error);
     });
+    if (autoProbe) {
+      probe();
+    } else {
+      fill(null);
+      const more = el('button', { class: 'secondary probe', textContent: 'Qualities' });
+      more.title = 'Ask the NAS which qualities it sees';
+      more.addEventListener('click', () => {
+        more.remove();
+        select.disabled = true;
+        probe();
+      });
+      button.before(more);
+    }
   }
 
   button.addEventListener('click', async () => {
@@ -182,7 +199,7 @@ async function main() {
   const tabId = await targetTab();
   const { page, streams } = await ask({ type: 'tab', tabId });
   $('#page-title').textContent = page.title || page.url || '';
-  $('#streams').replaceChildren(...streams.map((s) => streamCard(tabId, page, s, settings)));
+  $('#streams').replaceChildren(...streams.map((s, i) => streamCard(tabId, page, s, settings, i < AUTO_PROBES)));
   $('#no-streams').hidden = streams.length > 0;
   await refreshJobs();
   setInterval(refreshJobs, REFRESH_MS);

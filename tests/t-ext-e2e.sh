@@ -119,9 +119,11 @@ http = {
 EOF
 
 "$spoold" -c "$tmp/m3u8nas.conf" -f >"$tmp/spoold.log" 2>&1 &
-pids="$pids $!"
+spoold_pid=$!
+pids="$pids $spoold_pid"
 "$httpd" -c "$tmp/m3u8nas.conf" -f >"$tmp/httpd.log" 2>&1 &
-pids="$pids $!"
+httpd_pid=$!
+pids="$pids $httpd_pid"
 
 # Up when the HTTPS listener answers /api/health (self-signed: -k).
 i=0
@@ -140,3 +142,22 @@ NAS_KEY=$key DEAD_ENDPOINT=http://127.0.0.1:$dead_port \
 STREAMS_DIR=$streams OUT_DIR=$tmp \
 	timeout 300 node "$src/extension/e2e/e2e.mjs"
 echo "t-ext-e2e: screenshots in $out/shots"
+
+# The browser's traffic must not have hurt the programs: each stops on
+# SIGTERM with status 0 and without a sanitizer report.
+for prog in httpd spoold; do
+	eval "pid=\$${prog}_pid"
+	kill -TERM "$pid"
+	rc=0
+	wait "$pid" || rc=$?
+	if [ "$rc" != 0 ]; then
+		echo "t-ext-e2e: m3u8nas-$prog exited with status $rc"
+		exit 1
+	fi
+	if grep -qE 'Sanitizer|runtime error:' "$tmp/$prog.log"; then
+		echo "t-ext-e2e: sanitizer report from m3u8nas-$prog"
+		exit 1
+	fi
+done
+pids=""
+echo "t-ext-e2e: m3u8nas-httpd and m3u8nas-spoold stopped cleanly"
