@@ -346,6 +346,22 @@ sync_dir(const char *dir)
 	}
 }
 
+/*
+ * Moves tmp to path unless path exists. A rename, so that the spooler's
+ * inotify watch sees IN_MOVED_TO (a link(2) gives only IN_CREATE, which is
+ * also what a half-written file gives); link + unlink where the filesystem
+ * cannot rename without replacing.
+ */
+static int
+publish(const char *tmp, const char *path)
+{
+	if (renameat2(AT_FDCWD, tmp, AT_FDCWD, path, RENAME_NOREPLACE) == 0)
+		return 0;
+	if (errno != EINVAL && errno != ENOSYS)
+		return -1;
+	return link(tmp, path);
+}
+
 int
 job_write_file(const char *dir, const char *name, const struct job_spec *job,
     char **final, struct err *err)
@@ -367,13 +383,12 @@ job_write_file(const char *dir, const char *name, const struct job_spec *job,
 		goto out;
 	}
 	close(fd);
-	/* link(2) instead of rename(2): it fails if the name is taken. */
 	for (i = 1; i < 1000; i++) {
 		free(base);
 		free(path);
 		base = i == 1 ? xstrdup(name) : xasprintf("%s-%d", name, i);
 		path = xasprintf("%s/%s.job", dir, base);
-		if (link(tmp, path) == 0)
+		if (publish(tmp, path) == 0)
 			break;
 		if (errno != EEXIST) {
 			err_errno(err, "cannot create %s", path);
@@ -381,7 +396,7 @@ job_write_file(const char *dir, const char *name, const struct job_spec *job,
 			goto out;
 		}
 	}
-	unlink(tmp);
+	unlink(tmp);		/* left only by the link fallback */
 	if (i == 1000) {
 		err_set(err, "cannot find a free name for %s in %s", name, dir);
 		goto out;
