@@ -51,6 +51,7 @@ int job_add_header_line(struct job_spec *job, const char *line,
  * Writes the job into dir as `name`.job the Postfix way: a dot-file with
  * O_EXCL, fsync, rename. If `name` is taken, "-2", "-3"... is added. The
  * final base name (without .job) is stored in *final (caller frees).
+ * `name` must already be a safe file name (see guard_sanitize_name).
  */
 int job_write_file(const char *dir, const char *name, const struct job_spec *job,
     char **final, struct err *err);

@@ -20,7 +20,7 @@ lib_libm3u8nas_a_SOURCES += lib/url.c lib/url.h \
 
 # --- remux ---
 lib_libm3u8nas_a_SOURCES += lib/remux.c lib/remux-input.c \
-	lib/remux-verify.c lib/remux-av.c lib/remux-int.h
+	lib/remux-verify.c lib/remux-av.c lib/remux-bsf.c lib/remux-int.h
 
 # --- fetch + crypt + download (engine) ---
 lib_libm3u8nas_a_SOURCES += lib/netaddr.c lib/netaddr.h \
@@ -30,6 +30,7 @@ lib_libm3u8nas_a_SOURCES += lib/netaddr.c lib/netaddr.h \
 	lib/download-seg.c lib/download-merge.c
 
 # --- job + store ---
+lib_libm3u8nas_a_SOURCES += lib/job.c lib/store.c
 
 # --- spool + guard (spooler) ---
 

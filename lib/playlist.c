@@ -67,12 +67,12 @@ add_variant(struct parser *p, const char *ref, struct err *err)
 }
 
 /* "n" without "@o" continues after the previous range of the same URI. */
-static void
-segment_range(struct parser *p, struct hls_segment *s)
+static int
+segment_range(struct parser *p, struct hls_segment *s, struct err *err)
 {
 	if (!p->have_range) {
 		s->offset = s->length = -1;
-		return;
+		return 0;
 	}
 	s->length = p->range_len;
 	if (p->range_off >= 0)
@@ -81,8 +81,13 @@ segment_range(struct parser *p, struct hls_segment *s)
 		s->offset = p->range_end;
 	else
 		s->offset = 0;
+	/* chained ranges must not overflow int64_t */
+	if (s->offset > MAX_RANGE_END - s->length)
+		return err_set(err, "EXT-X-BYTERANGE ends past byte %lld",
+		    (long long)MAX_RANGE_END);
 	p->range_uri = s->uri;
 	p->range_end = s->offset + s->length;
+	return 0;
 }
 
 static int
@@ -100,7 +105,10 @@ add_segment(struct parser *p, const char *ref, struct err *err)
 	memset(&s, 0, sizeof(s));
 	if ((s.uri = playlist_resolve(p, ref, err)) == NULL)
 		return -1;
-	segment_range(p, &s);
+	if (segment_range(p, &s, err) == -1) {
+		free(s.uri);
+		return -1;
+	}
 	s.duration = p->duration;
 	s.key = p->cur_key;
 	s.map = p->cur_map;
@@ -243,6 +251,62 @@ finish(struct parser *p, struct err *err)
 	return 0;
 }
 
+/* Length of the valid UTF-8 sequence at s (RFC 3629), 0 if invalid. */
+static int
+utf8_len(const unsigned char *s)
+{
+	unsigned char lo = 0x80, hi = 0xbf;
+	int n;
+
+	if (s[0] >= 0xc2 && s[0] <= 0xdf)
+		n = 2;
+	else if (s[0] >= 0xe0 && s[0] <= 0xef)
+		n = 3;
+	else if (s[0] >= 0xf0 && s[0] <= 0xf4)
+		n = 4;
+	else
+		return 0;
+	/* no overlong forms, no surrogates, nothing past U+10FFFF */
+	if (s[0] == 0xe0)
+		lo = 0xa0;
+	else if (s[0] == 0xed)
+		hi = 0x9f;
+	else if (s[0] == 0xf0)
+		lo = 0x90;
+	else if (s[0] == 0xf4)
+		hi = 0x8f;
+	if (s[1] < lo || s[1] > hi)
+		return 0;
+	for (int i = 2; i < n; i++)
+		if (s[i] < 0x80 || s[i] > 0xbf)
+			return 0;
+	return n;
+}
+
+/*
+ * The reason quotes playlist text, which may be anything; it ends up in
+ * logs, .error files and JSON (jansson wants valid UTF-8). Control bytes
+ * and invalid UTF-8 (e.g. a sequence cut by "%.40s") become '?'.
+ */
+static void
+clean_reason(struct err *err)
+{
+	unsigned char *s;
+	int n;
+
+	if (err == NULL)
+		return;
+	for (s = (unsigned char *)err->msg; *s != '\0'; s += n) {
+		n = 1;
+		if (*s < 0x20 || *s == 0x7f)
+			*s = '?';
+		else if (*s >= 0x80 && (n = utf8_len(s)) == 0) {
+			*s = '?';
+			n = 1;
+		}
+	}
+}
+
 int
 playlist_parse(const char *text, size_t len, const char *base_url,
     struct hls_playlist **out, struct err *err)
@@ -270,6 +334,8 @@ playlist_parse(const char *text, size_t len, const char *base_url,
 	p.pl = NULL;
 	ret = 0;
 out:
+	if (ret == -1)
+		clean_reason(err);
 	playlist_variant_clear(&p.variant);
 	free(p.base_scheme);
 	playlist_free(p.pl);

@@ -17,6 +17,7 @@
 #define MAX_VARIANTS	1000
 #define MAX_RENDITIONS	1000
 #define MAX_DURATION	1e7		/* seconds in one EXTINF */
+#define MAX_RANGE_END	(INT64_MAX / 2)	/* byte ranges end before this */
 
 struct parser {
 	struct hls_playlist *pl;

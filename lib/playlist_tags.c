@@ -10,10 +10,6 @@
 #include "url.h"
 #include "xmalloc.h"
 
-/*
- * Resolves a URI from the playlist. An http(s) playlist may only point at
- * http(s) URLs: a "file:///etc/passwd" segment must never reach a fetcher.
- */
 char *
 playlist_resolve(struct parser *p, const char *ref, struct err *err)
 {
@@ -183,6 +179,11 @@ playlist_tag_map(struct parser *p, const char *val, struct err *err)
 		}
 		if (m.offset < 0)
 			m.offset = 0;
+		if (m.offset > MAX_RANGE_END - m.length) {
+			err_set(err, "EXT-X-MAP BYTERANGE ends past byte %lld",
+			    (long long)MAX_RANGE_END);
+			goto out;
+		}
 	}
 	if (pl->nmaps == MAX_MAPS) {
 		err_set(err, "more than %d EXT-X-MAP tags", MAX_MAPS);

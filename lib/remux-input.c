@@ -277,6 +277,7 @@ rx_track_close_group(struct rx_track *tr)
 		close(tr->src.fd);
 		tr->src.fd = -1;
 	}
+	rx_bsf_close(tr);
 	free(tr->map);
 	tr->map = NULL;
 	free(tr->src.starts);

@@ -5,6 +5,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include <libavcodec/bsf.h>
 #include <libavformat/avformat.h>
 
 #include "err.h"
@@ -64,6 +65,7 @@ struct rx_track {
 	struct rx_stream src;
 	int *map;
 	unsigned nmap;
+	AVBSFContext **bsf;	/* per input stream, or NULL: remux-bsf.c */
 	bool timed;		/* the container carries real timestamps */
 	bool is_ts;		/* MPEG-TS: parts are whole TS packets */
 	bool exact_pos;		/* MP4: a sample is [pos, pos + size) */
@@ -84,6 +86,14 @@ int rx_track_read(struct rx_track *tr, struct err *err);
 int64_t rx_part_size(const char *path, struct err *err);
 /* Whether part i begins a new group (new discontinuity or init section). */
 bool rx_group_starts(const struct remux_track *t, size_t i);
+
+/* remux-bsf.c: bring stream i of the open group to the output's form. */
+int rx_bsf_open(struct rx_track *tr, unsigned i, struct err *err);
+/* The parameters of stream i as they come out of its filter. */
+const AVCodecParameters *rx_bsf_par(const struct rx_track *tr, unsigned i);
+/* 1: pkt filtered in place; 0: the filter refused it, it is gone. */
+int rx_bsf_filter(struct rx_track *tr, AVPacket *pkt);
+void rx_bsf_close(struct rx_track *tr);
 
 /* remux-av.c */
 /* err_set with ": <av_strerror text>" appended; returns -1. */

@@ -111,10 +111,12 @@ rx_map_first(struct rx_job *j, struct rx_track *tr, struct err *err)
 				return -1;
 			continue;
 		}
+		if (rx_bsf_open(tr, i, err) == -1)
+			return -1;
 		if ((ost = avformat_new_stream(j->oc, NULL)) == NULL)
 			return err_set(err, "out of memory adding a stream");
 		if ((ret = avcodec_parameters_copy(ost->codecpar,
-		    st->codecpar)) < 0)
+		    rx_bsf_par(tr, i))) < 0)
 			return rx_averr(err, ret, "copying stream parameters");
 		ost->codecpar->codec_tag = 0;
 		ost->time_base = st->time_base;
@@ -145,8 +147,8 @@ rx_find_out(const struct rx_job *j, size_t track, enum AVMediaType type,
 }
 
 /* A later group: its streams join the outputs of the same kind, in order. */
-static void
-rx_map_later(struct rx_job *j, struct rx_track *tr)
+static int
+rx_map_later(struct rx_job *j, struct rx_track *tr, struct err *err)
 {
 	int seen[AVMEDIA_TYPE_NB] = { 0 };
 	const AVCodecParameters *par;
@@ -174,8 +176,11 @@ rx_map_later(struct rx_job *j, struct rx_track *tr)
 			    avcodec_get_name(par->codec_id));
 			continue;
 		}
+		if (rx_bsf_open(tr, i, err) == -1)
+			return -1;
 		tr->map[i] = o;
 	}
+	return 0;
 }
 
 /*
@@ -265,7 +270,7 @@ rx_broken_audio(struct rx_job *j, const struct rx_track *tr, int o)
 static int
 rx_next(struct rx_job *j, struct rx_track *tr, struct err *err)
 {
-	int ret, o;
+	int ret, o, idx;
 
 	for (;;) {
 		if ((ret = rx_track_read(tr, err)) == -1)
@@ -277,9 +282,9 @@ rx_next(struct rx_job *j, struct rx_track *tr, struct err *err)
 			}
 			rx_track_close_group(tr);
 			tr->group++;
-			if (rx_track_open_group(tr, &j->prog, err) == -1)
+			if (rx_track_open_group(tr, &j->prog, err) == -1 ||
+			    rx_map_later(j, tr, err) == -1)
 				return -1;
-			rx_map_later(j, tr);
 			continue;
 		}
 		o = (unsigned)tr->pkt->stream_index < tr->nmap ?
@@ -288,6 +293,12 @@ rx_next(struct rx_job *j, struct rx_track *tr, struct err *err)
 			av_packet_unref(tr->pkt);
 			continue;
 		}
+		idx = tr->pkt->stream_index;
+		if (!rx_bsf_filter(tr, tr->pkt)) {
+			j->ndropped++;
+			continue;
+		}
+		tr->pkt->stream_index = idx;
 		rx_place(j, tr, tr->pkt, o);
 		return 1;
 	}
@@ -526,7 +537,7 @@ remux_to_mp4(const struct remux_track *tracks, size_t ntracks,
 		log_warnx("%s: %u timestamps adjusted to keep them increasing",
 		    output, j.nfixed);
 	if (j.ndropped > 0)
-		log_warnx("%s: %u damaged audio frames left out", output,
+		log_warnx("%s: %u damaged frames left out", output,
 		    j.ndropped);
 	if (rx_report(&j, true, err) == -1)
 		goto out;

@@ -11,6 +11,7 @@
 #include "playlist.h"
 #include "url.h"
 
+#define N(a) (int)(sizeof(a) / sizeof((a)[0]))
 #define BASE "https://cdn.example.com/v/master.m3u8?tok=1"
 
 /*
@@ -215,6 +216,298 @@ START_TEST(corpus_missing_header)
 }
 END_TEST
 
+/*
+ * Hand-checked corpus files: counts and headline values read off the
+ * files themselves. BASE is https://cdn.example.com/v/master.m3u8?tok=1.
+ */
+#define H "https://cdn.example.com/"
+static const struct {
+	const char *file;
+	bool master;
+	size_t nvariants, nsegments, nkeys, nmaps, nrenditions;
+	int64_t media_sequence;
+	bool endlist;
+	double total;			/* total_duration */
+	size_t at;			/* index of a segment or variant... */
+	const char *uri;		/* ...and its resolved URI */
+} hand[] = {
+	{ "grafov__wowza-vod-chunklist.m3u8", false, 0, 522, 0, 0, 0, 1, true,
+	  6259.2, 521, H "v/media-b2000000_522.ts?wowzasessionid=2029972411" },
+	{ "m3u8py__relative-playlist.m3u8", false, 0, 6, 1, 0, 0, 0, true,
+	  6 * 5220.0, 2, H "entire3.ts" },
+	{ "m3u8py__playlist_with_encrypted_segments_and_iv.m3u8", false, 0, 6,
+	  1, 0, 0, 82400, false, 48, 5, H "hls/streamNum82405.ts" },
+	{ "m3u8py__simple_playlist_title_comma.m3u8", false, 0, 1, 0, 0, 0, 0,
+	  true, 5220, 0, "http://media.example.com/entire.ts" },
+	{ "m3u8py__playlist_with_negative_media_sequence.m3u8", false, 0, 1, 0,
+	  0, 0, -2680, true, 5220, 0, "http://media.example.com/entire.ts" },
+	{ "grafov__media-playlist-with-discontinuity.m3u8", false, 0, 4, 0, 0,
+	  0, 0, false, 38, 2, H "v/movieA.ts" },
+	{ "m3u8py__multiple_map_uri_playlist.m3u8", false, 0, 3, 1, 2, 0, 1,
+	  false, 15, 2, H "v/segment3.mp4" },
+	{ "ytdlp__bipbop_16x9.m3u8", true, 6, 0, 0, 0, 10, 0, false, 0, 3,
+	  H "v/gear4/prog_index.m3u8" },
+	{ "ytdlp__img_bipbop_adv_example_fmp4.m3u8", true, 24, 0, 0, 0, 5, 0,
+	  false, 0, 9, H "v/v9/prog_index.m3u8" },
+	{ "grafov__master-with-alternatives.m3u8", true, 4, 0, 0, 0, 9, 0,
+	  false, 0, 3, H "v/main/audio-only.m3u8" },
+	{ "m3u8py__variant_playlist_with_bandwidth_float.m3u8", true, 4, 0, 0,
+	  0, 0, 0, false, 0, 2, "http://example.com/hi.m3u8" },
+	{ "m3u8py__multi_media_playlist.m3u8", true, 3, 0, 0, 0, 6, 0, false,
+	  0, 1, H "v/768/chunklist_w370587926_b1427000_vo_slen_t64TWFpbg==.m3u8" },
+	{ "grafov__widevine-bitrate.m3u8", false, 0, 10, 1, 0, 0, 3080, false,
+	  69, 0, H "v/01-3079.ts" },
+};
+
+START_TEST(hand_counts)
+{
+	struct hls_playlist *pl;
+	struct err err;
+	const char *f = hand[_i].file;
+
+	ck_assert_msg(parse_file(f, &pl, &err) == 0, "%s: %s", f, err.msg);
+	ck_assert_msg(pl->is_master == hand[_i].master, "%s", f);
+	ck_assert_msg(pl->nvariants == hand[_i].nvariants, "%s: %zu variants",
+	    f, pl->nvariants);
+	ck_assert_msg(pl->nsegments == hand[_i].nsegments, "%s: %zu segments",
+	    f, pl->nsegments);
+	ck_assert_msg(pl->nkeys == hand[_i].nkeys, "%s: %zu keys", f,
+	    pl->nkeys);
+	ck_assert_msg(pl->nmaps == hand[_i].nmaps, "%s: %zu maps", f,
+	    pl->nmaps);
+	ck_assert_msg(pl->nrenditions == hand[_i].nrenditions,
+	    "%s: %zu renditions", f, pl->nrenditions);
+	ck_assert_msg(pl->media_sequence == hand[_i].media_sequence, "%s", f);
+	ck_assert_msg(pl->endlist == hand[_i].endlist, "%s", f);
+	ck_assert_double_eq_tol(pl->total_duration, hand[_i].total, 1e-6);
+	ck_assert_str_eq(pl->is_master ? pl->variants[hand[_i].at].uri :
+	    pl->segments[hand[_i].at].uri, hand[_i].uri);
+	if (!pl->is_master)
+		ck_assert_int_eq(pl->segments[hand[_i].at].sequence,
+		    hand[_i].media_sequence + (int64_t)hand[_i].at);
+	playlist_free(pl);
+}
+END_TEST
+
+static struct hls_playlist *
+must_parse(const char *file)
+{
+	struct hls_playlist *pl;
+	struct err err;
+
+	ck_assert_msg(parse_file(file, &pl, &err) == 0, "%s: %s", file,
+	    err.msg);
+	return pl;
+}
+
+static const unsigned char iv_10ef[16] = {
+	0x10, 0xef, 0x8f, 0x75, 0x8c, 0xa5, 0x55, 0x11,
+	0x55, 0x84, 0xbb, 0x5b, 0x3c, 0x68, 0x7f, 0x52,
+};
+
+/* "IV=0X..." with a capital X and a blank after the comma. */
+START_TEST(hand_key_and_iv)
+{
+	struct hls_playlist *pl;
+
+	pl = must_parse("m3u8py__playlist_with_encrypted_segments_and_iv.m3u8");
+	ck_assert_int_eq(pl->keys[0].method, HLS_KEY_AES128);
+	ck_assert_str_eq(pl->keys[0].uri, H "hls-key/key.bin");
+	ck_assert(pl->keys[0].has_iv);
+	ck_assert_mem_eq(pl->keys[0].iv, iv_10ef, 16);
+	ck_assert_ptr_null(pl->keys[0].keyformat);
+	for (size_t i = 0; i < pl->nsegments; i++)
+		ck_assert_int_eq(pl->segments[i].key, 0);
+	playlist_free(pl);
+
+	/* clear, key.bin, NONE, key2.bin: keys apply until the next */
+	pl = must_parse("m3u8py__playlist_with_multiple_keys_"
+	    "unencrypted_and_encrypted_none.m3u8");
+	{
+		static const int want[] = { -1, -1, 0, 0, 0, 0, -1, -1, 1, 1 };
+
+		ck_assert_int_eq(pl->nsegments, 10);
+		for (size_t i = 0; i < 10; i++)
+			ck_assert_msg(pl->segments[i].key == want[i],
+			    "segment %zu key %d", i, pl->segments[i].key);
+	}
+	ck_assert_str_eq(pl->keys[1].uri, H "hls-key/key2.bin");
+	ck_assert_int_eq(pl->keys[1].iv[0], 0xca);
+	ck_assert_int_eq(pl->keys[1].iv[1], 0xfe);
+	playlist_free(pl);
+
+	/* FairPlay: SAMPLE-AES with its KEYFORMAT and skd:// kept */
+	pl = must_parse("m3u8py__playlist_with_keyformat_and_"
+	    "keyformatversions.m3u8");
+	ck_assert_int_eq(pl->keys[0].method, HLS_KEY_SAMPLE_AES);
+	ck_assert_str_eq(pl->keys[0].keyformat,
+	    "com.apple.streamingkeydelivery");
+	ck_assert_str_eq(pl->keys[0].uri, "skd://someuri/");
+	ck_assert(!pl->keys[0].has_iv);
+	ck_assert_int_eq(pl->segments[0].key, 0);
+	playlist_free(pl);
+}
+END_TEST
+
+START_TEST(hand_byteranges)
+{
+	struct hls_playlist *pl;
+
+	/* "69864" without "@o" continues after 82112@752321 */
+	pl = must_parse("grafov__media-playlist-with-byterange.m3u8");
+	ck_assert_int_eq(pl->segments[0].offset, 0);
+	ck_assert_int_eq(pl->segments[0].length, 75232);
+	ck_assert_int_eq(pl->segments[1].offset, 752321);
+	ck_assert_int_eq(pl->segments[1].length, 82112);
+	ck_assert_int_eq(pl->segments[2].offset, 752321 + 82112);
+	ck_assert_int_eq(pl->segments[2].length, 69864);
+	ck_assert_str_eq(pl->segments[2].uri, H "v/video.ts");
+	playlist_free(pl);
+
+	pl = must_parse("m3u8py__playlist_using_byteranges.m3u8");
+	ck_assert_int_eq(pl->segments[2].offset, 834421);
+	ck_assert_int_eq(pl->segments[2].length, 69864);
+	ck_assert(pl->endlist);
+	playlist_free(pl);
+}
+END_TEST
+
+START_TEST(hand_maps)
+{
+	struct hls_playlist *pl;
+
+	pl = must_parse("m3u8py__map_uri_playlist_with_byterange.m3u8");
+	ck_assert_int_eq(pl->nmaps, 2);
+	ck_assert_str_eq(pl->maps[0].uri, H "v/main.mp4");
+	ck_assert_int_eq(pl->maps[0].offset, 0);
+	ck_assert_int_eq(pl->maps[0].length, 812);
+	ck_assert_int_eq(pl->maps[1].length, 912);
+	ck_assert_int_eq(pl->segments[0].map, 0);
+	ck_assert_int_eq(pl->segments[1].map, 1);
+	ck_assert_int_eq(pl->segments[0].offset, -1);
+	ck_assert_int_eq(pl->segments[0].length, -1);
+	ck_assert_str_eq(pl->playlist_type, "VOD");
+	ck_assert_int_eq(pl->version, 7);
+	playlist_free(pl);
+
+	pl = must_parse("m3u8py__multiple_map_uri_playlist.m3u8");
+	ck_assert_int_eq(pl->maps[0].offset, -1);
+	ck_assert_str_eq(pl->maps[1].uri, H "v/init3.mp4");
+	ck_assert_int_eq(pl->segments[1].map, 0);
+	ck_assert_int_eq(pl->segments[2].map, 1);
+	ck_assert_int_eq(pl->segments[2].key, 0);
+	ck_assert_str_eq(pl->keys[0].uri, H "v/key.bin");
+	ck_assert(!pl->keys[0].has_iv);
+	playlist_free(pl);
+}
+END_TEST
+
+START_TEST(hand_discontinuities)
+{
+	struct hls_playlist *pl;
+
+	pl = must_parse("grafov__media-playlist-with-discontinuity-seq.m3u8");
+	ck_assert_int_eq(pl->discontinuity_sequence, 2);
+	ck_assert_int_eq(pl->segments[1].discontinuity, 0);
+	ck_assert_int_eq(pl->segments[2].discontinuity, 1);
+	ck_assert_int_eq(pl->segments[3].discontinuity, 1);
+	ck_assert_double_eq_tol(pl->target_duration, 10, 1e-9);
+	playlist_free(pl);
+}
+END_TEST
+
+START_TEST(hand_variants)
+{
+	struct hls_playlist *pl;
+	const struct hls_variant *v;
+
+	pl = must_parse("ytdlp__img_bipbop_adv_example_fmp4.m3u8");
+	v = &pl->variants[9];
+	ck_assert_int_eq(v->bandwidth, 8223601);
+	ck_assert_int_eq(v->average_bandwidth, 8190919);
+	ck_assert_int_eq(v->width, 1920);
+	ck_assert_int_eq(v->height, 1080);
+	ck_assert_double_eq_tol(v->frame_rate, 60, 1e-9);
+	ck_assert_str_eq(v->codecs, "avc1.64002a,ac-3");
+	ck_assert_str_eq(v->audio, "aud2");
+	ck_assert_str_eq(v->subtitles, "sub1");
+	ck_assert_int_eq(pl->renditions[3].type, HLS_MEDIA_CLOSED_CAPTIONS);
+	ck_assert_ptr_null(pl->renditions[3].uri);
+	ck_assert_str_eq(pl->renditions[4].uri, H "v/s1/en/prog_index.m3u8");
+	ck_assert_int_eq(pl->version, 6);
+	playlist_free(pl);
+
+	pl = must_parse("m3u8py__variant_playlist_with_bandwidth_float.m3u8");
+	ck_assert_int_eq(pl->variants[0].bandwidth, 1280000);
+	ck_assert_int_eq(pl->variants[2].bandwidth, 7680001);
+	ck_assert_str_eq(pl->variants[3].codecs, "mp4a.40.5,avc1.42801e");
+	playlist_free(pl);
+
+	pl = must_parse("ytdlp__bipbop_16x9.m3u8");
+	ck_assert_int_eq(pl->renditions[0].type, HLS_MEDIA_AUDIO);
+	ck_assert(pl->renditions[0].is_default);
+	ck_assert(pl->renditions[0].autoselect);
+	ck_assert_ptr_null(pl->renditions[0].uri);
+	ck_assert_str_eq(pl->renditions[1].name, "BipBop Audio 2");
+	ck_assert_str_eq(pl->renditions[1].language, "eng");
+	ck_assert(!pl->renditions[1].is_default);
+	ck_assert_str_eq(pl->renditions[1].uri,
+	    H "v/alternate_audio_aac/prog_index.m3u8");
+	ck_assert_str_eq(pl->renditions[8].name, "日本語");
+	ck_assert_int_eq(pl->variants[5].height, 0);
+	playlist_free(pl);
+}
+END_TEST
+
+/* Choice on real masters: quality string -> variant URI, audio URI. */
+static const struct {
+	const char *file, *quality, *variant, *audio;	/* audio NULL: none */
+} choices[] = {
+	{ "ytdlp__bipbop_16x9.m3u8", "best", "gear5", NULL },
+	{ "ytdlp__bipbop_16x9.m3u8", "worst", "gear0", NULL },
+	{ "ytdlp__bipbop_16x9.m3u8", "720p", "gear4", NULL },
+	{ "ytdlp__bipbop_16x9.m3u8", "480p", "gear2", NULL },
+	{ "ytdlp__bipbop_16x9.m3u8", "100p", "gear1", NULL },
+	{ "ytdlp__bipbop_16x9.m3u8", "600000", "gear2", NULL },
+	{ "ytdlp__bipbop_16x9.m3u8", "1000", "gear0", NULL },
+	/* CODECS lists mp4a, yet the audio lives in the rendition */
+	{ "ytdlp__img_bipbop_adv_example_fmp4.m3u8", "best", "v9", "a2/" },
+	{ "ytdlp__img_bipbop_adv_example_fmp4.m3u8", "worst", "v2", "a1/" },
+	{ "ytdlp__img_bipbop_adv_example_fmp4.m3u8", "720p", "v6", "a2/" },
+	/* video-only CODECS: DEFAULT=YES English of group "aac" */
+	{ "m3u8py__multi_media_playlist.m3u8", "best", "1280/",
+	  "en/chunklist" },
+	{ "m3u8py__multi_media_playlist.m3u8", "480p", "768/", "en/chunklist" },
+	{ "m3u8py__multi_media_playlist.m3u8", "300p", "448/", "en/chunklist" },
+	{ "m3u8py__variant_playlist_with_bandwidth_float.m3u8", "3000000",
+	  "mid.m3u8", NULL },
+};
+
+START_TEST(hand_choice)
+{
+	struct hls_playlist *pl = must_parse(choices[_i].file);
+	struct err err;
+	int v = playlist_choose_variant(pl, choices[_i].quality, &err);
+	int a;
+
+	ck_assert_msg(v >= 0, "case %d: %s", _i, err.msg);
+	ck_assert_msg(strstr(pl->variants[v].uri, choices[_i].variant) != NULL,
+	    "case %d: %s picked %s", _i, choices[_i].quality,
+	    pl->variants[v].uri);
+	a = playlist_audio_for(pl, v);
+	if (choices[_i].audio == NULL)
+		ck_assert_msg(a == -1, "case %d: audio %d", _i, a);
+	else {
+		ck_assert_msg(a >= 0, "case %d: no audio", _i);
+		ck_assert_int_eq(pl->renditions[a].type, HLS_MEDIA_AUDIO);
+		ck_assert_msg(strstr(pl->renditions[a].uri,
+		    choices[_i].audio) != NULL, "case %d: audio %s", _i,
+		    pl->renditions[a].uri);
+	}
+	playlist_free(pl);
+}
+END_TEST
+
 static Suite *
 playlist_suite(void)
 {
@@ -224,6 +517,13 @@ playlist_suite(void)
 	tcase_set_timeout(tc, 60);
 	tcase_add_test(tc, corpus_every_file);
 	tcase_add_test(tc, corpus_missing_header);
+	tcase_add_loop_test(tc, hand_counts, 0, N(hand));
+	tcase_add_test(tc, hand_key_and_iv);
+	tcase_add_test(tc, hand_byteranges);
+	tcase_add_test(tc, hand_maps);
+	tcase_add_test(tc, hand_discontinuities);
+	tcase_add_test(tc, hand_variants);
+	tcase_add_loop_test(tc, hand_choice, 0, N(choices));
 	suite_add_tcase(s, tc);
 	return s;
 }

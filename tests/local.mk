@@ -26,14 +26,24 @@ EXTRA_DIST += tests/lib.sh
 # Each block below belongs to one part; add your tests inside your block.
 
 # --- playlist + url (parser) ---
-check_PROGRAMS += tests/check_playlist tests/check_url
-TESTS += tests/check_playlist tests/check_url
+check_PROGRAMS += tests/check_playlist tests/check_playlist_text \
+	tests/check_playlist_choose tests/check_url
+TESTS += tests/check_playlist tests/check_playlist_text \
+	tests/check_playlist_choose tests/check_url
+tests_check_playlist_text_SOURCES = tests/check_playlist_text.c
+tests_check_playlist_text_CFLAGS = $(UNIT_CFLAGS)
+tests_check_playlist_text_LDADD = $(UNIT_LDADD)
+tests_check_playlist_choose_SOURCES = tests/check_playlist_choose.c
+tests_check_playlist_choose_CFLAGS = $(UNIT_CFLAGS)
+tests_check_playlist_choose_LDADD = $(UNIT_LDADD)
 tests_check_playlist_SOURCES = tests/check_playlist.c
 tests_check_playlist_CFLAGS = $(UNIT_CFLAGS)
 tests_check_playlist_LDADD = $(UNIT_LDADD)
 tests_check_url_SOURCES = tests/check_url.c
 tests_check_url_CFLAGS = $(UNIT_CFLAGS)
 tests_check_url_LDADD = $(UNIT_LDADD)
+# libFuzzer harness, built by hand with clang (see its header comment)
+EXTRA_DIST += tests/fuzz_playlist.c tests/fuzz_playlist.dict
 
 # --- remux ---
 check_PROGRAMS += tests/check_remux
@@ -81,6 +91,14 @@ TESTS += $(ENGINE_T)
 EXTRA_DIST += $(ENGINE_T)
 
 # --- job + store ---
+check_PROGRAMS += tests/check_job tests/check_store
+TESTS += tests/check_job tests/check_store
+tests_check_job_SOURCES = tests/check_job.c
+tests_check_job_CFLAGS = $(UNIT_CFLAGS)
+tests_check_job_LDADD = $(UNIT_LDADD)
+tests_check_store_SOURCES = tests/check_store.c
+tests_check_store_CFLAGS = $(UNIT_CFLAGS) $(SQLITE_CFLAGS)
+tests_check_store_LDADD = $(UNIT_LDADD)
 
 # --- spooler ---
 

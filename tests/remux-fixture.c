@@ -37,6 +37,7 @@ struct source src[NSRC] = {
 	[SRC_TS] = { "ts", "ts" },
 	[SRC_FMP4] = { "fmp4", "m4s" },
 	[SRC_TS2] = { "ts2", "ts" },
+	[SRC_FMP4_2] = { "fmp42", "m4s" },
 	[SRC_VIDEO] = { "video", "ts" },
 	[SRC_AUDIO_TS] = { "audiots", "ts" },
 	[SRC_AUDIO_AAC] = { "aac", "aac" },
@@ -206,6 +207,11 @@ make_sources(void)
 	    ffmpeg, q, dir, dir);
 	rc |= sh("%s %s " LAVFI_V2 " " LAVFI_A2 " -t 3 " ENC_V " " ENC_A " "
 	    HLS("ts2"), ffmpeg, q, dir, dir);
+	/* Another encoder's settings (CABAC...): other parameter sets. */
+	rc |= sh("%s %s " LAVFI_V2 " " LAVFI_A2 " -t 3 " ENC_V " -preset "
+	    "veryfast " ENC_A " -f hls -hls_time 1 -hls_list_size 0 "
+	    "-hls_segment_type fmp4 -hls_segment_filename %s/fmp42/seg%%d.m4s "
+	    "%s/fmp42/index.m3u8", ffmpeg, q, dir, dir);
 	rc |= sh("%s %s " LAVFI_V " -t 4 " ENC_V " -an " HLS("video"),
 	    ffmpeg, q, dir, dir);
 	rc |= sh("%s %s " LAVFI_A " -t 4 " ENC_A " -vn " HLS("audiots"),

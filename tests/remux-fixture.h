@@ -17,7 +17,7 @@ struct source {
 	char *all;		/* the segments concatenated, for reference */
 };
 
-enum { SRC_TS, SRC_FMP4, SRC_TS2, SRC_VIDEO, SRC_AUDIO_TS, SRC_AUDIO_AAC,
+enum { SRC_TS, SRC_FMP4, SRC_TS2, SRC_FMP4_2, SRC_VIDEO, SRC_AUDIO_TS, SRC_AUDIO_AAC,
     NSRC };
 
 /* A track made of sources, each its own discontinuity group. */

@@ -1,0 +1,401 @@
+/* job - the .job file codec: what a person or the endpoint drops in incoming/ */
+#include "config.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <jansson.h>
+
+#include "job.h"
+#include "log.h"
+#include "xmalloc.h"
+
+#define JOB_MAX_STRING 8192	/* any one string field */
+
+/* Only printable text: no control characters (tab allowed in titles). */
+static bool
+has_control(const char *s)
+{
+	for (; *s != '\0'; s++)
+		if ((unsigned char)*s < 0x20 || *s == 0x7f)
+			return true;
+	return false;
+}
+
+static bool
+is_http_url(const char *url)
+{
+	return strncasecmp(url, "http://", 7) == 0 ||
+	    strncasecmp(url, "https://", 8) == 0;
+}
+
+static int
+check_url(const char *field, const char *url, struct err *err)
+{
+	const char *colon;
+
+	if (*url == '\0')
+		return err_set(err, "Invalid job: \"%s\" is empty", field);
+	if (strlen(url) > JOB_MAX_URL)
+		return err_set(err, "Invalid job: \"%s\" is longer than %d "
+		    "characters", field, JOB_MAX_URL);
+	if (has_control(url) || strchr(url, ' ') != NULL)
+		return err_set(err, "Invalid job: \"%s\" holds spaces or "
+		    "control characters", field);
+	if (!is_http_url(url)) {
+		colon = strchr(url, ':');
+		if (colon != NULL && colon - url < 16)
+			return err_set(err, "Invalid job: unsupported scheme "
+			    "'%.*s' in \"%s\" (only http and https)",
+			    (int)(colon - url), url, field);
+		return err_set(err, "Invalid job: \"%s\" is not an http(s) "
+		    "URL", field);
+	}
+	return 0;
+}
+
+int
+job_check_quality(const char *q, struct err *err)
+{
+	size_t n = strlen(q), i;
+
+	if (strcmp(q, "best") == 0 || strcmp(q, "worst") == 0)
+		return 0;
+	if (n >= 1 && n <= 12) {
+		for (i = 0; i < n && isdigit((unsigned char)q[i]); i++)
+			;
+		if (i > 0 && (i == n || (i == n - 1 && q[i] == 'p')))
+			return 0;
+	}
+	return err_set(err, "Invalid job: \"quality\" must be best, worst, "
+	    "a height like 720p or a bandwidth in bits/s");
+}
+
+/* A header name is an HTTP token; the value holds no CR, LF or NUL. */
+static int
+check_header(const char *name, const char *value, struct err *err)
+{
+	const char *p;
+
+	if (*name == '\0' || strlen(name) > 256)
+		return err_set(err, "Invalid job: bad header name");
+	for (p = name; *p != '\0'; p++)
+		if (!isalnum((unsigned char)*p) && strchr("!#$%&'*+-.^_`|~",
+		    *p) == NULL)
+			return err_set(err, "Invalid job: bad header name "
+			    "\"%.64s\"", name);
+	if (strlen(value) > JOB_MAX_STRING)
+		return err_set(err, "Invalid job: header \"%.64s\" is too "
+		    "long", name);
+	for (p = value; *p != '\0'; p++)
+		if (*p == '\r' || *p == '\n')
+			return err_set(err, "Invalid job: header \"%.64s\" "
+			    "holds a line break", name);
+	return 0;
+}
+
+static int
+add_header(struct job_spec *job, const char *name, const char *value,
+    struct err *err)
+{
+	if (check_header(name, value, err) == -1)
+		return -1;
+	if (job->nheaders == JOB_MAX_HEADERS)
+		return err_set(err, "Invalid job: more than %d headers",
+		    JOB_MAX_HEADERS);
+	job->headers[job->nheaders].name = xstrdup(name);
+	job->headers[job->nheaders].value = xstrdup(value);
+	job->nheaders++;
+	return 0;
+}
+
+int
+job_add_header_line(struct job_spec *job, const char *line, struct err *err)
+{
+	const char *colon = strchr(line, ':');
+	char *name;
+	const char *value;
+	int rc;
+
+	if (colon == NULL || colon == line)
+		return err_set(err, "bad header \"%.64s\": want 'Name: value'",
+		    line);
+	name = xstrndup(line, colon - line);
+	for (value = colon + 1; *value == ' ' || *value == '\t'; value++)
+		;
+	rc = add_header(job, name, value, err);
+	free(name);
+	return rc;
+}
+
+/* Reads an optional string member; -1 if present but not a string. */
+static int
+get_string(json_t *obj, const char *field, char **out, size_t max,
+    struct err *err)
+{
+	json_t *v = json_object_get(obj, field);
+
+	if (v == NULL || json_is_null(v))
+		return 0;
+	if (!json_is_string(v))
+		return err_set(err, "Invalid job: \"%s\" must be a string",
+		    field);
+	if (json_string_length(v) > max)
+		return err_set(err, "Invalid job: \"%s\" is longer than %zu "
+		    "characters", field, max);
+	*out = xstrdup(json_string_value(v));
+	return 0;
+}
+
+static int
+parse_headers(json_t *obj, struct job_spec *job, struct err *err)
+{
+	json_t *hdrs = json_object_get(obj, "headers"), *v;
+	const char *name;
+
+	if (hdrs == NULL || json_is_null(hdrs))
+		return 0;
+	if (!json_is_object(hdrs))
+		return err_set(err, "Invalid job: \"headers\" must be an "
+		    "object of strings");
+	json_object_foreach(hdrs, name, v) {
+		if (!json_is_string(v))
+			return err_set(err, "Invalid job: \"headers\" must be "
+			    "an object of strings (\"%.64s\" is not)", name);
+		if (add_header(job, name, json_string_value(v), err) == -1)
+			return -1;
+	}
+	return 0;
+}
+
+static int
+parse_json(const char *buf, size_t len, struct job_spec *job, struct err *err)
+{
+	json_error_t jerr;
+	json_t *root;
+	int rc = -1;
+
+	/* jansson refuses \u0000 in strings unless told otherwise: good. */
+	root = json_loadb(buf, len, JSON_REJECT_DUPLICATES, &jerr);
+	if (root == NULL)
+		return err_set(err, "Invalid job: not valid JSON (line %d: %s)",
+		    jerr.line, jerr.text);
+	if (!json_is_object(root)) {
+		err_set(err, "Invalid job: the JSON must be an object");
+		goto out;
+	}
+	if (json_object_get(root, "url") == NULL) {
+		err_set(err, "Invalid job: \"url\" is missing");
+		goto out;
+	}
+	if (get_string(root, "url", &job->url, JOB_MAX_URL, err) == -1 ||
+	    get_string(root, "title", &job->title, JOB_MAX_STRING, err) == -1 ||
+	    get_string(root, "referer", &job->referer, JOB_MAX_URL, err) == -1 ||
+	    get_string(root, "quality", &job->quality, 32, err) == -1 ||
+	    get_string(root, "source_page", &job->source_page, JOB_MAX_URL,
+	    err) == -1 ||
+	    get_string(root, "id", &job->id, 128, err) == -1 ||
+	    parse_headers(root, job, err) == -1)
+		goto out;
+	if (job->url == NULL) {
+		err_set(err, "Invalid job: \"url\" must be a string");
+		goto out;
+	}
+	rc = 0;
+out:
+	json_decref(root);
+	return rc;
+}
+
+/* A file holding just a URL: one line, surrounding blanks ignored. */
+static int
+parse_bare_url(const char *buf, size_t len, struct job_spec *job,
+    struct err *err)
+{
+	const char *s = buf, *e = buf + len;
+
+	while (s < e && isspace((unsigned char)*s))
+		s++;
+	while (e > s && isspace((unsigned char)e[-1]))
+		e--;
+	if (s == e)
+		return err_set(err, "Invalid job: the file is empty");
+	if (memchr(s, '\n', e - s) != NULL || memchr(s, '\0', e - s) != NULL)
+		return err_set(err, "Invalid job: neither JSON nor a single "
+		    "URL");
+	job->url = xstrndup(s, e - s);
+	return 0;
+}
+
+int
+job_parse(const char *buf, size_t len, struct job_spec *job, struct err *err)
+{
+	size_t i = 0;
+
+	memset(job, 0, sizeof(*job));
+	/* A UTF-8 byte-order mark, as some Windows editors write it. */
+	if (len >= 3 && memcmp(buf, "\xef\xbb\xbf", 3) == 0)
+		i = 3;
+	while (i < len && isspace((unsigned char)buf[i]))
+		i++;
+	if (i < len && (buf[i] == '{' || buf[i] == '[')) {
+		if (parse_json(buf + i, len - i, job, err) == -1)
+			goto fail;
+	} else if (parse_bare_url(buf + i, len - i, job, err) == -1)
+		goto fail;
+	if (check_url("url", job->url, err) == -1)
+		goto fail;
+	if (job->referer != NULL && *job->referer != '\0' &&
+	    check_url("referer", job->referer, err) == -1)
+		goto fail;
+	if (job->title != NULL && strlen(job->title) > 4 * JOB_MAX_TITLE) {
+		err_set(err, "Invalid job: \"title\" is too long");
+		goto fail;
+	}
+	if (job->quality == NULL)
+		job->quality = xstrdup("best");
+	if (job_check_quality(job->quality, err) == -1)
+		goto fail;
+	return 0;
+fail:
+	job_spec_free(job);
+	return -1;
+}
+
+char *
+job_encode(const struct job_spec *job)
+{
+	json_t *root = json_object(), *hdrs;
+	char *text;
+	size_t i;
+
+	json_object_set_new(root, "url", json_string(job->url));
+#define OPT(field) if (job->field != NULL) \
+	json_object_set_new(root, #field, json_string(job->field))
+	OPT(title);
+	OPT(referer);
+	OPT(quality);
+	OPT(source_page);
+	OPT(id);
+#undef OPT
+	if (job->nheaders > 0) {
+		hdrs = json_object();
+		for (i = 0; i < job->nheaders; i++)
+			json_object_set_new(hdrs, job->headers[i].name,
+			    json_string(job->headers[i].value));
+		json_object_set_new(root, "headers", hdrs);
+	}
+	text = json_dumps(root, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
+	json_decref(root);
+	if (text == NULL)
+		fatalx("out of memory encoding a job");
+	return text;
+}
+
+void
+job_spec_free(struct job_spec *job)
+{
+	size_t i;
+
+	free(job->url);
+	free(job->title);
+	free(job->referer);
+	free(job->quality);
+	free(job->source_page);
+	free(job->id);
+	for (i = 0; i < job->nheaders; i++) {
+		free(job->headers[i].name);
+		free(job->headers[i].value);
+	}
+	memset(job, 0, sizeof(*job));
+}
+
+static int
+write_all(int fd, const char *buf, size_t len)
+{
+	ssize_t n;
+
+	while (len > 0) {
+		n = write(fd, buf, len);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			return -1;
+		buf += n;
+		len -= n;
+	}
+	return 0;
+}
+
+/* Makes a rename or link durable; failure only costs durability. */
+static void
+sync_dir(const char *dir)
+{
+	int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+
+	if (fd != -1) {
+		fsync(fd);
+		close(fd);
+	}
+}
+
+int
+job_write_file(const char *dir, const char *name, const struct job_spec *job,
+    char **final, struct err *err)
+{
+	char *text = job_encode(job), *tmp, *path = NULL, *base = NULL;
+	int fd, i, rc = -1;
+
+	tmp = xasprintf("%s/.%s.%ld.tmp", dir, name, (long)getpid());
+	fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
+	if (fd == -1) {
+		err_errno(err, "cannot create %s", tmp);
+		goto out;
+	}
+	if (write_all(fd, text, strlen(text)) == -1 || write_all(fd, "\n", 1)
+	    == -1 || fsync(fd) == -1) {
+		err_errno(err, "cannot write %s", tmp);
+		close(fd);
+		unlink(tmp);
+		goto out;
+	}
+	close(fd);
+	/* link(2) instead of rename(2): it fails if the name is taken. */
+	for (i = 1; i < 1000; i++) {
+		free(base);
+		free(path);
+		base = i == 1 ? xstrdup(name) : xasprintf("%s-%d", name, i);
+		path = xasprintf("%s/%s.job", dir, base);
+		if (link(tmp, path) == 0)
+			break;
+		if (errno != EEXIST) {
+			err_errno(err, "cannot create %s", path);
+			unlink(tmp);
+			goto out;
+		}
+	}
+	unlink(tmp);
+	if (i == 1000) {
+		err_set(err, "cannot find a free name for %s in %s", name, dir);
+		goto out;
+	}
+	sync_dir(dir);
+	if (final != NULL) {
+		*final = base;
+		base = NULL;
+	}
+	rc = 0;
+out:
+	free(base);
+	free(path);
+	free(tmp);
+	free(text);
+	return rc;
+}

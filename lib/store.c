@@ -1,0 +1,577 @@
+/* store - the job database: SQLite in WAL mode, one writer (the spooler) */
+#include "config.h"
+
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <sqlite3.h>
+
+#include "store.h"
+#include "xmalloc.h"
+
+struct store {
+	sqlite3 *db;
+	bool readonly;
+};
+
+/*
+ * Migrations, applied in order from the database's user_version. Never edit
+ * a released step: add a new one.
+ */
+static const char *const migrations[] = {
+	/* 1: the seed's jobs + job_metadata, plus what resume and the tree use */
+	"CREATE TABLE jobs ("
+	"  id TEXT PRIMARY KEY,"
+	"  url TEXT NOT NULL,"
+	"  title TEXT,"
+	"  status TEXT NOT NULL DEFAULT 'pending',"
+	"  progress REAL NOT NULL DEFAULT 0,"
+	"  segments_done INTEGER NOT NULL DEFAULT 0,"
+	"  segments_total INTEGER NOT NULL DEFAULT 0,"
+	"  bytes_done INTEGER NOT NULL DEFAULT 0,"
+	"  speed_bps REAL NOT NULL DEFAULT 0,"
+	"  eta_s INTEGER NOT NULL DEFAULT -1,"
+	"  created_at INTEGER NOT NULL,"
+	"  started_at INTEGER NOT NULL DEFAULT 0,"
+	"  completed_at INTEGER NOT NULL DEFAULT 0,"
+	"  updated_at INTEGER NOT NULL DEFAULT 0,"
+	"  file_path TEXT,"
+	"  error_msg TEXT,"
+	"  retry_count INTEGER NOT NULL DEFAULT 0,"
+	"  quality TEXT,"
+	"  headers_json TEXT,"
+	"  job_name TEXT,"
+	"  size_bytes INTEGER NOT NULL DEFAULT 0,"
+	"  workdir TEXT);"
+	"CREATE INDEX idx_jobs_status ON jobs(status);"
+	"CREATE INDEX idx_jobs_created ON jobs(created_at DESC);"
+	"CREATE INDEX idx_jobs_url ON jobs(url);"
+	"CREATE INDEX idx_jobs_name ON jobs(job_name);"
+	"CREATE TABLE job_metadata ("
+	"  job_id TEXT PRIMARY KEY REFERENCES jobs(id) ON DELETE CASCADE,"
+	"  referer TEXT, user_agent TEXT, source_page TEXT, resolution TEXT,"
+	"  duration REAL NOT NULL DEFAULT 0,"
+	"  segment_count INTEGER NOT NULL DEFAULT 0);"
+	"CREATE TABLE spooler (key TEXT PRIMARY KEY, value TEXT);",
+};
+#define NMIGRATIONS ((int)(sizeof(migrations) / sizeof(migrations[0])))
+
+static int
+db_err(struct store *st, struct err *err, const char *what)
+{
+	return err_set(err, "store: %s: %s", what, sqlite3_errmsg(st->db));
+}
+
+static int
+exec_sql(struct store *st, const char *sql, struct err *err)
+{
+	char *msg = NULL;
+
+	if (sqlite3_exec(st->db, sql, NULL, NULL, &msg) != SQLITE_OK) {
+		err_set(err, "store: %s", msg ? msg : "unknown error");
+		sqlite3_free(msg);
+		return -1;
+	}
+	return 0;
+}
+
+static int
+user_version(struct store *st, int *version, struct err *err)
+{
+	sqlite3_stmt *stmt;
+
+	if (sqlite3_prepare_v2(st->db, "PRAGMA user_version", -1, &stmt,
+	    NULL) != SQLITE_OK)
+		return db_err(st, err, "reading the schema version");
+	*version = sqlite3_step(stmt) == SQLITE_ROW ?
+	    sqlite3_column_int(stmt, 0) : 0;
+	sqlite3_finalize(stmt);
+	return 0;
+}
+
+static int
+migrate(struct store *st, struct err *err)
+{
+	char sql[64];
+	int v;
+
+	if (user_version(st, &v, err) == -1)
+		return -1;
+	if (v > NMIGRATIONS)
+		return err_set(err, "store: schema version %d is newer than "
+		    "this program (%d): upgrade m3u8nas", v, NMIGRATIONS);
+	for (; v < NMIGRATIONS; v++) {
+		snprintf(sql, sizeof(sql), "PRAGMA user_version = %d;", v + 1);
+		if (exec_sql(st, "BEGIN IMMEDIATE;", err) == -1)
+			return -1;
+		if (exec_sql(st, migrations[v], err) == -1 ||
+		    exec_sql(st, sql, err) == -1) {
+			exec_sql(st, "ROLLBACK;", NULL);
+			return err_wrap(err, "migrating to version %d", v + 1);
+		}
+		if (exec_sql(st, "COMMIT;", err) == -1)
+			return -1;
+	}
+	return 0;
+}
+
+struct store *
+store_open(const char *path, bool readonly, struct err *err)
+{
+	struct store *st = xcalloc(1, sizeof(*st));
+	int flags = readonly ? SQLITE_OPEN_READONLY :
+	    SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE;
+	int v;
+
+	st->readonly = readonly;
+	if (sqlite3_open_v2(path, &st->db, flags | SQLITE_OPEN_NOMUTEX,
+	    NULL) != SQLITE_OK) {
+		err_set(err, "store: cannot open %s: %s", path,
+		    st->db ? sqlite3_errmsg(st->db) : "out of memory");
+		goto fail;
+	}
+	sqlite3_busy_timeout(st->db, 2000);
+	if (!readonly) {
+		if (exec_sql(st, "PRAGMA journal_mode = WAL;"
+		    "PRAGMA synchronous = NORMAL;"
+		    "PRAGMA foreign_keys = ON;", err) == -1 ||
+		    migrate(st, err) == -1)
+			goto fail;
+	} else {
+		if (user_version(st, &v, err) == -1)
+			goto fail;
+		if (v < 1) {
+			err_set(err, "store: %s holds no m3u8nas schema yet",
+			    path);
+			goto fail;
+		}
+	}
+	return st;
+fail:
+	store_close(st);
+	return NULL;
+}
+
+void
+store_close(struct store *st)
+{
+	if (st == NULL)
+		return;
+	sqlite3_close(st->db);
+	free(st);
+}
+
+/* Binds a text that may be NULL. */
+static void
+bind_text(sqlite3_stmt *stmt, int i, const char *s)
+{
+	if (s == NULL)
+		sqlite3_bind_null(stmt, i);
+	else
+		sqlite3_bind_text(stmt, i, s, -1, SQLITE_TRANSIENT);
+}
+
+static int
+step_done(struct store *st, sqlite3_stmt *stmt, const char *what,
+    struct err *err)
+{
+	int rc = sqlite3_step(stmt);
+
+	sqlite3_finalize(stmt);
+	if (rc != SQLITE_DONE)
+		return db_err(st, err, what);
+	return 0;
+}
+
+static int
+prepare(struct store *st, const char *sql, sqlite3_stmt **stmt,
+    struct err *err)
+{
+	if (sqlite3_prepare_v2(st->db, sql, -1, stmt, NULL) != SQLITE_OK)
+		return db_err(st, err, "preparing a statement");
+	return 0;
+}
+
+static int
+upsert_meta(struct store *st, const struct job_row *row, struct err *err)
+{
+	sqlite3_stmt *stmt;
+
+	if (prepare(st, "INSERT INTO job_metadata (job_id, referer, user_agent,"
+	    " source_page, resolution, duration, segment_count) VALUES"
+	    " (?1, ?2, ?3, ?4, ?5, ?6, ?7) ON CONFLICT(job_id) DO UPDATE SET"
+	    " referer = ?2, user_agent = ?3, source_page = ?4,"
+	    " resolution = ?5, duration = ?6, segment_count = ?7",
+	    &stmt, err) == -1)
+		return -1;
+	bind_text(stmt, 1, row->id);
+	bind_text(stmt, 2, row->referer);
+	bind_text(stmt, 3, row->user_agent);
+	bind_text(stmt, 4, row->source_page);
+	bind_text(stmt, 5, row->resolution);
+	sqlite3_bind_double(stmt, 6, row->duration);
+	sqlite3_bind_int64(stmt, 7, row->segments_total);
+	return step_done(st, stmt, "writing job metadata", err);
+}
+
+/* Binds every mutable column of jobs, ?1 = id, in the order of JOB_SET. */
+#define JOB_SET "url = ?2, title = ?3, status = ?4, progress = ?5," \
+	" segments_done = ?6, segments_total = ?7, bytes_done = ?8," \
+	" speed_bps = ?9, eta_s = ?10, started_at = ?11, completed_at = ?12," \
+	" updated_at = ?13, file_path = ?14, error_msg = ?15," \
+	" retry_count = ?16, quality = ?17, headers_json = ?18," \
+	" job_name = ?19, size_bytes = ?20, workdir = ?21"
+
+static void
+bind_job(sqlite3_stmt *stmt, const struct job_row *r)
+{
+	bind_text(stmt, 1, r->id);
+	bind_text(stmt, 2, r->url);
+	bind_text(stmt, 3, r->title);
+	bind_text(stmt, 4, r->status ? r->status : "pending");
+	sqlite3_bind_double(stmt, 5, r->progress);
+	sqlite3_bind_int64(stmt, 6, r->segments_done);
+	sqlite3_bind_int64(stmt, 7, r->segments_total);
+	sqlite3_bind_int64(stmt, 8, r->bytes_done);
+	sqlite3_bind_double(stmt, 9, r->speed_bps);
+	sqlite3_bind_int64(stmt, 10, r->eta_s);
+	sqlite3_bind_int64(stmt, 11, r->started_at);
+	sqlite3_bind_int64(stmt, 12, r->completed_at);
+	sqlite3_bind_int64(stmt, 13, time(NULL));
+	bind_text(stmt, 14, r->file_path);
+	bind_text(stmt, 15, r->error_msg);
+	sqlite3_bind_int(stmt, 16, r->retry_count);
+	bind_text(stmt, 17, r->quality);
+	bind_text(stmt, 18, r->headers_json);
+	bind_text(stmt, 19, r->job_name);
+	sqlite3_bind_int64(stmt, 20, r->size_bytes);
+	bind_text(stmt, 21, r->workdir);
+	sqlite3_bind_int64(stmt, 22, r->created_at ? r->created_at :
+	    time(NULL));
+}
+
+static int
+write_job(struct store *st, const struct job_row *row, bool insert,
+    struct err *err)
+{
+	sqlite3_stmt *stmt;
+
+	if (exec_sql(st, "BEGIN IMMEDIATE;", err) == -1)
+		return -1;
+	if (insert) {
+		if (prepare(st, "INSERT INTO jobs (id, url, created_at)"
+		    " VALUES (?1, ?2, ?22)", &stmt, err) == -1)
+			goto fail;
+		bind_job(stmt, row);
+		if (step_done(st, stmt, "adding a job", err) == -1)
+			goto fail;
+	}
+	if (prepare(st, "UPDATE jobs SET " JOB_SET " WHERE id = ?1", &stmt,
+	    err) == -1)
+		goto fail;
+	bind_job(stmt, row);
+	if (step_done(st, stmt, "updating a job", err) == -1)
+		goto fail;
+	if (sqlite3_changes(st->db) == 0) {
+		err_set(err, "store: no job %s", row->id);
+		goto fail;
+	}
+	if (upsert_meta(st, row, err) == -1 ||
+	    exec_sql(st, "COMMIT;", err) == -1)
+		goto fail;
+	return 0;
+fail:
+	exec_sql(st, "ROLLBACK;", NULL);
+	return -1;
+}
+
+int
+store_insert_job(struct store *st, const struct job_row *row, struct err *err)
+{
+	return write_job(st, row, true, err);
+}
+
+int
+store_update_job(struct store *st, const struct job_row *row, struct err *err)
+{
+	return write_job(st, row, false, err);
+}
+
+int
+store_set_meta(struct store *st, const char *key, const char *value,
+    struct err *err)
+{
+	sqlite3_stmt *stmt;
+
+	if (prepare(st, "INSERT INTO spooler (key, value) VALUES (?1, ?2)"
+	    " ON CONFLICT(key) DO UPDATE SET value = ?2", &stmt, err) == -1)
+		return -1;
+	bind_text(stmt, 1, key);
+	bind_text(stmt, 2, value);
+	return step_done(st, stmt, "writing spooler state", err);
+}
+
+int
+store_heartbeat(struct store *st, struct err *err)
+{
+	char now[32], pid[32];
+
+	snprintf(now, sizeof(now), "%lld", (long long)time(NULL));
+	snprintf(pid, sizeof(pid), "%ld", (long)getpid());
+	if (store_set_meta(st, "heartbeat", now, err) == -1)
+		return -1;
+	return store_set_meta(st, "pid", pid, err);
+}
+
+/* The columns every reader gets, in the order row_from_stmt reads them. */
+#define JOB_COLUMNS "j.id, j.url, j.title, j.status, j.progress," \
+	" j.segments_done, j.segments_total, j.bytes_done, j.speed_bps," \
+	" j.eta_s, j.created_at, j.started_at, j.completed_at, j.updated_at," \
+	" j.file_path, j.error_msg, j.retry_count, j.quality, j.headers_json," \
+	" j.job_name, j.size_bytes, j.workdir, m.referer, m.user_agent," \
+	" m.source_page, m.resolution, m.duration"
+#define JOB_FROM " FROM jobs j LEFT JOIN job_metadata m ON m.job_id = j.id"
+
+static char *
+col_text(sqlite3_stmt *stmt, int i)
+{
+	const unsigned char *s = sqlite3_column_text(stmt, i);
+
+	return s == NULL ? NULL : xstrdup((const char *)s);
+}
+
+static void
+row_from_stmt(sqlite3_stmt *s, struct job_row *r)
+{
+	memset(r, 0, sizeof(*r));
+	r->id = col_text(s, 0);
+	r->url = col_text(s, 1);
+	r->title = col_text(s, 2);
+	r->status = col_text(s, 3);
+	r->progress = sqlite3_column_double(s, 4);
+	r->segments_done = sqlite3_column_int64(s, 5);
+	r->segments_total = sqlite3_column_int64(s, 6);
+	r->bytes_done = sqlite3_column_int64(s, 7);
+	r->speed_bps = sqlite3_column_double(s, 8);
+	r->eta_s = sqlite3_column_int64(s, 9);
+	r->created_at = sqlite3_column_int64(s, 10);
+	r->started_at = sqlite3_column_int64(s, 11);
+	r->completed_at = sqlite3_column_int64(s, 12);
+	r->updated_at = sqlite3_column_int64(s, 13);
+	r->file_path = col_text(s, 14);
+	r->error_msg = col_text(s, 15);
+	r->retry_count = sqlite3_column_int(s, 16);
+	r->quality = col_text(s, 17);
+	r->headers_json = col_text(s, 18);
+	r->job_name = col_text(s, 19);
+	r->size_bytes = sqlite3_column_int64(s, 20);
+	r->workdir = col_text(s, 21);
+	r->referer = col_text(s, 22);
+	r->user_agent = col_text(s, 23);
+	r->source_page = col_text(s, 24);
+	r->resolution = col_text(s, 25);
+	r->duration = sqlite3_column_double(s, 26);
+}
+
+int
+store_get_job(struct store *st, const char *id, struct job_row *row,
+    struct err *err)
+{
+	sqlite3_stmt *stmt;
+	int rc;
+
+	if (prepare(st, "SELECT " JOB_COLUMNS JOB_FROM " WHERE j.id = ?1",
+	    &stmt, err) == -1)
+		return -1;
+	bind_text(stmt, 1, id);
+	rc = sqlite3_step(stmt);
+	if (rc == SQLITE_ROW) {
+		row_from_stmt(stmt, row);
+		rc = 1;
+	} else if (rc == SQLITE_DONE)
+		rc = 0;
+	else
+		rc = db_err(st, err, "reading a job");
+	sqlite3_finalize(stmt);
+	return rc;
+}
+
+/* Runs a prepared SELECT of JOB_COLUMNS, calling fn per row. */
+static int
+each_row(struct store *st, sqlite3_stmt *stmt,
+    int (*fn)(const struct job_row *, void *), void *arg, struct err *err)
+{
+	struct job_row row;
+	int rc, stop = 0;
+
+	while (!stop && (rc = sqlite3_step(stmt)) == SQLITE_ROW) {
+		row_from_stmt(stmt, &row);
+		stop = fn(&row, arg);
+		job_row_free(&row);
+	}
+	sqlite3_finalize(stmt);
+	if (!stop && rc != SQLITE_DONE)
+		return db_err(st, err, "listing jobs");
+	return 0;
+}
+
+int
+store_list_jobs(struct store *st, const char *status, int limit, int offset,
+    int (*fn)(const struct job_row *, void *), void *arg, struct err *err)
+{
+	sqlite3_stmt *stmt;
+
+	if (prepare(st, "SELECT " JOB_COLUMNS JOB_FROM
+	    " WHERE (?1 IS NULL OR j.status = ?1)"
+	    " ORDER BY j.created_at DESC, j.rowid DESC LIMIT ?2 OFFSET ?3",
+	    &stmt, err) == -1)
+		return -1;
+	bind_text(stmt, 1, status);
+	sqlite3_bind_int(stmt, 2, limit < 0 ? -1 : limit);
+	sqlite3_bind_int(stmt, 3, offset < 0 ? 0 : offset);
+	return each_row(st, stmt, fn, arg, err);
+}
+
+int
+store_list_unfinished(struct store *st,
+    int (*fn)(const struct job_row *, void *), void *arg, struct err *err)
+{
+	sqlite3_stmt *stmt;
+
+	if (prepare(st, "SELECT " JOB_COLUMNS JOB_FROM
+	    " WHERE j.status IN ('pending', 'downloading', 'merging', 'paused')"
+	    " ORDER BY j.created_at, j.rowid", &stmt, err) == -1)
+		return -1;
+	return each_row(st, stmt, fn, arg, err);
+}
+
+int
+store_list_ids(struct store *st, const char *status,
+    int (*fn)(const char *, const char *, void *), void *arg,
+    struct err *err)
+{
+	sqlite3_stmt *stmt;
+	int rc;
+
+	if (prepare(st, "SELECT id, job_name FROM jobs"
+	    " WHERE (?1 IS NULL OR status = ?1)"
+	    " ORDER BY created_at DESC, rowid DESC", &stmt, err) == -1)
+		return -1;
+	bind_text(stmt, 1, status);
+	while ((rc = sqlite3_step(stmt)) == SQLITE_ROW)
+		if (fn((const char *)sqlite3_column_text(stmt, 0),
+		    (const char *)sqlite3_column_text(stmt, 1), arg) != 0) {
+			rc = SQLITE_DONE;
+			break;
+		}
+	sqlite3_finalize(stmt);
+	if (rc != SQLITE_DONE)
+		return db_err(st, err, "listing job ids");
+	return 0;
+}
+
+int
+store_find_active_by_url(struct store *st, const char *url, char **id,
+    struct err *err)
+{
+	sqlite3_stmt *stmt;
+	int rc;
+
+	if (prepare(st, "SELECT id FROM jobs WHERE url = ?1 AND status IN"
+	    " ('pending', 'downloading', 'merging', 'paused')"
+	    " ORDER BY created_at DESC LIMIT 1", &stmt, err) == -1)
+		return -1;
+	bind_text(stmt, 1, url);
+	rc = sqlite3_step(stmt);
+	if (rc == SQLITE_ROW) {
+		*id = col_text(stmt, 0);
+		rc = 1;
+	} else if (rc == SQLITE_DONE)
+		rc = 0;
+	else
+		rc = db_err(st, err, "finding a job by url");
+	sqlite3_finalize(stmt);
+	return rc;
+}
+
+static int64_t *
+count_slot(struct store_counts *c, const char *status)
+{
+	static const struct {
+		const char *name;
+		size_t offset;
+	} slots[] = {
+#define S(x) { #x, offsetof(struct store_counts, x) }
+		S(pending), S(downloading), S(merging), S(paused),
+		S(completed), S(failed), S(cancelled),
+#undef S
+	};
+	size_t i;
+
+	for (i = 0; i < sizeof(slots) / sizeof(slots[0]); i++)
+		if (strcmp(slots[i].name, status) == 0)
+			return (int64_t *)((char *)c + slots[i].offset);
+	return NULL;
+}
+
+int
+store_counts(struct store *st, struct store_counts *c, struct err *err)
+{
+	sqlite3_stmt *stmt;
+	int64_t *slot;
+	const char *key;
+	int rc;
+
+	memset(c, 0, sizeof(*c));
+	if (prepare(st, "SELECT status, count(*) FROM jobs GROUP BY status",
+	    &stmt, err) == -1)
+		return -1;
+	while ((rc = sqlite3_step(stmt)) == SQLITE_ROW) {
+		slot = count_slot(c, (const char *)sqlite3_column_text(stmt, 0));
+		if (slot != NULL)
+			*slot = sqlite3_column_int64(stmt, 1);
+		c->total += sqlite3_column_int64(stmt, 1);
+	}
+	sqlite3_finalize(stmt);
+	if (rc != SQLITE_DONE)
+		return db_err(st, err, "counting jobs");
+	if (prepare(st, "SELECT key, value FROM spooler", &stmt, err) == -1)
+		return -1;
+	while ((rc = sqlite3_step(stmt)) == SQLITE_ROW) {
+		key = (const char *)sqlite3_column_text(stmt, 0);
+		if (strcmp(key, "heartbeat") == 0)
+			c->heartbeat = sqlite3_column_int64(stmt, 1);
+		else if (strcmp(key, "bytes_downloaded") == 0)
+			c->bytes_downloaded = sqlite3_column_int64(stmt, 1);
+	}
+	sqlite3_finalize(stmt);
+	if (rc != SQLITE_DONE)
+		return db_err(st, err, "reading spooler state");
+	c->spooler_alive = c->heartbeat > 0 &&
+	    time(NULL) - c->heartbeat <= STORE_HEARTBEAT_STALE_S;
+	return 0;
+}
+
+void
+job_row_free(struct job_row *r)
+{
+	free(r->id);
+	free(r->url);
+	free(r->title);
+	free(r->status);
+	free(r->error_msg);
+	free(r->file_path);
+	free(r->quality);
+	free(r->headers_json);
+	free(r->job_name);
+	free(r->workdir);
+	free(r->referer);
+	free(r->user_agent);
+	free(r->source_page);
+	free(r->resolution);
+	memset(r, 0, sizeof(*r));
+}
