@@ -159,7 +159,7 @@ hlsattr_float(const char *s, double min, double max, double *out)
 
 	while (*s == ' ' || *s == '\t')
 		s++;
-	/* strtod would also take "nan", "inf" and hex floats: not numbers here */
+	/* strtod also takes "nan", "inf" and hex floats: not numbers here */
 	if (!isdigit((unsigned char)*s) && *s != '.' && *s != '-')
 		return -1;
 	if (strpbrk(s, "xXnN") != NULL)
@@ -201,7 +201,7 @@ hlsattr_hex128(const char *s, unsigned char out[16])
 	/* Right-aligned: a short value is a smaller integer, not a prefix. */
 	memset(out, 0, 16);
 	for (size_t i = 0; i < n; i++) {
-		pos = (int)(n - 1 - i);		/* nibble index from the right */
+		pos = (int)(n - 1 - i);	/* nibble index from the right */
 		v = hexval((unsigned char)s[i]);
 		out[15 - pos / 2] |= (unsigned char)(pos % 2 ? v << 4 : v);
 	}

@@ -323,7 +323,8 @@ playlist_parse(const char *text, size_t len, const char *base_url,
 		err_set(err, "Invalid m3u8: larger than %u bytes", MAX_TEXT);
 		goto out;
 	}
-	if (base_url == NULL || (p.base_scheme = url_scheme(base_url)) == NULL) {
+	if (base_url == NULL ||
+	    (p.base_scheme = url_scheme(base_url)) == NULL) {
 		err_set(err, "Invalid m3u8 base URL \"%.200s\"",
 		    base_url != NULL ? base_url : "(null)");
 		goto out;

@@ -283,7 +283,7 @@ playlist_tag_playlist_type(struct parser *p, const char *val, struct err *err)
 		p->pl->playlist_type = xstrdup("VOD");
 	else if (strcasecmp(val, "EVENT") == 0)
 		p->pl->playlist_type = xstrdup("EVENT");
-	return 0;		/* an unknown type tells us nothing: ignore it */
+	return 0;	/* an unknown type tells us nothing: ignore it */
 }
 
 int

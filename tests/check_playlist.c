@@ -116,8 +116,8 @@ static void
 assert_uris_absolute(const char *file, const struct hls_playlist *pl)
 {
 	for (size_t i = 0; i < pl->nsegments; i++)
-		ck_assert_msg(url_is_http(pl->segments[i].uri), "%s: seg %zu %s",
-		    file, i, pl->segments[i].uri);
+		ck_assert_msg(url_is_http(pl->segments[i].uri),
+		    "%s: seg %zu %s", file, i, pl->segments[i].uri);
 	for (size_t i = 0; i < pl->nmaps; i++)
 		ck_assert_msg(url_is_http(pl->maps[i].uri), "%s: map", file);
 	for (size_t i = 0; i < pl->nvariants; i++)
@@ -133,6 +133,85 @@ assert_uris_absolute(const char *file, const struct hls_playlist *pl)
 		ck_assert(pl->segments[i].key < (int)pl->nkeys);
 		ck_assert(pl->segments[i].map < (int)pl->nmaps);
 	}
+}
+
+static bool
+has_feature(const char *features, const char *name)
+{
+	size_t n = strlen(name);
+
+	for (const char *p = features; *p != '\0'; p += strcspn(p, ",")) {
+		p += *p == ',';
+		if (strncmp(p, name, n) == 0 && (p[n] == ',' || p[n] == '\0'))
+			return true;
+	}
+	return false;
+}
+
+static bool
+any_key(const struct hls_playlist *pl, enum hls_key_method m, bool drm)
+{
+	for (size_t i = 0; i < pl->nkeys; i++)
+		if ((drm ? pl->keys[i].keyformat != NULL &&
+		    strcmp(pl->keys[i].keyformat, "identity") != 0 :
+		    pl->keys[i].method == m))
+			return true;
+	return false;
+}
+
+static bool
+any_range(const struct hls_playlist *pl)
+{
+	for (size_t i = 0; i < pl->nsegments; i++)
+		if (pl->segments[i].offset >= 0)
+			return true;
+	for (size_t i = 0; i < pl->nmaps; i++)
+		if (pl->maps[i].offset >= 0)
+			return true;
+	return false;
+}
+
+static bool
+any_variant_group(const struct hls_playlist *pl, bool subtitles)
+{
+	for (size_t i = 0; i < pl->nvariants; i++)
+		if ((subtitles ? pl->variants[i].subtitles :
+		    pl->variants[i].audio) != NULL)
+			return true;
+	return false;
+}
+
+/* What SOURCES.tsv says a file holds, the parse must show. */
+static void
+check_features(const char *f, const char *feat, const struct hls_playlist *pl)
+{
+	const struct hls_segment *last = pl->nsegments ?
+	    &pl->segments[pl->nsegments - 1] : NULL;
+
+	/* LL-HLS parts (their ranges included) are not downloaded */
+	if (has_feature(feat, "BYTERANGE") &&
+	    !has_feature(feat, "LL-HLS-PART"))
+		ck_assert_msg(any_range(pl), "%s: no byte range", f);
+	if (has_feature(feat, "EXT-X-MAP"))
+		ck_assert_msg(pl->nmaps > 0, "%s: no map", f);
+	if (has_feature(feat, "DISCONTINUITY"))
+		ck_assert_msg((last != NULL && last->discontinuity > 0) ||
+		    pl->discontinuity_sequence > 0, "%s: no discontinuity", f);
+	if (has_feature(feat, "AES-128") && !has_feature(feat, "SESSION-KEY"))
+		ck_assert_msg(any_key(pl, HLS_KEY_AES128, false), "%s: AES", f);
+	if (has_feature(feat, "SAMPLE-AES"))
+		ck_assert_msg(any_key(pl, HLS_KEY_SAMPLE_AES, false), "%s", f);
+	if (has_feature(feat, "KEYFORMAT-DRM"))
+		ck_assert_msg(any_key(pl, HLS_KEY_NONE, true), "%s: DRM", f);
+	if (has_feature(feat, "AUDIO-GROUP"))
+		ck_assert_msg(any_variant_group(pl, false), "%s: audio", f);
+	if (has_feature(feat, "SUBTITLES"))
+		ck_assert_msg(any_variant_group(pl, true), "%s: subs", f);
+	if (has_feature(feat, "LIVE") && !has_feature(feat, "VOD"))
+		ck_assert_msg(!pl->endlist, "%s: live with ENDLIST", f);
+	if (has_feature(feat, "VOD") && !has_feature(feat, "LIVE"))
+		ck_assert_msg(pl->endlist || (pl->playlist_type != NULL &&
+		    strcmp(pl->playlist_type, "VOD") == 0), "%s: VOD", f);
 }
 
 /* One row of SOURCES.tsv: file, repo, path, license, kind, features. */
@@ -157,6 +236,7 @@ check_row(char *row, int *ok, int *no)
 		    "%s: is_master %d, SOURCES says %s", f[0], pl->is_master,
 		    f[4]);
 		assert_uris_absolute(f[0], pl);
+		check_features(f[0], f[5], pl);
 		playlist_free(pl);
 		(*ok)++;
 		return;
@@ -254,7 +334,8 @@ static const struct {
 	{ "m3u8py__variant_playlist_with_bandwidth_float.m3u8", true, 4, 0, 0,
 	  0, 0, 0, false, 0, 2, "http://example.com/hi.m3u8" },
 	{ "m3u8py__multi_media_playlist.m3u8", true, 3, 0, 0, 0, 6, 0, false,
-	  0, 1, H "v/768/chunklist_w370587926_b1427000_vo_slen_t64TWFpbg==.m3u8" },
+	  0, 1,
+	  H "v/768/chunklist_w370587926_b1427000_vo_slen_t64TWFpbg==.m3u8" },
 	{ "grafov__widevine-bitrate.m3u8", false, 0, 10, 1, 0, 0, 3080, false,
 	  69, 0, H "v/01-3079.ts" },
 };

@@ -33,7 +33,8 @@ static const struct {
 	double total;
 } quirks[] = {
 	/* CRLF, CR-only and missing final newline */
-	{ "#EXTM3U\r\n#EXTINF:4,\r\na.ts\r\n#EXT-X-ENDLIST\r\n", 1, HB "a.ts", 4 },
+	{ "#EXTM3U\r\n#EXTINF:4,\r\na.ts\r\n#EXT-X-ENDLIST\r\n", 1,
+	  HB "a.ts", 4 },
 	{ "#EXTM3U\r#EXTINF:4,\ra.ts\r#EXTINF:2,\rb.ts", 2, HB "a.ts", 6 },
 	/* UTF-8 byte order mark */
 	{ "\xef\xbb\xbf#EXTM3U\n#EXTINF:4,\na.ts\n", 1, HB "a.ts", 4 },
@@ -123,7 +124,8 @@ static const struct {
 	{ "#EXTM3U\n#EXTINF:nan,\na.ts\n", "Invalid m3u8: line 2: bad EXTINF" },
 	{ "#EXTM3U\n#EXTINF:inf,\na.ts\n", "Invalid m3u8: line 2: bad EXTINF" },
 	{ "#EXTM3U\n#EXTINF:-5,\na.ts\n", "Invalid m3u8: line 2: bad EXTINF" },
-	{ "#EXTM3U\n#EXTINF:0x10,\na.ts\n", "Invalid m3u8: line 2: bad EXTINF" },
+	{ "#EXTM3U\n#EXTINF:0x10,\na.ts\n",
+	  "Invalid m3u8: line 2: bad EXTINF" },
 	{ "#EXTM3U\n#EXTINF:5s,\na.ts\n", "Invalid m3u8: line 2: bad EXTINF" },
 	{ "#EXTM3U\n#EXT-X-TARGETDURATION:ten\n",
 	  "Invalid m3u8: line 2: bad EXT-X-TARGETDURATION \"ten\"" },
@@ -205,7 +207,8 @@ static const struct {
 	  "Invalid m3u8: mixes variant streams and media segments" },
 	{ "#EXTM3U\n#EXTINF:1,\na.ts\nb.ts\n",
 	  "Invalid m3u8: line 4: URI line without EXTINF" },
-	{ "#EXTM3U\n#EXT-X-MEDIA:TYPE=AUDIO,GROUP-ID=\"a\",NAME=\"x\"\nv.m3u8\n",
+	{ "#EXTM3U\n#EXT-X-MEDIA:TYPE=AUDIO,GROUP-ID=\"a\",NAME=\"x\"\n"
+	  "v.m3u8\n",
 	  "Invalid m3u8: line 3: URI line without EXT-X-STREAM-INF" },
 	/* an https playlist cannot send the fetcher to local files */
 	{ "#EXTM3U\n#EXTINF:1,\nfile:///etc/passwd\n",
@@ -213,7 +216,8 @@ static const struct {
 	  "scheme" },
 	{ "#EXTM3U\n#EXT-X-MAP:URI=\"gopher://h/x\"\n",
 	  "Invalid m3u8: line 2: URI \"gopher://h/x\" has an unsupported" },
-	{ "#EXTM3U\n#EXTINF:1,\nhttp:a.ts\n", "Invalid m3u8: line 3: Invalid URL" },
+	{ "#EXTM3U\n#EXTINF:1,\nhttp:a.ts\n",
+	  "Invalid m3u8: line 3: Invalid URL" },
 };
 
 START_TEST(bad_table)

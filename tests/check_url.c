@@ -38,7 +38,8 @@ static const struct {
 	/* absolute references replace the base */
 	{ "https://a/b", "http://other.example/seg.ts?x=1",
 	  "http://other.example/seg.ts?x=1" },
-	{ "https://a/b", "HTTPS://Other.Example/S.ts", "https://Other.Example/S.ts" },
+	{ "https://a/b", "HTTPS://Other.Example/S.ts",
+	  "https://Other.Example/S.ts" },
 	/* a query on the base never leaks into relative segments */
 	{ "https://h/p/pl.m3u8?token=a/b/c", "seg1.ts", "https://h/p/seg1.ts" },
 	{ "https://h/p/pl.m3u8?token=abc", "seg1.ts?token=abc&n=1",
