@@ -20,7 +20,8 @@ lib_libm3u8nas_a_SOURCES += lib/url.c lib/url.h \
 
 # --- remux ---
 lib_libm3u8nas_a_SOURCES += lib/remux.c lib/remux-input.c \
-	lib/remux-verify.c lib/remux-av.c lib/remux-bsf.c lib/remux-int.h
+	lib/remux-verify.c lib/remux-av.c lib/remux-bsf.c lib/remux-map.c \
+	lib/remux-int.h
 
 # --- fetch + crypt + download (engine) ---
 lib_libm3u8nas_a_SOURCES += lib/netaddr.c lib/netaddr.h \

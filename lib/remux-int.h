@@ -77,6 +77,38 @@ struct rx_track {
 	bool has_pkt, done;
 };
 
+/* An output stream and what we know about its time line. */
+struct rx_out {
+	size_t track;			/* which rx_track feeds it */
+	enum AVMediaType type;
+	enum AVCodecID codec;
+	int64_t last_dts;		/* written, output time base */
+	int last_size;			/* of the packet written last */
+	int64_t prev_dts, delta;	/* read: last dts and its step */
+};
+
+/* One remux_to_mp4 call: its tracks, the muxer, and counters to report. */
+struct rx_job {
+	struct rx_track *tr;
+	size_t ntr;
+	AVFormatContext *oc;
+	struct rx_out *outs;
+	size_t nouts, capouts;
+	int64_t base_us;		/* earliest start of the timed tracks */
+	struct rx_progress prog;
+	int (*progress)(void *, double);
+	void *arg;
+	double reported;
+	unsigned nfixed;		/* timestamps nudged to stay monotonic */
+	unsigned ndropped;		/* damaged frames left out */
+	unsigned noverlap;		/* packets repeating written time */
+};
+
+/* remux-map.c: output streams from a track's first group (-1 on error)... */
+int rx_map_first(struct rx_job *j, struct rx_track *tr, struct err *err);
+/* ... and a later group's streams joined to them by kind and order. */
+int rx_map_later(struct rx_job *j, struct rx_track *tr, struct err *err);
+
 /* remux-input.c */
 int rx_track_open_group(struct rx_track *tr, struct rx_progress *prog,
     struct err *err);

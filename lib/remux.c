@@ -16,173 +16,6 @@
 /* Progress is reported when it moved by this much (and at the end). */
 #define RX_PROGRESS_STEP	0.005
 
-/* An output stream and what we know about its time line. */
-struct rx_out {
-	size_t track;			/* which rx_track feeds it */
-	enum AVMediaType type;
-	enum AVCodecID codec;
-	int64_t last_dts;		/* written, output time base */
-	int64_t prev_dts, delta;	/* read: last dts and its step */
-};
-
-struct rx_job {
-	struct rx_track *tr;
-	size_t ntr;
-	AVFormatContext *oc;
-	struct rx_out *outs;
-	size_t nouts, capouts;
-	int64_t base_us;		/* earliest start of the timed tracks */
-	struct rx_progress prog;
-	int (*progress)(void *, double);
-	void *arg;
-	double reported;
-	unsigned nfixed;		/* timestamps nudged to stay monotonic */
-	unsigned ndropped;		/* damaged audio frames left out */
-};
-
-static bool
-rx_wanted(const struct rx_track *tr, const AVStream *st)
-{
-	enum AVMediaType type = st->codecpar->codec_type;
-
-	if ((st->disposition & AV_DISPOSITION_ATTACHED_PIC) != 0 ||
-	    st->codecpar->codec_id == AV_CODEC_ID_NONE)
-		return false;
-	if (tr->t->audio_only)
-		return type == AVMEDIA_TYPE_AUDIO;
-	return type == AVMEDIA_TYPE_VIDEO || type == AVMEDIA_TYPE_AUDIO ||
-	    type == AVMEDIA_TYPE_SUBTITLE;
-}
-
-static void
-rx_map_alloc(struct rx_track *tr)
-{
-	unsigned i;
-
-	tr->nmap = tr->fmt->nb_streams;
-	tr->map = xcalloc(tr->nmap + 1, sizeof(*tr->map));
-	for (i = 0; i < tr->nmap; i++)
-		tr->map[i] = -1;
-}
-
-/* Can this stream go into MP4 as it is? Subtitles that cannot are dropped. */
-static int
-rx_check_codec(struct rx_job *j, struct rx_track *tr, const AVStream *st,
-    struct err *err)
-{
-	const AVCodecParameters *par = st->codecpar;
-	const char *kind = av_get_media_type_string(par->codec_type);
-
-	if (avformat_query_codec(j->oc->oformat, par->codec_id,
-	    FF_COMPLIANCE_NORMAL) == 1) {
-		if (par->codec_type == AVMEDIA_TYPE_VIDEO &&
-		    (par->width <= 0 || par->height <= 0))
-			return err_set(err, "track %zu: video stream %d has no "
-			    "dimensions (no picture header found while probing)",
-			    tr->tindex + 1, st->index);
-		return 1;
-	}
-	if (par->codec_type == AVMEDIA_TYPE_SUBTITLE) {
-		log_warnx("track %zu: dropping %s subtitles: MP4 cannot carry "
-		    "them without re-encoding", tr->tindex + 1,
-		    avcodec_get_name(par->codec_id));
-		return 0;
-	}
-	return err_set(err, "track %zu: %s codec %s cannot be stored in MP4",
-	    tr->tindex + 1, kind != NULL ? kind : "unknown",
-	    avcodec_get_name(par->codec_id));
-}
-
-/* The first group of a track decides its output streams. */
-static int
-rx_map_first(struct rx_job *j, struct rx_track *tr, struct err *err)
-{
-	AVStream *st, *ost;
-	unsigned i;
-	int ret;
-
-	rx_map_alloc(tr);
-	for (i = 0; i < tr->nmap; i++) {
-		st = tr->fmt->streams[i];
-		if (!rx_wanted(tr, st))
-			continue;
-		if ((ret = rx_check_codec(j, tr, st, err)) <= 0) {
-			if (ret < 0)
-				return -1;
-			continue;
-		}
-		if (rx_bsf_open(tr, i, err) == -1)
-			return -1;
-		if ((ost = avformat_new_stream(j->oc, NULL)) == NULL)
-			return err_set(err, "out of memory adding a stream");
-		if ((ret = avcodec_parameters_copy(ost->codecpar,
-		    rx_bsf_par(tr, i))) < 0)
-			return rx_averr(err, ret, "copying stream parameters");
-		ost->codecpar->codec_tag = 0;
-		ost->time_base = st->time_base;
-		j->outs = xgrow(j->outs, &j->capouts, (size_t)ost->index,
-		    sizeof(*j->outs));
-		j->outs[ost->index] = (struct rx_out){ .track = tr->tindex,
-		    .type = st->codecpar->codec_type,
-		    .codec = st->codecpar->codec_id, .last_dts = AV_NOPTS_VALUE,
-		    .prev_dts = AV_NOPTS_VALUE };
-		j->nouts = (size_t)ost->index + 1;
-		tr->map[i] = ost->index;
-	}
-	return 0;
-}
-
-/* The k-th output stream of this type fed by this track, or -1. */
-static int
-rx_find_out(const struct rx_job *j, size_t track, enum AVMediaType type,
-    int k)
-{
-	size_t o;
-
-	for (o = 0; o < j->nouts; o++)
-		if (j->outs[o].track == track && j->outs[o].type == type &&
-		    k-- == 0)
-			return (int)o;
-	return -1;
-}
-
-/* A later group: its streams join the outputs of the same kind, in order. */
-static int
-rx_map_later(struct rx_job *j, struct rx_track *tr, struct err *err)
-{
-	int seen[AVMEDIA_TYPE_NB] = { 0 };
-	const AVCodecParameters *par;
-	unsigned i;
-	int o;
-
-	rx_map_alloc(tr);
-	for (i = 0; i < tr->nmap; i++) {
-		par = tr->fmt->streams[i]->codecpar;
-		if (!rx_wanted(tr, tr->fmt->streams[i]) ||
-		    par->codec_type < 0 || par->codec_type >= AVMEDIA_TYPE_NB)
-			continue;
-		o = rx_find_out(j, tr->tindex, par->codec_type,
-		    seen[par->codec_type]++);
-		if (o < 0) {
-			log_warnx("track %zu, discontinuity %d: extra %s "
-			    "stream dropped", tr->tindex + 1, tr->group,
-			    av_get_media_type_string(par->codec_type));
-			continue;
-		}
-		if (j->outs[o].codec != par->codec_id) {
-			log_warnx("track %zu, discontinuity %d: codec changed "
-			    "from %s to %s, stream dropped", tr->tindex + 1,
-			    tr->group, avcodec_get_name(j->outs[o].codec),
-			    avcodec_get_name(par->codec_id));
-			continue;
-		}
-		if (rx_bsf_open(tr, i, err) == -1)
-			return -1;
-		tr->map[i] = o;
-	}
-	return 0;
-}
-
 /*
  * Where a later group starts: its earliest stream start (pts), or the dts of
  * its first packet when that is earlier (video with B-frames).
@@ -304,22 +137,34 @@ rx_next(struct rx_job *j, struct rx_track *tr, struct err *err)
 	}
 }
 
-/* Libav refuses a dts that does not grow; a damaged input may have one. */
+/*
+ * Libav refuses a dts that does not grow. A packet less than half a frame
+ * behind (rounding, an encoder repeating a dts) is nudged forward; one
+ * further behind, or the very packet just written again, repeats what was
+ * written (a segment listed twice, overlapping segments): left out.
+ */
 static int
 rx_write(struct rx_job *j, AVPacket *pkt, const char *output,
     struct err *err)
 {
 	struct rx_out *out = &j->outs[pkt->stream_index];
+	int64_t behind;
 	double at;
-	int64_t d;
 	int ret, st;
 
 	if (out->last_dts != AV_NOPTS_VALUE && pkt->dts <= out->last_dts) {
-		d = out->last_dts + 1 - pkt->dts;
-		pkt->dts += d;
-		pkt->pts += d;
+		behind = out->last_dts - pkt->dts;
+		if (behind >= (out->delta > 1 ? out->delta / 2 : 1) ||
+		    (behind == 0 && pkt->size == out->last_size)) {
+			j->noverlap++;
+			av_packet_unref(pkt);
+			return 0;
+		}
+		pkt->dts += behind + 1;
+		pkt->pts += behind + 1;
 		j->nfixed++;
 	}
+	out->last_size = pkt->size;
 	if (pkt->pts < pkt->dts)
 		pkt->pts = pkt->dts;
 	out->last_dts = pkt->dts;
@@ -536,6 +381,9 @@ remux_to_mp4(const struct remux_track *tracks, size_t ntracks,
 	if (j.nfixed > 0)
 		log_warnx("%s: %u timestamps adjusted to keep them increasing",
 		    output, j.nfixed);
+	if (j.noverlap > 0)
+		log_warnx("%s: %u packets overlapping earlier ones left out",
+		    output, j.noverlap);
 	if (j.ndropped > 0)
 		log_warnx("%s: %u damaged frames left out", output,
 		    j.ndropped);

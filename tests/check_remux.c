@@ -161,6 +161,7 @@ START_TEST(renditions_merge)
 	struct err err;
 	char *name = xasprintf("multi%d", _i), *out = out_path(name), *kinds;
 	char *got, *want;
+	double t0, t1;
 
 	memset(tb, 0, sizeof(tb));
 	track_add(&tb[0], v, 0);
@@ -179,8 +180,8 @@ START_TEST(renditions_merge)
 	/* Audio starts where the video does: the renditions stay in sync. */
 	got = sh_line("ffprobe -v error -show_entries stream=start_time "
 	    "-of csv=p=0 '%s' | tr '\\n' ' '", out);
-	ck_assert_msg(strcmp(got, "0.000000 0.000000 ") == 0 ||
-	    strncmp(got, "0.0", 3) == 0, "start times %s", got);
+	ck_assert_msg(sscanf(got, "%lf %lf", &t0, &t1) == 2 && fabs(t0) < 0.05 &&
+	    fabs(t1) < 0.05, "start times %s", got);
 	free(got);
 	got = audio_packets_md5(out, NULL);
 	want = audio_packets_md5(a->all, NULL);
@@ -191,6 +192,69 @@ START_TEST(renditions_merge)
 		assert_same_decode(out, a->all, "a");
 	free(kinds);
 	free(name);
+	free(out);
+}
+END_TEST
+
+/* MP4 can carry mov_text: kept, and the same cues come out. */
+START_TEST(subtitles_kept)
+{
+	const struct source *s = &src[SRC_SUBS];
+	struct track_buf b = { 0 };
+	struct remux_result r;
+	struct err err;
+	char *out = out_path("subs"), *got, *want;
+
+	track_add(&b, s, 0);
+	ck_assert_msg(remux_to_mp4(&b.t, 1, out, NULL, NULL, &err) == 0, "%s",
+	    err.msg);
+	ck_assert_msg(remux_verify(out, true, true, 4.0, &r, &err) == 0, "%s",
+	    err.msg);
+	got = sh_line("ffprobe -v error -show_entries stream=codec_name "
+	    "-of csv=p=0 '%s' | tr '\\n' ','", out);
+	ck_assert_str_eq(got, "h264,aac,mov_text,");
+	free(got);
+	got = sh_line("%s -v error -i '%s' -map 0:s:0 -f srt - | md5sum",
+	    ffmpeg, out);
+	want = sh_line("%s -v error -i '%s' -map 0:s:0 -f srt - | md5sum",
+	    ffmpeg, s->all);
+	ck_assert_str_eq(got, want);
+	free(got);
+	free(want);
+	got = sh_line("%s -v error -i '%s' -map 0:s:0 -f srt - | grep -c "
+	    "'^Hello$\\|^World$'", ffmpeg, out);
+	ck_assert_str_eq(got, "2");
+	free(got);
+	assert_same_decode(out, s->all, "v");
+	free(out);
+}
+END_TEST
+
+/*
+ * A segment listed twice runs time backwards by a whole segment: its
+ * packets repeat what was written and are left out, and the output is
+ * frame for frame the source.
+ */
+START_TEST(repeated_segment_left_out)
+{
+	const struct source *s = &src[SRC_TS];
+	struct track_buf b = { 0 };
+	struct remux_result r;
+	struct err err;
+	char *out = out_path("repeated");
+	size_t i;
+
+	track_add(&b, s, 0);
+	for (i = b.t.nparts; i > 3; i--)
+		b.parts[i] = b.parts[i - 1];
+	b.parts[3] = b.parts[2];
+	b.t.nparts++;
+	ck_assert_msg(remux_to_mp4(&b.t, 1, out, NULL, NULL, &err) == 0, "%s",
+	    err.msg);
+	ck_assert_msg(remux_verify(out, true, true, 5.0, &r, &err) == 0, "%s",
+	    err.msg);
+	assert_same_decode(out, s->all, "v");
+	assert_same_decode(out, s->all, "a");
 	free(out);
 }
 END_TEST
@@ -208,6 +272,8 @@ remux_suite(void)
 	tcase_add_test(tc, corrupted_output_changes_md5);
 	tcase_add_loop_test(tc, discontinuity_runs_on, 0,
 	    sizeof(disc_cases) / sizeof(disc_cases[0]));
+	tcase_add_test(tc, subtitles_kept);
+	tcase_add_test(tc, repeated_segment_left_out);
 	tcase_add_loop_test(tc, renditions_merge, 0,
 	    sizeof(multi_cases) / sizeof(multi_cases[0]));
 	suite_add_tcase(s, tc);

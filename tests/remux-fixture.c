@@ -41,6 +41,7 @@ struct source src[NSRC] = {
 	[SRC_VIDEO] = { "video", "ts" },
 	[SRC_AUDIO_TS] = { "audiots", "ts" },
 	[SRC_AUDIO_AAC] = { "aac", "aac" },
+	[SRC_SUBS] = { "subs", "mp4" },
 };
 
 int
@@ -218,6 +219,14 @@ make_sources(void)
 	    ffmpeg, q, dir, dir);
 	rc |= sh("%s %s " LAVFI_A " -t 4 " ENC_A " -f segment -segment_time 1 "
 	    "-segment_format adts %s/aac/seg%%d.aac", ffmpeg, q, dir);
+	/* One fragmented MP4 as the only segment, with mov_text subtitles. */
+	rc |= sh("printf '1\\n00:00:00,500 --> 00:00:01,500\\nHello\\n\\n"
+	    "2\\n00:00:02,000 --> 00:00:03,000\\nWorld\\n' > %s/subs/s.srt",
+	    dir);
+	rc |= sh("%s %s " LAVFI_V " " LAVFI_A " -i %s/subs/s.srt -t 4 -map 0 "
+	    "-map 1 -map 2 " ENC_V " " ENC_A " -c:s mov_text -movflags "
+	    "frag_keyframe+empty_moov+default_base_moof %s/subs/seg0.mp4",
+	    ffmpeg, q, dir, dir);
 	if (rc != 0)
 		abort();
 	for (i = 0; i < NSRC; i++)

@@ -18,7 +18,7 @@ struct source {
 };
 
 enum { SRC_TS, SRC_FMP4, SRC_TS2, SRC_FMP4_2, SRC_VIDEO, SRC_AUDIO_TS, SRC_AUDIO_AAC,
-    NSRC };
+    SRC_SUBS, NSRC };
 
 /* A track made of sources, each its own discontinuity group. */
 struct track_buf {
