@@ -22,6 +22,8 @@
 #                         ORIGIN_PORT, ORIGIN_PID, ORIGIN_LOG; stopped on exit
 #   origin_ctl CMD?QUERY  GET $ORIGIN/_ctl/CMD?QUERY, print the body
 #   origin_count PATH     how many requests PATH got (query ignored)
+#   origin_stat KEY       total | bytes | connections | max_inflight from stats
+#   origin_header PATH NAME   header NAME of the last request for PATH
 #   decoded_md5 FILE... video|audio
 #                         md5 of the decoded stream (first video or audio
 #                         stream; several FILEs are MPEG-TS sources decoded as
@@ -30,6 +32,9 @@
 #                         fail unless OUTPUT decodes identically to the source:
 #                         STREAM_DIR's `expect` names the source(s)
 #                         (source=, or source_video= + source_audio=).
+#
+# The origin is a background job of the test shell: wait for your own
+# children by pid (`wait $pid`), never with a bare `wait`.
 #
 # How the comparison works (validated in t-origin.sh): every decoded frame of
 # the first video / audio stream is hashed (-fps_mode passthrough: no frame
@@ -150,44 +155,108 @@ origin_count() {
 	origin_ctl "count?path=$1"
 }
 
-# _lib_is_mp4 FILE - true when FILE is ISO BMFF (decode it without edit lists)
-_lib_is_mp4() {
-	"$FFPROBE" -v error -show_entries format=format_name -of csv=p=0 "$1" \
-		2>/dev/null | grep -q mp4
+# origin_stat KEY - a number from the stats (total, bytes, connections,
+# max_inflight, inflight, latency_ms, rate)
+origin_stat() {
+	origin_ctl "stat?key=$1"
 }
 
-_lib_has() {	# _lib_has FILE video|audio
+# origin_header PATH NAME - header NAME of PATH's last request ('' if none)
+origin_header() {
+	origin_ctl "header?path=$1&name=$2"
+}
+
+# _lib_is_mp4 FILE - true when FILE is ISO BMFF (decode it without edit lists)
+_lib_is_mp4() {
+	case $(dd if="$1" bs=4 skip=1 count=1 2>/dev/null | tr -d '\000') in
+	ftyp | styp | moov | mdat | free | wide) return 0 ;;
+	esac
+	return 1
+}
+
+# _lib_types FILE - the stream types of FILE, one a line (video, audio...)
+_lib_types() {
 	"$FFPROBE" -v error -show_entries stream=codec_type -of csv=p=0 "$1" \
-		2>/dev/null | grep -qx "$2"
+		2>/dev/null
+}
+
+_lib_q() {	# quote $1 for eval
+	printf "'%s'" "$(printf %s "$1" | sed "s/'/'\\\\''/g")"
+}
+
+# _lib_decode "KINDS" FILE... - decode once, print the md5 of each KIND
+# (video, audio), one a line.  One FILE is read as whatever it is (MP4
+# without edit lists); several are MPEG-TS decoded as one concatenation.
+_lib_decode() {
+	_kinds=$1
+	shift
+	_o=$(mktemp -d "$_lib_tmp/md5.XXXXXX") || return 1
+	_outs=''
+	for _k in $_kinds; do
+		case $_k in
+		video) _outs="$_outs -map 0:v:0 -fps_mode passthrough -f md5 $_o/video" ;;
+		audio) _outs="$_outs -map 0:a:0 -c:a pcm_f32le -f md5 $_o/audio" ;;
+		*) rm -rf "$_o"; return 1 ;;
+		esac
+	done
+	_ff="$FFMPEG -nostdin -hide_banner -loglevel error"
+	_files=''
+	for _f in "$@"; do
+		[ -f "$_f" ] || { rm -rf "$_o"; echo "no file $_f" >&2; return 1; }
+		_files="$_files $(_lib_q "$_f")"
+	done
+	if [ $# -eq 1 ]; then
+		_in=''
+		_lib_is_mp4 "$1" && _in='-ignore_editlist 1'
+		# shellcheck disable=SC2086
+		$_ff $_in -i "$1" $_outs
+	else
+		# shellcheck disable=SC2086
+		eval "cat $_files" | $_ff -f mpegts -i - $_outs
+	fi || { rm -rf "$_o"; return 1; }
+	for _k in $_kinds; do
+		sed -n 's/^MD5=//p' "$_o/$_k"
+	done
+	rm -rf "$_o"
+}
+
+# _lib_source_md5 "KINDS" FILE... - _lib_decode, cached in the streams dir
+# (keyed by name, size, mtime and inode: regenerated streams miss the cache)
+_lib_source_md5() {
+	_kinds=$1
+	shift
+	_cd=$top_builddir/tests/streams/.cache
+	if [ ! -d "$top_builddir/tests/streams" ]; then
+		_lib_decode "$_kinds" "$@"
+		return
+	fi
+	mkdir -p "$_cd"
+	_key=$(stat -L -c '%n %s %Y %i' "$@" | md5sum | cut -c1-20)
+	_c=$_cd/$_key.$(echo "$_kinds" | tr ' ' -)
+	if [ -s "$_c" ]; then
+		cat "$_c"
+		return
+	fi
+	_lib_decode "$_kinds" "$@" >"$_c.$$" || { rm -f "$_c.$$"; return 1; }
+	mv "$_c.$$" "$_c"
+	cat "$_c"
 }
 
 decoded_md5() {
 	[ $# -ge 2 ] || fail "usage: decoded_md5 FILE... video|audio"
 	eval "_kind=\${$#}"
 	case $_kind in
-	video) _map=0:v:0 _enc='-f rawvideo' ;;
-	audio) _map=0:a:0 _enc='-c:a pcm_f32le -f f32le' ;;
+	video | audio) ;;
 	*) fail "decoded_md5: kind must be video or audio" ;;
 	esac
-	_ff="$FFMPEG -nostdin -hide_banner -loglevel error"
-	if [ $# -eq 2 ]; then
-		[ -f "$1" ] || fail "decoded_md5: no file $1"
-		_in=''
-		_lib_is_mp4 "$1" && _in='-ignore_editlist 1'
-		# shellcheck disable=SC2086
-		$_ff $_in -i "$1" -map "$_map" -fps_mode passthrough $_enc - |
-			md5sum | cut -d' ' -f1
-		return
-	fi
+	_n=$(($# - 1))
 	_files=''
-	while [ $# -gt 1 ]; do
-		[ -f "$1" ] || fail "decoded_md5: no file $1"
-		_files="$_files '$1'"
+	while [ "$_n" -gt 0 ]; do
+		_files="$_files $(_lib_q "$1")"
 		shift
+		_n=$((_n - 1))
 	done
-	# shellcheck disable=SC2086
-	eval "cat $_files" | $_ff -f mpegts -i - -map "$_map" \
-		-fps_mode passthrough $_enc - | md5sum | cut -d' ' -f1
+	eval "_lib_decode $_kind $_files"
 }
 
 # _lib_expect DIR KEY - value of KEY in DIR/expect (empty when absent)
@@ -219,19 +288,43 @@ assert_same_media() {
 		_v=$(_lib_abs "$1" "$_v")
 		_a=$(_lib_abs "$1" "$_a")
 	else
-		_v="$*" _a="$*"
-		set -- $_v
-		_lib_has "$1" video || _v=''
-		_lib_has "$1" audio || _a=''
+		_v="$*"	# source paths: no blanks (the output may have them)
+		_types=$(_lib_types "$1")
+		_a=$_v
+		echo "$_types" | grep -qx video || _v=''
+		echo "$_types" | grep -qx audio || _a=''
 	fi
 	[ -n "$_v$_a" ] || fail "assert_same_media: nothing to compare"
-	for _k in video audio; do
-		if [ $_k = video ]; then _src=$_v; else _src=$_a; fi
-		[ -n "$_src" ] || continue
-		_lib_has "$_out" $_k || fail "$_out has no $_k stream"
+	_types=$(_lib_types "$_out")
+	_kinds=''
+	[ -n "$_v" ] && _kinds=video
+	[ -n "$_a" ] && _kinds="$_kinds audio"
+	for _k in $_kinds; do
+		echo "$_types" | grep -qx "$_k" || fail "$_out has no $_k stream"
+	done
+	# shellcheck disable=SC2086
+	set -- $(_lib_decode "$_kinds" "$_out")
+	[ $# -gt 0 ] || fail "decoding $_out failed"
+	_got_v='' _got_a=''
+	[ -n "$_v" ] && { _got_v=$1; shift; }
+	[ -n "$_a" ] && _got_a=$1
+	if [ -n "$_v" ] && [ "$_v" = "$_a" ]; then
 		# shellcheck disable=SC2086
-		_want=$(decoded_md5 $_src $_k) || fail "decoding source $_src"
-		_got=$(decoded_md5 "$_out" $_k) || fail "decoding $_out"
+		set -- $(_lib_source_md5 "video audio" $_v)
+		_want_v=$1 _want_a=${2:-}
+	else
+		# shellcheck disable=SC2086
+		[ -z "$_v" ] || _want_v=$(_lib_source_md5 video $_v)
+		# shellcheck disable=SC2086
+		[ -z "$_a" ] || _want_a=$(_lib_source_md5 audio $_a)
+	fi
+	for _k in $_kinds; do
+		if [ $_k = video ]; then
+			_src=$_v _want=$_want_v _got=$_got_v
+		else
+			_src=$_a _want=$_want_a _got=$_got_a
+		fi
+		[ -n "$_want" ] || fail "decoding source $_src failed"
 		[ "$_want" != d41d8cd98f00b204e9800998ecf8427e ] ||
 			fail "source $_src decodes to no $_k"
 		[ "$_got" = "$_want" ] ||

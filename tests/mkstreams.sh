@@ -302,6 +302,10 @@ mk_big() {
 
 if [ "${1:-}" = --big ]; then
 	[ $# -eq 3 ] || die "usage: mkstreams.sh --big OUTDIR SIZE_MB"
+	case $3 in
+	'' | *[!0-9]*) die "--big: SIZE_MB must be a number" ;;
+	esac
+	[ "$3" -ge 1 ] && [ "$3" -le 4096 ] || die "--big: SIZE_MB out of 1..4096"
 	mkdir -p "$2"
 	OUT=$(cd "$2" && pwd)
 	exec 9>"$OUT/.lock-big"
@@ -320,6 +324,7 @@ exec 9>"$OUT/.lock"
 flock 9
 current "$OUT" && exit 0
 rm -f "$OUT/.done"
+rm -rf "$OUT/.cache"	# decoded-md5 cache of lib.sh
 mk_plain
 mk_aes
 mk_aes_noiv

@@ -12,10 +12,16 @@
 # Special trees:
 #   /protected/...   403 unless Referer == R and the Cookie header has C
 #   /ct/<x>          DIR/ct/<x> served as application/vnd.apple.mpegurl
+#   /r/<path>        302 redirect to /<path> (query kept)
 #   /live/<n>/index.m3u8   a sliding 3-segment window over DIR/live/<n>/full.m3u8,
 #                    advancing with (time since first request) * live-speed
 # Control API (never counted in the stats, never delayed):
-#   /_ctl/stats                    {"total": N, "paths": {"/p": n, ...}}
+#   /_ctl/stats                    {"total": N, "paths": {"/p": n, ...},
+#                                  "bytes": body bytes sent, "connections": N,
+#                                  "max_inflight": most requests at once}
+#   /_ctl/stat?key=K               one of those numbers, as text
+#   /_ctl/headers?path=P           JSON of the headers of P's last request
+#   /_ctl/header?path=P&name=N     header N of P's last request, as text
 #   /_ctl/count?path=P             requests for P so far (query ignored)
 #   /_ctl/reset-stats
 #   /_ctl/fault?path=P&kind=K&count=N   next N requests for P get fault K:
@@ -72,8 +78,7 @@ class State:
         self.root = os.path.realpath(args.root)
         self.latency_ms = args.latency_ms
         self.rate = args.rate
-        self.total = 0
-        self.paths = {}
+        self.reset()
         self.faults = {}        # path -> [kind, remaining]
         self.live_start = {}    # name -> monotonic time of first request
         self.requests = 0       # every request, for --max-requests
@@ -81,10 +86,28 @@ class State:
         self.port = 0
         self.logf = open(args.log, 'a', buffering=1) if args.log else None
 
-    def count(self, path):
+    def reset(self):
+        """Zero the stats (caller holds the lock, or no threads yet)."""
+        self.total = 0
+        self.paths = {}
+        self.bytes = 0          # body bytes sent for stream requests
+        self.connections = 0    # TCP connections accepted
+        self.inflight = 0
+        self.max_inflight = 0   # most stream requests served at once
+        self.headers = {}       # path -> headers of its last request
+
+    def begin(self, path, headers):
         with self.lock:
             self.total += 1
             self.paths[path] = self.paths.get(path, 0) + 1
+            self.headers[path] = headers
+            self.inflight += 1
+            self.max_inflight = max(self.max_inflight, self.inflight)
+
+    def end(self, sent):
+        with self.lock:
+            self.inflight -= 1
+            self.bytes += sent
 
     def take_fault(self, path):
         with self.lock:
@@ -170,11 +193,18 @@ def live_playlist(full_text, elapsed):
 class Handler(BaseHTTPRequestHandler):
     protocol_version = 'HTTP/1.1'
     server_version = 'm3u8nas-test-origin/1'
+    timeout = 30    # an idle keep-alive connection is closed after 30 s
 
     # -- plumbing ---------------------------------------------------------
 
     def log_message(self, fmt, *args):
         pass
+
+    def setup(self):
+        super().setup()
+        st = self.server.state
+        with st.lock:
+            st.connections += 1
 
     def handle(self):
         try:
@@ -211,10 +241,12 @@ class Handler(BaseHTTPRequestHandler):
         st = self.state
         t0 = time.monotonic()
         sent = 0
-        view = memoryview(data)
+        view = memoryview(data) if not isinstance(data, memoryview) else data
         while sent < len(view):
             rate = st.rate
-            n = CHUNK if not rate else max(1024, min(CHUNK, rate // 20))
+            # ~20 writes a second: small enough to pace slow rates smoothly,
+            # big enough that fast rates are not lost to sleep overhead.
+            n = CHUNK if not rate else max(1024, min(16 * CHUNK, rate // 20))
             chunk = view[sent:sent + n]
             if rate and rate > 0:
                 due = (sent + len(chunk)) / rate - (time.monotonic() - t0)
@@ -222,6 +254,7 @@ class Handler(BaseHTTPRequestHandler):
                     time.sleep(min(due, 5.0))
             self.wfile.write(chunk)
             sent += len(chunk)
+            self.sent = sent
             if st.stop.is_set():
                 raise ConnectionAbortedError('server stopping')
 
@@ -245,6 +278,7 @@ class Handler(BaseHTTPRequestHandler):
         st = self.state = self.server.state
         self.head = head
         self.status = 0
+        self.sent = 0
         url = urllib.parse.urlsplit(self.path)
         path = urllib.parse.unquote(url.path)
         query = urllib.parse.parse_qs(url.query)
@@ -256,10 +290,16 @@ class Handler(BaseHTTPRequestHandler):
             if path.startswith('/_ctl/'):
                 self.control(path[6:], query)
             else:
-                st.count(path)
-                if st.latency_ms > 0:
-                    time.sleep(st.latency_ms / 1000.0)
-                self.stream(path)
+                hdrs = {}
+                for k, v in self.headers.items():
+                    hdrs[k] = hdrs[k] + ', ' + v if k in hdrs else v
+                st.begin(path, hdrs)
+                try:
+                    if st.latency_ms > 0:
+                        time.sleep(st.latency_ms / 1000.0)
+                    self.stream(path, url.query)
+                finally:
+                    st.end(self.sent)
         finally:
             st.log('%s %s %s %s' % (self.command, self.path, self.status,
                                     self.client_address[1]))
@@ -269,14 +309,31 @@ class Handler(BaseHTTPRequestHandler):
         one = lambda k, d=None: q.get(k, [d])[0]
         with st.lock:
             if cmd == 'stats':
-                body = json.dumps({'total': st.total, 'paths': st.paths,
-                                   'latency_ms': st.latency_ms,
-                                   'rate': st.rate}, sort_keys=True)
+                body = json.dumps({
+                    'total': st.total, 'paths': st.paths, 'bytes': st.bytes,
+                    'connections': st.connections,
+                    'max_inflight': st.max_inflight,
+                    'latency_ms': st.latency_ms, 'rate': st.rate},
+                    sort_keys=True)
+            elif cmd == 'stat':
+                v = {'total': st.total, 'bytes': st.bytes,
+                     'connections': st.connections,
+                     'max_inflight': st.max_inflight, 'inflight': st.inflight,
+                     'latency_ms': st.latency_ms, 'rate': st.rate}
+                body = str(v.get(one('key', ''), ''))
+            elif cmd == 'header':
+                p = urllib.parse.urlsplit(one('path', '')).path
+                name = one('name', '').lower()
+                h = st.headers.get(p, {})
+                body = next((v for k, v in h.items() if k.lower() == name), '')
+            elif cmd == 'headers':
+                p = urllib.parse.urlsplit(one('path', '')).path
+                body = json.dumps(st.headers.get(p, {}), sort_keys=True)
             elif cmd == 'count':
                 p = urllib.parse.urlsplit(one('path', '')).path
                 body = str(st.paths.get(p, 0))
             elif cmd == 'reset-stats':
-                st.total, st.paths = 0, {}
+                st.reset()
                 body = 'ok'
             elif cmd == 'fault':
                 p, kind = one('path'), one('kind')
@@ -319,7 +376,7 @@ class Handler(BaseHTTPRequestHandler):
             self.send_simple(400, 'bad control arguments\n')
         else:
             self.send_simple(200, body + '\n',
-                             'application/json' if cmd == 'stats'
+                             'application/json' if body.startswith('{')
                              else 'text/plain')
 
     def resolve(self, path):
@@ -343,7 +400,7 @@ class Handler(BaseHTTPRequestHandler):
                    for c in h.split(';')]
         return a.protect_cookie in cookies
 
-    def stream(self, path):
+    def stream(self, path, query):
         st = self.state
         if not self.allowed(path):
             self.send_simple(403, 'forbidden\n')
@@ -352,28 +409,34 @@ class Handler(BaseHTTPRequestHandler):
         if fault in ('500', '503', '403', '404'):
             self.send_simple(int(fault), 'injected fault %s\n' % fault)
             return
+        if path.startswith('/r/'):
+            loc = urllib.parse.quote(path[2:]) + ('?' + query if query else '')
+            self.send_simple(302, 'moved\n', extra={'Location': loc})
+            return
         m = re.fullmatch(r'/live/([A-Za-z0-9_.-]+)/index\.m3u8', path)
         if m:
-            data, ctype = self.live(m.group(1)), HLS_TYPE
+            data = self.live(m.group(1))
             if data is None:
                 self.send_simple(404, 'not found\n')
                 return
+            self.send_body(data, HLS_TYPE, fault)
+            return
+        full = self.resolve(path)
+        if full is None:
+            self.send_simple(404, 'not found\n')
+            return
+        ext = os.path.splitext(full)[1].lower()
+        if path.startswith('/ct/'):
+            ctype = HLS_TYPE
         else:
-            full = self.resolve(path)
-            if full is None:
-                self.send_simple(404, 'not found\n')
-                return
-            ext = os.path.splitext(full)[1].lower()
-            if path.startswith('/ct/'):
-                ctype = HLS_TYPE
-            else:
-                ctype = CTYPES.get(ext, 'application/octet-stream')
-            with open(full, 'rb') as f:
-                data = f.read()
+            ctype = CTYPES.get(ext, 'application/octet-stream')
+        with open(full, 'rb') as f:
             if ctype == HLS_TYPE:
-                data = data.replace(b'{{ORIGIN}}', (
+                data = f.read(16 << 20).replace(b'{{ORIGIN}}', (
                     'http://127.0.0.1:%d' % st.port).encode())
-        self.send_body(data, ctype, fault)
+                self.send_body(data, ctype, fault)
+            else:
+                self.send_body(f, ctype, fault)
 
     def live(self, name):
         st = self.state
@@ -386,20 +449,24 @@ class Handler(BaseHTTPRequestHandler):
         with open(full) as f:
             return live_playlist(f.read(), elapsed).encode()
 
-    def send_body(self, data, ctype, fault):
-        size = len(data)
+    def send_body(self, src, ctype, fault):
+        """Send src (bytes, or an open file) honouring Range, the fault and
+        the rate; a plain file with no rate goes out with sendfile(2)."""
+        if isinstance(src, bytes):
+            size = len(src)
+        else:
+            size = os.fstat(src.fileno()).st_size
         rng = parse_range(self.headers.get('Range'), size)
         if rng == 'bad':
             self.send_simple(416, 'range not satisfiable\n',
                              extra={'Content-Range': 'bytes */%d' % size})
             return
-        if rng is None:
-            code, body = 200, data
-        else:
-            code, body = 206, data[rng[0]:rng[1] + 1]
+        code, start, length = 200, 0, size
+        if rng is not None:
+            code, start, length = 206, rng[0], rng[1] + 1 - rng[0]
         self.send_response(code)
         self.send_header('Content-Type', ctype)
-        self.send_header('Content-Length', str(len(body)))
+        self.send_header('Content-Length', str(length))
         self.send_header('Accept-Ranges', 'bytes')
         if code == 206:
             self.send_header('Content-Range',
@@ -417,7 +484,17 @@ class Handler(BaseHTTPRequestHandler):
             self.close_connection = True
             return
         if fault in ('reset', 'truncate'):
-            self.write_paced(body[:len(body) // 2])
+            length //= 2
+        if isinstance(src, bytes):
+            self.write_paced(memoryview(src)[start:start + length])
+        elif not self.state.rate and not fault:
+            self.sent = self.connection.sendfile(src, start, length)
+            if self.sent != length:
+                raise ConnectionAbortedError('short sendfile')
+        else:
+            src.seek(start)
+            self.write_paced(src.read(length))
+        if fault in ('reset', 'truncate'):
             self.wfile.flush()
             self.status = '%d-%s' % (code, fault)
             self.close_connection = True
@@ -427,8 +504,6 @@ class Handler(BaseHTTPRequestHandler):
                                            struct.pack('ii', 1, 0))
                 with self.state.lock:
                     self.server.aborted.add(self.connection)
-            return
-        self.write_paced(body)
 
 
 class Server(ThreadingHTTPServer):
