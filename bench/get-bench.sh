@@ -49,11 +49,14 @@ trap cleanup EXIT INT TERM
 for s in $sizes $peer_size; do
 	sh "$top/tests/mkstreams.sh" --big "$streams" "$s" >/dev/null
 done
+rm -f "$WORK/port"
 python3 "$top/tests/origin.py" --root "$streams" --port-file "$WORK/port" \
 	--latency-ms "$LATENCY_MS" --rate "$RATE" --max-seconds 7200 &
 origin_pid=$!
 n=0
 while [ ! -s "$WORK/port" ] && [ $n -lt 100 ]; do sleep 0.1; n=$((n + 1)); done
+kill -0 "$origin_pid" 2>/dev/null && [ -s "$WORK/port" ] ||
+	{ echo "the origin did not start" >&2; exit 1; }
 ORIGIN=http://127.0.0.1:$(cat "$WORK/port")
 
 cpu_ticks() {	# user+system clock ticks of a pid
