@@ -7,3 +7,4 @@ helper_m3u8nas_CFLAGS = $(AM_CFLAGS) $(CURL_CFLAGS) $(JANSSON_CFLAGS)
 helper_m3u8nas_LDADD = $(ALL_LIBS)
 
 # m3u8nas-httpd (issue 5) goes below.
+dist_man_MANS += helper/m3u8nas-get.1
