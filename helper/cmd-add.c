@@ -1,13 +1,157 @@
-/* cmd-add - placeholder until the subcommand lands (see its issue) */
+/* cmd-add - m3u8nas add: drop a .job straight into the local spool */
 #include "config.h"
 
+#include <getopt.h>
 #include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <openssl/rand.h>
 
 #include "cmd.h"
+#include "conf.h"
+#include "job.h"
+#include "xmalloc.h"
+
+/*
+ * For scripts on the NAS itself: the same .job the endpoint writes, with
+ * the same checks (job_parse) and the same writer (tmp + fsync + rename
+ * into incoming/), named by a random id ("j" + 12 hex digits) that the
+ * spooler takes as the job's id. Prints that id on stdout.
+ */
+static void
+usage(FILE *fp)
+{
+	fprintf(fp, "usage: m3u8nas add URL [-t TITLE] [-r REFERER] [-q QUALITY]"
+	    "\n           [-H 'Name: value']... [-c FILE]\n\n"
+	    "Drop a job into the spool's incoming/ for m3u8nas-spoold and print"
+	    " its id.\n\n"
+	    "  -t, --title TITLE      the video's title (its file name)\n"
+	    "  -r, --referer URL      the page the stream plays on\n"
+	    "  -q, --quality Q        best (default), worst, 720p, or a max "
+	    "bandwidth\n"
+	    "  -H, --header 'N: v'    a request header the site needs "
+	    "(repeatable)\n"
+	    "  -c, --config FILE      configuration file (default %s)\n"
+	    "  -h, --help             this help\n", CONF_DEFAULT_PATH);
+}
+
+static int
+load_conf(struct conf *c, const char *path)
+{
+	struct err err;
+
+	conf_defaults(c, NULL);
+	if (path == NULL && access(CONF_DEFAULT_PATH, R_OK) == 0)
+		path = CONF_DEFAULT_PATH;
+	if (path != NULL && conf_load(c, path, &err) != 0) {
+		fprintf(stderr, "m3u8nas add: %s\n", err.msg);
+		return -1;
+	}
+	return 0;
+}
+
+/* Encodes what the options gave, then parses it back: job_parse decides. */
+static int
+build_job(struct job_spec *opt, struct job_spec *job, struct err *err)
+{
+	char *text;
+	int rc;
+
+	if (opt->quality == NULL)
+		opt->quality = xstrdup("best");
+	text = job_encode(opt);
+	rc = job_parse(text, strlen(text), job, err);
+	free(text);
+	return rc;
+}
+
+static int
+write_job(const struct conf *c, struct job_spec *job)
+{
+	char *incoming = conf_spool_path(c, "incoming"), *final = NULL;
+	unsigned char b[6];
+	char id[16];
+	struct err err;
+	int rc = 1;
+
+	if (RAND_bytes(b, sizeof(b)) != 1) {
+		fprintf(stderr, "m3u8nas add: no random bytes\n");
+		goto out;
+	}
+	snprintf(id, sizeof(id), "j%02x%02x%02x%02x%02x%02x", b[0], b[1], b[2],
+	    b[3], b[4], b[5]);
+	free(job->id);
+	job->id = xstrdup(id);
+	if (job_write_file(incoming, id, job, &final, &err) != 0) {
+		fprintf(stderr, "m3u8nas add: %s\n", err.msg);
+		goto out;
+	}
+	printf("%s\n", final);
+	rc = 0;
+out:
+	free(final);
+	free(incoming);
+	return rc;
+}
 
 int
 cmd_add(int argc, char **argv)
 {
-	fprintf(stderr, "m3u8nas: 'add' is not built yet\n");
-	return 1;
+	static const struct option longopts[] = {
+		{ "title", required_argument, NULL, 't' },
+		{ "referer", required_argument, NULL, 'r' },
+		{ "quality", required_argument, NULL, 'q' },
+		{ "header", required_argument, NULL, 'H' },
+		{ "config", required_argument, NULL, 'c' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 }
+	};
+	struct job_spec opt, job;
+	struct conf c;
+	struct err err;
+	const char *path = NULL;
+	int ch, rc = 2;
+
+	memset(&opt, 0, sizeof(opt));
+	memset(&job, 0, sizeof(job));
+	memset(&c, 0, sizeof(c));
+	optind = 1;
+	while ((ch = getopt_long(argc, argv, "t:r:q:H:c:h", longopts,
+	    NULL)) != -1) {
+		switch (ch) {
+		case 't': free(opt.title); opt.title = xstrdup(optarg); break;
+		case 'r': free(opt.referer); opt.referer = xstrdup(optarg); break;
+		case 'q': free(opt.quality); opt.quality = xstrdup(optarg); break;
+		case 'c': path = optarg; break;
+		case 'H':
+			if (job_add_header_line(&opt, optarg, &err) != 0) {
+				fprintf(stderr, "m3u8nas add: %s\n", err.msg);
+				goto out;
+			}
+			break;
+		case 'h': usage(stdout); rc = 0; goto out;
+		default: usage(stderr); goto out;
+		}
+	}
+	if (optind != argc - 1) {
+		usage(stderr);
+		goto out;
+	}
+	opt.url = xstrdup(argv[optind]);
+	if (build_job(&opt, &job, &err) != 0) {
+		fprintf(stderr, "m3u8nas add: %s\n", err.msg);
+		goto out;
+	}
+	rc = 1;
+	if (load_conf(&c, path) != 0)
+		goto out;
+	rc = write_job(&c, &job);
+out:
+	if (c.spool_dir != NULL)
+		conf_free(&c);
+	job_spec_free(&opt);
+	job_spec_free(&job);
+	return rc;
 }

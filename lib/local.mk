@@ -34,6 +34,8 @@ lib_libm3u8nas_a_SOURCES += lib/netaddr.c lib/netaddr.h \
 lib_libm3u8nas_a_SOURCES += lib/job.c lib/store.c
 
 # --- spool + guard (spooler) ---
+lib_libm3u8nas_a_SOURCES += lib/guard.c lib/guard.h \
+	lib/spool.c lib/spool.h
 
 # --- end of blocks ---
 EXTRA_DIST += lib/playlist.h lib/remux.h lib/fetch.h lib/download.h \

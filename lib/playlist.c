@@ -317,14 +317,13 @@ playlist_parse(const char *text, size_t len, const char *base_url,
 	*out = NULL;
 	memset(&p, 0, sizeof(p));
 	p.pl = xcalloc(1, sizeof(*p.pl));
-	p.base = base_url;
 	p.cur_key = p.cur_map = -1;
 	if (len > MAX_TEXT) {
 		err_set(err, "Invalid m3u8: larger than %u bytes", MAX_TEXT);
 		goto out;
 	}
-	if (base_url == NULL ||
-	    (p.base_scheme = url_scheme(base_url)) == NULL) {
+	if (base_url == NULL || (p.base = url_base_new(base_url, NULL)) ==
+	    NULL || (p.base_scheme = url_scheme(base_url)) == NULL) {
 		err_set(err, "Invalid m3u8 base URL \"%.200s\"",
 		    base_url != NULL ? base_url : "(null)");
 		goto out;
@@ -339,6 +338,7 @@ out:
 		clean_reason(err);
 	playlist_variant_clear(&p.variant);
 	free(p.base_scheme);
+	url_base_free(p.base);
 	playlist_free(p.pl);
 	return ret;
 }

@@ -21,7 +21,7 @@
 
 struct parser {
 	struct hls_playlist *pl;
-	const char *base;
+	struct url_base *base;
 	char *base_scheme;		/* lowercased */
 	size_t lineno;
 	size_t capseg, capkey, capmap, capvar, capren;

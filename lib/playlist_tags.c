@@ -13,20 +13,23 @@
 char *
 playlist_resolve(struct parser *p, const char *ref, struct err *err)
 {
-	char *url;
+	char *url, *scheme;
 
-	if ((url = url_resolve(p->base, ref, err)) == NULL)
+	if ((url = url_base_resolve(p->base, ref, &scheme, err)) == NULL)
 		return NULL;
 	/*
 	 * An http(s) playlist may only point at http(s) URLs: a
 	 * "file:///etc/passwd" segment must never reach a fetcher. Only the
 	 * base's own scheme is trusted besides those.
 	 */
-	if (url_is_http(url) || url_has_scheme(url, p->base_scheme))
-		return url;
-	free(url);
-	err_set(err, "URI \"%.200s\" has an unsupported scheme", ref);
-	return NULL;
+	if (strcmp(scheme, "http") != 0 && strcmp(scheme, "https") != 0 &&
+	    strcmp(scheme, p->base_scheme) != 0) {
+		err_set(err, "URI \"%.200s\" has an unsupported scheme", ref);
+		free(url);
+		url = NULL;
+	}
+	free(scheme);
+	return url;
 }
 
 static bool
@@ -94,7 +97,8 @@ key_read(struct parser *p, const struct hlsattr_list *al, struct hls_key *k,
 			key_clear(k);
 			return -1;
 		}
-	} else if ((k->uri = url_resolve(p->base, uri, NULL)) == NULL) {
+	} else if ((k->uri = url_base_resolve(p->base, uri, NULL, NULL)) ==
+	    NULL) {
 		/* never fetched (e.g. "skd://..." or data:): keep as written */
 		k->uri = xstrdup(uri);
 	}

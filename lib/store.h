@@ -52,6 +52,7 @@ struct store_counts {
 	int64_t heartbeat;
 };
 
+/* path may also be a SQLite URI ("file:/x/m3u8nas.db?immutable=1"). */
 struct store *store_open(const char *path, bool readonly, struct err *err);
 void store_close(struct store *st);
 

@@ -51,15 +51,45 @@ parse_abs(const char *url, struct err *err)
 	return u;
 }
 
-char *
-url_resolve(const char *base, const char *ref, struct err *err)
-{
+struct url_base {
 	CURLU *u;
-	CURLUcode rc;
-	char *out = NULL, *res = NULL;
+	char *text;		/* as given, for messages */
+};
+
+struct url_base *
+url_base_new(const char *base, struct err *err)
+{
+	struct url_base *b;
+	CURLU *u;
 
 	if ((u = parse_abs(base, err)) == NULL)
 		return NULL;
+	b = xmalloc(sizeof(*b));
+	b->u = u;
+	b->text = xstrdup(base);
+	return b;
+}
+
+void
+url_base_free(struct url_base *b)
+{
+	if (b == NULL)
+		return;
+	curl_url_cleanup(b->u);
+	free(b->text);
+	free(b);
+}
+
+char *
+url_base_resolve(const struct url_base *b, const char *ref, char **scheme,
+    struct err *err)
+{
+	CURLU *u = curl_url_dup(b->u);
+	CURLUcode rc;
+	char *out = NULL, *s = NULL, *res = NULL;
+
+	if (u == NULL)
+		fatalx("out of memory (curl_url_dup)");
 	/*
 	 * curl 7.88 resolves "" and "#frag" against the base's directory;
 	 * RFC 3986 keeps the whole base, so set those parts explicitly.
@@ -72,14 +102,37 @@ url_resolve(const char *base, const char *ref, struct err *err)
 		rc = curl_url_set(u, CURLUPART_URL, ref, URL_FLAGS);
 	if (rc == CURLUE_OK)
 		rc = curl_url_get(u, CURLUPART_URL, &out, 0);
+	if (rc == CURLUE_OK && scheme != NULL)
+		rc = curl_url_get(u, CURLUPART_SCHEME, &s, 0);
 	if (rc != CURLUE_OK) {
 		err_set(err, "Invalid URL \"%.200s\" (relative to %.200s): %s",
-		    ref, base, curl_url_strerror(rc));
+		    ref, b->text, curl_url_strerror(rc));
 		goto out;
 	}
 	res = own(out);
+	out = NULL;
+	if (scheme != NULL) {
+		*scheme = own(s);
+		s = NULL;
+		lower(*scheme);
+	}
 out:
+	curl_free(s);
+	curl_free(out);
 	curl_url_cleanup(u);
+	return res;
+}
+
+char *
+url_resolve(const char *base, const char *ref, struct err *err)
+{
+	struct url_base *b;
+	char *res;
+
+	if ((b = url_base_new(base, err)) == NULL)
+		return NULL;
+	res = url_base_resolve(b, ref, NULL, err);
+	url_base_free(b);
 	return res;
 }
 

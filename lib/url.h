@@ -23,6 +23,21 @@
 char *url_resolve(const char *base, const char *ref, struct err *err);
 
 /*
+ * A base URL parsed once, for resolving many references against it (a
+ * playlist's segments). url_base_new returns NULL with err set when base
+ * is not absolute; url_base_free(NULL) is a no-op.
+ */
+struct url_base;
+struct url_base *url_base_new(const char *base, struct err *err);
+void url_base_free(struct url_base *b);
+/*
+ * Like url_resolve against b. When scheme is non-NULL it receives the
+ * result's scheme, lowercased (the caller frees it with free(3)).
+ */
+char *url_base_resolve(const struct url_base *b, const char *ref,
+    char **scheme, struct err *err);
+
+/*
  * Splits an absolute URL into its scheme and host, both lowercased and
  * newly allocated (the caller frees them with free(3)); either pointer may
  * be NULL when not wanted. Returns 0, or -1 with err set (nothing

@@ -24,6 +24,9 @@ done
 
 missing=""
 for p in $want; do
+	# A nodejs built with its own npm (NodeSource's) conflicts with
+	# Debian's npm package: an npm on the PATH is enough.
+	[ "$p" = npm ] && command -v npm >/dev/null 2>&1 && continue
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'ok installed' ||
 		missing="$missing $p"
 done

@@ -15,26 +15,18 @@
 #define BASE "https://cdn.example.com/v/master.m3u8?tok=1"
 
 /*
- * The corpus lives in shared/ beside the repository (CI clones both side
- * by side); M3U8NAS_CORPUS overrides. Worktrees one level deeper (e.g.
- * /work/wt/<part>) find it two levels up. Absent corpus: the test fails.
+ * The corpus (real playlists from other projects' test suites, see
+ * tests/corpus/README.md) ships in the tree; M3U8NAS_CORPUS points the test
+ * at another copy, e.g. a newer ../shared/corpus/m3u8. Absent: the test fails.
  */
 static const char *
 corpus_dir(void)
 {
-	static const char *const cand[] = {
-		TOP_SRCDIR "/../shared/corpus/m3u8",
-		TOP_SRCDIR "/../../shared/corpus/m3u8",
-	};
 	const char *env = getenv("M3U8NAS_CORPUS");
-	struct stat st;
 
 	if (env != NULL && *env != '\0')
 		return env;
-	for (size_t i = 0; i < sizeof(cand) / sizeof(cand[0]); i++)
-		if (stat(cand[i], &st) == 0 && S_ISDIR(st.st_mode))
-			return cand[i];
-	return cand[0];
+	return TOP_SRCDIR "/tests/corpus/m3u8";
 }
 
 static char *

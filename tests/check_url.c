@@ -177,6 +177,38 @@ START_TEST(last_segment_table)
 }
 END_TEST
 
+/* One parsed base, many references; the scheme comes back lowercased. */
+START_TEST(base_reuse)
+{
+	struct url_base *b;
+	struct err err;
+	char *u, *s;
+
+	ck_assert_ptr_null(url_base_new("no/scheme", &err));
+	ck_assert(strstr(err.msg, "Invalid URL") != NULL);
+	url_base_free(NULL);
+	b = url_base_new("https://h/p/pl.m3u8?t=1", &err);
+	ck_assert_ptr_nonnull(b);
+	for (int i = 0; i < 3; i++) {
+		u = url_base_resolve(b, "a.ts", &s, &err);
+		ck_assert_ptr_nonnull(u);
+		ck_assert_str_eq(u, "https://h/p/a.ts");
+		ck_assert_str_eq(s, "https");
+		free(u);
+		free(s);
+	}
+	ck_assert_ptr_nonnull(u = url_base_resolve(b, "FILE:///x", &s, &err));
+	ck_assert_str_eq(s, "file");
+	free(u);
+	free(s);
+	s = NULL;
+	ck_assert_ptr_null(url_base_resolve(b, "http:x", &s, &err));
+	ck_assert_ptr_null(s);
+	ck_assert(strstr(err.msg, "relative to https://h/p/pl.m3u8?t=1"));
+	url_base_free(b);
+}
+END_TEST
+
 #define N(a) (int)(sizeof(a) / sizeof((a)[0]))
 
 static Suite *
@@ -189,6 +221,7 @@ url_suite(void)
 	tcase_add_loop_test(tc, scheme_host_table, 0, N(sh_cases));
 	tcase_add_loop_test(tc, is_http_table, 0, N(http_cases));
 	tcase_add_loop_test(tc, last_segment_table, 0, N(last_cases));
+	tcase_add_test(tc, base_reuse);
 	suite_add_tcase(s, tc);
 	return s;
 }

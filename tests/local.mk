@@ -102,11 +102,56 @@ tests_check_store_CFLAGS = $(UNIT_CFLAGS) $(SQLITE_CFLAGS)
 tests_check_store_LDADD = $(UNIT_LDADD)
 
 # --- spooler ---
+check_PROGRAMS += tests/check_guard tests/check_spool
+TESTS += tests/check_guard tests/check_spool
+tests_check_guard_SOURCES = tests/check_guard.c
+tests_check_guard_CFLAGS = $(UNIT_CFLAGS)
+tests_check_guard_LDADD = $(UNIT_LDADD)
+tests_check_spool_SOURCES = tests/check_spool.c
+tests_check_spool_CFLAGS = $(UNIT_CFLAGS)
+tests_check_spool_LDADD = $(UNIT_LDADD)
+SPOOL_TESTS = tests/t-spool-basic.sh tests/t-spool-bad.sh \
+	tests/t-spool-many.sh tests/t-spool-control.sh tests/t-spool-kill.sh \
+	tests/t-spool-disk.sh tests/t-spool-live.sh
+TESTS += $(SPOOL_TESTS)
+EXTRA_DIST += tests/spool-lib.sh $(SPOOL_TESTS)
 
 # --- fs ---
+check_PROGRAMS += tests/fs-seed tests/check_fs
+tests_fs_seed_SOURCES = tests/fs-seed.c
+tests_fs_seed_CFLAGS = $(AM_CFLAGS) $(SQLITE_CFLAGS)
+tests_fs_seed_LDADD = $(ALL_LIBS)
+TESTS += tests/check_fs
+tests_check_fs_SOURCES = tests/check_fs.c $(FS_CORE)
+tests_check_fs_CFLAGS = $(UNIT_CFLAGS) -I$(top_srcdir)/fs
+tests_check_fs_LDADD = $(UNIT_LDADD)
+check_PROGRAMS += tests/check_fs_source
+TESTS += tests/check_fs_source
+tests_check_fs_source_SOURCES = tests/check_fs_source.c fs/source.c \
+	fs/source.h $(FS_CORE)
+tests_check_fs_source_CFLAGS = $(UNIT_CFLAGS) $(SQLITE_CFLAGS) \
+	-I$(top_srcdir)/fs
+tests_check_fs_source_LDADD = $(UNIT_LDADD)
+TESTS += tests/t-fs-tree.sh tests/t-fs-ctl.sh tests/t-fs-robust.sh \
+	tests/t-fs-many.sh tests/t-fs-live.sh
+EXTRA_DIST += tests/fs-lib.sh tests/fs-check.py tests/t-fs-tree.sh \
+	tests/t-fs-ctl.sh tests/t-fs-robust.sh tests/t-fs-many.sh \
+	tests/t-fs-live.sh
 
 # --- httpd + add ---
+check_PROGRAMS += tests/httpd-seed
+tests_httpd_seed_SOURCES = tests/httpd-seed.c
+tests_httpd_seed_CFLAGS = $(UNIT_CFLAGS)
+tests_httpd_seed_LDADD = $(UNIT_LDADD)
+TESTS += tests/t-httpd-api.sh tests/t-httpd-guard.sh tests/t-httpd-probe.sh \
+	tests/t-httpd-add.sh tests/t-httpd-e2e.sh
+EXTRA_DIST += tests/httpd-lib.sh tests/httpd-raw.py tests/t-httpd-api.sh \
+	tests/t-httpd-guard.sh tests/t-httpd-probe.sh tests/t-httpd-add.sh \
+	tests/t-httpd-e2e.sh
 
 # --- extension ---
+TESTS += tests/t-ext-unit.sh tests/t-ext-e2e.sh
+EXTRA_DIST += tests/t-ext-unit.sh tests/t-ext-e2e.sh
 
 # --- end of blocks ---
+EXTRA_DIST += tests/corpus

@@ -1,0 +1,480 @@
+// e2e.mjs - the extension in a real Chromium against a real NAS.
+//
+// Run by tests/t-ext-e2e.sh, which starts m3u8nas-spoold and m3u8nas-httpd
+// and passes them in the environment:
+//   EXT_DIR       the extension to load (extension/ of the source tree)
+//   PW_DIR        a directory whose node_modules holds playwright-core
+//   CHROMIUM      the browser (default /usr/bin/chromium)
+//   NAS_ENDPOINT  the endpoint, e.g. https://127.0.0.1:8443
+//   NAS_KEY       a valid API key
+//   NAS_DIRECT    the same NAS for this script's own checks (plain HTTP
+//                 loopback listener; default NAS_ENDPOINT)
+//   DEAD_ENDPOINT an address where nothing listens (the "NAS down" case)
+//   STREAMS_DIR   master.m3u8 + v0/ v1/ media playlists and segments
+//   OUT_DIR       scratch: browser profile, screenshots (shots/)
+//
+// The scenario, on a site served here on 127.0.0.1:
+//  1. options: a wrong key is called wrong; the right one is accepted.
+//  2. /page.html fetches /hls/master.m3u8 (named .m3u8), its variant
+//     /hls/v0/index.m3u8, and /ct/show (known only by its Content-Type,
+//     guarded by a cookie and the Referer) -> the badge counts 2 (the
+//     variant folds under its master).
+//  3. the popup lists both, with the variants the NAS's probe found.
+//  4. Send both (the master at its smallest variant) -> the real spooler
+//     completes them -> the popup shows them completed, two
+//     notifications are raised, the site saw the spooler send the page's
+//     cookie and User-Agent, and only the chosen variant was fetched.
+//  5. the NAS down -> the popup says it can't reach it.
+//  6. the tab navigates to /page2.html with a token-guarded stream -> the
+//     old streams are gone (badge 1), the popup shows the NAS's own 403,
+//     and a job sent anyway (popup closed at once: only the alarm
+//     follows it) fails with a "failed" notification.
+//  7. the NAS's rate limit used up -> Send says so, with the wait.
+//  8. the service worker stopped -> the popup, waking it, still lists the
+//     tab's stream and the jobs.
+// Screenshots of each step land in OUT_DIR/shots/.
+
+import http from 'node:http';
+import fs from 'node:fs';
+import path from 'node:path';
+import { createRequire } from 'node:module';
+
+const env = (k, d) => {
+  const v = process.env[k] ?? d;
+  if (v === undefined)
+    throw new Error(`e2e: ${k} not set`);
+  return v;
+};
+const EXT_DIR = path.resolve(env('EXT_DIR'));
+const NAS = env('NAS_ENDPOINT');
+const KEY = env('NAS_KEY');
+const DIRECT = env('NAS_DIRECT', NAS);
+const DEAD = env('DEAD_ENDPOINT');
+const STREAMS = env('STREAMS_DIR');
+const OUT = env('OUT_DIR');
+const SHOTS = path.join(OUT, 'shots');
+const { chromium } = createRequire(path.join(path.resolve(env('PW_DIR')), 'e2e.cjs'))('playwright-core');
+
+const T0 = Date.now();
+function step(what) {
+  console.log(`e2e: [${((Date.now() - T0) / 1000).toFixed(1)} s] ${what}`);
+}
+
+// Wait until fn() returns a truthy value (polling), or fail saying what.
+async function until(what, fn, timeoutMs = 20000, everyMs = 250) {
+  const end = Date.now() + timeoutMs;
+  let last;
+  for (;;) {
+    try {
+      last = await fn();
+      if (last)
+        return last;
+    } catch (e) {
+      last = e;
+    }
+    if (Date.now() > end)
+      throw new Error(`timed out waiting for ${what} (last: ${last instanceof Error ? last.message : JSON.stringify(last)})`);
+    await new Promise((r) => setTimeout(r, everyMs));
+  }
+}
+
+function check(cond, what) {
+  if (!cond)
+    throw new Error(`check failed: ${what}`);
+  step(`ok: ${what}`);
+}
+
+// ---- the site ---------------------------------------------------------------
+
+const COOKIE = 'sid=s3cret';
+const TOKEN = 'e2e-token';
+const siteLog = [];
+
+const PAGE1 = `<!doctype html><html><head><title>E2E Concert</title></head><body>
+<h1>E2E Concert</h1><video id="v" width="320" height="180"></video>
+<script>
+  // What a player does: load the master, then one of its variants; and a
+  // second stream whose URL says nothing (its Content-Type does).
+  fetch('/hls/master.m3u8').then((r) => r.text())
+    .then(() => fetch('/hls/v0/index.m3u8'))
+    .then(() => fetch('/ct/show'))
+    .then((r) => { document.title = 'E2E Concert'; document.body.dataset.loaded = r.status; });
+</script></body></html>`;
+
+const PAGE2 = `<!doctype html><html><head><title>E2E Guarded</title></head><body>
+<h1>Guarded</h1>
+<script>
+  fetch('/guarded/live.m3u8', { headers: { 'X-Token': '${TOKEN}' } })
+    .then((r) => { document.body.dataset.loaded = r.status; });
+</script></body></html>`;
+
+function fileType(p) {
+  if (p.endsWith('.m3u8'))
+    return 'application/vnd.apple.mpegurl';
+  if (p.endsWith('.ts'))
+    return 'video/mp2t';
+  return 'application/octet-stream';
+}
+
+function serveFile(res, file, type) {
+  let data;
+  try {
+    data = fs.readFileSync(file);
+  } catch {
+    res.writeHead(404).end('not found');
+    return;
+  }
+  res.writeHead(200, { 'Content-Type': type || fileType(file), 'Content-Length': data.length });
+  res.end(data);
+}
+
+function siteHandler(req, res) {
+  const u = new URL(req.url, 'http://site');
+  const p = u.pathname;
+  siteLog.push({ path: p, cookie: req.headers.cookie || '', referer: req.headers.referer || '', ua: req.headers['user-agent'] || '' });
+  const hasCookie = (req.headers.cookie || '').split(/;\s*/).includes(COOKIE);
+  const safe = (rel) => !rel.split('/').includes('..');
+  if (p === '/page.html') {
+    res.writeHead(200, { 'Content-Type': 'text/html', 'Set-Cookie': `${COOKIE}; Path=/` });
+    return res.end(PAGE1);
+  }
+  if (p === '/page2.html') {
+    res.writeHead(200, { 'Content-Type': 'text/html' });
+    return res.end(PAGE2);
+  }
+  if (p.startsWith('/hls/') && safe(p))
+    return serveFile(res, path.join(STREAMS, p.slice(5)));
+  // The stream only its Content-Type names (in odd case, with a charset),
+  // for those who bring the page's cookie and come from the site.
+  if (p.startsWith('/ct/')) {
+    if (!hasCookie || !(req.headers.referer || '').startsWith(site.origin)) {
+      res.writeHead(403, { 'Content-Type': 'text/plain' });
+      return res.end('Access denied');
+    }
+    if (p === '/ct/show')
+      return serveFile(res, path.join(STREAMS, 'v1/index.m3u8'), 'Application/X-MpegURL; charset=utf-8');
+    if (/^\/ct\/[\w.-]+\.ts$/.test(p))
+      return serveFile(res, path.join(STREAMS, 'v1', p.slice(4)));
+  }
+  // A stream for token holders only: the NAS cannot have the token.
+  if (p === '/guarded/live.m3u8') {
+    if (req.headers['x-token'] !== TOKEN) {
+      res.writeHead(403, { 'Content-Type': 'text/plain' });
+      return res.end('Access denied');
+    }
+    return serveFile(res, path.join(STREAMS, 'v0/index.m3u8'));
+  }
+  res.writeHead(404, { 'Content-Type': 'text/plain' });
+  res.end('not found');
+}
+
+const site = { server: http.createServer(siteHandler), origin: '' };
+
+// ---- the NAS, asked directly (to check what the popup claims) -----------
+
+async function api(p) {
+  const r = await fetch(DIRECT + p, { headers: { Authorization: `Bearer ${KEY}` } });
+  return r.json();
+}
+
+// ---- the browser -----------------------------------------------------------
+
+async function launch() {
+  const profile = path.join(OUT, 'profile');
+  fs.rmSync(profile, { recursive: true, force: true });
+  const context = await chromium.launchPersistentContext(profile, {
+    executablePath: env('CHROMIUM', '/usr/bin/chromium'),
+    headless: false, // --headless=new below: extensions need the new mode
+    ignoreDefaultArgs: ['--disable-extensions'],
+    args: [
+      '--headless=new', '--no-sandbox', '--disable-gpu',
+      '--disable-background-networking', '--disable-component-update',
+      '--disable-sync', '--no-first-run', '--disable-quic',
+      '--ignore-certificate-errors',
+      `--disable-extensions-except=${EXT_DIR}`, `--load-extension=${EXT_DIR}`,
+    ],
+    viewport: { width: 900, height: 700 },
+  });
+  let [worker] = context.serviceWorkers();
+  if (!worker)
+    worker = await context.waitForEvent('serviceworker', { timeout: 20000 });
+  return { context, worker, id: new URL(worker.url()).host };
+}
+
+async function shot(page, name, fullPage = true) {
+  fs.mkdirSync(SHOTS, { recursive: true });
+  await page.screenshot({ path: path.join(SHOTS, name), fullPage });
+}
+
+async function setOptions(page, id, endpoint, key) {
+  await page.goto(`chrome-extension://${id}/options.html`);
+  await page.fill('#endpoint', endpoint);
+  await page.fill('#key', key);
+}
+
+async function testConnection(page) {
+  await page.click('#test');
+  await until('a test result', async () => {
+    const level = await page.getAttribute('#result', 'data-level');
+    return level === 'ok' || level === 'error' ? level : null;
+  }, 20000);
+  return page.textContent('#result');
+}
+
+// Open the popup as a page for tabId; wait until its streams are drawn.
+async function openPopup(context, id, tabId, nStreams) {
+  const popup = await context.newPage();
+  await popup.setViewportSize({ width: 440, height: 200 });
+  await popup.goto(`chrome-extension://${id}/popup.html?tab=${tabId}`);
+  await until(`${nStreams} streams in the popup`,
+    async () => (await popup.$$('li.stream')).length === nStreams);
+  return popup;
+}
+
+async function tabIdOf(worker, url) {
+  return until(`a tab at ${url}`, () => worker.evaluate(async (u) => {
+    const tabs = await chrome.tabs.query({});
+    const t = tabs.find((x) => x.url === u);
+    return t ? t.id : null;
+  }, url));
+}
+
+const badge = (worker, tabId) => worker.evaluate((t) => chrome.action.getBadgeText({ tabId: t }), tabId);
+const tabState = (worker, tabId) => worker.evaluate(async (t) =>
+  (await chrome.storage.session.get(`tab:${t}`))[`tab:${t}`], tabId);
+
+async function main() {
+  await new Promise((r) => site.server.listen(0, '127.0.0.1', r));
+  site.origin = `http://127.0.0.1:${site.server.address().port}`;
+  step(`site at ${site.origin}, NAS at ${NAS}`);
+
+  const { context, worker, id } = await launch();
+  step(`extension ${id} loaded`);
+  try {
+    await scenario(context, worker, id);
+  } finally {
+    await context.close();
+    site.server.closeAllConnections();
+    site.server.close();
+  }
+}
+
+async function scenario(context, worker, id) {
+  // 1. Options: wrong key, then the right one.
+  const opts = await context.newPage();
+  await setOptions(opts, id, NAS, 'not-the-key');
+  let text = await testConnection(opts);
+  check(/Wrong API key/.test(text) && /401/.test(text), `options call a wrong key wrong ("${text}")`);
+  await shot(opts, 'options-wrong-key.png');
+  await opts.fill('#key', KEY);
+  text = await testConnection(opts);
+  check(/key accepted, spooler running/.test(text), `options accept the right key ("${text.split('\n')[0]}")`);
+  await shot(opts, 'options-ok.png');
+  await opts.click('#save');
+  await until('settings saved', async () => (await opts.textContent('#result')) === 'Saved.');
+
+  // 2. Detection.
+  const page = await context.newPage();
+  const pageUrl = `${site.origin}/page.html`;
+  await page.goto(pageUrl);
+  await until('the page to load its streams', async () => (await page.getAttribute('body', 'data-loaded')) === '200');
+  const tabId = await tabIdOf(worker, pageUrl);
+  await until('badge "2"', async () => (await badge(worker, tabId)) === '2', 20000);
+  const st = await tabState(worker, tabId);
+  check(st.streams.length === 3, `3 playlists recorded (master, its variant, /ct/show): ${st.streams.map((s) => s.url).join(' ')}`);
+  const ct = st.streams.find((s) => s.url.endsWith('/ct/show'));
+  check(ct && ct.via.join('+') === 'content-type', '/ct/show detected by its Content-Type alone');
+  check(ct.headers.Cookie === COOKIE && ct.headers.Referer === pageUrl && !!ct.headers['User-Agent'],
+    '/ct/show keeps the Cookie, Referer and User-Agent the page sent');
+  check((await badge(worker, tabId)) === '2', 'badge counts 2 (the variant folded under its master)');
+
+  // 3. The popup lists both, with the NAS's variants.
+  const popup = await openPopup(context, id, tabId, 2);
+  const masterLi = `li.stream[data-url="${site.origin}/hls/master.m3u8"]`;
+  const ctLi = `li.stream[data-url="${site.origin}/ct/show"]`;
+  await until('the master\'s quality picker', async () => !(await popup.$eval(`${masterLi} select.quality`, (s) => s.disabled)));
+  await until('the /ct/ stream\'s quality picker', async () => !(await popup.$eval(`${ctLi} select.quality`, (s) => s.disabled)));
+  const values = await popup.$$eval(`${masterLi} select.quality option`, (os) => os.map((o) => o.value));
+  check(JSON.stringify(values) === JSON.stringify(['best', 'worst', '180p', '90p']),
+    `the master offers its variants from the probe: ${values.join(', ')}`);
+  check((await popup.textContent(`${masterLi} .kind`)) === 'master', 'the master is labelled master');
+  check((await popup.textContent(`${ctLi} .kind`)) === 'media', '/ct/show is labelled media');
+  check(!(await popup.isVisible('#banner')), 'no error banner');
+  await shot(popup, 'popup-streams.png');
+
+  // 4. Send both; the NAS completes them; notifications.
+  await worker.evaluate(() => {
+    globalThis.__notes = [];
+    const real = chrome.notifications.create.bind(chrome.notifications);
+    chrome.notifications.create = (...a) => {
+      globalThis.__notes.push(a);
+      return real(...a);
+    };
+  });
+  await popup.selectOption(`${masterLi} select.quality`, '90p');
+  await popup.click(`${masterLi} button.send`);
+  await popup.click(`${ctLi} button.send`);
+  await until('2 jobs listed', async () => (await popup.$$('li.job')).length === 2);
+  await until('both jobs completed', async () =>
+    (await popup.$$('li.job[data-status="completed"]')).length === 2, 120000, 500);
+  const ids = await popup.$$eval('li.job', (ls) => ls.map((l) => l.dataset.id));
+  check(true, `jobs ${ids.join(', ')} completed in the popup`);
+  const lines = await popup.$$eval('li.job .line', (ls) => ls.map((l) => l.textContent));
+  check(lines.every((l) => /^Completed · \d/.test(l)), `completed lines show sizes: ${lines.join(' | ')}`);
+  await shot(popup, 'popup.png');
+  for (const jid of ids) {
+    const job = await api(`/api/jobs/${jid}`);
+    check(job.status === 'completed' && job.size_bytes > 0 && fs.existsSync(job.output),
+      `job ${jid} is completed on the NAS: ${job.output} (${job.size_bytes} bytes)`);
+  }
+  const notes = await until('2 notifications', async () => {
+    const n = await worker.evaluate(() => globalThis.__notes);
+    return n.length >= 2 ? n : null;
+  });
+  const noteIds = notes.map((a) => a[0]).sort();
+  check(JSON.stringify(noteIds) === JSON.stringify(ids.map((j) => `job-${j}-completed`).sort()),
+    `a "completed" notification per job: ${noteIds.join(', ')}`);
+  check(notes.every((a) => a[1].title === 'Video saved on the NAS' && a[1].message.startsWith('E2E Concert')),
+    'notifications name the video');
+  const shown = await worker.evaluate(() => chrome.notifications.getAll());
+  check(noteIds.every((n) => n in shown), 'Chromium holds the notifications');
+  const ua = await page.evaluate(() => navigator.userAgent);
+  const ctSegs = siteLog.filter((r) => /^\/ct\/.*\.ts$/.test(r.path));
+  check(ctSegs.length > 0 && ctSegs.every((r) => r.cookie.includes(COOKIE) && r.ua === ua),
+    `the NAS fetched /ct/ segments with the page's cookie and User-Agent (${ctSegs.length} requests)`);
+  check(siteLog.some((r) => /^\/hls\/v0\/.*\.ts$/.test(r.path)) && !siteLog.some((r) => /^\/hls\/v1\//.test(r.path)),
+    'only the chosen variant (90p, v0) of the master was downloaded');
+  await popup.close();
+
+  // 5. The NAS down.
+  const opts2 = await context.newPage();
+  await setOptions(opts2, id, DEAD, KEY);
+  await opts2.click('#save');
+  await until('settings saved', async () => (await opts2.textContent('#result')) === 'Saved.');
+  const downPopup = await openPopup(context, id, tabId, 2);
+  // The probes are cached from step 3: the jobs poll meets the dead NAS.
+  await until('the unreachable banner', async () => /Can't reach the NAS/.test(await downPopup.textContent('#banner')));
+  check(true, `the popup says the NAS is down: "${(await downPopup.textContent('#banner')).slice(0, 80)}…"`);
+  await shot(downPopup, 'popup-nas-down.png');
+  await downPopup.close();
+  await setOptions(opts2, id, NAS, KEY);
+  await opts2.click('#save');
+  await until('settings saved', async () => (await opts2.textContent('#result')) === 'Saved.');
+
+  // 6. Navigation clears the tab; the NAS's own 403; a failed job.
+  const page2Url = `${site.origin}/page2.html`;
+  await page.goto(page2Url);
+  await until('page 2 to load its stream', async () => (await page.getAttribute('body', 'data-loaded')) === '200');
+  await until('badge "1"', async () => (await badge(worker, tabId)) === '1');
+  const st2 = await tabState(worker, tabId);
+  check(st2.streams.length === 1 && st2.streams[0].url.endsWith('/guarded/live.m3u8'),
+    'navigating forgot the old page\'s streams');
+  const gPopup = await openPopup(context, id, tabId, 1);
+  const gErr = await until('the probe error', async () => {
+    const t = await gPopup.textContent('li.stream .error');
+    return t && t.length > 0 ? t : null;
+  });
+  check(/403/.test(gErr), `the popup shows the NAS's own error: "${gErr}"`);
+  await shot(gPopup, 'popup-probe-error.png');
+  // Sent with the popup closed right away: only chrome.alarms follows it.
+  await gPopup.click('li.stream button.send');
+  await until('the job listed', async () => (await gPopup.$$('li.job')).length === 3);
+  const failId = await gPopup.$eval('li.job', (l) => l.dataset.id);
+  await gPopup.close();
+  const alarm = await worker.evaluate(() => chrome.alarms.get('poll-jobs'));
+  check(alarm && alarm.periodInMinutes === 0.5, 'sending set the 30-second polling alarm');
+  await until('a "failed" notification from the alarm\'s poll', async () =>
+    (await worker.evaluate(() => globalThis.__notes.map((a) => a[0]))).includes(`job-${failId}-failed`),
+  150000, 1000);
+  check(true, `job ${failId} failed and the alarm's poll raised a "failed" notification`);
+  await until('the alarm cleared', async () => !(await worker.evaluate(() => chrome.alarms.get('poll-jobs'))));
+  check(true, 'nothing left to follow: the alarm is gone');
+  const fPopup = await openPopup(context, id, tabId, 1);
+  await until('the failed job', async () => (await fPopup.$$(`li.job[data-id="${failId}"][data-status="failed"]`)).length === 1);
+  check(/^Failed: .*403/.test(await fPopup.textContent(`li.job[data-id="${failId}"] .line`)), 'the popup shows why it failed');
+  await shot(fPopup, 'popup-failed.png');
+  await fPopup.close();
+
+  // 7. The rate limit: with the popup open (its stream's probe error is
+  // kept, so opening it posts nothing), use up this address's POSTs
+  // (re-sending a job the NAS already has), then Send meets the 429.
+  // The config allows 6 POSTs a minute: no token comes back for 10 s.
+  // A token may come back between the drain and the click (the bucket
+  // refills continuously): then the send goes through, and we try again.
+  let rPopup = null;
+  let rate = null;
+  for (let round = 1; round <= 3 && rate === null; round++) {
+    if (rPopup)
+      await rPopup.close();
+    rPopup = await openPopup(context, id, tabId, 1);
+    await until('the kept probe error', () => rPopup.textContent('li.stream .error'));
+    let limited = null;
+    for (let i = 0; i < 20 && limited === null; i++) {
+      const r = await fetch(`${DIRECT}/api/download`, {
+        method: 'POST',
+        headers: { Authorization: `Bearer ${KEY}`, 'Content-Type': 'application/json' },
+        body: JSON.stringify({ url: `${site.origin}/guarded/live.m3u8` }),
+      });
+      await r.arrayBuffer();
+      if (r.status === 429)
+        limited = r.headers.get('retry-after');
+    }
+    check(limited !== null, `the NAS limits POSTs (429, Retry-After: ${limited})`);
+    await rPopup.click('li.stream button.send');
+    rate = await until('the rate-limit banner or a sent job', async () => {
+      const t = await rPopup.textContent('#banner');
+      if (/rate limit/.test(t))
+        return t;
+      return (await rPopup.textContent('li.stream button.send')) === 'Sent' ? 'sent' : null;
+    });
+    if (rate === 'sent') {
+      step(`round ${round}: a token came back before the click; again`);
+      rate = null;
+    }
+  }
+  check(/429.*Try again in \d+ s/.test(rate), `the popup says the rate limit was hit: "${rate}"`);
+  await shot(rPopup, 'popup-rate-limit.png');
+  await rPopup.close();
+
+  // 8. Chrome stops idle service workers: the state must outlive it.
+  // (Last: the worker handle above is stale afterwards.)
+  const ctl = await context.newPage();
+  await ctl.goto(`chrome-extension://${id}/options.html`);
+  const cdp = await context.newCDPSession(ctl);
+  let version = null;
+  cdp.on('ServiceWorker.workerVersionUpdated', (e) => {
+    for (const v of e.versions)
+      if (v.scriptURL.endsWith('/background.js'))
+        version = v;
+  });
+  await cdp.send('ServiceWorker.enable');
+  await until('the worker\'s version', () => version && version.runningStatus === 'running');
+  await cdp.send('ServiceWorker.stopWorker', { versionId: version.versionId });
+  await until('the worker stopped', () => version.runningStatus === 'stopped');
+  check(true, 'the service worker was stopped');
+  const after = await openPopup(context, id, tabId, 1);
+  check(version.runningStatus === 'running', 'opening the popup started the worker again');
+  const url = await after.getAttribute('li.stream', 'data-url');
+  const err = await until('the kept probe error', () => after.textContent('li.stream .error'));
+  check(url.endsWith('/guarded/live.m3u8') && /403/.test(err),
+    'the new worker lists the tab\'s stream and its probe error (chrome.storage.session)');
+  const want = [...ids, failId];
+  await until('the jobs sent', async () => {
+    const have = await after.$$eval('li.job', (ls) => ls.map((l) => l.dataset.id));
+    return want.every((j) => have.includes(j));
+  });
+  check(true, `the new worker lists the jobs sent: ${want.join(', ')} (chrome.storage.local)`);
+}
+
+const watchdog = setTimeout(() => {
+  console.error('e2e: FAIL: overall timeout (280 s)');
+  process.exit(1);
+}, 280000);
+
+main().then(() => {
+  clearTimeout(watchdog);
+  step('PASS');
+}, (e) => {
+  console.error(`e2e: FAIL: ${e.stack || e}`);
+  process.exit(1);
+});

@@ -1,0 +1,279 @@
+/* render - the text of every virtual file of the tree, from store rows */
+#include "config.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <jansson.h>
+
+#include "render.h"
+#include "xmalloc.h"
+
+static const char *const file_names[FS_NFILES] = {
+	[FS_PROGRESS] = "progress",
+	[FS_STATUS] = "status",
+	[FS_TITLE] = "title",
+	[FS_URL] = "url",
+	[FS_ERROR] = "error",
+	[FS_SPEED] = "speed",
+	[FS_ETA] = "eta",
+	[FS_SIZE] = "size",
+	[FS_OUTPUT] = "output",
+	[FS_INFO] = "info.json",
+	[FS_CTL] = "ctl",
+};
+
+const char *
+render_file_name(enum fs_file f)
+{
+	return file_names[f];
+}
+
+int
+render_file_lookup(const char *name)
+{
+	int f;
+
+	for (f = 0; f < FS_NFILES; f++)
+		if (strcmp(file_names[f], name) == 0)
+			return f;
+	return -1;
+}
+
+void
+render_bytes(char *buf, size_t size, double bytes)
+{
+	static const char *const units[] = { "B", "kB", "MB", "GB", "TB", "PB" };
+	size_t u = 0;
+
+	if (bytes < 0)
+		bytes = 0;
+	while (bytes >= 1000 && u + 1 < sizeof(units) / sizeof(units[0])) {
+		bytes /= 1000;
+		u++;
+	}
+	if (u == 0)
+		snprintf(buf, size, "%.0f B", bytes);
+	else
+		snprintf(buf, size, "%.1f %s", bytes, units[u]);
+}
+
+void
+render_duration(char *buf, size_t size, int64_t s)
+{
+	if (s < 0)
+		snprintf(buf, size, "-");
+	else if (s >= 3600)
+		snprintf(buf, size, "%lld:%02lld:%02lld", (long long)(s / 3600),
+		    (long long)(s / 60 % 60), (long long)(s % 60));
+	else
+		snprintf(buf, size, "%lld:%02lld", (long long)(s / 60),
+		    (long long)(s % 60));
+}
+
+/* A job is moving only in these states; elsewhere speed and ETA mean nothing. */
+static bool
+is_active(const struct job_row *row)
+{
+	return row->status != NULL && (strcmp(row->status, "downloading") == 0 ||
+	    strcmp(row->status, "merging") == 0);
+}
+
+static char *
+render_progress(const struct job_row *row)
+{
+	char speed[32], eta[32];
+	double pct = row->progress;
+
+	if (pct < 0)
+		pct = 0;
+	if (pct > 100)
+		pct = 100;
+	render_bytes(speed, sizeof(speed), is_active(row) ? row->speed_bps : 0);
+	render_duration(eta, sizeof(eta), is_active(row) ? row->eta_s : -1);
+	return xasprintf("%.1f%% %lld/%lld segments %s/s ETA %s\n", pct,
+	    (long long)row->segments_done, (long long)row->segments_total,
+	    speed, eta);
+}
+
+/* "value\n", or an empty file for a missing value. */
+static char *
+line_or_empty(const char *s)
+{
+	return s != NULL && *s != '\0' ? xasprintf("%s\n", s) : xstrdup("");
+}
+
+static void
+set_str(json_t *o, const char *key, const char *value)
+{
+	json_object_set_new(o, key, value != NULL ? json_string(value) :
+	    json_null());
+}
+
+static char *
+render_info(const struct job_row *r)
+{
+	json_t *o = json_object();
+	char *text, *out;
+
+	set_str(o, "id", r->id);
+	set_str(o, "job_name", r->job_name);
+	set_str(o, "url", r->url);
+	set_str(o, "title", r->title);
+	set_str(o, "status", r->status);
+	json_object_set_new(o, "progress", json_real(r->progress));
+	json_object_set_new(o, "segments_done", json_integer(r->segments_done));
+	json_object_set_new(o, "segments_total",
+	    json_integer(r->segments_total));
+	json_object_set_new(o, "bytes_done", json_integer(r->bytes_done));
+	json_object_set_new(o, "speed_bps", json_real(r->speed_bps));
+	json_object_set_new(o, "eta_s", json_integer(r->eta_s));
+	json_object_set_new(o, "size_bytes", json_integer(r->size_bytes));
+	json_object_set_new(o, "created_at", json_integer(r->created_at));
+	json_object_set_new(o, "started_at", json_integer(r->started_at));
+	json_object_set_new(o, "completed_at", json_integer(r->completed_at));
+	json_object_set_new(o, "updated_at", json_integer(r->updated_at));
+	set_str(o, "file_path", r->file_path);
+	set_str(o, "error_msg", r->error_msg);
+	json_object_set_new(o, "retry_count", json_integer(r->retry_count));
+	set_str(o, "quality", r->quality);
+	set_str(o, "workdir", r->workdir);
+	set_str(o, "referer", r->referer);
+	set_str(o, "user_agent", r->user_agent);
+	set_str(o, "source_page", r->source_page);
+	set_str(o, "resolution", r->resolution);
+	json_object_set_new(o, "duration", json_real(r->duration));
+	/* headers_json is the store's own JSON text: embed it as JSON. */
+	if (r->headers_json != NULL && *r->headers_json != '\0') {
+		json_t *h = json_loads(r->headers_json, JSON_DECODE_ANY, NULL);
+
+		json_object_set_new(o, "headers", h != NULL ? h :
+		    json_string(r->headers_json));
+	} else
+		json_object_set_new(o, "headers", json_null());
+	text = json_dumps(o, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
+	json_decref(o);
+	out = xasprintf("%s\n", text != NULL ? text : "{}");
+	free(text);
+	return out;
+}
+
+char *
+render_job_file(enum fs_file f, const struct job_row *row, size_t *len)
+{
+	char buf[64], *out;
+
+	switch (f) {
+	case FS_PROGRESS:
+		out = render_progress(row);
+		break;
+	case FS_STATUS:
+		out = line_or_empty(row->status);
+		break;
+	case FS_TITLE:
+		out = line_or_empty(row->title);
+		break;
+	case FS_URL:
+		out = line_or_empty(row->url);
+		break;
+	case FS_ERROR:
+		out = line_or_empty(row->error_msg);
+		break;
+	case FS_SPEED:
+		render_bytes(buf, sizeof(buf), is_active(row) ?
+		    row->speed_bps : 0);
+		out = xasprintf("%s/s\n", buf);
+		break;
+	case FS_ETA:
+		render_duration(buf, sizeof(buf), is_active(row) ?
+		    row->eta_s : -1);
+		out = xasprintf("%s\n", buf);
+		break;
+	case FS_SIZE:
+		render_bytes(buf, sizeof(buf), (double)(row->size_bytes > 0 ?
+		    row->size_bytes : row->bytes_done));
+		out = xasprintf("%s\n", buf);
+		break;
+	case FS_OUTPUT:
+		out = line_or_empty(row->file_path);
+		break;
+	case FS_INFO:
+		out = render_info(row);
+		break;
+	default:		/* ctl reads as empty: it is for writing */
+		out = xstrdup("");
+		break;
+	}
+	*len = strlen(out);
+	return out;
+}
+
+char *
+render_status(const struct fs_status *s, size_t *len)
+{
+	const struct store_counts *c = &s->counts;
+	char disk[32], *out;
+
+	if (s->disk_free >= 0)
+		render_bytes(disk, sizeof(disk), (double)s->disk_free);
+	else
+		snprintf(disk, sizeof(disk), "unknown");
+	out = xasprintf(
+	    "queue: %lld\n"
+	    "active: %lld\n"
+	    "downloading: %lld\n"
+	    "merging: %lld\n"
+	    "paused: %lld\n"
+	    "completed: %lld\n"
+	    "failed: %lld\n"
+	    "cancelled: %lld\n"
+	    "total: %lld\n"
+	    "disk_free: %s\n"
+	    "disk_free_bytes: %lld\n"
+	    "spooler: %s\n"
+	    "store: %s%s%s\n",
+	    (long long)c->pending, (long long)(c->downloading + c->merging),
+	    (long long)c->downloading, (long long)c->merging,
+	    (long long)c->paused, (long long)c->completed,
+	    (long long)c->failed, (long long)c->cancelled, (long long)c->total,
+	    disk, (long long)s->disk_free,
+	    c->spooler_alive ? "alive" : "stopped",
+	    s->store_ok ? "ok" : "unavailable",
+	    s->store_ok || *s->store_note == '\0' ? "" : " - ",
+	    s->store_ok ? "" : s->store_note);
+	*len = strlen(out);
+	return out;
+}
+
+/* A name a directory entry may carry: no '/', no control bytes, not . or .. */
+static bool
+safe_name(const char *s)
+{
+	const unsigned char *p;
+
+	if (*s == '\0' || strcmp(s, ".") == 0 || strcmp(s, "..") == 0 ||
+	    strlen(s) > 255)
+		return false;
+	for (p = (const unsigned char *)s; *p != '\0'; p++)
+		if (*p < 0x20 || *p == 0x7f || *p == '/')
+			return false;
+	return true;
+}
+
+char *
+render_video_name(const struct job_row *row)
+{
+	const char *base, *ext;
+
+	if (row->file_path == NULL || *row->file_path == '\0')
+		return NULL;
+	base = strrchr(row->file_path, '/');
+	base = base != NULL ? base + 1 : row->file_path;
+	if (safe_name(base) && render_file_lookup(base) < 0)
+		return xstrdup(base);
+	ext = strrchr(base, '.');
+	if (ext == NULL || !safe_name(ext) || strlen(ext) > 16)
+		ext = ".mp4";
+	return xasprintf("video%s", ext);
+}

@@ -1,0 +1,356 @@
+/* httpd-probe - POST /api/probe: fetch a playlist off the loop, say what it holds */
+#include "config.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <curl/curl.h>
+#include <event2/event.h>
+#include <event2/http.h>
+
+#include "fetch.h"
+#include "httpd.h"
+#include "job.h"
+#include "log.h"
+#include "playlist.h"
+#include "xmalloc.h"
+
+/*
+ * The event loop never waits for the network: each probe runs on its own
+ * thread (at most HTTPD_MAX_PROBES at once, else 503) with its own fetcher
+ * (so the SSRF guard, size bounds and error wording are the spooler's),
+ * builds its JSON answer there, and hands the finished probe back through
+ * a pipe; the loop thread joins it and sends the reply. The worker touches
+ * nothing of libevent's.
+ */
+struct probe {
+	struct probe_pool *pool;
+	struct httpd_req *r;		/* loop thread only */
+	char *url;
+	char **headers;			/* "Name: value", NULL-terminated */
+	pthread_t thread;
+	int code;			/* the answer, set by the worker */
+	json_t *answer;
+	struct probe *next;
+};
+
+struct probe_pool {
+	struct httpd *h;
+	int fds[2];			/* worker -> loop: struct probe * */
+	struct event *ev;
+	struct fetcher_opts opts;
+	int running;
+	struct probe *list;
+	atomic_bool stop;
+};
+
+struct probe_fetch {
+	struct fetch_buffer buf;
+	bool done, ok;
+	long http_status;
+	char *effective_url;
+	struct err err;
+};
+
+static void
+probe_free(struct probe *p)
+{
+	char **h;
+
+	for (h = p->headers; h != NULL && *h != NULL; h++)
+		free(*h);
+	free(p->headers);
+	free(p->url);
+	json_decref(p->answer);
+	free(p);
+}
+
+static void
+fetch_done(void *arg, const struct fetch_result *res)
+{
+	struct probe_fetch *pf = arg;
+
+	pf->done = true;
+	pf->ok = res->ok;
+	pf->http_status = res->http_status;
+	pf->err = res->err;
+	if (res->effective_url != NULL)
+		pf->effective_url = xstrdup(res->effective_url);
+}
+
+static const char *
+key_name(const struct hls_playlist *pl)
+{
+	size_t i;
+	const struct hls_key *k;
+
+	for (i = 0; i < pl->nsegments; i++) {
+		if (pl->segments[i].key < 0)
+			continue;
+		k = &pl->keys[pl->segments[i].key];
+		switch (k->method) {
+		case HLS_KEY_NONE: continue;
+		case HLS_KEY_AES128: return "AES-128";
+		case HLS_KEY_SAMPLE_AES: return "SAMPLE-AES";
+		default: return k->keyformat != NULL ? k->keyformat : "other";
+		}
+	}
+	return "none";
+}
+
+/* The answer for a playlist that parsed: master or media. */
+static json_t *
+describe(const char *url, const struct hls_playlist *pl)
+{
+	json_t *vars = json_array(), *v;
+	const struct hls_variant *hv;
+	char label[32];
+	size_t i;
+
+	for (i = 0; pl->is_master && i < pl->nvariants; i++) {
+		hv = &pl->variants[i];
+		if (hv->height > 0)
+			snprintf(label, sizeof(label), "%dp", hv->height);
+		else
+			snprintf(label, sizeof(label), "%lld kbit/s",
+			    (long long)(hv->bandwidth / 1000));
+		v = json_pack("{s:s?, s:I, s:i, s:i, s:s?, s:s}", "uri", hv->uri,
+		    "bandwidth", (json_int_t)hv->bandwidth, "width", hv->width,
+		    "height", hv->height, "codecs", hv->codecs, "label", label);
+		if (v != NULL)
+			json_array_append_new(vars, v);
+	}
+	if (pl->is_master)
+		return json_pack("{s:s, s:s, s:o, s:n, s:n, s:b, s:s}", "url",
+		    url, "type", "master", "variants", vars, "duration",
+		    "segments", "live", 0, "encrypted", "unknown");
+	return json_pack("{s:s, s:s, s:o, s:f, s:I, s:b, s:s}", "url", url,
+	    "type", "media", "variants", vars, "duration", pl->total_duration,
+	    "segments", (json_int_t)pl->nsegments, "live", !pl->endlist,
+	    "encrypted", key_name(pl));
+}
+
+static void
+probe_answer(struct probe *p, struct probe_fetch *pf)
+{
+	struct hls_playlist *pl = NULL;
+	struct err err;
+
+	if (!pf->ok) {
+		p->code = 502;
+		p->answer = json_pack("{s:s, s:o}", "error", pf->err.msg,
+		    "http_status", pf->http_status > 0 ?
+		    json_integer(pf->http_status) : json_null());
+		return;
+	}
+	if (playlist_parse(pf->buf.data != NULL ? pf->buf.data : "",
+	    pf->buf.len, pf->effective_url != NULL ? pf->effective_url : p->url,
+	    &pl, &err) != 0) {
+		p->code = 502;
+		p->answer = json_pack("{s:s, s:I}", "error", err.msg,
+		    "http_status", (json_int_t)pf->http_status);
+		return;
+	}
+	p->code = 200;
+	p->answer = describe(p->url, pl);
+	playlist_free(pl);
+}
+
+static void *
+probe_run(void *arg)
+{
+	struct probe *p = arg;
+	struct probe_fetch pf;
+	struct fetch_request req;
+	struct fetch_sink sink;
+	struct fetch_handle *fh;
+	struct fetcher *f = fetcher_new(&p->pool->opts);
+	time_t deadline = time(NULL) + HTTPD_PROBE_TIMEOUT_S;
+	bool cancelled = false;
+
+	memset(&pf, 0, sizeof(pf));
+	pf.buf.max = p->pool->opts.max_playlist_bytes;
+	memset(&req, 0, sizeof(req));
+	req.url = p->url;
+	req.headers = (const char *const *)p->headers;
+	req.offset = -1;
+	req.max_bytes = -1;
+	sink.data = fetch_buffer_sink_data;
+	sink.reset = fetch_buffer_sink_reset;
+	sink.done = fetch_done;
+	sink.arg = &pf;
+	fh = fetcher_add(f, &req, &sink);
+	while (!pf.done) {
+		fetcher_poll(f, 200, NULL, 0);
+		if (!pf.done && !cancelled && (time(NULL) >= deadline ||
+		    atomic_load(&p->pool->stop))) {
+			fetcher_cancel(f, fh);
+			cancelled = true;
+		}
+	}
+	fetcher_free(f);
+	if (cancelled && !pf.ok)
+		err_set(&pf.err, "timed out fetching %s", p->url);
+	probe_answer(p, &pf);
+	free(pf.buf.data);
+	free(pf.effective_url);
+	if (write(p->pool->fds[1], &p, sizeof(p)) != sizeof(p))
+		abort();	/* a pipe write of a pointer cannot be short */
+	return NULL;
+}
+
+/* Loop thread: a worker finished; join it and answer its request. */
+static void
+probe_collect(evutil_socket_t fd, short what, void *arg)
+{
+	struct probe_pool *pool = arg;
+	struct probe *p, **pp;
+	json_t *answer;
+
+	while (read(fd, &p, sizeof(p)) == sizeof(p)) {
+		pthread_join(p->thread, NULL);
+		for (pp = &pool->list; *pp != NULL; pp = &(*pp)->next)
+			if (*pp == p) {
+				*pp = p->next;
+				break;
+			}
+		pool->running--;
+		answer = p->answer;
+		p->answer = NULL;
+		httpd_reply_json(p->r, p->code, answer);
+		probe_free(p);
+	}
+}
+
+struct probe_pool *
+probe_pool_new(struct httpd *h, struct err *err)
+{
+	struct probe_pool *pool = xcalloc(1, sizeof(*pool));
+
+	curl_global_init(CURL_GLOBAL_DEFAULT);	/* before any thread */
+	if (pipe2(pool->fds, O_CLOEXEC | O_NONBLOCK) != 0) {
+		free(pool);
+		return err_errno(err, "pipe"), NULL;
+	}
+	/* the worker's write must block rather than fail */
+	fcntl(pool->fds[1], F_SETFL, 0);
+	pool->h = h;
+	pool->opts.connect_timeout_s = h->conf.connect_timeout_s;
+	pool->opts.low_speed_time_s = h->conf.low_speed_time_s;
+	pool->opts.retries = 0;		/* the popup wants an answer now */
+	pool->opts.allow_private = h->conf.allow_private_targets;
+	pool->opts.max_playlist_bytes = h->conf.max_playlist_bytes;
+	pool->opts.max_segment_bytes = h->conf.max_playlist_bytes;
+	pool->ev = event_new(h->base, pool->fds[0], EV_READ | EV_PERSIST,
+	    probe_collect, pool);
+	event_add(pool->ev, NULL);
+	atomic_init(&pool->stop, false);
+	return pool;
+}
+
+void
+probe_pool_free(struct probe_pool *pool)
+{
+	struct probe *p;
+
+	if (pool == NULL)
+		return;
+	atomic_store(&pool->stop, true);
+	while ((p = pool->list) != NULL) {
+		pool->list = p->next;
+		pthread_join(p->thread, NULL);
+		httpd_req_free(p->r);	/* evhttp_free drops the request */
+		probe_free(p);
+	}
+	event_free(pool->ev);
+	close(pool->fds[0]);
+	close(pool->fds[1]);
+	free(pool);
+}
+
+/* {url, headers?, referer?} checked like a .job (job_parse), or NULL. */
+static struct probe *
+probe_from_body(struct httpd_req *r, struct err *err)
+{
+	struct job_spec spec;
+	json_error_t jerr;
+	json_t *body, *job = NULL, *v;
+	struct probe *p = NULL;
+	char *raw, *text = NULL;
+	size_t len, i, n = 0;
+
+	memset(&spec, 0, sizeof(spec));
+	raw = httpd_req_body(r, &len);
+	body = json_loadb(raw, len, JSON_REJECT_DUPLICATES | JSON_DECODE_ANY,
+	    &jerr);
+	free(raw);
+	if (body == NULL) {
+		err_set(err, "invalid JSON: %s", jerr.text);
+		goto out;
+	}
+	if (!json_is_object(body)) {
+		err_set(err, "the body must be a JSON object");
+		goto out;
+	}
+	job = json_object();
+	if ((v = json_object_get(body, "url")) != NULL)
+		json_object_set(job, "url", v);
+	if ((v = json_object_get(body, "referer")) != NULL)
+		json_object_set(job, "referer", v);
+	if ((v = json_object_get(body, "headers")) != NULL)
+		json_object_set(job, "headers", v);
+	text = json_dumps(job, JSON_COMPACT);
+	if (job_parse(text, strlen(text), &spec, err) != 0)
+		goto out;
+	p = xcalloc(1, sizeof(*p));
+	p->url = xstrdup(spec.url);
+	p->headers = xcalloc(spec.nheaders + 2, sizeof(char *));
+	for (i = 0; i < spec.nheaders; i++)
+		p->headers[n++] = xasprintf("%s: %s", spec.headers[i].name,
+		    spec.headers[i].value);
+	if (spec.referer != NULL)
+		p->headers[n++] = xasprintf("Referer: %s", spec.referer);
+out:
+	free(text);
+	json_decref(job);
+	json_decref(body);
+	job_spec_free(&spec);
+	return p;
+}
+
+void
+route_probe(struct httpd_req *r)
+{
+	struct probe_pool *pool = r->h->probes;
+	struct probe *p;
+	struct err err;
+
+	if ((p = probe_from_body(r, &err)) == NULL) {
+		httpd_reply_error(r, 400, "%s", err.msg);
+		return;
+	}
+	if (pool->running >= HTTPD_MAX_PROBES) {
+		probe_free(p);
+		evhttp_add_header(evhttp_request_get_output_headers(r->req),
+		    "Retry-After", "1");
+		httpd_reply_error(r, 503, "too many probes at once; retry");
+		return;
+	}
+	p->pool = pool;
+	p->r = r;
+	if (pthread_create(&p->thread, NULL, probe_run, p) != 0) {
+		probe_free(p);
+		httpd_reply_error(r, 503, "cannot start a probe");
+		return;
+	}
+	p->next = pool->list;
+	pool->list = p;
+	pool->running++;
+}

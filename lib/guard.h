@@ -1,0 +1,60 @@
+/* guard - what may become a name on disk, and what a job may point at */
+#ifndef M3U8NAS_GUARD_H
+#define M3U8NAS_GUARD_H
+
+#include <stdbool.h>
+
+#include "err.h"
+
+/*
+ * Names: a job id and a video title both end up as a path component (the
+ * spool's processing/<id>/, the library's "<title>.mp4", the FUSE tree's
+ * jobs/<id>/). guard_sanitize_name makes any input safe for that:
+ *
+ *   GUARD_ID     bytes [A-Za-z0-9._-] only (others become '_'), at most
+ *                GUARD_MAX_ID bytes; "job" if nothing is left.
+ *   GUARD_TITLE  UTF-8 kept; bytes < 0x20 and 0x7f dropped; '/' '\\' and
+ *                the characters Windows (SMB clients) refuse in names
+ *                (<>:"|?*) become '_'; invalid UTF-8 becomes '_'; runs of
+ *                spaces collapse; at most GUARD_MAX_TITLE bytes, cut on a
+ *                character boundary; "video" if nothing is left.
+ *
+ * Both: no leading '.', '-' or space (no hidden files, no "..", nothing
+ * that reads as an option), no trailing '.' or space, never empty, never
+ * containing '/'. The result is newly allocated (caller frees).
+ */
+#define GUARD_MAX_ID 64
+#define GUARD_MAX_TITLE 180
+
+enum guard_name { GUARD_ID, GUARD_TITLE };
+
+char *guard_sanitize_name(const char *in, enum guard_name kind);
+
+/*
+ * A job's title as given: refused (0 or -1 with a reason) when it holds
+ * control characters (tab aside) or a ".." path component: such a title
+ * is an attack or a mistake, and the person should hear about it rather
+ * than find a silently different name. A title that passes is still
+ * sanitized (GUARD_TITLE) before it names a file.
+ */
+int guard_check_title(const char *title, struct err *err);
+
+/*
+ * A job's stream URL, before any request is made: the scheme is http or
+ * https ("unsupported scheme 'file' (only http and https)"), there is a
+ * host, and unless allow_private the host is not a literal address (or
+ * "localhost") in a loopback, private, link-local, CGNAT, multicast or
+ * unspecified range. Host names are checked again on the address actually
+ * connected to (fetch.h); this early check gives a clear .error without a
+ * request. 0 or -1 with err set.
+ */
+int guard_check_url(const char *url, bool allow_private, struct err *err);
+
+/*
+ * True if the address (AF_INET: struct in_addr, AF_INET6: struct
+ * in6_addr) is one the NAS must not be a proxy to. IPv4-mapped IPv6
+ * addresses are judged as IPv4.
+ */
+bool guard_addr_is_private(int family, const void *addr);
+
+#endif

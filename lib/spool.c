@@ -1,0 +1,545 @@
+/* spool - the spool directory: layout, claiming, moving aside with .error */
+#include "config.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/file.h>
+#include <sys/stat.h>
+#include <sys/statvfs.h>
+#include <unistd.h>
+
+#include "guard.h"
+#include "spool.h"
+#include "xmalloc.h"
+
+#define MAX_SUFFIX 1000		/* "-2" ... "-1000", then give up */
+#define MAX_TREE_DEPTH 8	/* processing/<id>/ is two levels deep */
+
+static const struct {
+	const char *name;
+	mode_t mode;
+	size_t path_off, fd_off;
+} layout[] = {
+	/* incoming/ is the drop box of the SMB share: group-writable. */
+	{ "incoming", 02775, offsetof(struct spool, incoming),
+	    offsetof(struct spool, incoming_fd) },
+	{ "control", 02770, offsetof(struct spool, control),
+	    offsetof(struct spool, control_fd) },
+	{ "processing", 0750, offsetof(struct spool, processing),
+	    offsetof(struct spool, processing_fd) },
+	{ "failed", 0755, offsetof(struct spool, failed),
+	    offsetof(struct spool, failed_fd) },
+	{ "state", 0750, offsetof(struct spool, state),
+	    offsetof(struct spool, state_fd) },
+};
+#define NLAYOUT (sizeof(layout) / sizeof(layout[0]))
+
+int
+spool_mkdirs(const char *path, mode_t mode, struct err *err)
+{
+	char *p = xstrdup(path), *s;
+	int rc = -1;
+
+	for (s = p + 1; ; s++) {
+		if (*s != '/' && *s != '\0')
+			continue;
+		char c = *s;
+		*s = '\0';
+		if (mkdir(p, c == '\0' ? mode : 0755) == -1 && errno != EEXIST) {
+			err_errno(err, "cannot create %s", p);
+			goto out;
+		}
+		if ((*s = c) == '\0')
+			break;
+	}
+	rc = 0;
+out:
+	free(p);
+	return rc;
+}
+
+int
+spool_open(struct spool *sp, const char *root, struct err *err)
+{
+	size_t i;
+	char **path;
+	int *fd;
+
+	memset(sp, 0, sizeof(*sp));
+	sp->lock_fd = -1;
+	for (i = 0; i < NLAYOUT; i++)
+		*(int *)((char *)sp + layout[i].fd_off) = -1;
+	sp->root = xstrdup(root);
+	if (spool_mkdirs(root, 0755, err) == -1)
+		goto fail;
+	for (i = 0; i < NLAYOUT; i++) {
+		path = (char **)((char *)sp + layout[i].path_off);
+		fd = (int *)((char *)sp + layout[i].fd_off);
+		*path = xasprintf("%s/%s", root, layout[i].name);
+		if (mkdir(*path, layout[i].mode) == 0)
+			chmod(*path, layout[i].mode);	/* past the umask */
+		else if (errno != EEXIST) {
+			err_errno(err, "cannot create %s", *path);
+			goto fail;
+		}
+		*fd = open(*path, O_RDONLY | O_DIRECTORY | O_NOFOLLOW |
+		    O_CLOEXEC);
+		if (*fd == -1) {
+			err_errno(err, "cannot open %s", *path);
+			goto fail;
+		}
+	}
+	return 0;
+fail:
+	spool_close(sp);
+	return -1;
+}
+
+void
+spool_close(struct spool *sp)
+{
+	size_t i;
+	int *fd;
+
+	for (i = 0; i < NLAYOUT; i++) {
+		fd = (int *)((char *)sp + layout[i].fd_off);
+		if (*fd != -1)
+			close(*fd);
+		free(*(char **)((char *)sp + layout[i].path_off));
+	}
+	if (sp->lock_fd != -1)
+		close(sp->lock_fd);
+	free(sp->root);
+	memset(sp, 0, sizeof(*sp));
+	sp->lock_fd = -1;
+}
+
+int
+spool_lock(struct spool *sp, struct err *err)
+{
+	char buf[32];
+	ssize_t n;
+	int fd;
+
+	fd = openat(sp->state_fd, SPOOL_PID_FILE,
+	    O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0644);
+	if (fd == -1)
+		return err_errno(err, "%s/%s", sp->state, SPOOL_PID_FILE);
+	if (flock(fd, LOCK_EX | LOCK_NB) == -1) {
+		n = pread(fd, buf, sizeof(buf) - 1, 0);
+		buf[n > 0 ? n : 0] = '\0';
+		buf[strcspn(buf, "\n")] = '\0';
+		close(fd);
+		return err_set(err, "another m3u8nas-spoold is already running "
+		    "on %s (pid %s)", sp->root, *buf ? buf : "?");
+	}
+	n = snprintf(buf, sizeof(buf), "%ld\n", (long)getpid());
+	if (ftruncate(fd, 0) == -1 || pwrite(fd, buf, (size_t)n, 0) != n) {
+		close(fd);
+		return err_errno(err, "%s/%s", sp->state, SPOOL_PID_FILE);
+	}
+	sp->lock_fd = fd;
+	return 0;
+}
+
+bool
+spool_is_job_name(const char *name)
+{
+	size_t n = strlen(name), s = strlen(SPOOL_JOB_SUFFIX);
+
+	return name[0] != '.' && n > s &&
+	    strcmp(name + n - s, SPOOL_JOB_SUFFIX) == 0 &&
+	    strchr(name, '/') == NULL;
+}
+
+char *
+spool_id_from_name(const char *name)
+{
+	size_t n = strlen(name), s = strlen(SPOOL_JOB_SUFFIX);
+	char *stem, *id;
+
+	if (n > s && strcmp(name + n - s, SPOOL_JOB_SUFFIX) == 0)
+		n -= s;
+	stem = xstrndup(name, n);
+	id = guard_sanitize_name(stem, GUARD_ID);
+	free(stem);
+	return id;
+}
+
+/* Makes processing/<id>/ for the first free candidate id; caller frees. */
+static char *
+reserve_id(struct spool *sp, const char *base,
+    bool (*taken)(const char *, void *), void *arg, struct err *err)
+{
+	char *id;
+	int k;
+
+	for (k = 1; k <= MAX_SUFFIX; k++) {
+		id = k == 1 ? xstrdup(base) : xasprintf("%s-%d", base, k);
+		if ((taken == NULL || !taken(id, arg)) &&
+		    mkdirat(sp->processing_fd, id, 0750) == 0)
+			return id;
+		if (errno != EEXIST && (taken == NULL || !taken(id, arg))) {
+			err_errno(err, "cannot create %s/%s", sp->processing,
+			    id);
+			free(id);
+			return NULL;
+		}
+		free(id);
+	}
+	err_set(err, "no free job id for %s", base);
+	return NULL;
+}
+
+int
+spool_claim(struct spool *sp, const char *name,
+    bool (*taken)(const char *, void *), void *arg, char **id,
+    struct err *err)
+{
+	char *base, *target;
+	int rc;
+
+	*id = NULL;
+	base = spool_id_from_name(name);
+	*id = reserve_id(sp, base, taken, arg, err);
+	free(base);
+	if (*id == NULL)
+		return -1;
+	target = xasprintf("%s/job", *id);
+	/* Renames the entry itself: a symlink or FIFO is moved, not opened. */
+	if (renameat(sp->incoming_fd, name, sp->processing_fd, target) == 0)
+		rc = 1;
+	else {
+		rc = errno == ENOENT ? 0 : err_errno(err, "cannot claim %s/%s",
+		    sp->incoming, name);
+		unlinkat(sp->processing_fd, *id, AT_REMOVEDIR);
+		free(*id);
+		*id = NULL;
+	}
+	free(target);
+	return rc;
+}
+
+static const char *
+kind_of(mode_t m)
+{
+	return S_ISLNK(m) ? "a symbolic link" : S_ISFIFO(m) ? "a FIFO" :
+	    S_ISDIR(m) ? "a directory" : S_ISSOCK(m) ? "a socket" :
+	    S_ISCHR(m) || S_ISBLK(m) ? "a device" : "not a regular file";
+}
+
+int
+spool_read_job(struct spool *sp, const char *id, int64_t max, char **buf,
+    size_t *len, struct err *err)
+{
+	char *path = xasprintf("%s/job", id);
+	struct stat st;
+	size_t got = 0;
+	ssize_t n;
+	int fd = -1, rc = -1;
+
+	*buf = NULL;
+	/* lstat first: a device is refused before any open() can touch it. */
+	if (fstatat(sp->processing_fd, path, &st, AT_SYMLINK_NOFOLLOW) == -1) {
+		err_errno(err, "cannot read the job file");
+		goto out;
+	}
+	if (!S_ISREG(st.st_mode)) {
+		err_set(err, "the job is %s, not a file", kind_of(st.st_mode));
+		goto out;
+	}
+	fd = openat(sp->processing_fd, path,
+	    O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_NOCTTY | O_CLOEXEC);
+	if (fd == -1 || fstat(fd, &st) == -1) {
+		err_errno(err, "cannot read the job file");
+		goto out;
+	}
+	if (!S_ISREG(st.st_mode)) {	/* swapped between lstat and open */
+		err_set(err, "the job is %s, not a file", kind_of(st.st_mode));
+		goto out;
+	}
+	if (st.st_size > max) {
+		err_set(err, "the job file is too large (%lld bytes, at most "
+		    "%lld)", (long long)st.st_size, (long long)max);
+		goto out;
+	}
+	*buf = xmalloc((size_t)max + 2);
+	/* Bounded even if the file grows while we read. */
+	while (got <= (size_t)max &&
+	    (n = read(fd, *buf + got, (size_t)max + 1 - got)) != 0) {
+		if (n == -1) {
+			if (errno == EINTR)
+				continue;
+			err_errno(err, "cannot read the job file");
+			goto out;
+		}
+		got += (size_t)n;
+	}
+	if (got > (size_t)max) {
+		err_set(err, "the job file is too large (more than %lld bytes)",
+		    (long long)max);
+		goto out;
+	}
+	(*buf)[got] = '\0';
+	*len = got;
+	rc = 0;
+out:
+	if (rc == -1) {
+		free(*buf);
+		*buf = NULL;
+	}
+	if (fd != -1)
+		close(fd);
+	free(path);
+	return rc;
+}
+
+int
+spool_write_file(int dirfd, const char *name, const char *text,
+    struct err *err)
+{
+	char *tmp = xasprintf(".%s.%ld.tmp", name, (long)getpid());
+	size_t len = strlen(text), off = 0;
+	ssize_t n;
+	int fd, rc = -1;
+
+	fd = openat(dirfd, tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW |
+	    O_CLOEXEC, 0644);
+	if (fd == -1) {
+		err_errno(err, "cannot create %s", tmp);
+		goto out;
+	}
+	while (off < len) {
+		if ((n = write(fd, text + off, len - off)) == -1) {
+			if (errno == EINTR)
+				continue;
+			break;
+		}
+		off += (size_t)n;
+	}
+	if (off < len || fsync(fd) == -1) {
+		err_errno(err, "cannot write %s", name);
+		close(fd);
+		unlinkat(dirfd, tmp, 0);
+		goto out;
+	}
+	close(fd);
+	if (renameat(dirfd, tmp, dirfd, name) == -1) {
+		err_errno(err, "cannot rename %s to %s", tmp, name);
+		unlinkat(dirfd, tmp, 0);
+		goto out;
+	}
+	rc = 0;
+out:
+	free(tmp);
+	return rc;
+}
+
+/* rename without replacing: RENAME_NOREPLACE, or link+unlink as fallback */
+static int
+rename_noreplace(int fromfd, const char *from, int tofd, const char *to)
+{
+	struct stat st;
+
+	if (renameat2(fromfd, from, tofd, to, RENAME_NOREPLACE) == 0)
+		return 0;
+	if (errno != EINVAL && errno != ENOSYS)
+		return -1;
+	/* A filesystem without RENAME_NOREPLACE: check, then rename. */
+	if (fstatat(tofd, to, &st, AT_SYMLINK_NOFOLLOW) == 0) {
+		errno = EEXIST;
+		return -1;
+	}
+	return renameat(fromfd, from, tofd, to);
+}
+
+int
+spool_move_aside(struct spool *sp, int dirfd, const char *name,
+    const char *base, const char *reason, struct err *err)
+{
+	char *job = NULL, *error = NULL, *line = NULL, *b;
+	int k, rc = -1;
+
+	b = guard_sanitize_name(base, GUARD_ID);
+	for (k = 1; k <= MAX_SUFFIX; k++) {
+		free(job);
+		job = k == 1 ? xasprintf("%s.job", b) :
+		    xasprintf("%s-%d.job", b, k);
+		if (rename_noreplace(dirfd, name, sp->failed_fd, job) == 0)
+			break;
+		if (errno != EEXIST) {
+			err_errno(err, "cannot move %s to %s", name,
+			    sp->failed);
+			goto out;
+		}
+	}
+	if (k > MAX_SUFFIX) {
+		err_set(err, "no free name in %s for %s", sp->failed, b);
+		goto out;
+	}
+	error = xasprintf("%.*s.error", (int)(strlen(job) - 4), job);
+	/* One line: a reason never spans lines, whatever it quotes. */
+	line = xasprintf("%s\n", reason);
+	for (char *p = line; p[1] != '\0'; p++)
+		if (*p == '\n' || *p == '\r')
+			*p = ' ';
+	if (spool_write_file(sp->failed_fd, error, line, err) == -1)
+		goto out;
+	rc = 0;
+out:
+	free(line);
+	free(error);
+	free(job);
+	free(b);
+	return rc;
+}
+
+/* Removes dirfd/name and all below it, never following a symlink. */
+static int
+remove_tree(int dfd, const char *name, int depth)
+{
+	struct dirent *de;
+	DIR *d;
+	int fd;
+
+	if (unlinkat(dfd, name, 0) == 0 || errno == ENOENT)
+		return 0;
+	if ((errno != EISDIR && errno != EPERM) || depth > MAX_TREE_DEPTH)
+		return -1;
+	fd = openat(dfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW |
+	    O_CLOEXEC);
+	if (fd == -1 || (d = fdopendir(fd)) == NULL) {
+		if (fd != -1)
+			close(fd);
+		return -1;
+	}
+	while ((de = readdir(d)) != NULL) {
+		if (strcmp(de->d_name, ".") == 0 || strcmp(de->d_name, "..") == 0)
+			continue;
+		if (remove_tree(dirfd(d), de->d_name, depth + 1) == -1) {
+			closedir(d);
+			return -1;
+		}
+	}
+	closedir(d);
+	return unlinkat(dfd, name, AT_REMOVEDIR) == -1 && errno != ENOENT ?
+	    -1 : 0;
+}
+
+int
+spool_remove_job_dir(struct spool *sp, const char *id, struct err *err)
+{
+	if (remove_tree(sp->processing_fd, id, 0) == -1)
+		return err_errno(err, "cannot remove %s/%s", sp->processing, id);
+	return 0;
+}
+
+int
+spool_fail(struct spool *sp, const char *id, const char *reason,
+    struct err *err)
+{
+	char *job = xasprintf("%s/job", id);
+	struct stat st;
+	int rc = 0;
+
+	if (fstatat(sp->processing_fd, job, &st, AT_SYMLINK_NOFOLLOW) == 0)
+		rc = spool_move_aside(sp, sp->processing_fd, job, id, reason,
+		    err);
+	free(job);
+	if (rc == 0)
+		rc = spool_remove_job_dir(sp, id, err);
+	return rc;
+}
+
+int
+spool_requeue(struct spool *sp, const char *id, struct err *err)
+{
+	char *job = xasprintf("%s.job", id), *error = xasprintf("%s.error", id);
+	char *target = xasprintf("%s/job", id);
+	int rc = -1;
+
+	if (mkdirat(sp->processing_fd, id, 0750) == -1 && errno != EEXIST) {
+		err_errno(err, "cannot create %s/%s", sp->processing, id);
+		goto out;
+	}
+	if (renameat(sp->failed_fd, job, sp->processing_fd, target) == -1) {
+		if (errno != ENOENT) {
+			err_errno(err, "cannot requeue %s/%s", sp->failed, job);
+			goto out;
+		}
+		rc = 0;
+		goto out;
+	}
+	unlinkat(sp->failed_fd, error, 0);
+	rc = 1;
+out:
+	free(target);
+	free(error);
+	free(job);
+	return rc;
+}
+
+char *
+spool_workdir(struct spool *sp, const char *id, struct err *err)
+{
+	char *rel = xasprintf("%s/work", id);
+	char *path = NULL;
+
+	if (mkdirat(sp->processing_fd, id, 0750) == -1 && errno != EEXIST)
+		err_errno(err, "cannot create %s/%s", sp->processing, id);
+	else if (mkdirat(sp->processing_fd, rel, 0750) == -1 &&
+	    errno != EEXIST)
+		err_errno(err, "cannot create %s/%s", sp->processing, rel);
+	else
+		path = xasprintf("%s/%s", sp->processing, rel);
+	free(rel);
+	return path;
+}
+
+bool
+spool_has_job_file(struct spool *sp, const char *id)
+{
+	char *job = xasprintf("%s/job", id);
+	struct stat st;
+	bool yes;
+
+	yes = fstatat(sp->processing_fd, job, &st, AT_SYMLINK_NOFOLLOW) == 0;
+	free(job);
+	return yes;
+}
+
+enum spool_ctl
+spool_parse_control(const char *name, char **id)
+{
+	static const struct {
+		const char *suffix;
+		enum spool_ctl op;
+	} ops[] = { { ".cancel", SPOOL_CTL_CANCEL }, { ".retry", SPOOL_CTL_RETRY } };
+	size_t i, n = strlen(name), s;
+
+	*id = NULL;
+	if (name[0] == '.')
+		return SPOOL_CTL_NONE;
+	for (i = 0; i < sizeof(ops) / sizeof(ops[0]); i++) {
+		s = strlen(ops[i].suffix);
+		if (n > s && strcmp(name + n - s, ops[i].suffix) == 0) {
+			*id = xstrndup(name, n - s);
+			return ops[i].op;
+		}
+	}
+	return SPOOL_CTL_NONE;
+}
+
+int64_t
+spool_free_bytes(const char *path)
+{
+	struct statvfs vfs;
+
+	if (statvfs(path, &vfs) == -1)
+		return -1;
+	return (int64_t)vfs.f_bavail * (int64_t)vfs.f_frsize;
+}

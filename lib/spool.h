@@ -1,0 +1,111 @@
+/* spool - the spool directory: layout, claiming, moving aside with .error */
+#ifndef M3U8NAS_SPOOL_H
+#define M3U8NAS_SPOOL_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "err.h"
+
+/*
+ * Layout under the spool root (DESIGN.md "Spool directory"):
+ *
+ *   incoming/          <name>.job dropped by people, the endpoint, scripts
+ *   control/           <id>.cancel, <id>.retry
+ *   processing/<id>/   job (the claimed file), work/ (the download's workdir)
+ *   failed/            <id>.job + <id>.error (one line: why)
+ *   state/             m3u8nas.db, m3u8nas-spoold.pid (flock)
+ *
+ * The state of a job file is the directory it is in, and it moves by
+ * rename(2) only. A claim renames the directory entry itself (whatever it
+ * is: file, symlink, FIFO, directory) without opening it, so nothing
+ * outside the spool is ever followed; the claimed entry is then opened
+ * with O_NOFOLLOW|O_NONBLOCK and refused unless it is a regular file of
+ * bounded size. Every file the spool creates is written tmp + fsync +
+ * rename, so a reader never sees half of one.
+ */
+#define SPOOL_JOB_SUFFIX ".job"
+#define SPOOL_PID_FILE "m3u8nas-spoold.pid"
+
+struct spool {
+	char *root;
+	char *incoming, *control, *processing, *failed, *state;
+	int incoming_fd, control_fd, processing_fd, failed_fd, state_fd;
+	int lock_fd;
+};
+
+/* Creates the layout (missing directories only) and opens it. 0 or -1. */
+int spool_open(struct spool *sp, const char *root, struct err *err);
+void spool_close(struct spool *sp);
+/*
+ * Takes state/m3u8nas-spoold.pid with flock(2) and writes our pid there:
+ * two spoolers never run on one spool. -1 with "already running (pid N)".
+ */
+int spool_lock(struct spool *sp, struct err *err);
+
+/* A name in incoming/ that is a job: ends in .job, no leading '.'. */
+bool spool_is_job_name(const char *name);
+/* The id a job file name suggests: its stem, sanitized (caller frees). */
+char *spool_id_from_name(const char *name);
+
+/*
+ * Claims incoming/<name> as processing/<id>/job. The id is
+ * spool_id_from_name(name), or with "-2", "-3"... when `taken` says so or
+ * processing/<id> exists. Returns 1 (claimed; *id set, caller frees), 0
+ * (the file is gone: another claimer won, not an error), -1 on error.
+ */
+int spool_claim(struct spool *sp, const char *name,
+    bool (*taken)(const char *id, void *arg), void *arg, char **id,
+    struct err *err);
+
+/*
+ * Reads processing/<id>/job: never follows a symlink, never blocks on a
+ * FIFO, refuses anything but a regular file of at most max bytes. On
+ * success *buf (NUL-terminated, caller frees) and *len are set. -1 with
+ * a reason a person can read ("x.job is a symbolic link, not a file").
+ */
+int spool_read_job(struct spool *sp, const char *id, int64_t max,
+    char **buf, size_t *len, struct err *err);
+
+/*
+ * Moves the entry `name` of directory dirfd into failed/ as <base>.job
+ * (never replacing: "<base>-2.job"... if taken) and writes the reason as
+ * one line in the matching .error. The entry itself is renamed, never
+ * opened. 0 or -1.
+ */
+int spool_move_aside(struct spool *sp, int dirfd, const char *name,
+    const char *base, const char *reason, struct err *err);
+/* A claimed job ends badly: its job file to failed/<id>.job + .error,
+ * processing/<id>/ removed. 0 or -1. */
+int spool_fail(struct spool *sp, const char *id, const char *reason,
+    struct err *err);
+/*
+ * Puts a failed or cancelled job back: failed/<id>.job (if there) becomes
+ * processing/<id>/job and failed/<id>.error goes. 1 requeued, 0 no file
+ * in failed/ (processing/<id>/ is still created), -1 error.
+ */
+int spool_requeue(struct spool *sp, const char *id, struct err *err);
+/* Removes processing/<id>/ and everything in it (no symlink followed). */
+int spool_remove_job_dir(struct spool *sp, const char *id, struct err *err);
+/* processing/<id>/work, created if missing (caller frees). NULL on error. */
+char *spool_workdir(struct spool *sp, const char *id, struct err *err);
+/* processing/<id>/job exists (as any kind of entry). */
+bool spool_has_job_file(struct spool *sp, const char *id);
+
+enum spool_ctl { SPOOL_CTL_NONE, SPOOL_CTL_CANCEL, SPOOL_CTL_RETRY };
+/* "<id>.cancel" / "<id>.retry" -> the request and *id (caller frees). */
+enum spool_ctl spool_parse_control(const char *name, char **id);
+
+/* Bytes free for an unprivileged writer on the filesystem of path, -1. */
+int64_t spool_free_bytes(const char *path);
+
+/* mkdir -p: missing parents 0755, the last one `mode`. 0 or -1. */
+int spool_mkdirs(const char *path, mode_t mode, struct err *err);
+
+/* Writes text to dirfd/name the Postfix way: dot-file, fsync, rename. */
+int spool_write_file(int dirfd, const char *name, const char *text,
+    struct err *err);
+
+#endif

@@ -1,0 +1,335 @@
+/* intake - incoming/ to processing/<id>/ (or failed/), and restart recovery */
+#include "config.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <jansson.h>
+
+#include "guard.h"
+#include "log.h"
+#include "spoold.h"
+#include "xmalloc.h"
+
+/* An id is taken when the store knows it (any status: ids are forever). */
+static bool
+id_taken(const char *id, void *arg)
+{
+	struct spoold *d = arg;
+	struct job_row row;
+	int rc;
+
+	rc = store_get_job(d->st, id, &row, NULL);
+	if (rc == 1)
+		job_row_free(&row);
+	return rc != 0;	/* an error counts as taken: try the next name */
+}
+
+int
+intake_read_job(struct spoold *d, const char *id, struct job_spec *job,
+    struct err *err)
+{
+	char *buf;
+	size_t len;
+	int rc = -1;
+
+	memset(job, 0, sizeof(*job));
+	if (spool_read_job(&d->sp, id, d->conf->max_job_file_bytes, &buf, &len,
+	    err) == -1)
+		return -1;
+	if (memchr(buf, '\0', len) != NULL) {
+		err_set(err, "Invalid job: binary data, not a JSON object or "
+		    "a URL");
+		goto out;
+	}
+	if (job_parse(buf, len, job, err) == -1)
+		goto out;
+	if (guard_check_url(job->url, d->conf->allow_private_targets,
+	    err) == -1 || guard_check_title(job->title, err) == -1) {
+		if (strncmp(err->msg, "Invalid job: ", 13) != 0)
+			err_wrap(err, "Invalid job: url");
+		job_spec_free(job);
+		goto out;
+	}
+	rc = 0;
+out:
+	free(buf);
+	return rc;
+}
+
+static char *
+headers_json(const struct job_spec *job)
+{
+	json_t *o = json_object();
+	char *s;
+	size_t i;
+
+	for (i = 0; i < job->nheaders; i++)
+		json_object_set_new(o, job->headers[i].name,
+		    json_string(job->headers[i].value));
+	s = json_dumps(o, JSON_COMPACT | JSON_PRESERVE_ORDER);
+	json_decref(o);
+	return s;
+}
+
+static const char *
+header_value(const struct job_spec *job, const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < job->nheaders; i++)
+		if (strcasecmp(job->headers[i].name, name) == 0)
+			return job->headers[i].value;
+	return NULL;
+}
+
+/* The job's title, from the job or else its URL, safe as a file name. */
+static char *
+job_title(const struct job_spec *job)
+{
+	char *t, *s;
+
+	if (job->title != NULL && *job->title != '\0')
+		return guard_sanitize_name(job->title, GUARD_TITLE);
+	t = download_title_from_url(job->url);
+	s = guard_sanitize_name(t, GUARD_TITLE);
+	free(t);
+	return s;
+}
+
+/* The name the person dropped, without .job, for finding it again. */
+static char *
+job_name_of(const char *name)
+{
+	size_t n = strlen(name), s = strlen(SPOOL_JOB_SUFFIX);
+	char *stem, *safe;
+
+	if (n > s && strcmp(name + n - s, SPOOL_JOB_SUFFIX) == 0)
+		n -= s;
+	stem = xstrndup(name, n);
+	safe = guard_sanitize_name(stem, GUARD_TITLE);
+	free(stem);
+	return safe;
+}
+
+/*
+ * Records the claimed job processing/<id>/job: a pending row, or a failed
+ * row and the file moved to failed/ with its .error.
+ */
+static void
+admit(struct spoold *d, const char *id, const char *job_name)
+{
+	struct job_row row;
+	struct job_spec job;
+	struct err err;
+	bool ok;
+
+	memset(&row, 0, sizeof(row));
+	ok = intake_read_job(d, id, &job, &err) == 0;
+	row.id = xstrdup(id);
+	row.job_name = xstrdup(job_name);
+	row.created_at = time(NULL);
+	row.eta_s = -1;
+	row.workdir = xasprintf("%s/%s/work", d->sp.processing, id);
+	if (ok) {
+		row.url = xstrdup(job.url);
+		row.title = job_title(&job);
+		row.quality = xstrdup(job.quality);
+		row.headers_json = headers_json(&job);
+		row.referer = job.referer ? xstrdup(job.referer) : NULL;
+		row.source_page = job.source_page ? xstrdup(job.source_page) :
+		    NULL;
+		if (header_value(&job, "User-Agent") != NULL)
+			row.user_agent = xstrdup(header_value(&job,
+			    "User-Agent"));
+		row.status = xstrdup("pending");
+		job_spec_free(&job);
+	} else {
+		row.url = xstrdup("");
+		row.title = xstrdup(job_name);
+		row.status = xstrdup("failed");
+		row.error_msg = xstrdup(err.msg);
+	}
+	if (store_insert_job(d->st, &row, &err) == -1)
+		log_event(LOG_ERROR, "failed", id, "cannot record the job: %s",
+		    err.msg);
+	else
+		log_event(LOG_INFO, "claimed", id, "%s%s", job_name,
+		    ok ? "" : " (refused)");
+	if (!ok) {
+		log_event(LOG_WARN, "failed", id, "%s", row.error_msg);
+		if (spool_fail(&d->sp, id, row.error_msg, &err) == -1)
+			log_warnx("%s: %s", id, err.msg);
+	}
+	job_row_free(&row);
+}
+
+void
+intake_name(struct spoold *d, const char *name)
+{
+	struct err err;
+	char *id, *job_name;
+	int rc;
+
+	if (!spool_is_job_name(name))
+		return;
+	rc = spool_claim(&d->sp, name, id_taken, d, &id, &err);
+	if (rc == 0)
+		return;		/* gone: another claimer (or a rename) won */
+	if (rc == -1) {
+		log_warnx("%s: %s", name, err.msg);
+		return;
+	}
+	job_name = job_name_of(name);
+	admit(d, id, job_name);
+	free(job_name);
+	free(id);
+	runner_schedule(d);
+}
+
+/* Calls fn for each entry of the directory dirfd (a scan). */
+static void
+each_entry(int dirfd, void (*fn)(struct spoold *, const char *,
+    const struct stat *), struct spoold *d)
+{
+	struct dirent *de;
+	struct stat st;
+	DIR *dir;
+	int fd;
+
+	if ((fd = dup(dirfd)) == -1 || (dir = fdopendir(fd)) == NULL) {
+		log_warn("scanning the spool");
+		if (fd != -1)
+			close(fd);
+		return;
+	}
+	rewinddir(dir);
+	while ((de = readdir(dir)) != NULL) {
+		if (de->d_name[0] == '.')
+			continue;
+		if (fstatat(dirfd, de->d_name, &st, AT_SYMLINK_NOFOLLOW) == 0)
+			fn(d, de->d_name, &st);
+	}
+	closedir(dir);
+}
+
+static void
+scan_incoming_one(struct spoold *d, const char *name, const struct stat *st)
+{
+	struct timespec now;
+	int64_t age_ms;
+
+	if (!spool_is_job_name(name))
+		return;
+	clock_gettime(CLOCK_REALTIME, &now);
+	age_ms = (now.tv_sec - st->st_mtim.tv_sec) * 1000 +
+	    (now.tv_nsec - st->st_mtim.tv_nsec) / 1000000;
+	/* A regular file this fresh may still be in writing: its
+	 * IN_CLOSE_WRITE will come, or the next (early) scan takes it. */
+	if (S_ISREG(st->st_mode) && age_ms < SPOOLD_YOUNG_MS) {
+		int64_t soon = spoold_now_ms() + SPOOLD_YOUNG_MS;
+		if (soon < d->next_scan_ms)
+			d->next_scan_ms = soon;
+		return;
+	}
+	intake_name(d, name);
+}
+
+void
+intake_scan_incoming(struct spoold *d)
+{
+	each_entry(d->sp.incoming_fd, scan_incoming_one, d);
+}
+
+static void
+scan_control_one(struct spoold *d, const char *name, const struct stat *st)
+{
+	control_name(d, name);
+}
+
+void
+intake_scan_control(struct spoold *d)
+{
+	each_entry(d->sp.control_fd, scan_control_one, d);
+}
+
+/* A processing/<id>/ directory: adopt it if the store lost it. */
+static void
+recover_dir(struct spoold *d, const char *id, const struct stat *st)
+{
+	struct job_row row;
+	struct err err;
+	int rc;
+
+	if (!S_ISDIR(st->st_mode))
+		return;
+	rc = store_get_job(d->st, id, &row, &err);
+	if (rc == -1) {
+		log_warnx("%s: %s", id, err.msg);
+		return;
+	}
+	if (rc == 1) {
+		/* Finished, but killed before its directory was cleaned. */
+		if (strcmp(row.status, "completed") == 0)
+			spool_remove_job_dir(&d->sp, id, NULL);
+		else if (strcmp(row.status, "failed") == 0 ||
+		    strcmp(row.status, "cancelled") == 0)
+			spool_fail(&d->sp, id, row.error_msg ? row.error_msg :
+			    row.status, NULL);
+		job_row_free(&row);
+		return;
+	}
+	if (!spool_has_job_file(&d->sp, id)) {
+		/* Killed between mkdir and the claim's rename: nothing here. */
+		spool_remove_job_dir(&d->sp, id, NULL);
+		return;
+	}
+	/* Killed between the claim and the row: admit it now. */
+	admit(d, id, id);
+}
+
+struct idlist {
+	char **ids;
+	size_t n, cap;
+};
+
+/* Collects ids first: the store is written only after the SELECT ends. */
+static int
+collect_lost(const struct job_row *row, void *arg)
+{
+	struct idlist *l = arg;
+
+	l->ids = xgrow(l->ids, &l->cap, l->n, sizeof(*l->ids));
+	l->ids[l->n++] = xstrdup(row->id);
+	return 0;
+}
+
+void
+intake_recover(struct spoold *d)
+{
+	struct idlist l = { NULL, 0, 0 };
+	struct job_row row;
+	struct err err;
+	size_t i;
+
+	each_entry(d->sp.processing_fd, recover_dir, d);
+	if (store_list_unfinished(d->st, collect_lost, &l, &err) == -1)
+		log_warnx("recovering jobs: %s", err.msg);
+	for (i = 0; i < l.n; i++) {
+		if (!spool_has_job_file(&d->sp, l.ids[i]) &&
+		    store_get_job(d->st, l.ids[i], &row, &err) == 1) {
+			runner_fail(d, &row, "the job's files in processing/ "
+			    "vanished while the spooler was down");
+			job_row_free(&row);
+		}
+		free(l.ids[i]);
+	}
+	free(l.ids);
+}

@@ -1,0 +1,456 @@
+/* runner - store rows to downloads to videos in the library */
+#include "config.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "log.h"
+#include "spoold.h"
+#include "xmalloc.h"
+
+#define MAX_NAME_SUFFIX 1000	/* "Title (2).mp4" ... */
+
+/* One running download and everything its options point at. */
+struct run {
+	struct run *next;
+	struct job_row row;
+	struct job_spec job;
+	struct download *dl;
+	char **headers;		/* "Name: value", NULL-terminated */
+	char *workdir, *output;
+	enum download_state state;
+	bool cancelling;
+};
+
+void
+row_set(char **field, const char *value)
+{
+	free(*field);
+	*field = value != NULL ? xstrdup(value) : NULL;
+}
+
+void
+row_save(struct spoold *d, struct job_row *row)
+{
+	struct err err;
+
+	if (store_update_job(d->st, row, &err) == -1)
+		log_event(LOG_ERROR, "store", row->id, "%s", err.msg);
+}
+
+static void
+run_free(struct run *r)
+{
+	char **h;
+
+	if (r->dl != NULL)
+		download_free(r->dl);
+	for (h = r->headers; h != NULL && *h != NULL; h++)
+		free(*h);
+	free(r->headers);
+	free(r->workdir);
+	free(r->output);
+	job_spec_free(&r->job);
+	job_row_free(&r->row);
+	free(r);
+}
+
+static void
+run_unlink(struct spoold *d, struct run *r)
+{
+	struct run **p;
+
+	for (p = &d->runs; *p != NULL; p = &(*p)->next)
+		if (*p == r) {
+			*p = r->next;
+			d->nruns--;
+			return;
+		}
+}
+
+static struct run *
+run_find(struct spoold *d, const char *id)
+{
+	struct run *r;
+
+	for (r = d->runs; r != NULL; r = r->next)
+		if (strcmp(r->row.id, id) == 0)
+			return r;
+	return NULL;
+}
+
+/* The hidden name the download writes its result under, in the library:
+ * same filesystem as the final name, so placing it is one rename. */
+static char *
+hidden_output(struct spoold *d, const char *id)
+{
+	return xasprintf("%s/.m3u8nas-%s.mp4", d->conf->library_dir, id);
+}
+
+void
+runner_fail(struct spoold *d, struct job_row *row, const char *reason)
+{
+	struct err err;
+	char *out = hidden_output(d, row->id);
+	char *why = xstrdup(reason);	/* reason may point into row */
+
+	row_set(&row->status, "failed");
+	row_set(&row->error_msg, why);
+	row->speed_bps = 0;
+	row->eta_s = -1;
+	row_save(d, row);
+	unlink(out);
+	if (spool_fail(&d->sp, row->id, why, &err) == -1)
+		log_warnx("%s: %s", row->id, err.msg);
+	log_event(LOG_WARN, "failed", row->id, "%s", why);
+	free(why);
+	free(out);
+}
+
+void
+runner_finish_cancelled(struct spoold *d, struct job_row *row)
+{
+	struct err err;
+	char *out = hidden_output(d, row->id);
+
+	row_set(&row->status, "cancelled");
+	row_set(&row->error_msg, "cancelled by request");
+	row->speed_bps = 0;
+	row->eta_s = -1;
+	row_save(d, row);
+	unlink(out);
+	/* The job file is kept in failed/ (with "cancelled by request" as its
+	 * .error) so that a retry can put it back; the workdir goes. */
+	if (spool_fail(&d->sp, row->id, "cancelled by request", &err) == -1)
+		log_warnx("%s: %s", row->id, err.msg);
+	log_event(LOG_INFO, "cancelled", row->id, "cancelled by request");
+	free(out);
+}
+
+static char **
+header_lines(const struct job_spec *job)
+{
+	char **h = xcalloc(job->nheaders + 2, sizeof(*h));
+	size_t i, n = 0;
+	bool referer = false;
+
+	for (i = 0; i < job->nheaders; i++) {
+		h[n++] = xasprintf("%s: %s", job->headers[i].name,
+		    job->headers[i].value);
+		referer |= strcasecmp(job->headers[i].name, "Referer") == 0;
+	}
+	if (!referer && job->referer != NULL && *job->referer != '\0')
+		h[n++] = xasprintf("Referer: %s", job->referer);
+	return h;
+}
+
+/* Starts the download of row (taken over: the caller's copy is zeroed). */
+static void
+run_start(struct spoold *d, struct job_row *row)
+{
+	struct download_opts o;
+	struct run *r;
+	struct err err;
+
+	r = xcalloc(1, sizeof(*r));
+	r->row = *row;
+	memset(row, 0, sizeof(*row));
+	if (intake_read_job(d, r->row.id, &r->job, &err) == -1 ||
+	    (r->workdir = spool_workdir(&d->sp, r->row.id, &err)) == NULL)
+		goto fail;
+	r->headers = header_lines(&r->job);
+	r->output = hidden_output(d, r->row.id);
+	memset(&o, 0, sizeof(o));
+	o.url = r->job.url;
+	o.quality = r->job.quality;
+	o.headers = (const char *const *)r->headers;
+	o.workdir = r->workdir;
+	o.output = r->output;
+	o.concurrency = d->conf->segment_concurrency;
+	o.live_max_seconds = d->conf->live_max_seconds;
+	o.min_free_bytes = d->conf->min_free_bytes;
+	o.lossy = d->conf->lossy_skip_segments;
+	if ((r->dl = download_new(d->fetcher, &o, &err)) == NULL)
+		goto fail;
+	r->state = DL_STARTING;
+	row_set(&r->row.status, "downloading");
+	row_set(&r->row.error_msg, NULL);
+	if (r->row.started_at == 0)
+		r->row.started_at = time(NULL);
+	row_set(&r->row.workdir, r->workdir);
+	row_save(d, &r->row);
+	r->next = d->runs;
+	d->runs = r;
+	d->nruns++;
+	log_event(LOG_INFO, "started", r->row.id, "%s", r->job.url);
+	return;
+fail:
+	runner_fail(d, &r->row, err.msg);
+	run_free(r);
+}
+
+struct pick {
+	struct spoold *d;
+	char *id;
+};
+
+static int
+pick_next(const struct job_row *row, void *arg)
+{
+	struct pick *p = arg;
+
+	if (run_find(p->d, row->id) != NULL)
+		return 0;
+	p->id = xstrdup(row->id);
+	return 1;
+}
+
+void
+runner_schedule(struct spoold *d)
+{
+	struct pick p = { d, NULL };
+	struct job_row row;
+	struct err err;
+
+	while (!d->stopping && !d->disk_short &&
+	    d->nruns < d->conf->max_jobs) {
+		p.id = NULL;
+		if (store_list_unfinished(d->st, pick_next, &p, &err) == -1) {
+			log_warnx("scheduling: %s", err.msg);
+			return;
+		}
+		if (p.id == NULL)
+			return;
+		if (store_get_job(d->st, p.id, &row, &err) == 1)
+			run_start(d, &row);
+		free(p.id);
+	}
+}
+
+static const char *
+status_of(enum download_state s)
+{
+	switch (s) {
+	case DL_PAUSED:
+		return "paused";
+	case DL_MERGING:
+		return "merging";
+	case DL_DONE:
+		return "completed";
+	case DL_FAILED:
+		return "failed";
+	case DL_CANCELLED:
+		return "cancelled";
+	default:
+		return "downloading";
+	}
+}
+
+static void
+run_update(struct spoold *d, struct run *r)
+{
+	struct download_progress p;
+	char res[32];
+
+	download_get_progress(r->dl, &p);
+	row_set(&r->row.status, status_of(r->state));
+	r->row.progress = p.percent;
+	r->row.segments_done = p.segments_done;
+	r->row.segments_total = p.segments_total;
+	r->row.bytes_done = p.bytes_done;
+	r->row.speed_bps = p.speed_bps;
+	r->row.eta_s = p.eta_s < 0 ? -1 : (int64_t)(p.eta_s + 0.5);
+	r->row.duration = p.duration;
+	r->row.size_bytes = p.bytes_estimate;
+	if (p.width > 0 && p.height > 0) {
+		snprintf(res, sizeof(res), "%dx%d", p.width, p.height);
+		row_set(&r->row.resolution, res);
+	}
+	row_save(d, &r->row);
+}
+
+/* Moves the verified output to "<title>.mp4", or "<title> (N).mp4". */
+static char *
+place_output(struct spoold *d, struct run *r, struct err *err)
+{
+	char *name, *path = NULL;
+	int libfd, k;
+
+	libfd = open(d->conf->library_dir, O_RDONLY | O_DIRECTORY |
+	    O_CLOEXEC);
+	if (libfd == -1) {
+		err_errno(err, "%s", d->conf->library_dir);
+		return NULL;
+	}
+	for (k = 1; k <= MAX_NAME_SUFFIX && path == NULL; k++) {
+		name = k == 1 ? xasprintf("%s.mp4", r->row.title) :
+		    xasprintf("%s (%d).mp4", r->row.title, k);
+		if (renameat2(AT_FDCWD, r->output, libfd, name,
+		    RENAME_NOREPLACE) == 0 ||
+		    ((errno == EINVAL || errno == ENOSYS) &&
+		    linkat(AT_FDCWD, r->output, libfd, name, 0) == 0 &&
+		    unlink(r->output) == 0))
+			path = xasprintf("%s/%s", d->conf->library_dir, name);
+		else if (errno != EEXIST) {
+			err_errno(err, "cannot move the video into %s",
+			    d->conf->library_dir);
+			free(name);
+			break;
+		}
+		free(name);
+	}
+	if (path == NULL && k > MAX_NAME_SUFFIX)
+		err_set(err, "no free name for %s in %s", r->row.title,
+		    d->conf->library_dir);
+	close(libfd);
+	return path;
+}
+
+static void
+run_done(struct spoold *d, struct run *r)
+{
+	struct err err;
+	struct stat st;
+	char *path;
+
+	run_update(d, r);
+	if ((path = place_output(d, r, &err)) == NULL) {
+		runner_fail(d, &r->row, err.msg);
+		return;
+	}
+	row_set(&r->row.status, "completed");
+	row_set(&r->row.file_path, path);
+	r->row.progress = 100;
+	r->row.speed_bps = 0;
+	r->row.eta_s = 0;
+	r->row.completed_at = time(NULL);
+	if (stat(path, &st) == 0)
+		r->row.size_bytes = st.st_size;
+	row_save(d, &r->row);
+	spool_remove_job_dir(&d->sp, r->row.id, NULL);
+	log_event(LOG_INFO, "completed", r->row.id, "%s (%lld bytes)", path,
+	    (long long)r->row.size_bytes);
+	free(path);
+}
+
+/* A download that failed for want of space is paused, not failed. */
+static bool
+failed_for_space(struct spoold *d, const char *reason)
+{
+	return d->disk_short || strstr(reason, "No space left") != NULL ||
+	    strstr(reason, "Disk quota") != NULL;
+}
+
+static void
+run_end(struct spoold *d, struct run *r)
+{
+	const char *why;
+
+	if (r->cancelling || r->state == DL_CANCELLED)
+		runner_finish_cancelled(d, &r->row);
+	else if (r->state == DL_DONE)
+		run_done(d, r);
+	else {
+		why = download_error(r->dl);
+		why = why != NULL && *why != '\0' ? why : "download failed";
+		if (failed_for_space(d, why)) {
+			row_set(&r->row.status, "paused");
+			r->row.speed_bps = 0;
+			row_save(d, &r->row);
+			log_event(LOG_WARN, "paused", r->row.id,
+			    "waiting for disk space (%s)", why);
+		} else
+			runner_fail(d, &r->row, why);
+	}
+}
+
+void
+runner_step(struct spoold *d, bool tick)
+{
+	struct run *r, *next;
+	enum download_state s;
+	bool changed;
+
+	for (r = d->runs; r != NULL; r = next) {
+		next = r->next;
+		s = download_step(r->dl);
+		changed = s != r->state;
+		if (changed && (s == DL_PAUSED || r->state == DL_PAUSED))
+			log_event(LOG_INFO, s == DL_PAUSED ? "paused" :
+			    "resumed", r->row.id, "%s", s == DL_PAUSED ?
+			    "disk space low" : "disk space back");
+		r->state = s;
+		if (s == DL_DONE || s == DL_FAILED || s == DL_CANCELLED) {
+			run_end(d, r);
+			run_unlink(d, r);
+			run_free(r);
+		} else if (changed || tick)
+			run_update(d, r);
+	}
+	if (tick)
+		runner_schedule(d);
+}
+
+void
+runner_check_disk(struct spoold *d)
+{
+	int64_t a, b, low;
+	struct err err;
+	bool short_now;
+
+	a = spool_free_bytes(d->sp.processing);
+	b = spool_free_bytes(d->conf->library_dir);
+	low = a < 0 ? b : b < 0 ? a : a < b ? a : b;
+	short_now = low >= 0 && low < d->conf->min_free_bytes;
+	if (short_now == d->disk_short)
+		return;
+	d->disk_short = short_now;
+	if (short_now)
+		log_event(LOG_WARN, "paused", NULL, "disk space low (%lld MB "
+		    "free, min_free_mb is %lld): no new downloads until space "
+		    "returns", (long long)(low >> 20),
+		    (long long)(d->conf->min_free_bytes >> 20));
+	else
+		log_event(LOG_INFO, "resumed", NULL, "disk space back (%lld MB "
+		    "free)", (long long)(low >> 20));
+	if (store_set_meta(d->st, "disk_paused", short_now ? "1" : "0",
+	    &err) == -1)
+		log_warnx("%s", err.msg);
+}
+
+bool
+runner_cancel(struct spoold *d, const char *id)
+{
+	struct run *r = run_find(d, id);
+
+	if (r == NULL)
+		return false;
+	r->cancelling = true;
+	download_cancel(r->dl);
+	return true;
+}
+
+void
+runner_stop_all(struct spoold *d)
+{
+	struct run *r;
+
+	while ((r = d->runs) != NULL) {
+		d->runs = r->next;
+		d->nruns--;
+		download_free(r->dl);
+		r->dl = NULL;
+		/* Not running any more: it continues at the next start. */
+		if (strcmp(r->row.status, "paused") != 0)
+			row_set(&r->row.status, "pending");
+		r->row.speed_bps = 0;
+		row_save(d, &r->row);
+		run_free(r);
+	}
+}

@@ -1,0 +1,84 @@
+/* spoold - the spooler's shared state: one loop, one fetcher, one store */
+#ifndef M3U8NAS_SPOOLD_H
+#define M3U8NAS_SPOOLD_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "conf.h"
+#include "download.h"
+#include "fetch.h"
+#include "job.h"
+#include "spool.h"
+#include "store.h"
+
+/*
+ * The spooler is one process and one loop (loop.c): fetcher_poll waits on
+ * the network, the inotify fd and the signalfd at once; after each wake
+ * the loop reads events, steps every download and, once a second, writes
+ * progress rows, the heartbeat, and checks the disk.
+ *
+ *   intake.c   incoming/ -> processing/<id>/job + a store row (or failed/)
+ *   runner.c   store rows -> downloads -> library (or failed/)
+ *   control.c  control/<id>.cancel and <id>.retry
+ *
+ * The store is the queue: a job is pending until a slot is free; nothing
+ * about the queue lives only in memory, so kill -9 loses nothing.
+ */
+#define SPOOLD_TICK_MS 1000		/* rows, heartbeat, disk */
+#define SPOOLD_POLL_MS 250		/* longest sleep of the loop */
+#define SPOOLD_RESCAN_MS 30000		/* safety net for missed events */
+#define SPOOLD_YOUNG_MS 2000		/* a file this fresh may be in writing */
+
+struct run;
+
+struct spoold {
+	struct conf *conf;
+	struct spool sp;
+	struct store *st;
+	struct fetcher *fetcher;
+	int ino_fd, sig_fd;
+	struct run *runs;
+	int nruns;
+	bool disk_short;
+	bool stopping;
+	int64_t next_scan_ms;		/* periodic rescan of incoming/ control/ */
+	int64_t bytes_base;		/* bytes_downloaded before this run */
+};
+
+int64_t spoold_now_ms(void);
+
+/* intake.c */
+void intake_scan_incoming(struct spoold *d);
+void intake_scan_control(struct spoold *d);
+/* One name that appeared in incoming/ (an inotify event or a scan). */
+void intake_name(struct spoold *d, const char *name);
+/* At start: processing/ dirs without a row, rows without a dir. */
+void intake_recover(struct spoold *d);
+/* Reads and checks processing/<id>/job; job is the caller's to free. */
+int intake_read_job(struct spoold *d, const char *id, struct job_spec *job,
+    struct err *err);
+
+/* runner.c */
+void runner_schedule(struct spoold *d);
+/* Steps every download; writes rows when `tick` (or on state changes). */
+void runner_step(struct spoold *d, bool tick);
+/* Disk space check (once a tick): pauses and resumes the queue. */
+void runner_check_disk(struct spoold *d);
+/* Stops every download, keeping its workdir (shutdown). */
+void runner_stop_all(struct spoold *d);
+/* Asks the running download of id to stop; false if id is not running. */
+bool runner_cancel(struct spoold *d, const char *id);
+/* Ends a job that is not running: row, spool files, log. */
+void runner_finish_cancelled(struct spoold *d, struct job_row *row);
+void runner_fail(struct spoold *d, struct job_row *row, const char *reason);
+
+/* control.c */
+void control_name(struct spoold *d, const char *name);
+
+/* Small helpers for job rows. */
+void row_set(char **field, const char *value);
+/* Writes row; a store error is logged (the loop carries on). */
+void row_save(struct spoold *d, struct job_row *row);
+
+#endif
