@@ -384,3 +384,33 @@ rx_track_read(struct rx_track *tr, struct err *err)
 	}
 	return 1;
 }
+
+int
+remux_probe(const struct remux_track *track, bool *has_video,
+    bool *has_audio, struct err *err)
+{
+	struct rx_progress prog = { 0 };
+	struct rx_track tr = { .t = track, .src = { .fd = -1 } };
+	const AVStream *st;
+	unsigned i;
+	int ret = -1;
+
+	rx_log_init();
+	*has_video = *has_audio = false;
+	if (track->nparts == 0 || track->parts == NULL)
+		return err_set(err, "track 1 has no segments");
+	if (rx_track_open_group(&tr, &prog, err) == 0) {
+		for (i = 0; i < tr.fmt->nb_streams; i++) {
+			st = tr.fmt->streams[i];
+			if (st->codecpar->codec_type == AVMEDIA_TYPE_AUDIO)
+				*has_audio = true;
+			if (st->codecpar->codec_type == AVMEDIA_TYPE_VIDEO &&
+			    (st->disposition & AV_DISPOSITION_ATTACHED_PIC) == 0 &&
+			    !track->audio_only)
+				*has_video = true;
+		}
+		ret = 0;
+	}
+	rx_track_close_group(&tr);
+	return ret;
+}

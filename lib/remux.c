@@ -75,7 +75,8 @@ rx_place(struct rx_job *j, struct rx_track *tr, AVPacket *pkt, int o)
 	out->prev_dts = pkt->dts;
 	dur = pkt->duration > 0 ? pkt->duration : out->delta;
 	end = av_rescale_q(pkt->dts + dur, ost->time_base, AV_TIME_BASE_Q);
-	if (end > tr->end_us)
+	/* A subtitle cue may outlast the pictures; it does not end a group. */
+	if (end > tr->end_us && out->type != AVMEDIA_TYPE_SUBTITLE)
 		tr->end_us = end;
 	pkt->stream_index = o;
 	pkt->pos = -1;

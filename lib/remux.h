@@ -80,6 +80,14 @@ int remux_to_mp4(const struct remux_track *tracks, size_t ntracks,
     const char *output, int (*progress)(void *arg, double fraction),
     void *arg, struct err *err);
 
+/*
+ * What the first group of a track carries, read the way remux_to_mp4 reads
+ * it (same demuxers only: a hostile segment cannot make libavformat open
+ * anything else). An audio_only track never reports video. 0 or -1.
+ */
+int remux_probe(const struct remux_track *track, bool *has_video,
+    bool *has_audio, struct err *err);
+
 int remux_verify(const char *output, bool want_video, bool want_audio,
     double expected_duration, struct remux_result *res, struct err *err);
 

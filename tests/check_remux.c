@@ -259,6 +259,41 @@ START_TEST(repeated_segment_left_out)
 }
 END_TEST
 
+/* remux_probe: what a track carries, through the same demuxers. */
+static const struct {
+	int source;
+	bool audio_only, video, audio;
+} probe_cases[] = {
+	{ SRC_TS, false, true, true },
+	{ SRC_FMP4, false, true, true },
+	{ SRC_TS, true, false, true },
+	{ SRC_VIDEO, false, true, false },
+	{ SRC_AUDIO_AAC, true, false, true },
+};
+
+START_TEST(probe_reports_kinds)
+{
+	struct track_buf b = { 0 };
+	struct err err;
+	char *playlist;
+	bool v, a;
+
+	track_add(&b, &src[probe_cases[_i].source], 0);
+	b.t.audio_only = probe_cases[_i].audio_only;
+	ck_assert_msg(remux_probe(&b.t, &v, &a, &err) == 0, "%s", err.msg);
+	ck_assert(v == probe_cases[_i].video);
+	ck_assert(a == probe_cases[_i].audio);
+	/* A playlist posing as a segment is not opened. */
+	playlist = xasprintf("%s/ts/index.m3u8", dir);
+	b.parts[0] = (struct remux_part){ .path = playlist };
+	b.t.nparts = 1;
+	ck_assert_int_eq(remux_probe(&b.t, &v, &a, &err), -1);
+	ck_assert_msg(strstr(err.msg, "not an MPEG-TS, MP4 or audio segment")
+	    != NULL, "%s", err.msg);
+	free(playlist);
+}
+END_TEST
+
 static Suite *
 remux_suite(void)
 {
@@ -273,6 +308,8 @@ remux_suite(void)
 	tcase_add_loop_test(tc, discontinuity_runs_on, 0,
 	    sizeof(disc_cases) / sizeof(disc_cases[0]));
 	tcase_add_test(tc, subtitles_kept);
+	tcase_add_loop_test(tc, probe_reports_kinds, 0,
+	    sizeof(probe_cases) / sizeof(probe_cases[0]));
 	tcase_add_test(tc, repeated_segment_left_out);
 	tcase_add_loop_test(tc, renditions_merge, 0,
 	    sizeof(multi_cases) / sizeof(multi_cases[0]));
