@@ -20,6 +20,7 @@
 #   origin_start [ARGS]   start tests/origin.py on streams_dir (extra ARGS go
 #                         to origin.py); sets ORIGIN=http://127.0.0.1:PORT,
 #                         ORIGIN_PORT, ORIGIN_PID, ORIGIN_LOG; stopped on exit
+#   origin_start_tls [ARGS]  the same over HTTPS; ORIGIN_CA = its cert (PEM)
 #   origin_ctl CMD?QUERY  GET $ORIGIN/_ctl/CMD?QUERY, print the body
 #   origin_count PATH     how many requests PATH got (query ignored)
 #   origin_stat KEY       total | bytes | connections | max_inflight from stats
@@ -77,6 +78,11 @@ _lib_cleanup() {
 	_rc=$?
 	trap - EXIT
 	set +e
+	# A failing test shows what the origin served last.
+	if [ "$_rc" != 0 ] && [ "$_rc" != 77 ] && [ -s "${ORIGIN_LOG:-}" ]; then
+		echo "--- last requests ($ORIGIN_LOG):" >&2
+		tail -n 15 "$ORIGIN_LOG" >&2
+	fi
 	eval "$_lib_exit_cmds"
 	exit "$_rc"
 }
@@ -143,12 +149,27 @@ origin_start() {
 	[ -s "$_pf" ] || fail "origin.py did not start"
 	ORIGIN_PORT=$(cat "$_pf")
 	ORIGIN=http://127.0.0.1:$ORIGIN_PORT
-	export ORIGIN ORIGIN_PORT ORIGIN_PID ORIGIN_LOG
+	ORIGIN_CA=''
+	export ORIGIN ORIGIN_PORT ORIGIN_PID ORIGIN_LOG ORIGIN_CA
+}
+
+# origin_start_tls [ARGS] - origin_start over HTTPS with a fresh self-signed
+# certificate for 127.0.0.1 (ORIGIN_CA: its PEM, for --cacert/CURLOPT_CAINFO)
+origin_start_tls() {
+	_ca=$_lib_tmp/origin-ca.$(date +%s%N)
+	openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 \
+		-nodes -keyout "$_ca.key" -out "$_ca.pem" -days 2 \
+		-subj /CN=127.0.0.1 -addext subjectAltName=IP:127.0.0.1 \
+		>/dev/null 2>&1 || fail "openssl: cannot make a certificate"
+	origin_start --tls-cert "$_ca.pem" --tls-key "$_ca.key" "$@"
+	ORIGIN=https://127.0.0.1:$ORIGIN_PORT
+	ORIGIN_CA=$_ca.pem
 }
 
 origin_ctl() {
 	[ -n "${ORIGIN:-}" ] || fail "origin_ctl: origin not started"
-	curl -sS -f --max-time 10 "$ORIGIN/_ctl/$1"
+	curl -sS -f --max-time 10 ${ORIGIN_CA:+--cacert "$ORIGIN_CA"} \
+		"$ORIGIN/_ctl/$1"
 }
 
 origin_count() {

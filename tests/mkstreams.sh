@@ -13,12 +13,12 @@
 #   source_video=F source_audio=F   (altaudio) separate references per stream
 #   plus informational keys (encrypted=, variants=, best=, live=, ...)
 # Streams: plain aes aes-noiv fmp4 byterange master altaudio disc abs
-# protected live/one ct bad.  Idempotent and safe to run concurrently (flock).
+# protected live/one live/loop ct bad.  Idempotent and safe to run concurrently (flock).
 # Needs ffmpeg ($FFMPEG) and openssl; 320x240 ultrafast encodes, a few seconds.
 set -eu
 
 # Bump when the stream set changes: an older OUTDIR/.done is then remade.
-VERSION=1
+VERSION=2
 FF=${FFMPEG:-ffmpeg}
 FFQ="$FF -nostdin -hide_banner -loglevel error -y"
 X264="-c:v libx264 -preset ultrafast -profile:v baseline -level 3.0 -pix_fmt yuv420p -sc_threshold 0"
@@ -250,6 +250,12 @@ mk_live() {
 		-hls_segment_filename "$d/seg%d.ts" "$d/full.m3u8"
 	expect "$d" video=1 audio=1 duration=6.0 segments=6 source=source.ts \
 		live=1 window=3
+	# live/loop: the same segments repeated forever (never ends)
+	l=$OUT/live/loop
+	newdir "$l"
+	cp "$d"/seg*.ts "$d/full.m3u8" "$l/"
+	touch "$l/loop"
+	expect "$l" video=1 audio=1 live=1 window=3 endless=1
 }
 
 # ct: a playlist at ct/stream (no extension); the origin gives it the HLS

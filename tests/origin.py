@@ -5,16 +5,19 @@
 #   python3 tests/origin.py --root DIR --port-file FILE [--latency-ms N]
 #       [--rate BYTES_PER_SEC] [--max-seconds S] [--max-requests N]
 #       [--log FILE] [--live-speed X] [--protect-referer R] [--protect-cookie C]
+#       [--tls-cert PEM --tls-key PEM]
 #
 # Binds 127.0.0.1 on an ephemeral port and writes the port to FILE (tmp +
-# rename) once listening.  Serves DIR over HTTP/1.1 keep-alive with single
-# Range support; playlists have "{{ORIGIN}}" replaced by http://127.0.0.1:PORT.
+# rename) once listening; with --tls-cert/--tls-key it speaks HTTPS.  Serves
+# DIR over HTTP/1.1 keep-alive with single Range support; playlists have
+# "{{ORIGIN}}" replaced by http(s)://127.0.0.1:PORT.
 # Special trees:
 #   /protected/...   403 unless Referer == R and the Cookie header has C
 #   /ct/<x>          DIR/ct/<x> served as application/vnd.apple.mpegurl
 #   /r/<path>        302 redirect to /<path> (query kept)
 #   /live/<n>/index.m3u8   a sliding 3-segment window over DIR/live/<n>/full.m3u8,
-#                    advancing with (time since first request) * live-speed
+#                    advancing with (time since first request) * live-speed;
+#                    with a file DIR/live/<n>/loop it repeats forever
 # Control API (never counted in the stats, never delayed):
 #   /_ctl/stats                    {"total": N, "paths": {"/p": n, ...},
 #                                  "bytes": body bytes sent, "connections": N,
@@ -26,7 +29,8 @@
 #   /_ctl/reset-stats
 #   /_ctl/fault?path=P&kind=K&count=N   next N requests for P get fault K:
 #       500 503 403 404 | reset (half the body then RST) | stall (headers
-#       then 60 s of silence) | truncate (half the body then FIN)
+#       then 60 s of silence) | truncate (half the body then FIN);
+#       count=0: every request for P until /_ctl/clear-faults
 #   /_ctl/clear-faults
 #   /_ctl/set?latency_ms=N&rate=BYTES_PER_SEC   (rate 0 = unlimited)
 #   /_ctl/live-reset[?name=N]      restart the live clock(s)
@@ -84,6 +88,7 @@ class State:
         self.requests = 0       # every request, for --max-requests
         self.stop = threading.Event()
         self.port = 0
+        self.origin = ''        # http(s)://127.0.0.1:PORT
         self.logf = open(args.log, 'a', buffering=1) if args.log else None
 
     def reset(self):
@@ -114,6 +119,8 @@ class State:
             f = self.faults.get(path)
             if not f:
                 return None
+            if f[1] == 0:       # count=0: every request until clear-faults
+                return f[0]
             f[1] -= 1
             if f[1] <= 0:
                 del self.faults[path]
@@ -147,8 +154,10 @@ def parse_range(header, size):
     return (start, min(end, size - 1))
 
 
-def live_playlist(full_text, elapsed):
-    """The sliding window of a live stream at media time `elapsed` s."""
+def live_playlist(full_text, elapsed, loop=False):
+    """The sliding window of a live stream at media time `elapsed` s.
+    With loop, the segments repeat forever (a discontinuity at each wrap)
+    and the playlist never ends."""
     header, segs, pending = [], [], []
     seq0 = 0
     for line in full_text.splitlines():
@@ -173,7 +182,14 @@ def live_playlist(full_text, elapsed):
                     dur = float(p[8:].split(',', 1)[0])
             segs.append((pending, line, dur))
             pending = []
-    published, t = 0, 0.0
+    n = len(segs)
+    cycle = sum(d for _, _, d in segs)
+    published, base = 0, 0
+    if loop and n and cycle > 0:
+        laps = int(elapsed // cycle)
+        published, base = laps * n, laps * n
+        elapsed -= laps * cycle
+    t = 0.0
     for _, _, dur in segs:
         if t <= elapsed:
             published += 1
@@ -182,10 +198,16 @@ def live_playlist(full_text, elapsed):
     out = [h for h in header if h != '#EXTM3U']
     out.insert(0, '#EXTM3U')
     out.append('#EXT-X-MEDIA-SEQUENCE:%d' % (seq0 + first))
-    for tags, uri, _ in segs[first:published]:
+    if loop:
+        out.append('#EXT-X-DISCONTINUITY-SEQUENCE:%d' %
+                   ((first - 1) // n if first > 0 else 0))
+    for i in range(first, published):
+        tags, uri, _ = segs[i % n]
+        if loop and i > 0 and i % n == 0:
+            out.append('#EXT-X-DISCONTINUITY')
         out.extend(tags)
         out.append(uri)
-    if published == len(segs):
+    if not loop and published == n:
         out.append('#EXT-X-ENDLIST')
     return '\n'.join(out) + '\n'
 
@@ -265,11 +287,12 @@ class Handler(BaseHTTPRequestHandler):
         while time.monotonic() < end and not self.state.stop.is_set():
             r, _, _ = select.select([sock], [], [], 0.2)
             if r:
+                # Consumes what the client sends: the connection is closed
+                # after a stall anyway.  (No MSG_PEEK: TLS sockets refuse it.)
                 try:
-                    if not sock.recv(4096, socket.MSG_PEEK):
+                    if not sock.recv(4096):
                         return
-                    sock.recv(4096)
-                except OSError:
+                except (OSError, ValueError):
                     return
 
     # -- request dispatch -------------------------------------------------
@@ -301,8 +324,10 @@ class Handler(BaseHTTPRequestHandler):
                 finally:
                     st.end(self.sent)
         finally:
-            st.log('%s %s %s %s' % (self.command, self.path, self.status,
-                                    self.client_address[1]))
+            rng = self.headers.get('Range')
+            st.log('%s %s %s port=%s%s' % (
+                self.command, self.path, self.status, self.client_address[1],
+                ' range=' + rng if rng else ''))
 
     def control(self, cmd, q):
         st = self.state
@@ -341,7 +366,7 @@ class Handler(BaseHTTPRequestHandler):
                     n = int(one('count', '1'))
                 except ValueError:
                     n = -1
-                if not p or kind not in FAULT_KINDS or n < 1:
+                if not p or kind not in FAULT_KINDS or n < 0:
                     body = None
                 else:
                     p = urllib.parse.urlsplit(p).path
@@ -433,7 +458,7 @@ class Handler(BaseHTTPRequestHandler):
         with open(full, 'rb') as f:
             if ctype == HLS_TYPE:
                 data = f.read(16 << 20).replace(b'{{ORIGIN}}', (
-                    'http://127.0.0.1:%d' % st.port).encode())
+                    st.origin).encode())
                 self.send_body(data, ctype, fault)
             else:
                 self.send_body(f, ctype, fault)
@@ -446,8 +471,9 @@ class Handler(BaseHTTPRequestHandler):
         with st.lock:
             start = st.live_start.setdefault(name, time.monotonic())
         elapsed = (time.monotonic() - start) * st.args.live_speed
+        loop = os.path.isfile(os.path.join(os.path.dirname(full), 'loop'))
         with open(full) as f:
-            return live_playlist(f.read(), elapsed).encode()
+            return live_playlist(f.read(), elapsed, loop).encode()
 
     def send_body(self, src, ctype, fault):
         """Send src (bytes, or an open file) honouring Range, the fault and
@@ -540,6 +566,8 @@ def main():
     ap.add_argument('--live-speed', type=float, default=1.0)
     ap.add_argument('--protect-referer', default='http://site.example/watch')
     ap.add_argument('--protect-cookie', default='session=letmein')
+    ap.add_argument('--tls-cert', help='serve HTTPS with this PEM cert')
+    ap.add_argument('--tls-key', help='and this PEM key')
     args = ap.parse_args()
     if not os.path.isdir(args.root):
         ap.error('--root %s is not a directory' % args.root)
@@ -550,6 +578,17 @@ def main():
     srv.state = state
     srv.aborted = set()
     state.port = srv.server_address[1]
+    scheme = 'http'
+    if args.tls_cert:
+        import ssl
+        ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+        ctx.load_cert_chain(args.tls_cert, args.tls_key)
+        # Handshake in the handler thread, not in accept(): a silent client
+        # must not block the server.
+        srv.socket = ctx.wrap_socket(srv.socket, server_side=True,
+                                     do_handshake_on_connect=False)
+        scheme = 'https'
+    state.origin = '%s://127.0.0.1:%d' % (scheme, state.port)
 
     def stop(signum, frame):
         state.stop.set()
