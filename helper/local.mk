@@ -17,3 +17,4 @@ helper_m3u8nas_httpd_CFLAGS = $(AM_CFLAGS) $(EVENT_CFLAGS) \
 	$(CURL_CFLAGS) $(CONFIG_CFLAGS)
 helper_m3u8nas_httpd_LDADD = $(ALL_LIBS) $(EVENT_SSL_LIBS) $(EVENT_LIBS)
 dist_man_MANS += helper/m3u8nas-httpd.8 helper/m3u8nas.1
+dist_man_MANS += helper/m3u8nas-get.1

@@ -12,8 +12,8 @@
 
 /*
  * download.c        lifecycle, step(), progress, title
- * download-plan.c   playlists: master choice, media tracks, live reloads,
- *                   the resume files in the workdir
+ * download-plan.c   playlists: master choice, media tracks, live reloads
+ * download-state.c  the work directory: resume files, keys, clean-up
  * download-seg.c    segments, init sections and keys on the fetcher;
  *                   disk space
  * download-merge.c  the remux + verify worker thread
@@ -139,10 +139,15 @@ void small_start(struct download *d, struct small_fetch *s, const char *url,
 void small_cancel(struct download *d, struct small_fetch *s);
 void small_free(struct small_fetch *s);
 
-/* download-plan.c */
+/* download-state.c */
 int download_write_file(struct download *d, const char *name,
     const void *data, size_t len);
 void plan_resume(struct download *d);
+
+/* download-plan.c */
+int plan_load_track(struct download *d, struct track *t, const char *text,
+    size_t len, const char *url, bool save, struct err *err);
+void plan_set_track(struct download *d, int i, char kind, const char *url);
 void plan_step(struct download *d);
 void plan_live_step(struct download *d);
 void plan_free(struct download *d);

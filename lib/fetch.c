@@ -232,6 +232,8 @@ setup_easy(struct fetch_handle *h)
 	curl_easy_setopt(e, CURLOPT_MAXFILESIZE_LARGE, (curl_off_t)h->max_bytes);
 	curl_easy_setopt(e, CURLOPT_BUFFERSIZE, 64L * 1024);
 	curl_easy_setopt(e, CURLOPT_TCP_KEEPALIVE, 1L);
+	if (getenv("M3U8NAS_CURL_VERBOSE") != NULL)
+		curl_easy_setopt(e, CURLOPT_VERBOSE, 1L);
 	if (h->offset >= 0) {
 		if (h->length >= 0)
 			snprintf(range, sizeof(range), "%" PRId64 "-%" PRId64,

@@ -28,7 +28,7 @@ lib_libm3u8nas_a_SOURCES += lib/netaddr.c lib/netaddr.h \
 	lib/fetch.c \
 	lib/crypt.c lib/crypt.h \
 	lib/download.c lib/download-int.h lib/download-plan.c \
-	lib/download-seg.c lib/download-merge.c
+	lib/download-seg.c lib/download-merge.c lib/download-state.c
 
 # --- job + store ---
 lib_libm3u8nas_a_SOURCES += lib/job.c lib/store.c

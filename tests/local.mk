@@ -86,7 +86,8 @@ tests_check_fetch_CFLAGS = $(UNIT_CFLAGS)
 tests_check_fetch_LDADD = $(UNIT_LDADD)
 ENGINE_T = tests/t-get-streams.sh tests/t-get-quality.sh \
 	tests/t-get-errors.sh tests/t-get-protected.sh tests/t-get-resume.sh \
-	tests/t-get-live.sh tests/t-get-memory.sh
+	tests/t-get-live.sh tests/t-get-memory.sh tests/t-get-diskfull.sh \
+	tests/t-get-http.sh
 TESTS += $(ENGINE_T)
 EXTRA_DIST += $(ENGINE_T)
 
