@@ -6,8 +6,6 @@
 #include <string.h>
 #include <unistd.h>
 
-#include <libavformat/avformat.h>
-
 #include "download-int.h"
 #include "log.h"
 #include "remux.h"
@@ -74,27 +72,17 @@ free_inputs(struct merge_input *in)
 
 /*
  * What the source carries, when the master playlist did not say (or there
- * was no master): the stream kinds of the first segment (or init section).
+ * was no master): the stream kinds of the first group, read through the
+ * remuxer's own restricted demuxers (a segment is untrusted input: it must
+ * never be probed as a playlist or any format that opens other files).
  */
 static void
 probe_kinds(const struct merge_input *in, bool *video, bool *audio)
 {
-	const struct remux_part *p = in->tracks[0].nparts > 0 ?
-	    &in->tracks[0].parts[0] : NULL;
-	AVFormatContext *fc = NULL;
-	unsigned i;
-
 	*video = *audio = false;
-	if (p == NULL || avformat_open_input(&fc, p->init_path ? p->init_path :
-	    p->path, NULL, NULL) < 0)
-		return;
-	for (i = 0; i < fc->nb_streams; i++) {
-		enum AVMediaType t = fc->streams[i]->codecpar->codec_type;
-
-		*video = *video || t == AVMEDIA_TYPE_VIDEO;
-		*audio = *audio || t == AVMEDIA_TYPE_AUDIO;
-	}
-	avformat_close_input(&fc);
+	if (in->tracks[0].nparts == 0 ||
+	    remux_probe(&in->tracks[0], video, audio, NULL) == -1)
+		*video = *audio = false;
 }
 
 static int
