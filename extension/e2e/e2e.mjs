@@ -159,8 +159,13 @@ function siteHandler(req, res) {
   // A stream for token holders only: the NAS cannot have the token.
   if (p === '/guarded/live.m3u8') {
     if (req.headers['x-token'] !== TOKEN) {
-      res.writeHead(403, { 'Content-Type': 'text/plain' });
-      return res.end('Access denied');
+      const deny = () => {
+        res.writeHead(403, { 'Content-Type': 'text/plain' });
+        res.end('Access denied');
+      };
+      // The spooler takes a job at once: a slow refusal keeps the job
+      // unfinished while the test looks at the polling alarm.
+      return site.guardDelayMs ? setTimeout(deny, site.guardDelayMs) : deny();
     }
     return serveFile(res, path.join(STREAMS, 'v0/index.m3u8'));
   }
@@ -168,7 +173,7 @@ function siteHandler(req, res) {
   res.end('not found');
 }
 
-const site = { server: http.createServer(siteHandler), origin: '' };
+const site = { server: http.createServer(siteHandler), origin: '', guardDelayMs: 0 };
 
 // ---- the NAS, asked directly (to check what the popup claims) -----------
 
@@ -377,12 +382,14 @@ async function scenario(context, worker, id) {
   check(/403/.test(gErr), `the popup shows the NAS's own error: "${gErr}"`);
   await shot(gPopup, 'popup-probe-error.png');
   // Sent with the popup closed right away: only chrome.alarms follows it.
+  site.guardDelayMs = 5000;
   await gPopup.click('li.stream button.send');
   await until('the job listed', async () => (await gPopup.$$('li.job')).length === 3);
   const failId = await gPopup.$eval('li.job', (l) => l.dataset.id);
   await gPopup.close();
   const alarm = await worker.evaluate(() => chrome.alarms.get('poll-jobs'));
   check(alarm && alarm.periodInMinutes === 0.5, 'sending set the 30-second polling alarm');
+  site.guardDelayMs = 0;
   await until('a "failed" notification from the alarm\'s poll', async () =>
     (await worker.evaluate(() => globalThis.__notes.map((a) => a[0]))).includes(`job-${failId}-failed`),
   150000, 1000);
