@@ -60,7 +60,8 @@ must_succeed() {
 	echo "ok: $1"
 }
 
-fault() {	# fault PATH KIND COUNT
+fault() {	# fault PATH KIND COUNT (faults left over by a case are cleared)
+	origin_ctl "clear-faults" >/dev/null
 	origin_ctl "reset-stats" >/dev/null
 	origin_ctl "fault?path=$1&kind=$2&count=$3" >/dev/null ||
 		fail "cannot set fault $2 on $1"
