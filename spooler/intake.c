@@ -157,17 +157,17 @@ admit(struct spoold *d, const char *id, const char *job_name)
 		row.status = xstrdup("failed");
 		row.error_msg = xstrdup(err.msg);
 	}
+	/* The trace in failed/ first: whoever sees the row failed finds it. */
+	if (!ok && spool_fail(&d->sp, id, row.error_msg, &err) == -1)
+		log_warnx("%s: %s", id, err.msg);
 	if (store_insert_job(d->st, &row, &err) == -1)
 		log_event(LOG_ERROR, "failed", id, "cannot record the job: %s",
 		    err.msg);
 	else
 		log_event(LOG_INFO, "claimed", id, "%s%s", job_name,
 		    ok ? "" : " (refused)");
-	if (!ok) {
+	if (!ok)
 		log_event(LOG_WARN, "failed", id, "%s", row.error_msg);
-		if (spool_fail(&d->sp, id, row.error_msg, &err) == -1)
-			log_warnx("%s: %s", id, err.msg);
-	}
 	job_row_free(&row);
 }
 

@@ -117,10 +117,11 @@ runner_fail(struct spoold *d, struct job_row *row, const char *reason)
 	drop_placeholder(row);
 	row->speed_bps = 0;
 	row->eta_s = -1;
-	row_save(d, row);
 	unlink(out);
+	/* The trace in failed/ first: whoever sees the row failed finds it. */
 	if (spool_fail(&d->sp, row->id, why, &err) == -1)
 		log_warnx("%s: %s", row->id, err.msg);
+	row_save(d, row);
 	log_event(LOG_WARN, "failed", row->id, "%s", why);
 	free(why);
 	free(out);

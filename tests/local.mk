@@ -9,8 +9,8 @@ TEST_EXTENSIONS = .sh
 SH_LOG_COMPILER = $(SHELL)
 AM_TESTS_ENVIRONMENT = \
 	top_srcdir='$(abs_top_srcdir)'; top_builddir='$(abs_top_builddir)'; \
-	FFMPEG='$(FFMPEG)'; PYTHON3='$(PYTHON3)'; \
-	export top_srcdir top_builddir FFMPEG PYTHON3;
+	FFMPEG='$(FFMPEG)'; PYTHON3='$(PYTHON3)'; SANITIZED='$(SAN_CFLAGS)'; \
+	export top_srcdir top_builddir FFMPEG PYTHON3 SANITIZED;
 UNIT_LDADD = $(ALL_LIBS) $(CHECK_LIBS)
 UNIT_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS) $(CURL_CFLAGS) \
 	$(JANSSON_CFLAGS) -DTOP_SRCDIR='"$(abs_top_srcdir)"'
