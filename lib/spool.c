@@ -157,17 +157,23 @@ spool_is_job_name(const char *name)
 }
 
 char *
-spool_id_from_name(const char *name)
+spool_name_stem(const char *name, enum guard_name kind)
 {
 	size_t n = strlen(name), s = strlen(SPOOL_JOB_SUFFIX);
-	char *stem, *id;
+	char *stem, *safe;
 
 	if (n > s && strcmp(name + n - s, SPOOL_JOB_SUFFIX) == 0)
 		n -= s;
 	stem = xstrndup(name, n);
-	id = guard_sanitize_name(stem, GUARD_ID);
+	safe = guard_sanitize_name(stem, kind);
 	free(stem);
-	return id;
+	return safe;
+}
+
+char *
+spool_id_from_name(const char *name)
+{
+	return spool_name_stem(name, GUARD_ID);
 }
 
 /* Makes processing/<id>/ for the first free candidate id; caller frees. */

@@ -8,6 +8,7 @@
 #include <sys/types.h>
 
 #include "err.h"
+#include "guard.h"
 
 /*
  * Layout under the spool root (DESIGN.md "Spool directory"):
@@ -47,7 +48,9 @@ int spool_lock(struct spool *sp, struct err *err);
 
 /* A name in incoming/ that is a job: ends in .job, no leading '.'. */
 bool spool_is_job_name(const char *name);
-/* The id a job file name suggests: its stem, sanitized (caller frees). */
+/* A job file name without .job, sanitized as `kind` (caller frees). */
+char *spool_name_stem(const char *name, enum guard_name kind);
+/* The id a job file name suggests: spool_name_stem(name, GUARD_ID). */
 char *spool_id_from_name(const char *name);
 
 /*

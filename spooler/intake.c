@@ -104,21 +104,6 @@ job_title(const struct job_spec *job)
 	return s;
 }
 
-/* The name the person dropped, without .job, for finding it again. */
-static char *
-job_name_of(const char *name)
-{
-	size_t n = strlen(name), s = strlen(SPOOL_JOB_SUFFIX);
-	char *stem, *safe;
-
-	if (n > s && strcmp(name + n - s, SPOOL_JOB_SUFFIX) == 0)
-		n -= s;
-	stem = xstrndup(name, n);
-	safe = guard_sanitize_name(stem, GUARD_TITLE);
-	free(stem);
-	return safe;
-}
-
 /*
  * Records the claimed job processing/<id>/job: a pending row, or a failed
  * row and the file moved to failed/ with its .error.
@@ -187,7 +172,8 @@ intake_name(struct spoold *d, const char *name)
 		log_warnx("%s: %s", name, err.msg);
 		return;
 	}
-	job_name = job_name_of(name);
+	/* The name the person dropped, without .job, to find it again. */
+	job_name = spool_name_stem(name, GUARD_TITLE);
 	admit(d, id, job_name);
 	free(job_name);
 	free(id);
