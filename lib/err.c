@@ -1,4 +1,4 @@
-/* err - the one error idiom: fail with a readable reason, return -1 */
+/* err - the one error idiom: fail with a kind and a readable reason, return -1 */
 #include "config.h"
 
 #include <errno.h>
@@ -7,17 +7,61 @@
 
 #include "err.h"
 
+static int
+err_vset(struct err *err, enum err_kind kind, const char *fmt, va_list ap)
+{
+	if (err == NULL)
+		return -1;
+	err->kind = kind;
+	vsnprintf(err->msg, sizeof(err->msg), fmt, ap);
+	return -1;
+}
+
 int
 err_set(struct err *err, const char *fmt, ...)
 {
 	va_list ap;
 
-	if (err == NULL)
-		return -1;
 	va_start(ap, fmt);
-	vsnprintf(err->msg, sizeof(err->msg), fmt, ap);
+	err_vset(err, ERR_PERMANENT, fmt, ap);
 	va_end(ap);
 	return -1;
+}
+
+int
+err_setk(struct err *err, enum err_kind kind, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	err_vset(err, kind, fmt, ap);
+	va_end(ap);
+	return -1;
+}
+
+enum err_kind
+err_kind_of_errno(int errnum)
+{
+	switch (errnum) {
+	case ENOSPC:
+	case EDQUOT:
+		return ERR_NOSPACE;
+	case EINTR:
+	case EAGAIN:
+	case ETIMEDOUT:
+	case ECONNRESET:
+	case ECONNREFUSED:
+	case ECONNABORTED:
+	case ENETDOWN:
+	case ENETUNREACH:
+	case EHOSTUNREACH:
+	case EBUSY:
+		return ERR_TEMPORARY;
+	case ECANCELED:
+		return ERR_CANCELLED;
+	default:
+		return ERR_PERMANENT;
+	}
 }
 
 int
@@ -32,6 +76,7 @@ err_errno(struct err *err, const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(what, sizeof(what), fmt, ap);
 	va_end(ap);
+	err->kind = err_kind_of_errno(saved);
 	snprintf(err->msg, sizeof(err->msg), "%s: %s", what, strerror(saved));
 	errno = saved;
 	return -1;
@@ -50,12 +95,37 @@ err_wrap(struct err *err, const char *fmt, ...)
 	va_end(ap);
 	memcpy(old, err->msg, sizeof(old));
 	snprintf(err->msg, sizeof(err->msg), "%s: %s", what, old);
+	if (err->kind == ERR_NONE)
+		err->kind = ERR_PERMANENT;
+	return -1;
+}
+
+int
+err_copy(struct err *dst, const struct err *src)
+{
+	if (dst != NULL && src != NULL && dst != src)
+		*dst = *src;
 	return -1;
 }
 
 void
 err_clear(struct err *err)
 {
-	if (err != NULL)
+	if (err != NULL) {
+		err->kind = ERR_NONE;
 		err->msg[0] = '\0';
+	}
+}
+
+const char *
+err_kind_name(enum err_kind kind)
+{
+	static const char *const names[ERR_NKINDS] = {
+		[ERR_NONE] = "none", [ERR_PERMANENT] = "permanent",
+		[ERR_TEMPORARY] = "temporary", [ERR_NOSPACE] = "nospace",
+		[ERR_CANCELLED] = "cancelled", [ERR_INVALID] = "invalid",
+		[ERR_DENIED] = "denied", [ERR_REFUSED] = "refused",
+	};
+
+	return kind >= 0 && kind < ERR_NKINDS ? names[kind] : "permanent";
 }

@@ -5,6 +5,9 @@ lib_libm3u8nas_a_CFLAGS = $(AM_CFLAGS) $(CURL_CFLAGS) $(SQLITE_CFLAGS) \
 	$(OPENSSL_CFLAGS) $(JANSSON_CFLAGS)
 lib_libm3u8nas_a_SOURCES = \
 	lib/err.c lib/err.h \
+	lib/clock.c lib/clock.h \
+	lib/file.c lib/file.h \
+	lib/job-status.c lib/job-status.h \
 	lib/log.c lib/log.h \
 	lib/xmalloc.c lib/xmalloc.h \
 	lib/conf.c lib/conf.h

@@ -122,7 +122,7 @@ static const struct {
 
 START_TEST(url_table)
 {
-	struct err err = { "" };
+	struct err err = { 0 };
 	int rc = guard_check_url(url_cases[_i].url,
 	    url_cases[_i].allow_private, &err);
 
@@ -159,7 +159,7 @@ static const struct {
 
 START_TEST(title_table)
 {
-	struct err err = { "" };
+	struct err err = { 0 };
 	int rc = guard_check_title(title_cases[_i].title, &err);
 
 	if (title_cases[_i].want == NULL)

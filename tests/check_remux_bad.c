@@ -76,7 +76,7 @@ static const struct {
 START_TEST(verify_checks_output)
 {
 	struct remux_result r;
-	struct err err = { "" };
+	struct err err = { 0 };
 	char *out = good_output(verify_cases[_i].name);
 	int rc;
 
@@ -130,7 +130,7 @@ START_TEST(damaged_segment_fails)
 	const struct source *s = &src[damaged_cases[_i].source];
 	struct track_buf b = { 0 };
 	struct remux_result r;
-	struct err err = { "" };
+	struct err err = { 0 };
 	char *name = xasprintf("damaged%d", _i), *out = out_path(name);
 	char *bad = xasprintf("%s/%s.%s", dir, name, s->ext);
 	int rc;

@@ -21,6 +21,12 @@ tests_check_conf_SOURCES = tests/check_conf.c
 tests_check_conf_CFLAGS = $(UNIT_CFLAGS)
 tests_check_conf_LDADD = $(UNIT_LDADD)
 
+check_PROGRAMS += tests/check_file
+TESTS += tests/check_file
+tests_check_file_SOURCES = tests/check_file.c
+tests_check_file_CFLAGS = $(UNIT_CFLAGS)
+tests_check_file_LDADD = $(UNIT_LDADD)
+
 EXTRA_DIST += tests/lib.sh
 
 # Each block below belongs to one part; add your tests inside your block.
