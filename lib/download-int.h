@@ -13,7 +13,7 @@
 /*
  * download.c        lifecycle, step(), progress, title
  * download-plan.c   playlists: master choice, media tracks, live reloads
- * download-state.c  the work directory: resume files, keys, clean-up
+ * download-workdir.c  the work directory: resume files, keys, clean-up
  * download-seg.c    segments, init sections and keys on the fetcher;
  *                   disk space
  * download-merge.c  the remux + verify worker thread
@@ -139,7 +139,7 @@ void small_start(struct download *d, struct small_fetch *s, const char *url,
 void small_cancel(struct download *d, struct small_fetch *s);
 void small_free(struct small_fetch *s);
 
-/* download-state.c */
+/* download-workdir.c */
 int download_write_file(struct download *d, const char *name,
     const void *data, size_t len);
 void plan_resume(struct download *d);

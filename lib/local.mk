@@ -14,9 +14,9 @@ lib_libm3u8nas_a_SOURCES = \
 
 # --- playlist + url (parser) ---
 lib_libm3u8nas_a_SOURCES += lib/url.c lib/url.h \
-	lib/hlsattr.c lib/hlsattr.h \
-	lib/playlist.c lib/playlist_int.h lib/playlist_tags.c \
-	lib/playlist_master.c lib/playlist_choose.c
+	lib/playlist-attr.c lib/playlist-attr.h \
+	lib/playlist.c lib/playlist-int.h lib/playlist-tags.c \
+	lib/playlist-master.c lib/playlist-choose.c
 
 # --- remux ---
 lib_libm3u8nas_a_SOURCES += lib/remux.c lib/remux-input.c \
@@ -24,11 +24,11 @@ lib_libm3u8nas_a_SOURCES += lib/remux.c lib/remux-input.c \
 	lib/remux-int.h
 
 # --- fetch + crypt + download (engine) ---
-lib_libm3u8nas_a_SOURCES += lib/netaddr.c lib/netaddr.h \
+lib_libm3u8nas_a_SOURCES += lib/fetch-addr.c lib/fetch-addr.h \
 	lib/fetch.c \
 	lib/crypt.c lib/crypt.h \
 	lib/download.c lib/download-int.h lib/download-plan.c \
-	lib/download-seg.c lib/download-merge.c lib/download-state.c
+	lib/download-seg.c lib/download-merge.c lib/download-workdir.c
 
 # --- job + store ---
 lib_libm3u8nas_a_SOURCES += lib/job.c lib/store.c

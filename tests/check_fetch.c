@@ -6,7 +6,7 @@
 #include <string.h>
 
 #include "download.h"
-#include "netaddr.h"
+#include "fetch-addr.h"
 
 static const struct {
 	const char *addr;
@@ -35,7 +35,7 @@ static const struct {
 
 START_TEST(address_classification)
 {
-	ck_assert_msg(netaddr_is_private_str(addr_cases[_i].addr) ==
+	ck_assert_msg(fetch_addr_is_private_str(addr_cases[_i].addr) ==
 	    addr_cases[_i].is_private, "%s: want %d", addr_cases[_i].addr,
 	    addr_cases[_i].is_private);
 }

@@ -1,4 +1,4 @@
-/* hlsattr - RFC 8216 attribute lists and the value types they carry */
+/* playlist-attr - RFC 8216 attribute lists and the value types they carry */
 #include "config.h"
 
 #include <ctype.h>
@@ -8,7 +8,7 @@
 #include <string.h>
 #include <strings.h>
 
-#include "hlsattr.h"
+#include "playlist-attr.h"
 #include "xmalloc.h"
 
 static char *
@@ -67,7 +67,7 @@ read_value(char **pp, const char **value, struct err *err)
 }
 
 int
-hlsattr_parse(const char *text, struct hlsattr_list *al, struct err *err)
+playlist_attr_parse(const char *text, struct playlist_attr_list *al, struct err *err)
 {
 	char *p, *eq;
 
@@ -77,8 +77,8 @@ hlsattr_parse(const char *text, struct hlsattr_list *al, struct err *err)
 		p = skip_blank(p);
 		if (*p == '\0')
 			break;
-		if (al->n == HLSATTR_MAX) {
-			err_set(err, "more than %d attributes", HLSATTR_MAX);
+		if (al->n == PLAYLIST_ATTR_MAX) {
+			err_set(err, "more than %d attributes", PLAYLIST_ATTR_MAX);
 			goto fail;
 		}
 		if ((eq = strchr(p, '=')) == NULL ||
@@ -103,19 +103,19 @@ hlsattr_parse(const char *text, struct hlsattr_list *al, struct err *err)
 	}
 	return 0;
 fail:
-	hlsattr_free(al);
+	playlist_attr_free(al);
 	return -1;
 }
 
 void
-hlsattr_free(struct hlsattr_list *al)
+playlist_attr_free(struct playlist_attr_list *al)
 {
 	free(al->buf);
 	memset(al, 0, sizeof(*al));
 }
 
 const char *
-hlsattr_get(const struct hlsattr_list *al, const char *name)
+playlist_attr_get(const struct playlist_attr_list *al, const char *name)
 {
 	for (size_t i = 0; i < al->n; i++)
 		if (strcasecmp(al->attrs[i].name, name) == 0)
@@ -133,7 +133,7 @@ only_blank(const char *end)
 }
 
 int
-hlsattr_int(const char *s, int64_t min, int64_t max, int64_t *out)
+playlist_attr_int(const char *s, int64_t min, int64_t max, int64_t *out)
 {
 	char *end;
 	long long v;
@@ -152,7 +152,7 @@ hlsattr_int(const char *s, int64_t min, int64_t max, int64_t *out)
 }
 
 int
-hlsattr_float(const char *s, double min, double max, double *out)
+playlist_attr_float(const char *s, double min, double max, double *out)
 {
 	char *end;
 	double v;
@@ -185,7 +185,7 @@ hexval(int c)
 }
 
 int
-hlsattr_hex128(const char *s, unsigned char out[16])
+playlist_attr_hex128(const char *s, unsigned char out[16])
 {
 	size_t n;
 	int pos, v;
@@ -209,7 +209,7 @@ hlsattr_hex128(const char *s, unsigned char out[16])
 }
 
 int
-hlsattr_resolution(const char *s, int *w, int *h)
+playlist_attr_resolution(const char *s, int *w, int *h)
 {
 	char buf[32], *x;
 	int64_t a, b;
@@ -220,8 +220,8 @@ hlsattr_resolution(const char *s, int *w, int *h)
 	if ((x = strpbrk(buf, "xX")) == NULL)
 		return -1;
 	*x = '\0';
-	if (hlsattr_int(buf, 1, 65535, &a) == -1 ||
-	    hlsattr_int(x + 1, 1, 65535, &b) == -1)
+	if (playlist_attr_int(buf, 1, 65535, &a) == -1 ||
+	    playlist_attr_int(x + 1, 1, 65535, &b) == -1)
 		return -1;
 	*w = (int)a;
 	*h = (int)b;
@@ -229,7 +229,7 @@ hlsattr_resolution(const char *s, int *w, int *h)
 }
 
 int
-hlsattr_byterange(const char *s, int64_t *length, int64_t *offset)
+playlist_attr_byterange(const char *s, int64_t *length, int64_t *offset)
 {
 	char buf[64], *at;
 	int64_t n, o = -1;
@@ -239,10 +239,10 @@ hlsattr_byterange(const char *s, int64_t *length, int64_t *offset)
 	memcpy(buf, s, strlen(s) + 1);
 	if ((at = strchr(buf, '@')) != NULL) {
 		*at = '\0';
-		if (hlsattr_int(at + 1, 0, INT64_MAX / 2, &o) == -1)
+		if (playlist_attr_int(at + 1, 0, INT64_MAX / 2, &o) == -1)
 			return -1;
 	}
-	if (hlsattr_int(buf, 0, INT64_MAX / 2, &n) == -1)
+	if (playlist_attr_int(buf, 0, INT64_MAX / 2, &n) == -1)
 		return -1;
 	*length = n;
 	*offset = o;
@@ -250,7 +250,7 @@ hlsattr_byterange(const char *s, int64_t *length, int64_t *offset)
 }
 
 bool
-hlsattr_yes(const char *s)
+playlist_attr_yes(const char *s)
 {
 	return s != NULL && strcasecmp(s, "YES") == 0;
 }

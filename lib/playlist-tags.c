@@ -1,12 +1,12 @@
-/* playlist_tags - media playlist tags: EXTINF, EXT-X-KEY, EXT-X-MAP... */
+/* playlist-tags - media playlist tags: EXTINF, EXT-X-KEY, EXT-X-MAP... */
 #include "config.h"
 
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 
-#include "hlsattr.h"
-#include "playlist_int.h"
+#include "playlist-attr.h"
+#include "playlist-int.h"
 #include "url.h"
 #include "xmalloc.h"
 
@@ -60,13 +60,13 @@ key_method(const char *s)
 
 /* Fills k from an EXT-X-KEY attribute list. */
 static int
-key_read(struct parser *p, const struct hlsattr_list *al, struct hls_key *k,
+key_read(struct parser *p, const struct playlist_attr_list *al, struct hls_key *k,
     struct err *err)
 {
-	const char *method = hlsattr_get(al, "METHOD");
-	const char *uri = hlsattr_get(al, "URI");
-	const char *iv = hlsattr_get(al, "IV");
-	const char *fmt = hlsattr_get(al, "KEYFORMAT");
+	const char *method = playlist_attr_get(al, "METHOD");
+	const char *uri = playlist_attr_get(al, "URI");
+	const char *iv = playlist_attr_get(al, "IV");
+	const char *fmt = playlist_attr_get(al, "KEYFORMAT");
 
 	memset(k, 0, sizeof(*k));
 	if (method == NULL)
@@ -80,7 +80,7 @@ key_read(struct parser *p, const struct hlsattr_list *al, struct hls_key *k,
 	if (k->method == HLS_KEY_AES128 && !is_identity(fmt))
 		k->method = HLS_KEY_OTHER;
 	if (iv != NULL) {
-		if (hlsattr_hex128(iv, k->iv) == -1) {
+		if (playlist_attr_hex128(iv, k->iv) == -1) {
 			key_clear(k);
 			return err_set(err, "bad IV \"%.40s\"", iv);
 		}
@@ -129,16 +129,16 @@ push_key(struct parser *p, struct hls_key *k, struct err *err)
 int
 playlist_tag_key(struct parser *p, const char *val, struct err *err)
 {
-	struct hlsattr_list al;
+	struct playlist_attr_list al;
 	struct hls_key k;
 	bool ident;
 	int ret;
 
-	if (hlsattr_parse(val, &al, err) == -1)
+	if (playlist_attr_parse(val, &al, err) == -1)
 		return -1;
 	ret = key_read(p, &al, &k, err);
-	ident = is_identity(hlsattr_get(&al, "KEYFORMAT"));
-	hlsattr_free(&al);
+	ident = is_identity(playlist_attr_get(&al, "KEYFORMAT"));
+	playlist_attr_free(&al);
 	if (ret == -1)
 		return -1;
 	if (p->key_open) {
@@ -165,19 +165,19 @@ int
 playlist_tag_map(struct parser *p, const char *val, struct err *err)
 {
 	struct hls_playlist *pl = p->pl;
-	struct hlsattr_list al;
+	struct playlist_attr_list al;
 	struct hls_map m = { NULL, -1, -1 };
 	const char *uri, *br;
 	int ret = -1;
 
-	if (hlsattr_parse(val, &al, err) == -1)
+	if (playlist_attr_parse(val, &al, err) == -1)
 		return -1;
-	if ((uri = hlsattr_get(&al, "URI")) == NULL) {
+	if ((uri = playlist_attr_get(&al, "URI")) == NULL) {
 		err_set(err, "EXT-X-MAP without URI");
 		goto out;
 	}
-	if ((br = hlsattr_get(&al, "BYTERANGE")) != NULL) {
-		if (hlsattr_byterange(br, &m.length, &m.offset) == -1) {
+	if ((br = playlist_attr_get(&al, "BYTERANGE")) != NULL) {
+		if (playlist_attr_byterange(br, &m.length, &m.offset) == -1) {
 			err_set(err, "bad EXT-X-MAP BYTERANGE \"%.40s\"", br);
 			goto out;
 		}
@@ -204,7 +204,7 @@ playlist_tag_map(struct parser *p, const char *val, struct err *err)
 	}
 	ret = 0;
 out:
-	hlsattr_free(&al);
+	playlist_attr_free(&al);
 	return ret;
 }
 
@@ -218,7 +218,7 @@ playlist_tag_extinf(struct parser *p, const char *val, struct err *err)
 		return err_set(err, "bad EXTINF duration \"%.40s\"", val);
 	memcpy(num, val, n);
 	num[n] = '\0';
-	if (hlsattr_float(num, 0, MAX_DURATION, &p->duration) == -1)
+	if (playlist_attr_float(num, 0, MAX_DURATION, &p->duration) == -1)
 		return err_set(err, "bad EXTINF duration \"%.40s\"", num);
 	p->have_extinf = true;
 	return 0;
@@ -227,7 +227,7 @@ playlist_tag_extinf(struct parser *p, const char *val, struct err *err)
 int
 playlist_tag_byterange(struct parser *p, const char *val, struct err *err)
 {
-	if (hlsattr_byterange(val, &p->range_len, &p->range_off) == -1)
+	if (playlist_attr_byterange(val, &p->range_len, &p->range_off) == -1)
 		return err_set(err, "bad EXT-X-BYTERANGE \"%.40s\"", val);
 	p->have_range = true;
 	return 0;
@@ -237,7 +237,7 @@ static int
 int_value(const char *val, const char *tag, int64_t min, int64_t *out,
     struct err *err)
 {
-	if (hlsattr_int(val, min, INT64_MAX / 2, out) == -1)
+	if (playlist_attr_int(val, min, INT64_MAX / 2, out) == -1)
 		return err_set(err, "bad %s \"%.40s\"", tag, val);
 	return 0;
 }
@@ -263,7 +263,7 @@ playlist_tag_version(struct parser *p, const char *val, struct err *err)
 {
 	int64_t v;
 
-	if (hlsattr_int(val, 0, 1000, &v) == -1)
+	if (playlist_attr_int(val, 0, 1000, &v) == -1)
 		return err_set(err, "bad EXT-X-VERSION \"%.40s\"", val);
 	p->pl->version = (int)v;
 	return 0;
@@ -273,7 +273,7 @@ int
 playlist_tag_target_duration(struct parser *p, const char *val, struct err *err)
 {
 	/* a decimal-integer in the RFC; "10.0" is common and harmless */
-	if (hlsattr_float(val, 0, MAX_DURATION, &p->pl->target_duration) == -1)
+	if (playlist_attr_float(val, 0, MAX_DURATION, &p->pl->target_duration) == -1)
 		return err_set(err, "bad EXT-X-TARGETDURATION \"%.40s\"", val);
 	return 0;
 }

@@ -1,4 +1,4 @@
-/* download-state - the work directory: resume files, keys, clean-up */
+/* download-workdir - the work directory: resume files, keys, clean-up */
 #include "config.h"
 
 #include <dirent.h>

@@ -1,4 +1,4 @@
-/* playlist_choose - pick the variant for a quality, and its audio */
+/* playlist-choose - pick the variant for a quality, and its audio */
 #include "config.h"
 
 #include <ctype.h>

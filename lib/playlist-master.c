@@ -1,12 +1,12 @@
-/* playlist_master - master playlist tags: variants and renditions */
+/* playlist-master - master playlist tags: variants and renditions */
 #include "config.h"
 
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 
-#include "hlsattr.h"
-#include "playlist_int.h"
+#include "playlist-attr.h"
+#include "playlist-int.h"
 #include "xmalloc.h"
 
 static char *
@@ -31,22 +31,22 @@ bandwidth(const char *s, int64_t *out)
 {
 	double d;
 
-	if (hlsattr_int(s, 0, INT64_MAX / 2, out) == 0)
+	if (playlist_attr_int(s, 0, INT64_MAX / 2, out) == 0)
 		return 0;
-	if (hlsattr_float(s, 0, 1e15, &d) == -1)
+	if (playlist_attr_float(s, 0, 1e15, &d) == -1)
 		return -1;
 	*out = (int64_t)(d + 0.5);
 	return 0;
 }
 
 static int
-variant_read(const struct hlsattr_list *al, struct hls_variant *v,
+variant_read(const struct playlist_attr_list *al, struct hls_variant *v,
     struct err *err)
 {
-	const char *bw = hlsattr_get(al, "BANDWIDTH");
-	const char *avg = hlsattr_get(al, "AVERAGE-BANDWIDTH");
-	const char *res = hlsattr_get(al, "RESOLUTION");
-	const char *fr = hlsattr_get(al, "FRAME-RATE");
+	const char *bw = playlist_attr_get(al, "BANDWIDTH");
+	const char *avg = playlist_attr_get(al, "AVERAGE-BANDWIDTH");
+	const char *res = playlist_attr_get(al, "RESOLUTION");
+	const char *fr = playlist_attr_get(al, "FRAME-RATE");
 
 	memset(v, 0, sizeof(*v));
 	/* BANDWIDTH is required, but its absence only makes choice blind */
@@ -54,13 +54,13 @@ variant_read(const struct hlsattr_list *al, struct hls_variant *v,
 		return err_set(err, "bad BANDWIDTH \"%.40s\"", bw);
 	if (avg != NULL && bandwidth(avg, &v->average_bandwidth) == -1)
 		return err_set(err, "bad AVERAGE-BANDWIDTH \"%.40s\"", avg);
-	if (res != NULL && hlsattr_resolution(res, &v->width, &v->height) == -1)
+	if (res != NULL && playlist_attr_resolution(res, &v->width, &v->height) == -1)
 		return err_set(err, "bad RESOLUTION \"%.40s\"", res);
-	if (fr != NULL && hlsattr_float(fr, 0, 1000, &v->frame_rate) == -1)
+	if (fr != NULL && playlist_attr_float(fr, 0, 1000, &v->frame_rate) == -1)
 		return err_set(err, "bad FRAME-RATE \"%.40s\"", fr);
-	v->codecs = dup_or_null(hlsattr_get(al, "CODECS"));
-	v->audio = dup_or_null(hlsattr_get(al, "AUDIO"));
-	v->subtitles = dup_or_null(hlsattr_get(al, "SUBTITLES"));
+	v->codecs = dup_or_null(playlist_attr_get(al, "CODECS"));
+	v->audio = dup_or_null(playlist_attr_get(al, "AUDIO"));
+	v->subtitles = dup_or_null(playlist_attr_get(al, "SUBTITLES"));
 	return 0;
 }
 
@@ -68,7 +68,7 @@ variant_read(const struct hlsattr_list *al, struct hls_variant *v,
 int
 playlist_tag_stream_inf(struct parser *p, const char *val, struct err *err)
 {
-	struct hlsattr_list al;
+	struct playlist_attr_list al;
 	int ret;
 
 	p->master_tags = true;
@@ -76,10 +76,10 @@ playlist_tag_stream_inf(struct parser *p, const char *val, struct err *err)
 		return err_set(err, "EXT-X-STREAM-INF without a URI line");
 	if (p->pl->nvariants == MAX_VARIANTS)
 		return err_set(err, "more than %d variants", MAX_VARIANTS);
-	if (hlsattr_parse(val, &al, err) == -1)
+	if (playlist_attr_parse(val, &al, err) == -1)
 		return -1;
 	ret = variant_read(&al, &p->variant, err);
-	hlsattr_free(&al);
+	playlist_attr_free(&al);
 	if (ret == -1) {
 		playlist_variant_clear(&p->variant);
 		return -1;
@@ -127,21 +127,21 @@ rendition_clear(struct hls_rendition *r)
 }
 
 static int
-rendition_read(struct parser *p, const struct hlsattr_list *al,
+rendition_read(struct parser *p, const struct playlist_attr_list *al,
     struct hls_rendition *r, struct err *err)
 {
-	const char *group = hlsattr_get(al, "GROUP-ID");
-	const char *name = hlsattr_get(al, "NAME");
-	const char *uri = hlsattr_get(al, "URI");
+	const char *group = playlist_attr_get(al, "GROUP-ID");
+	const char *name = playlist_attr_get(al, "NAME");
+	const char *uri = playlist_attr_get(al, "URI");
 
 	if (group == NULL)
 		return err_set(err, "EXT-X-MEDIA without GROUP-ID");
 	/* NAME is required too; a missing one costs only a label */
 	r->group_id = xstrdup(group);
 	r->name = xstrdup(name != NULL ? name : group);
-	r->language = dup_or_null(hlsattr_get(al, "LANGUAGE"));
-	r->is_default = hlsattr_yes(hlsattr_get(al, "DEFAULT"));
-	r->autoselect = hlsattr_yes(hlsattr_get(al, "AUTOSELECT"));
+	r->language = dup_or_null(playlist_attr_get(al, "LANGUAGE"));
+	r->is_default = playlist_attr_yes(playlist_attr_get(al, "DEFAULT"));
+	r->autoselect = playlist_attr_yes(playlist_attr_get(al, "AUTOSELECT"));
 	if (uri != NULL && r->type != HLS_MEDIA_CLOSED_CAPTIONS &&
 	    (r->uri = playlist_resolve(p, uri, err)) == NULL) {
 		rendition_clear(r);
@@ -154,17 +154,17 @@ int
 playlist_tag_media(struct parser *p, const char *val, struct err *err)
 {
 	struct hls_playlist *pl = p->pl;
-	struct hlsattr_list al;
+	struct playlist_attr_list al;
 	struct hls_rendition r;
 	const char *type;
 	size_t i;
 	int ret = -1;
 
 	p->master_tags = true;
-	if (hlsattr_parse(val, &al, err) == -1)
+	if (playlist_attr_parse(val, &al, err) == -1)
 		return -1;
 	memset(&r, 0, sizeof(r));
-	type = hlsattr_get(&al, "TYPE");
+	type = playlist_attr_get(&al, "TYPE");
 	for (i = 0; type != NULL && i < sizeof(media_types) /
 	    sizeof(media_types[0]); i++)
 		if (strcasecmp(type, media_types[i].name) == 0)
@@ -185,6 +185,6 @@ playlist_tag_media(struct parser *p, const char *val, struct err *err)
 	pl->renditions[pl->nrenditions++] = r;
 	ret = 0;
 out:
-	hlsattr_free(&al);
+	playlist_attr_free(&al);
 	return ret;
 }

@@ -1,4 +1,4 @@
-/* playlist_int - the parser state shared by the playlist_*.c files */
+/* playlist-int - the parser state shared by the playlist*.c files */
 #ifndef M3U8NAS_PLAYLIST_INT_H
 #define M3U8NAS_PLAYLIST_INT_H
 

@@ -1,4 +1,4 @@
-/* netaddr - is an address one the NAS must not connect to for a stranger? */
+/* fetch-addr - is an address one the NAS must not connect to for a stranger? */
 #include "config.h"
 
 #include <arpa/inet.h>
@@ -7,7 +7,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "netaddr.h"
+#include "fetch-addr.h"
 
 /* IPv4 ranges outside the public internet: network, prefix length. */
 static const struct {
@@ -73,7 +73,7 @@ private_v6(const uint8_t *a)
 }
 
 bool
-netaddr_is_private(const struct sockaddr *sa)
+fetch_addr_is_private(const struct sockaddr *sa)
 {
 	struct sockaddr_in in;
 	struct sockaddr_in6 in6;
@@ -91,7 +91,7 @@ netaddr_is_private(const struct sockaddr *sa)
 }
 
 int
-netaddr_is_private_str(const char *addr)
+fetch_addr_is_private_str(const char *addr)
 {
 	struct in_addr a4;
 	struct in6_addr a6;
@@ -105,7 +105,7 @@ netaddr_is_private_str(const char *addr)
 }
 
 void
-netaddr_format(const struct sockaddr *sa, char *buf, size_t len)
+fetch_addr_format(const struct sockaddr *sa, char *buf, size_t len)
 {
 	const void *a = NULL;
 

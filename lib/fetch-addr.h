@@ -1,6 +1,6 @@
-/* netaddr - is an address one the NAS must not connect to for a stranger? */
-#ifndef M3U8NAS_NETADDR_H
-#define M3U8NAS_NETADDR_H
+/* fetch-addr - is an address one the NAS must not connect to for a stranger? */
+#ifndef M3U8NAS_FETCH_ADDR_H
+#define M3U8NAS_FETCH_ADDR_H
 
 #include <stdbool.h>
 #include <stddef.h>
@@ -20,10 +20,10 @@
  */
 
 /* True if sa (AF_INET or AF_INET6) is private; other families: true. */
-bool netaddr_is_private(const struct sockaddr *sa);
+bool fetch_addr_is_private(const struct sockaddr *sa);
 /* The same for a numeric address string; -1 if it is not one. */
-int netaddr_is_private_str(const char *addr);
+int fetch_addr_is_private_str(const char *addr);
 /* Writes the numeric form of sa into buf ("?" if unknown). */
-void netaddr_format(const struct sockaddr *sa, char *buf, size_t len);
+void fetch_addr_format(const struct sockaddr *sa, char *buf, size_t len);
 
 #endif
