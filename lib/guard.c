@@ -1,16 +1,15 @@
 /* guard - what may become a name on disk, and what a job may point at */
 #include "config.h"
 
-#include <arpa/inet.h>
 #include <netinet/in.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
-#include <sys/socket.h>
 
 #include <curl/curl.h>
 
+#include "fetch-addr.h"
 #include "guard.h"
 #include "xmalloc.h"
 
@@ -151,47 +150,11 @@ guard_check_title(const char *title, struct err *err)
 	return 0;
 }
 
-bool
-guard_addr_is_private(int family, const void *addr)
-{
-	const uint8_t *b;
-	uint32_t a;
-
-	if (family == AF_INET6) {
-		const struct in6_addr *a6 = addr;
-
-		b = a6->s6_addr;
-		if (IN6_IS_ADDR_V4MAPPED(a6) || IN6_IS_ADDR_V4COMPAT(a6))
-			return guard_addr_is_private(AF_INET, b + 12);
-		return IN6_IS_ADDR_UNSPECIFIED(a6) || IN6_IS_ADDR_LOOPBACK(a6) ||
-		    (b[0] & 0xfe) == 0xfc ||			/* fc00::/7 ULA */
-		    (b[0] == 0xfe && (b[1] & 0xc0) == 0x80) ||	/* fe80::/10 */
-		    (b[0] == 0xfe && (b[1] & 0xc0) == 0xc0) ||	/* fec0::/10 */
-		    b[0] == 0xff;				/* multicast */
-	}
-	if (family != AF_INET)
-		return true;
-	b = addr;
-	a = (uint32_t)b[0] << 24 | (uint32_t)b[1] << 16 | (uint32_t)b[2] << 8 |
-	    b[3];
-	return (a >> 24) == 0 ||			/* 0.0.0.0/8 */
-	    (a >> 24) == 10 ||				/* 10/8 */
-	    (a >> 24) == 127 ||				/* loopback */
-	    (a >> 22) == (100u << 2 | 1) ||		/* 100.64/10 CGNAT */
-	    (a >> 16) == (169u << 8 | 254) ||		/* link-local */
-	    (a >> 20) == (172u << 4 | 1) ||		/* 172.16/12 */
-	    (a >> 16) == (192u << 8 | 168) ||		/* 192.168/16 */
-	    (a >> 8) == (192u << 16 | 0 << 8 | 0) ||	/* 192.0.0/24 */
-	    (a >> 17) == (198u << 7 | 9) ||		/* 198.18/15 */
-	    (a >> 28) >= 14;				/* multicast, 240/4 */
-}
-
 /* A literal address (or localhost) the NAS must not fetch from. */
 static bool
 host_is_private(const char *host)
 {
 	char buf[INET6_ADDRSTRLEN + 2];
-	unsigned char addr[sizeof(struct in6_addr)];
 	size_t n = strlen(host);
 	const char *dot;
 
@@ -200,16 +163,16 @@ host_is_private(const char *host)
 	    (strcasecmp(dot, ".localhost") == 0 ||
 	    strcasecmp(dot, ".localhost.") == 0)))
 		return true;
-	if (inet_pton(AF_INET, host, addr) == 1)
-		return guard_addr_is_private(AF_INET, addr);
+	/* The fetcher's classifier, so both checks refuse the same ranges. */
+	if (fetch_addr_is_private_str(host) == 1)
+		return true;
 	if (n > 2 && host[0] == '[' && n - 2 < sizeof(buf)) {
 		memcpy(buf, host + 1, n - 2);
 		buf[n - 2] = '\0';
 		/* Drop a zone id ("%eth0"): only link-local addresses have one. */
 		if (strchr(buf, '%') != NULL)
 			return true;
-		if (inet_pton(AF_INET6, buf, addr) == 1)
-			return guard_addr_is_private(AF_INET6, addr);
+		return fetch_addr_is_private_str(buf) == 1;
 	}
 	return false;
 }

@@ -32,6 +32,10 @@ static const struct {
 	{ "2002:808:808::1", 0 }, { "2001:4860:4860::8888", 0 },
 	{ "2606:4700:4700::1111", 0 }, { "fbff::1", 0 },
 	{ "localhost", -1 }, { "1.2.3", -1 }, { "", -1 },
+	/* The rows of the guard's former classifier, which this one replaced. */
+	{ "192.168.0.1", 1 }, { "169.254.1.1", 1 }, { "172.15.0.1", 0 },
+	{ "100.128.0.1", 0 }, { "fe80::abcd", 1 }, { "fc12::1", 1 },
+	{ "::ffff:10.0.0.1", 1 }, { "2606:4700::1111", 0 },
 };
 
 START_TEST(address_classification)

@@ -1,7 +1,6 @@
 /* check_guard - name sanitizing and the early SSRF/scheme check, as tables */
 #include "config.h"
 
-#include <arpa/inet.h>
 #include <check.h>
 #include <stdlib.h>
 #include <string.h>
@@ -119,6 +118,12 @@ static const struct {
 	{ "http://[2001:db8::1]/x", 0, NULL },
 	{ "http://2130706433/x", 0, "private" },	/* 127.0.0.1 as a number */
 	{ "http://0x7f.1/x", 0, "private" },
+	/* NAT64 and 6to4 carry the IPv4 address inside. */
+	{ "http://[64:ff9b::7f00:1]/x", 0, "private" },
+	{ "http://[64:ff9b::808:808]/x", 0, NULL },
+	{ "http://[2002:c0a8:101::1]/x", 0, "private" },
+	{ "http://[2002:808:808::1]/x", 0, NULL },
+	{ "http://[fe80::1%25eth0]/x", 0, "private" },
 };
 
 START_TEST(url_table)
@@ -172,33 +177,6 @@ START_TEST(title_table)
 }
 END_TEST
 
-static const struct {
-	int family;
-	const char *addr;
-	int priv;
-} addr_cases[] = {
-	{ AF_INET, "127.0.0.1", 1 }, { AF_INET, "10.0.0.1", 1 },
-	{ AF_INET, "192.168.0.1", 1 }, { AF_INET, "172.31.255.255", 1 },
-	{ AF_INET, "169.254.1.1", 1 }, { AF_INET, "255.255.255.255", 1 },
-	{ AF_INET, "1.1.1.1", 0 }, { AF_INET, "93.184.216.34", 0 },
-	{ AF_INET, "172.15.0.1", 0 }, { AF_INET, "100.128.0.1", 0 },
-	{ AF_INET6, "::1", 1 }, { AF_INET6, "::", 1 },
-	{ AF_INET6, "fe80::abcd", 1 }, { AF_INET6, "fc12::1", 1 },
-	{ AF_INET6, "::ffff:10.0.0.1", 1 }, { AF_INET6, "::ffff:8.8.8.8", 0 },
-	{ AF_INET6, "2606:4700::1111", 0 }, { AF_INET6, "ff02::1", 1 },
-};
-
-START_TEST(addr_table)
-{
-	unsigned char buf[16];
-
-	ck_assert_int_eq(inet_pton(addr_cases[_i].family, addr_cases[_i].addr,
-	    buf), 1);
-	ck_assert_msg(guard_addr_is_private(addr_cases[_i].family, buf) ==
-	    (addr_cases[_i].priv != 0), "case %d: %s", _i, addr_cases[_i].addr);
-}
-END_TEST
-
 #define N(a) ((int)(sizeof(a) / sizeof((a)[0])))
 
 static Suite *
@@ -211,7 +189,6 @@ guard_suite(void)
 	tcase_add_test(tc, sanitize_bounds);
 	tcase_add_loop_test(tc, url_table, 0, N(url_cases));
 	tcase_add_loop_test(tc, title_table, 0, N(title_cases));
-	tcase_add_loop_test(tc, addr_table, 0, N(addr_cases));
 	suite_add_tcase(s, tc);
 	return s;
 }
