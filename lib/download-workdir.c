@@ -1,8 +1,9 @@
-/* download-workdir - the work directory: resume files, keys, clean-up */
+/* download-workdir - the work directory's files, written and read back */
 #include "config.h"
 
 #include <dirent.h>
 #include <fcntl.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -22,14 +23,67 @@
  * there and fetches only what is missing; .part files are removed.
  */
 
-/* --- workdir files ------------------------------------------------------ */
+/* --- names ------------------------------------------------------------- */
 
-int
-download_write_file(struct download *d, const char *name, const void *data,
+/* The path of a file in the workdir, its name given printf-style. */
+static char *
+workdir_path(const struct download *d, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+
+static char *
+workdir_path(const struct download *d, const char *fmt, ...)
+{
+	char name[256];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(name, sizeof(name), fmt, ap);
+	va_end(ap);
+	return xasprintf("%s/%s", d->workdir, name);
+}
+
+char *
+workdir_seg_path(const struct download *d, char kind, size_t idx)
+{
+	return workdir_path(d, "seg-%c-%06zu", kind, idx);
+}
+
+char *
+workdir_init_path(const struct download *d, char kind, size_t map)
+{
+	return workdir_path(d, "init-%c-%zu.mp4", kind, map);
+}
+
+/* A finished segment's name: "seg-" and not a ".part" in progress. */
+static bool
+is_seg_name(const char *name)
+{
+	return strncmp(name, "seg-", 4) == 0 && strstr(name, ".part") == NULL;
+}
+
+bool
+download_workdir_has_segments(const char *workdir)
+{
+	DIR *dir = opendir(workdir);
+	struct dirent *de;
+	bool yes = false;
+
+	while (dir != NULL && !yes && (de = readdir(dir)) != NULL)
+		yes = is_seg_name(de->d_name);
+	if (dir != NULL)
+		closedir(dir);
+	return yes;
+}
+
+/* --- writing ------------------------------------------------------------ */
+
+/* Writes name whole (tmp, fsync, rename); 0, or -1 with a warning. */
+static int
+write_file(struct download *d, const char *name, const void *data,
     size_t len)
 {
-	char *path = download_path(d, "%s", name);
-	char *tmp = download_path(d, ".%s.tmp", name);
+	char *path = workdir_path(d, "%s", name);
+	char *tmp = workdir_path(d, ".%s.tmp", name);
 	int fd, rc = -1;
 
 	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW,
@@ -50,11 +104,45 @@ download_write_file(struct download *d, const char *name, const void *data,
 	return rc;
 }
 
+void
+workdir_save_track(struct download *d, char kind, const char *text,
+    size_t len, const char *url)
+{
+	char name[32];
+
+	snprintf(name, sizeof(name), "media-%c.m3u8", kind);
+	write_file(d, name, text, len);
+	snprintf(name, sizeof(name), "media-%c.url", kind);
+	write_file(d, name, url, strlen(url));
+}
+
+void
+workdir_save_key(struct download *d, size_t idx, const unsigned char *key)
+{
+	char name[32];
+
+	snprintf(name, sizeof(name), "key-%zu.bin", idx);
+	write_file(d, name, key, CRYPT_KEY_LEN);
+}
+
+void
+workdir_save_info(struct download *d)
+{
+	char info[128];
+
+	snprintf(info, sizeof(info), "%d %d %d %d\n", d->width, d->height,
+	    d->want_video, d->want_audio);
+	write_file(d, "info", info, strlen(info));
+	write_file(d, "source.url", d->url, strlen(d->url));
+}
+
+/* --- reading ------------------------------------------------------------ */
+
 /* The whole of a small workdir file, or NULL. */
 static char *
 read_file(struct download *d, const char *name, size_t max, size_t *lenp)
 {
-	char *path = download_path(d, "%s", name), *buf = NULL;
+	char *path = workdir_path(d, "%s", name), *buf = NULL;
 	struct stat st;
 	int fd;
 
@@ -128,7 +216,7 @@ mark_done_files(struct download *d)
 		struct track *t = &d->tracks[k];
 
 		for (i = 0; i < t->nsegs; i++) {
-			path = download_path(d, "seg-%c-%06zu", t->kind, i);
+			path = workdir_seg_path(d, t->kind, i);
 			if (lstat(path, &st) == 0 && S_ISREG(st.st_mode)) {
 				t->segs[i].state = IT_DONE;
 				t->segs[i].size = st.st_size;
@@ -137,7 +225,7 @@ mark_done_files(struct download *d)
 			free(path);
 		}
 		for (j = 0; j < t->nmaps; j++) {
-			path = download_path(d, "init-%c-%zu.mp4", t->kind, j);
+			path = workdir_init_path(d, t->kind, j);
 			if (lstat(path, &st) == 0 && S_ISREG(st.st_mode))
 				t->maps[j].state = IT_DONE;
 			free(path);
@@ -193,7 +281,7 @@ resume_tracks(struct download *d)
 }
 
 void
-plan_resume(struct download *d)
+workdir_resume(struct download *d)
 {
 	char *src = read_file(d, "source.url", 64 << 10, NULL);
 	bool same = src != NULL && strcmp(src, d->url) == 0;

@@ -79,6 +79,12 @@ void download_finish_live(struct download *d);
 void download_free(struct download *d);
 const char *download_state_name(enum download_state s);
 
+/*
+ * True if workdir holds a finished segment, i.e. a later run on it would
+ * resume rather than start over.
+ */
+bool download_workdir_has_segments(const char *workdir);
+
 /* The title a playlist URL suggests ("master" is skipped), sanitized. */
 char *download_title_from_url(const char *url);
 
