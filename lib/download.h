@@ -49,7 +49,7 @@ struct download_opts {
 
 struct download_progress {
 	enum download_state state;
-	double percent;			/* seed scale: 0-90, 90-99, 100 */
+	double percent;			/* store.h's scale: 0-90, 90-99, 100 */
 	int64_t segments_done, segments_total;
 	int64_t bytes_done;		/* segment bytes on disk */
 	int64_t bytes_estimate;		/* total, extrapolated */

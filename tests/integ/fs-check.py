@@ -44,7 +44,7 @@ def duration(s):
 
 
 def expected(r):
-    """The text of every fixed file, from the DESIGN's formats."""
+    """The text of every fixed file, in the formats m3u8nas-fs serves."""
     active = r["status"] in ("downloading", "merging")
     speed = human(r["speed_bps"] if active else 0) + "/s"
     eta = duration(r["eta_s"] if active else -1)
