@@ -3,7 +3,7 @@
  * Not part of `make check`. Build and run by hand with clang:
  *
  *   clang -g -O1 -fsanitize=fuzzer,address,undefined -I build -I lib \
- *     tests/fuzz/fuzz_playlist.c lib/playlist*.c lib/playlist-attr.c lib/url.c \
+ *     tests/fuzz/fuzz_playlist.c lib/playlist*.c lib/url.c \
  *     lib/xmalloc.c lib/err.c lib/log.c -lcurl -ljansson -o fuzz_playlist
  *   ./fuzz_playlist -max_total_time=300 -max_len=65536 fuzzcorpus/ \
  *     ../shared/corpus/m3u8/
