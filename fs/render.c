@@ -7,6 +7,7 @@
 
 #include <jansson.h>
 
+#include "log.h"
 #include "render.h"
 #include "xmalloc.h"
 
@@ -72,12 +73,11 @@ render_duration(char *buf, size_t size, int64_t s)
 		    (long long)(s % 60));
 }
 
-/* A job is moving only in these states; elsewhere speed and ETA mean nothing. */
+/* A job is moving only while running; elsewhere speed and ETA mean nothing. */
 static bool
 is_active(const struct job_row *row)
 {
-	return row->status != NULL && (strcmp(row->status, "downloading") == 0 ||
-	    strcmp(row->status, "merging") == 0);
+	return job_status_running(row->status);
 }
 
 static char *
@@ -121,7 +121,7 @@ render_info(const struct job_row *r)
 	set_str(o, "job_name", r->job_name);
 	set_str(o, "url", r->url);
 	set_str(o, "title", r->title);
-	set_str(o, "status", r->status);
+	set_str(o, "status", job_status_name(r->status));
 	json_object_set_new(o, "progress", json_real(r->progress));
 	json_object_set_new(o, "segments_done", json_integer(r->segments_done));
 	json_object_set_new(o, "segments_total",
@@ -169,7 +169,7 @@ render_job_file(enum fs_file f, const struct job_row *row, size_t *len)
 		out = render_progress(row);
 		break;
 	case FS_STATUS:
-		out = line_or_empty(row->status);
+		out = line_or_empty(job_status_name(row->status));
 		break;
 	case FS_TITLE:
 		out = line_or_empty(row->title);
@@ -209,40 +209,52 @@ render_job_file(enum fs_file f, const struct job_row *row, size_t *len)
 	return out;
 }
 
+/* "queue" is the pending count; "active" the running ones. */
+static void
+status_counts(FILE *fp, const struct store_counts *c)
+{
+	int64_t active = 0;
+	int i;
+
+	for (i = 0; i < JOB_NSTATUS; i++)
+		if (job_status_running((enum job_status)i))
+			active += c->by_status[i];
+	fprintf(fp, "queue: %lld\nactive: %lld\n",
+	    (long long)c->by_status[JOB_PENDING], (long long)active);
+	/* Every other state by its name, so a new state shows up here. */
+	for (i = 0; i < JOB_NSTATUS; i++)
+		if (i != JOB_PENDING)
+			fprintf(fp, "%s: %lld\n",
+			    job_status_name((enum job_status)i),
+			    (long long)c->by_status[i]);
+	fprintf(fp, "total: %lld\n", (long long)c->total);
+}
+
 char *
 render_status(const struct fs_status *s, size_t *len)
 {
 	const struct store_counts *c = &s->counts;
-	char disk[32], *out;
+	char disk[32], *out = NULL;
+	FILE *fp;
 
 	if (s->disk_free >= 0)
 		render_bytes(disk, sizeof(disk), (double)s->disk_free);
 	else
 		snprintf(disk, sizeof(disk), "unknown");
-	out = xasprintf(
-	    "queue: %lld\n"
-	    "active: %lld\n"
-	    "downloading: %lld\n"
-	    "merging: %lld\n"
-	    "paused: %lld\n"
-	    "completed: %lld\n"
-	    "failed: %lld\n"
-	    "cancelled: %lld\n"
-	    "total: %lld\n"
-	    "disk_free: %s\n"
+	if ((fp = open_memstream(&out, len)) == NULL)
+		fatal("open_memstream");
+	status_counts(fp, c);
+	fprintf(fp, "disk_free: %s\n"
 	    "disk_free_bytes: %lld\n"
 	    "spooler: %s\n"
 	    "store: %s%s%s\n",
-	    (long long)c->pending, (long long)(c->downloading + c->merging),
-	    (long long)c->downloading, (long long)c->merging,
-	    (long long)c->paused, (long long)c->completed,
-	    (long long)c->failed, (long long)c->cancelled, (long long)c->total,
 	    disk, (long long)s->disk_free,
 	    c->spooler_alive ? "alive" : "stopped",
 	    s->store_ok ? "ok" : "unavailable",
 	    s->store_ok || *s->store_note == '\0' ? "" : " - ",
 	    s->store_ok ? "" : s->store_note);
-	*len = strlen(out);
+	if (fclose(fp) != 0)
+		fatal("open_memstream");
 	return out;
 }
 

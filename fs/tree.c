@@ -7,22 +7,6 @@
 #include "render.h"
 #include "tree.h"
 
-const char *const tree_statuses[] = {
-	"pending", "downloading", "merging", "paused", "completed", "failed",
-	"cancelled", NULL
-};
-
-static const char *
-known_status(const char *s)
-{
-	int i;
-
-	for (i = 0; tree_statuses[i] != NULL; i++)
-		if (strcmp(tree_statuses[i], s) == 0)
-			return tree_statuses[i];
-	return NULL;
-}
-
 /* Splits path into at most 3 components; their count, or -1. */
 static int
 split(const char *path, char comp[3][TREE_MAX_NAME + 1])
@@ -77,7 +61,7 @@ parse_by_status(char comp[3][TREE_MAX_NAME + 1], int n, struct tree_path *p)
 		p->kind = TK_BYSTATUS;
 		return 0;
 	}
-	if ((p->status = known_status(comp[1])) == NULL)
+	if (job_status_parse(comp[1], &p->status) == -1)
 		return -1;
 	if (n == 2) {
 		p->kind = TK_STATUSDIR;

@@ -22,9 +22,6 @@
 #include "store.h"
 #include "xmalloc.h"
 
-static const char *const statuses[] = { "pending", "downloading", "merging",
-	"paused", "completed", "failed", "cancelled", NULL };
-
 json_t *
 httpd_time_json(int64_t t)
 {
@@ -47,14 +44,6 @@ str_json(const char *s)
 	return j != NULL ? j : json_null();
 }
 
-static bool
-is_active(const char *status)
-{
-	return strcmp(status, "pending") == 0 ||
-	    strcmp(status, "downloading") == 0 ||
-	    strcmp(status, "merging") == 0 || strcmp(status, "paused") == 0;
-}
-
 /* The JOB object of the API (DESIGN.md; the extension reads these keys). */
 static json_t *
 job_json(const struct job_row *j)
@@ -64,7 +53,7 @@ job_json(const struct job_row *j)
 	json_object_set_new(o, "job_id", str_json(j->id));
 	json_object_set_new(o, "url", str_json(j->url));
 	json_object_set_new(o, "title", str_json(j->title));
-	json_object_set_new(o, "status", str_json(j->status));
+	json_object_set_new(o, "status", json_string(job_status_name(j->status)));
 	json_object_set_new(o, "progress", json_real(j->progress));
 	json_object_set_new(o, "segments_done", json_integer(j->segments_done));
 	json_object_set_new(o, "segments_total",
@@ -72,7 +61,7 @@ job_json(const struct job_row *j)
 	json_object_set_new(o, "bytes_done", json_integer(j->bytes_done));
 	json_object_set_new(o, "speed_bps", json_real(j->speed_bps));
 	json_object_set_new(o, "eta_s", j->eta_s >= 0 &&
-	    is_active(j->status != NULL ? j->status : "") &&
+	    job_status_unfinished(j->status) &&
 	    j->speed_bps > 0 ? json_integer(j->eta_s) : json_null());
 	json_object_set_new(o, "error", str_json(j->error_msg));
 	json_object_set_new(o, "output", str_json(j->file_path));
@@ -95,7 +84,7 @@ recent_row(const struct recent_job *rj, struct job_row *row)
 	row->url = rj->url;
 	row->title = rj->title;
 	row->quality = rj->quality;
-	row->status = (char *)"pending";
+	row->status = JOB_PENDING;
 	row->created_at = rj->created;
 	row->eta_s = -1;
 }
@@ -143,12 +132,12 @@ recent_waiting(struct httpd *h, const struct recent_job *rj)
 }
 
 /*
- * The job already pending or running for `url`, if any (1, with *id and
- * *status newly allocated), 0 if none, -1 on a store error.
+ * The job already pending or running for `url`, if any (1, with *id
+ * newly allocated and *status set), 0 if none, -1 on a store error.
  */
 static int
-find_duplicate(struct httpd *h, const char *url, char **id, char **status,
-    struct err *err)
+find_duplicate(struct httpd *h, const char *url, char **id,
+    enum job_status *status, struct err *err)
 {
 	const struct recent_job *rj;
 	struct job_row row;
@@ -161,11 +150,11 @@ find_duplicate(struct httpd *h, const char *url, char **id, char **status,
 	if (st != NULL && (rc = store_find_active_by_url(st, url, id, err)) != 0) {
 		if (rc < 0)
 			return -1;
+		*status = JOB_PENDING;
 		if (store_get_job(st, *id, &row, err) == 1) {
-			*status = xstrdup(row.status);
+			*status = row.status;
 			job_row_free(&row);
-		} else
-			*status = xstrdup("pending");
+		}
 		return 1;
 	}
 	if ((rj = recent_by_url(h->recent, url)) == NULL)
@@ -183,7 +172,7 @@ find_duplicate(struct httpd *h, const char *url, char **id, char **status,
 		return 0;
 	}
 	*id = xstrdup(rj->id);
-	*status = xstrdup("pending");
+	*status = JOB_PENDING;
 	return 1;
 }
 
@@ -250,10 +239,10 @@ new_id(char *id, size_t size)
 
 static void
 reply_job_id(struct httpd_req *r, int code, const char *id,
-    const char *status)
+    enum job_status status)
 {
 	httpd_reply_json(r, code, json_pack("{s:s, s:s}", "job_id", id,
-	    "status", status));
+	    "status", job_status_name(status)));
 }
 
 void
@@ -263,7 +252,8 @@ route_download(struct httpd_req *r)
 	struct job_spec spec;
 	json_error_t jerr;
 	json_t *body = NULL;
-	char *text = NULL, *raw, *dup_id = NULL, *dup_status = NULL;
+	char *text = NULL, *raw, *dup_id = NULL;
+	enum job_status dup_status;
 	char *final = NULL, id[32];
 	struct err err;
 	size_t len;
@@ -304,11 +294,10 @@ route_download(struct httpd_req *r)
 	}
 	recent_add(h->recent, final, spec.url, spec.title, spec.quality);
 	log_event(LOG_INFO, "posted", final, "%s", spec.url);
-	reply_job_id(r, 201, final, "pending");
+	reply_job_id(r, 201, final, JOB_PENDING);
 out:
 	free(final);
 	free(dup_id);
-	free(dup_status);
 	free(text);
 	json_decref(body);
 	job_spec_free(&spec);
@@ -361,17 +350,41 @@ query_long(const struct evkeyvalq *q, const char *key, long def, long min,
 }
 
 static int64_t
-count_of(const struct store_counts *c, const char *status)
+count_of(const struct store_counts *c, int status)
 {
-	const int64_t *by[] = { &c->pending, &c->downloading, &c->merging,
-		&c->paused, &c->completed, &c->failed, &c->cancelled };
+	return status == STORE_ANY_STATUS ? c->total : c->by_status[status];
+}
+
+/* "pending, downloading, ..., cancelled": every state, for the 400. */
+static char *
+status_words(void)
+{
+	char *s = xstrdup(""), *next;
 	int i;
 
-	if (status == NULL)
-		return c->total;
-	for (i = 0; statuses[i] != NULL; i++)
-		if (strcmp(statuses[i], status) == 0)
-			return *by[i];
+	for (i = 0; i < JOB_NSTATUS; i++) {
+		next = xasprintf("%s%s%s", s, i ? ", " : "",
+		    job_status_name((enum job_status)i));
+		free(s);
+		s = next;
+	}
+	return s;
+}
+
+/* The ?status= filter: 0 with *status set (STORE_ANY_STATUS when absent),
+ * -1 for a word that names no state. */
+static int
+query_status(const struct evkeyvalq *q, int *status)
+{
+	const char *v = evhttp_find_header(q, "status");
+	enum job_status s;
+
+	*status = STORE_ANY_STATUS;
+	if (v == NULL || *v == '\0')
+		return 0;
+	if (job_status_parse(v, &s) == -1)
+		return -1;
+	*status = (int)s;
 	return 0;
 }
 
@@ -383,25 +396,20 @@ route_jobs(struct httpd_req *r)
 	struct store *st;
 	struct err err;
 	json_t *jobs = json_array();
-	const char *status;
+	char *words;
 	long limit, offset;
 	bool absent;
-	int i;
+	int status;
 
 	TAILQ_INIT(&q);
 	if (r->query != NULL && evhttp_parse_query_str(r->query, &q) != 0) {
 		httpd_reply_error(r, 400, "bad query string");
 		goto out;
 	}
-	status = evhttp_find_header(&q, "status");
-	if (status != NULL && *status == '\0')
-		status = NULL;
-	for (i = 0; status != NULL && statuses[i] != NULL; i++)
-		if (strcmp(statuses[i], status) == 0)
-			break;
-	if (status != NULL && statuses[i] == NULL) {
-		httpd_reply_error(r, 400, "\"status\" must be one of pending, "
-		    "downloading, merging, paused, completed, failed, cancelled");
+	if (query_status(&q, &status) == -1) {
+		words = status_words();
+		httpd_reply_error(r, 400, "\"status\" must be one of %s", words);
+		free(words);
 		goto out;
 	}
 	limit = query_long(&q, "limit", HTTPD_LIST_DEFAULT, 1, HTTPD_LIST_MAX);
@@ -464,11 +472,11 @@ out:
 
 /* Cancel makes sense while a job runs; retry once it has stopped badly. */
 static bool
-control_applies(const char *what, const char *status)
+control_applies(const char *what, enum job_status status)
 {
 	if (strcmp(what, "cancel") == 0)
-		return is_active(status);
-	return strcmp(status, "failed") == 0 || strcmp(status, "cancelled") == 0;
+		return job_status_unfinished(status);
+	return job_status_retryable(status);
 }
 
 void
@@ -487,7 +495,8 @@ route_control(struct httpd_req *r, const char *what)
 		return;
 	}
 	if (!control_applies(what, row.status))
-		httpd_reply_error(r, 409, "cannot %s a %s job", what, row.status);
+		httpd_reply_error(r, 409, "cannot %s a %s job", what,
+		    job_status_name(row.status));
 	else if (write_control(r->h, r->id, what, &err) != 0) {
 		log_event(LOG_ERROR, "control", r->id, "%s", err.msg);
 		httpd_reply_error(r, 500, "cannot write the %s request", what);

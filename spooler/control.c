@@ -12,30 +12,17 @@
 #include "spoold.h"
 #include "xmalloc.h"
 
-static bool
-is_status(const struct job_row *row, const char *const *set)
-{
-	for (; *set != NULL; set++)
-		if (strcmp(row->status, *set) == 0)
-			return true;
-	return false;
-}
-
-static const char *const unfinished[] = { "pending", "downloading",
-    "merging", "paused", NULL };
-static const char *const retryable[] = { "failed", "cancelled", NULL };
-
 static void
 do_cancel(struct spoold *d, struct job_row *row)
 {
 	if (runner_cancel(d, row->id))
 		log_event(LOG_INFO, "cancelling", row->id, "stopping the "
 		    "download");
-	else if (is_status(row, unfinished))
+	else if (job_status_unfinished(row->status))
 		runner_finish_cancelled(d, row);
 	else
 		log_event(LOG_INFO, "control", row->id, "cancel: the job is "
-		    "already %s", row->status);
+		    "already %s", job_status_name(row->status));
 }
 
 /* A job file rebuilt from the row, when failed/ no longer holds one. */
@@ -85,9 +72,9 @@ do_retry(struct spoold *d, struct job_row *row)
 	struct err err;
 	int rc;
 
-	if (!is_status(row, retryable)) {
+	if (!job_status_retryable(row->status)) {
 		log_event(LOG_INFO, "control", row->id, "retry: the job is %s, "
-		    "nothing to retry", row->status);
+		    "nothing to retry", job_status_name(row->status));
 		return;
 	}
 	rc = spool_requeue(&d->sp, row->id, &err);
@@ -98,7 +85,7 @@ do_retry(struct spoold *d, struct job_row *row)
 		log_event(LOG_WARN, "control", row->id, "retry: %s", err.msg);
 		return;
 	}
-	row_set(&row->status, "pending");
+	row->status = JOB_PENDING;
 	row_set(&row->error_msg, NULL);
 	row_set(&row->file_path, NULL);
 	row->retry_count++;

@@ -134,12 +134,12 @@ admit(struct spoold *d, const char *id, const char *job_name)
 		if (header_value(&job, "User-Agent") != NULL)
 			row.user_agent = xstrdup(header_value(&job,
 			    "User-Agent"));
-		row.status = xstrdup("pending");
+		row.status = JOB_PENDING;
 		job_spec_free(&job);
 	} else {
 		row.url = xstrdup("");
 		row.title = xstrdup(job_name);
-		row.status = xstrdup("failed");
+		row.status = JOB_FAILED;
 		row.error_msg = xstrdup(err.msg);
 	}
 	/* The trace in failed/ first: whoever sees the row failed finds it. */
@@ -263,12 +263,11 @@ recover_dir(struct spoold *d, const char *id, const struct stat *st)
 	}
 	if (rc == 1) {
 		/* Finished, but killed before its directory was cleaned. */
-		if (strcmp(row.status, "completed") == 0)
+		if (row.status == JOB_COMPLETED)
 			spool_remove_job_dir(&d->sp, id, NULL);
-		else if (strcmp(row.status, "failed") == 0 ||
-		    strcmp(row.status, "cancelled") == 0)
+		else if (job_status_finished(row.status))
 			spool_fail(&d->sp, id, row.error_msg ? row.error_msg :
-			    row.status, NULL);
+			    job_status_name(row.status), NULL);
 		job_row_free(&row);
 		return;
 	}

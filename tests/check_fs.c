@@ -42,7 +42,8 @@ START_TEST(progress_line)
 	size_t len;
 
 	memset(&r, 0, sizeof(r));
-	r.status = (char *)progress_cases[_i].status;
+	ck_assert_int_eq(job_status_parse(progress_cases[_i].status,
+	    &r.status), 0);
 	r.progress = progress_cases[_i].progress;
 	r.speed_bps = progress_cases[_i].speed;
 	r.segments_done = progress_cases[_i].done;
@@ -72,7 +73,7 @@ START_TEST(simple_files)
 	char *text;
 
 	memset(&r, 0, sizeof(r));
-	r.status = "failed";
+	r.status = JOB_FAILED;
 	r.title = "A title";
 	r.url = "https://x/y.m3u8";
 	r.error_msg = "HTTP 403 Access denied";
@@ -129,10 +130,10 @@ START_TEST(status_lines)
 	size_t len;
 
 	memset(&s, 0, sizeof(s));
-	s.counts.pending = 3;
-	s.counts.downloading = 1;
-	s.counts.merging = 1;
-	s.counts.failed = 2;
+	s.counts.by_status[JOB_PENDING] = 3;
+	s.counts.by_status[JOB_DOWNLOADING] = 1;
+	s.counts.by_status[JOB_MERGING] = 1;
+	s.counts.by_status[JOB_FAILED] = 2;
 	s.counts.total = 7;
 	s.counts.spooler_alive = true;
 	s.store_ok = true;
@@ -227,7 +228,8 @@ START_TEST(paths)
 	else
 		ck_assert_str_eq(p.name, path_cases[_i].name);
 	if (path_cases[_i].status != NULL)
-		ck_assert_str_eq(p.status, path_cases[_i].status);
+		ck_assert_str_eq(job_status_name(p.status),
+		    path_cases[_i].status);
 }
 END_TEST
 
