@@ -12,7 +12,7 @@
 #include <sys/statvfs.h>
 #include <unistd.h>
 
-#include "ctl.h"
+#include "control.h"
 #include "log.h"
 #include "ops.h"
 #include "render.h"
@@ -420,14 +420,17 @@ fs_write(const char *path, const char *buf, size_t size, off_t off,
 
 	if (h == NULL || !h->ctl)
 		return -EROFS;
-	if ((w = ctl_parse(buf, size)) < 0)
+	/* A word the spooler does not carry out yet is refused here, where
+	 * the person who wrote it hears about it. */
+	if ((w = control_word_parse(buf, size)) < 0 ||
+	    !control_word_supported(w))
 		return -EINVAL;
-	if (ctl_request(ctx()->control_dir, h->id, w, &err) == -1) {
+	if (control_request(ctx()->control_dir, h->id, w, &err) == -1) {
 		w = errno;
 		log_warnx("%s", err.msg);
 		return -w;
 	}
-	log_info("job %s: %s requested", h->id, ctl_word_name(w));
+	log_info("job %s: %s requested", h->id, control_word_name(w));
 	return (int)size;
 }
 

@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "job-id.h"
 #include "render.h"
 #include "tree.h"
 
@@ -43,6 +44,9 @@ parse_jobs(char comp[3][TREE_MAX_NAME + 1], int n, struct tree_path *p)
 		p->kind = TK_JOBS;
 		return 0;
 	}
+	/* A name that cannot be a job id is no job: no store query for it. */
+	if (!job_id_valid(comp[1]))
+		return -1;
 	snprintf(p->id, sizeof(p->id), "%s", comp[1]);
 	if (n == 2) {
 		p->kind = TK_JOB;
@@ -67,6 +71,8 @@ parse_by_status(char comp[3][TREE_MAX_NAME + 1], int n, struct tree_path *p)
 		p->kind = TK_STATUSDIR;
 		return 0;
 	}
+	if (!job_id_valid(comp[2]))
+		return -1;
 	p->kind = TK_STATUSLINK;
 	snprintf(p->id, sizeof(p->id), "%s", comp[2]);
 	return 0;

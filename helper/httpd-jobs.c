@@ -14,10 +14,12 @@
 
 #include <event2/http.h>
 #include <event2/keyvalq_struct.h>
-#include <openssl/rand.h>
 
 #include "httpd.h"
+#include "control.h"
 #include "job.h"
+#include "job-id.h"
+#include "job-validate.h"
 #include "log.h"
 #include "store.h"
 #include "xmalloc.h"
@@ -178,8 +180,9 @@ find_duplicate(struct httpd *h, const char *url, char **id,
 
 /*
  * The posted body, checked field by field so that a wrong type names its
- * field, then re-encoded with only the keys a .job carries and validated
- * by job_parse: the endpoint accepts exactly what the spooler would.
+ * field, then re-encoded with only the keys a .job carries, for
+ * job_validate: the endpoint accepts exactly what the spooler would.
+ * Errors are ERR_INVALID.
  */
 static char *
 body_to_job(json_t *body, struct err *err)
@@ -192,20 +195,20 @@ body_to_job(json_t *body, struct err *err)
 	char *text = NULL;
 
 	if (!json_is_object(body)) {
-		err_set(err, "the body must be a JSON object");
+		err_setk(err, ERR_INVALID, "the body must be a JSON object");
 		goto out;
 	}
 	for (k = strs; *k != NULL; k++) {
 		if ((v = json_object_get(body, *k)) == NULL || json_is_null(v))
 			continue;
 		if (!json_is_string(v)) {
-			err_set(err, "\"%s\" must be a string", *k);
+			err_setk(err, ERR_INVALID, "\"%s\" must be a string", *k);
 			goto out;
 		}
 		json_object_set(job, *k, v);
 	}
 	if (json_object_get(job, "url") == NULL) {
-		err_set(err, "\"url\" is missing");
+		err_setk(err, ERR_INVALID, "\"url\" is missing");
 		goto out;
 	}
 	if ((v = json_object_get(body, "headers")) != NULL && !json_is_null(v)) {
@@ -215,7 +218,8 @@ body_to_job(json_t *body, struct err *err)
 			json_object_foreach(v, name, hv)
 				strings = strings && json_is_string(hv);
 		if (!strings) {
-			err_set(err, "\"headers\" must be an object of strings");
+			err_setk(err, ERR_INVALID,
+			    "\"headers\" must be an object of strings");
 			goto out;
 		}
 		json_object_set(job, "headers", v);
@@ -227,22 +231,24 @@ out:
 }
 
 static void
-new_id(char *id, size_t size)
-{
-	unsigned char b[6];
-
-	if (RAND_bytes(b, sizeof(b)) != 1)
-		fatalx("RAND_bytes failed");
-	snprintf(id, size, "j%02x%02x%02x%02x%02x%02x", b[0], b[1], b[2], b[3],
-	    b[4], b[5]);
-}
-
-static void
 reply_job_id(struct httpd_req *r, int code, const char *id,
     enum job_status status)
 {
 	httpd_reply_json(r, code, json_pack("{s:s, s:s}", "job_id", id,
 	    "status", job_status_name(status)));
+}
+
+/* The HTTP status a refused job answers: decided by the kind, not the text. */
+static int
+status_of_kind(enum err_kind kind)
+{
+	switch (kind) {
+	case ERR_INVALID:
+	case ERR_REFUSED:
+		return 400;
+	default:
+		return 500;
+	}
 }
 
 void
@@ -254,7 +260,7 @@ route_download(struct httpd_req *r)
 	json_t *body = NULL;
 	char *text = NULL, *raw, *dup_id = NULL;
 	enum job_status dup_status;
-	char *final = NULL, id[32];
+	char *final = NULL, id[JOB_ID_NEW_SIZE];
 	struct err err;
 	size_t len;
 
@@ -267,12 +273,10 @@ route_download(struct httpd_req *r)
 		httpd_reply_error(r, 400, "invalid JSON: %s", jerr.text);
 		goto out;
 	}
-	if ((text = body_to_job(body, &err)) == NULL) {
-		httpd_reply_error(r, 400, "%s", err.msg);
-		goto out;
-	}
-	if (job_parse(text, strlen(text), &spec, &err) != 0) {
-		httpd_reply_error(r, 400, "%s", err.msg);
+	if ((text = body_to_job(body, &err)) == NULL ||
+	    job_validate(text, strlen(text), h->conf.allow_private_targets,
+	    &spec, &err) != 0) {
+		httpd_reply_error(r, status_of_kind(err.kind), "%s", err.msg);
 		goto out;
 	}
 	switch (find_duplicate(h, spec.url, &dup_id, &dup_status, &err)) {
@@ -284,7 +288,11 @@ route_download(struct httpd_req *r)
 		reply_job_id(r, 200, dup_id, dup_status);
 		goto out;
 	}
-	new_id(id, sizeof(id));
+	if (job_new_id(id, sizeof(id), &err) != 0) {
+		log_event(LOG_ERROR, "write", NULL, "%s", err.msg);
+		httpd_reply_error(r, 500, "cannot make a job id");
+		goto out;
+	}
 	free(spec.id);
 	spec.id = xstrdup(id);
 	if (job_write_file(h->incoming, id, &spec, &final, &err) != 0) {
@@ -437,51 +445,19 @@ out:
 	evhttp_clear_headers(&q);
 }
 
-/* control/<id>.<what> the Postfix way: a dot-file, fsync, rename. */
-static int
-write_control(struct httpd *h, const char *id, const char *what,
-    struct err *err)
-{
-	char *tmp = xasprintf("%s/.%s.%s.XXXXXX", h->control, id, what);
-	char *dst = xasprintf("%s/%s.%s", h->control, id, what);
-	char *line = xasprintf("%s\n", what);
-	int fd, rc = -1;
-
-	if ((fd = mkostemp(tmp, O_CLOEXEC)) < 0) {
-		err_errno(err, "cannot create %s", tmp);
-		goto out;
-	}
-	if (write(fd, line, strlen(line)) != (ssize_t)strlen(line) ||
-	    fsync(fd) != 0 || close(fd) != 0) {
-		err_errno(err, "cannot write %s", tmp);
-		unlink(tmp);
-		goto out;
-	}
-	if (rename(tmp, dst) != 0) {
-		err_errno(err, "cannot rename %s", tmp);
-		unlink(tmp);
-		goto out;
-	}
-	rc = 0;
-out:
-	free(line);
-	free(tmp);
-	free(dst);
-	return rc;
-}
-
 /* Cancel makes sense while a job runs; retry once it has stopped badly. */
 static bool
-control_applies(const char *what, enum job_status status)
+control_applies(enum control_word w, enum job_status status)
 {
-	if (strcmp(what, "cancel") == 0)
+	if (w == CONTROL_CANCEL)
 		return job_status_unfinished(status);
 	return job_status_retryable(status);
 }
 
 void
-route_control(struct httpd_req *r, const char *what)
+route_control(struct httpd_req *r, enum control_word w)
 {
+	const char *what = control_word_name(w);
 	struct job_row row;
 	struct err err;
 	bool owned;
@@ -494,10 +470,10 @@ route_control(struct httpd_req *r, const char *what)
 			httpd_reply_error(r, 404, "no such job: %s", r->id);
 		return;
 	}
-	if (!control_applies(what, row.status))
+	if (!control_applies(w, row.status))
 		httpd_reply_error(r, 409, "cannot %s a %s job", what,
 		    job_status_name(row.status));
-	else if (write_control(r->h, r->id, what, &err) != 0) {
+	else if (control_request(r->h->control, r->id, w, &err) != 0) {
 		log_event(LOG_ERROR, "control", r->id, "%s", err.msg);
 		httpd_reply_error(r, 500, "cannot write the %s request", what);
 	} else {

@@ -12,7 +12,9 @@
 #include <openssl/ssl.h>
 
 #include "conf.h"
+#include "control.h"
 #include "err.h"
+#include "job-id.h"
 
 /*
  * m3u8nas-httpd is one libevent loop on one thread. Every route answers
@@ -28,7 +30,7 @@
 #define HTTPD_RECENT_SLOTS	1024	/* posted jobs remembered for dedupe */
 #define HTTPD_MAX_PROBES	4	/* probes in flight at once */
 #define HTTPD_PROBE_TIMEOUT_S	30
-#define HTTPD_MAX_ID		128	/* longest job id in a path */
+#define HTTPD_MAX_ID		JOB_ID_MAX	/* longest job id in a path */
 #define HTTPD_LIST_MAX		500	/* biggest ?limit= */
 #define HTTPD_LIST_DEFAULT	50
 
@@ -137,7 +139,7 @@ struct store *httpd_store(struct httpd *h, bool *absent, struct err *err);
 void route_download(struct httpd_req *r);
 void route_jobs(struct httpd_req *r);
 void route_job(struct httpd_req *r);
-void route_control(struct httpd_req *r, const char *what);
+void route_control(struct httpd_req *r, enum control_word w);
 /* ISO 8601 UTC, or JSON null for 0. */
 json_t *httpd_time_json(int64_t t);
 

@@ -34,7 +34,9 @@ lib_libm3u8nas_a_SOURCES += lib/netaddr.c lib/netaddr.h \
 	lib/download-seg.c lib/download-merge.c lib/download-state.c
 
 # --- job + store ---
-lib_libm3u8nas_a_SOURCES += lib/job.c lib/store.c
+lib_libm3u8nas_a_SOURCES += lib/job.c lib/store.c \
+	lib/job-validate.c lib/job-validate.h lib/job-id.c lib/job-id.h \
+	lib/control.c lib/control.h
 
 # --- spool + guard (spooler) ---
 lib_libm3u8nas_a_SOURCES += lib/guard.c lib/guard.h \

@@ -518,28 +518,6 @@ spool_has_job_file(struct spool *sp, const char *id)
 	return yes;
 }
 
-enum spool_ctl
-spool_parse_control(const char *name, char **id)
-{
-	static const struct {
-		const char *suffix;
-		enum spool_ctl op;
-	} ops[] = { { ".cancel", SPOOL_CTL_CANCEL }, { ".retry", SPOOL_CTL_RETRY } };
-	size_t i, n = strlen(name), s;
-
-	*id = NULL;
-	if (name[0] == '.')
-		return SPOOL_CTL_NONE;
-	for (i = 0; i < sizeof(ops) / sizeof(ops[0]); i++) {
-		s = strlen(ops[i].suffix);
-		if (n > s && strcmp(name + n - s, ops[i].suffix) == 0) {
-			*id = xstrndup(name, n - s);
-			return ops[i].op;
-		}
-	}
-	return SPOOL_CTL_NONE;
-}
-
 int64_t
 spool_free_bytes(const char *path)
 {

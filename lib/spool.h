@@ -14,7 +14,7 @@
  * Layout under the spool root (DESIGN.md "Spool directory"):
  *
  *   incoming/          <name>.job dropped by people, the endpoint, scripts
- *   control/           <id>.cancel, <id>.retry
+ *   control/           <id>.<word> (lib/control.h)
  *   processing/<id>/   job (the claimed file), work/ (the download's workdir)
  *   failed/            <id>.job + <id>.error (one line: why)
  *   state/             m3u8nas.db, m3u8nas-spoold.pid (flock)
@@ -96,10 +96,6 @@ int spool_remove_job_dir(struct spool *sp, const char *id, struct err *err);
 char *spool_workdir(struct spool *sp, const char *id, struct err *err);
 /* processing/<id>/job exists (as any kind of entry). */
 bool spool_has_job_file(struct spool *sp, const char *id);
-
-enum spool_ctl { SPOOL_CTL_NONE, SPOOL_CTL_CANCEL, SPOOL_CTL_RETRY };
-/* "<id>.cancel" / "<id>.retry" -> the request and *id (caller frees). */
-enum spool_ctl spool_parse_control(const char *name, char **id);
 
 /* Bytes free for an unprivileged writer on the filesystem of path, -1. */
 int64_t spool_free_bytes(const char *path);

@@ -1,4 +1,4 @@
-/* control - control/<id>.cancel and control/<id>.retry requests */
+/* control - the spooler's side of control/ requests (lib/control.h) */
 #include "config.h"
 
 #include <fcntl.h>
@@ -8,6 +8,7 @@
 
 #include <jansson.h>
 
+#include "control.h"
 #include "log.h"
 #include "spoold.h"
 #include "xmalloc.h"
@@ -102,17 +103,21 @@ do_retry(struct spoold *d, struct job_row *row)
 void
 control_name(struct spoold *d, const char *name)
 {
-	enum spool_ctl op;
+	enum control_word w;
 	struct job_row row;
 	struct err err;
 	char *id;
 	int rc;
 
-	if ((op = spool_parse_control(name, &id)) == SPOOL_CTL_NONE)
+	if ((rc = control_parse(name, &w, &id)) == 0)
 		return;
-	rc = store_get_job(d->st, id, &row, &err);
-	if (rc == 1) {
-		if (op == SPOOL_CTL_CANCEL)
+	if (rc == -1)
+		log_event(LOG_WARN, "control", NULL, "%s: not a job id", name);
+	else if (!control_word_supported(w))
+		log_event(LOG_WARN, "control", id, "%s: %s is not supported yet",
+		    name, control_word_name(w));
+	else if ((rc = store_get_job(d->st, id, &row, &err)) == 1) {
+		if (w == CONTROL_CANCEL)
 			do_cancel(d, &row);
 		else
 			do_retry(d, &row);

@@ -12,7 +12,7 @@
 
 #include <jansson.h>
 
-#include "ctl.h"
+#include "control.h"
 #include "render.h"
 #include "tree.h"
 #include "xmalloc.h"
@@ -202,6 +202,9 @@ static const struct {
 	{ "/jobs/a1/Concert.mp4", 0, TK_JOBOTHER, "a1", "Concert.mp4", NULL },
 	{ "/jobs/a1/progress/x", -1, 0, NULL, NULL, NULL },
 	{ "/jobs/..", -1, 0, NULL, NULL, NULL },
+	{ "/jobs/.hidden", -1, 0, NULL, NULL, NULL },
+	{ "/jobs/a b", -1, 0, NULL, NULL, NULL },
+	{ "/by-status/failed/.x", -1, 0, NULL, NULL, NULL },
 	{ "/by-status", 0, TK_BYSTATUS, "", "", NULL },
 	{ "/by-status/failed", 0, TK_STATUSDIR, "", "", "failed" },
 	{ "/by-status/bogus", -1, 0, NULL, NULL, NULL },
@@ -249,16 +252,17 @@ static const struct {
 	const char *text;
 	int want;
 } word_cases[] = {
-	{ "cancel", CTL_CANCEL }, { "cancel\n", CTL_CANCEL },
-	{ "cancel\r\n", CTL_CANCEL }, { "retry\n", CTL_RETRY },
-	{ "retry", CTL_RETRY }, { "Cancel", -1 }, { "cancel now", -1 },
+	{ "cancel", CONTROL_CANCEL }, { "cancel\n", CONTROL_CANCEL },
+	{ "cancel\r\n", CONTROL_CANCEL }, { "retry\n", CONTROL_RETRY },
+	{ "retry", CONTROL_RETRY }, { "pause\n", CONTROL_PAUSE },
+	{ "refresh", CONTROL_REFRESH }, { "Cancel", -1 }, { "cancel now", -1 },
 	{ " cancel", -1 }, { "", -1 }, { "\n", -1 }, { "delete", -1 },
 	{ "cancelx", -1 }, { "canc", -1 },
 };
 
 START_TEST(ctl_words)
 {
-	ck_assert_int_eq(ctl_parse(word_cases[_i].text,
+	ck_assert_int_eq(control_word_parse(word_cases[_i].text,
 	    strlen(word_cases[_i].text)), word_cases[_i].want);
 }
 END_TEST
@@ -284,9 +288,9 @@ START_TEST(ctl_drops_request)
 	struct err err;
 
 	ck_assert_ptr_nonnull(mkdtemp(dir));
-	ck_assert_int_eq(ctl_request(dir, "job-1", CTL_CANCEL, &err), 0);
-	ck_assert_int_eq(ctl_request(dir, "job-1", CTL_CANCEL, &err), 0);
-	ck_assert_int_eq(ctl_request(dir, "job-1", CTL_RETRY, &err), 0);
+	ck_assert_int_eq(control_request(dir, "job-1", CONTROL_CANCEL, &err), 0);
+	ck_assert_int_eq(control_request(dir, "job-1", CONTROL_CANCEL, &err), 0);
+	ck_assert_int_eq(control_request(dir, "job-1", CONTROL_RETRY, &err), 0);
 	path = xasprintf("%s/job-1.cancel", dir);
 	text = read_file(path);
 	ck_assert_ptr_nonnull(text);
@@ -298,12 +302,12 @@ START_TEST(ctl_drops_request)
 	unlink(path);
 	free(path);
 	/* Ids that could escape the directory are refused. */
-	ck_assert_int_eq(ctl_request(dir, "../x", CTL_CANCEL, &err), -1);
-	ck_assert_int_eq(ctl_request(dir, ".hidden", CTL_CANCEL, &err), -1);
-	ck_assert_int_eq(ctl_request(dir, "a/b", CTL_CANCEL, &err), -1);
+	ck_assert_int_eq(control_request(dir, "../x", CONTROL_CANCEL, &err), -1);
+	ck_assert_int_eq(control_request(dir, ".hidden", CONTROL_CANCEL, &err), -1);
+	ck_assert_int_eq(control_request(dir, "a/b", CONTROL_CANCEL, &err), -1);
 	ck_assert_int_eq(rmdir(dir), 0);	/* nothing else was left */
 	/* A missing directory fails with its errno. */
-	ck_assert_int_eq(ctl_request(dir, "job-1", CTL_CANCEL, &err), -1);
+	ck_assert_int_eq(control_request(dir, "job-1", CONTROL_CANCEL, &err), -1);
 	ck_assert_int_eq(errno, ENOENT);
 }
 END_TEST
@@ -318,7 +322,7 @@ START_TEST(ctl_no_symlinked_dir)
 	link = xasprintf("%s/link", dir);
 	ck_assert_int_eq(mkdir(real, 0755), 0);
 	ck_assert_int_eq(symlink("real", link), 0);
-	ck_assert_int_eq(ctl_request(link, "j", CTL_CANCEL, &err), -1);
+	ck_assert_int_eq(control_request(link, "j", CONTROL_CANCEL, &err), -1);
 	ck_assert_int_eq(rmdir(real), 0);
 	unlink(link);
 	rmdir(dir);
