@@ -12,6 +12,7 @@
 #include "job.h"
 #include "job-id.h"
 #include "job-validate.h"
+#include "spool.h"
 #include "xmalloc.h"
 
 /*
@@ -71,7 +72,7 @@ build_job(struct job_spec *opt, bool allow_private, struct job_spec *job,
 static int
 write_job(const struct conf *c, struct job_spec *job)
 {
-	char *incoming = conf_spool_path(c, "incoming"), *final = NULL;
+	char *incoming = spool_path(c->spool_dir, SPOOL_INCOMING), *final = NULL;
 	char id[JOB_ID_NEW_SIZE];
 	struct err err;
 	int rc = 1;

@@ -21,6 +21,7 @@
 #include "job-id.h"
 #include "job-validate.h"
 #include "log.h"
+#include "spool.h"
 #include "store.h"
 #include "xmalloc.h"
 
@@ -124,12 +125,14 @@ static bool
 recent_waiting(struct httpd *h, const struct recent_job *rj)
 {
 	char *p = xasprintf("%s/%s.job", h->incoming, rj->id);
-	char *q = xasprintf("%s/processing/%s", h->conf.spool_dir, rj->id);
+	char *dir = spool_path(h->conf.spool_dir, SPOOL_PROCESSING);
+	char *q = xasprintf("%s/%s", dir, rj->id);
 	struct stat sb;
 	bool yes = lstat(p, &sb) == 0 || lstat(q, &sb) == 0;
 
 	free(p);
 	free(q);
+	free(dir);
 	return yes;
 }
 
