@@ -5,8 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <jansson.h>
-
+#include "job-json.h"
 #include "log.h"
 #include "render.h"
 #include "xmalloc.h"
@@ -104,54 +103,13 @@ line_or_empty(const char *s)
 	return s != NULL && *s != '\0' ? xasprintf("%s\n", s) : xstrdup("");
 }
 
-static void
-set_str(json_t *o, const char *key, const char *value)
-{
-	json_object_set_new(o, key, value != NULL ? json_string(value) :
-	    json_null());
-}
-
+/* info.json: the row as lib/job-json's INFO view, indented for people. */
 static char *
 render_info(const struct job_row *r)
 {
-	json_t *o = json_object();
+	json_t *o = job_row_json(r, JOB_JSON_INFO);
 	char *text, *out;
 
-	set_str(o, "id", r->id);
-	set_str(o, "job_name", r->job_name);
-	set_str(o, "url", r->url);
-	set_str(o, "title", r->title);
-	set_str(o, "status", job_status_name(r->status));
-	json_object_set_new(o, "progress", json_real(r->progress));
-	json_object_set_new(o, "segments_done", json_integer(r->segments_done));
-	json_object_set_new(o, "segments_total",
-	    json_integer(r->segments_total));
-	json_object_set_new(o, "bytes_done", json_integer(r->bytes_done));
-	json_object_set_new(o, "speed_bps", json_real(r->speed_bps));
-	json_object_set_new(o, "eta_s", json_integer(r->eta_s));
-	json_object_set_new(o, "size_bytes", json_integer(r->size_bytes));
-	json_object_set_new(o, "created_at", json_integer(r->created_at));
-	json_object_set_new(o, "started_at", json_integer(r->started_at));
-	json_object_set_new(o, "completed_at", json_integer(r->completed_at));
-	json_object_set_new(o, "updated_at", json_integer(r->updated_at));
-	set_str(o, "file_path", r->file_path);
-	set_str(o, "error_msg", r->error_msg);
-	json_object_set_new(o, "retry_count", json_integer(r->retry_count));
-	set_str(o, "quality", r->quality);
-	set_str(o, "workdir", r->workdir);
-	set_str(o, "referer", r->referer);
-	set_str(o, "user_agent", r->user_agent);
-	set_str(o, "source_page", r->source_page);
-	set_str(o, "resolution", r->resolution);
-	json_object_set_new(o, "duration", json_real(r->duration));
-	/* headers_json is the store's own JSON text: embed it as JSON. */
-	if (r->headers_json != NULL && *r->headers_json != '\0') {
-		json_t *h = json_loads(r->headers_json, JSON_DECODE_ANY, NULL);
-
-		json_object_set_new(o, "headers", h != NULL ? h :
-		    json_string(r->headers_json));
-	} else
-		json_object_set_new(o, "headers", json_null());
 	text = json_dumps(o, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
 	json_decref(o);
 	out = xasprintf("%s\n", text != NULL ? text : "{}");

@@ -18,65 +18,13 @@
 #include "httpd.h"
 #include "control.h"
 #include "job.h"
+#include "job-json.h"
 #include "job-id.h"
 #include "job-validate.h"
 #include "log.h"
 #include "spool.h"
 #include "store.h"
 #include "xmalloc.h"
-
-json_t *
-httpd_time_json(int64_t t)
-{
-	char buf[32];
-	struct tm tm;
-	time_t tt = (time_t)t;
-
-	if (t <= 0 || gmtime_r(&tt, &tm) == NULL)
-		return json_null();
-	strftime(buf, sizeof(buf), "%Y-%m-%dT%H:%M:%SZ", &tm);
-	return json_string(buf);
-}
-
-/* A string, or null for NULL, "" and bytes that are not UTF-8. */
-static json_t *
-str_json(const char *s)
-{
-	json_t *j = s != NULL && *s != '\0' ? json_string(s) : NULL;
-
-	return j != NULL ? j : json_null();
-}
-
-/* The JOB object of the API (DESIGN.md; the extension reads these keys). */
-static json_t *
-job_json(const struct job_row *j)
-{
-	json_t *o = json_object();
-
-	json_object_set_new(o, "job_id", str_json(j->id));
-	json_object_set_new(o, "url", str_json(j->url));
-	json_object_set_new(o, "title", str_json(j->title));
-	json_object_set_new(o, "status", json_string(job_status_name(j->status)));
-	json_object_set_new(o, "progress", json_real(j->progress));
-	json_object_set_new(o, "segments_done", json_integer(j->segments_done));
-	json_object_set_new(o, "segments_total",
-	    json_integer(j->segments_total));
-	json_object_set_new(o, "bytes_done", json_integer(j->bytes_done));
-	json_object_set_new(o, "speed_bps", json_real(j->speed_bps));
-	json_object_set_new(o, "eta_s", j->eta_s >= 0 &&
-	    job_status_unfinished(j->status) &&
-	    j->speed_bps > 0 ? json_integer(j->eta_s) : json_null());
-	json_object_set_new(o, "error", str_json(j->error_msg));
-	json_object_set_new(o, "output", str_json(j->file_path));
-	json_object_set_new(o, "size_bytes", json_integer(j->size_bytes));
-	json_object_set_new(o, "created_at", httpd_time_json(j->created_at));
-	json_object_set_new(o, "started_at", httpd_time_json(j->started_at));
-	json_object_set_new(o, "completed_at",
-	    httpd_time_json(j->completed_at));
-	json_object_set_new(o, "retry_count", json_integer(j->retry_count));
-	json_object_set_new(o, "quality", str_json(j->quality));
-	return o;
-}
 
 /* A posted job the spooler has not stored yet, as a pending JOB. */
 static void
@@ -330,7 +278,7 @@ route_job(struct httpd_req *r)
 		httpd_reply_error(r, 404, "no such job: %s", r->id);
 		return;
 	}
-	httpd_reply_json(r, 200, job_json(&row));
+	httpd_reply_json(r, 200, job_row_json(&row, JOB_JSON_API));
 	if (owned)
 		job_row_free(&row);
 }
@@ -338,7 +286,7 @@ route_job(struct httpd_req *r)
 static int
 list_one(const struct job_row *row, void *arg)
 {
-	json_array_append_new(arg, job_json(row));
+	json_array_append_new(arg, job_row_json(row, JOB_JSON_API));
 	return 0;
 }
 

@@ -140,8 +140,6 @@ void route_download(struct httpd_req *r);
 void route_jobs(struct httpd_req *r);
 void route_job(struct httpd_req *r);
 void route_control(struct httpd_req *r, enum control_word w);
-/* ISO 8601 UTC, or JSON null for 0. */
-json_t *httpd_time_json(int64_t t);
 
 /* httpd-status.c */
 void route_status(struct httpd_req *r);

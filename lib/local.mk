@@ -36,7 +36,7 @@ lib_libm3u8nas_a_SOURCES += lib/netaddr.c lib/netaddr.h \
 # --- job + store ---
 lib_libm3u8nas_a_SOURCES += lib/job.c lib/store.c \
 	lib/job-validate.c lib/job-validate.h lib/job-id.c lib/job-id.h \
-	lib/control.c lib/control.h
+	lib/control.c lib/control.h lib/job-json.c lib/job-json.h
 
 # --- spool + guard (spooler) ---
 lib_libm3u8nas_a_SOURCES += lib/guard.c lib/guard.h \
