@@ -47,13 +47,9 @@ row_save(struct spoold *d, struct job_row *row)
 static void
 run_free(struct run *r)
 {
-	char **h;
-
 	if (r->dl != NULL)
 		download_free(r->dl);
-	for (h = r->headers; h != NULL && *h != NULL; h++)
-		free(*h);
-	free(r->headers);
+	job_header_lines_free(r->headers);
 	free(r->workdir);
 	free(r->output);
 	job_spec_free(&r->job);
@@ -147,23 +143,6 @@ runner_finish_cancelled(struct spoold *d, struct job_row *row)
 	row_save(d, row);
 	log_event(LOG_INFO, "cancelled", row->id, "cancelled by request");
 	free(out);
-}
-
-static char **
-header_lines(const struct job_spec *job)
-{
-	char **h = xcalloc(job->nheaders + 2, sizeof(*h));
-	size_t i, n = 0;
-	bool referer = false;
-
-	for (i = 0; i < job->nheaders; i++) {
-		h[n++] = xasprintf("%s: %s", job->headers[i].name,
-		    job->headers[i].value);
-		referer |= strcasecmp(job->headers[i].name, "Referer") == 0;
-	}
-	if (!referer && job->referer != NULL && *job->referer != '\0')
-		h[n++] = xasprintf("Referer: %s", job->referer);
-	return h;
 }
 
 /*
@@ -278,7 +257,7 @@ run_start(struct spoold *d, struct job_row *row)
 	if (intake_read_job(d, r->row.id, &r->job, &err) == -1 ||
 	    (r->workdir = spool_workdir(&d->sp, r->row.id, &err)) == NULL)
 		goto fail;
-	r->headers = header_lines(&r->job);
+	r->headers = job_header_lines(&r->job);
 	memset(&o, 0, sizeof(o));
 	o.url = r->job.url;
 	o.quality = r->job.quality;

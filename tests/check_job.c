@@ -272,6 +272,31 @@ START_TEST(ids_new_and_valid)
 }
 END_TEST
 
+START_TEST(header_lines_referer_once)
+{
+	struct job_spec job;
+	struct err err;
+	char **h;
+
+	memset(&job, 0, sizeof(job));
+	job.referer = xstrdup("https://a.example/w");
+	ck_assert_int_eq(job_add_header_line(&job, "Cookie: a=b", &err), 0);
+	h = job_header_lines(&job);
+	ck_assert_str_eq(h[0], "Cookie: a=b");
+	ck_assert_str_eq(h[1], "Referer: https://a.example/w");
+	ck_assert_ptr_null(h[2]);
+	job_header_lines_free(h);
+	/* A Referer header given by the person wins over the field. */
+	ck_assert_int_eq(job_add_header_line(&job, "referer: https://b/", &err),
+	    0);
+	h = job_header_lines(&job);
+	ck_assert_str_eq(h[1], "referer: https://b/");
+	ck_assert_ptr_null(h[2]);
+	job_header_lines_free(h);
+	job_spec_free(&job);
+}
+END_TEST
+
 int
 main(void)
 {
@@ -287,6 +312,7 @@ main(void)
 	    sizeof(validate_cases) / sizeof(validate_cases[0]));
 	tcase_add_test(tc, validate_refuses_nul);
 	tcase_add_test(tc, ids_new_and_valid);
+	tcase_add_test(tc, header_lines_referer_once);
 	tcase_add_test(tc, encode_roundtrips);
 	tcase_add_test(tc, write_file_never_overwrites);
 	suite_add_tcase(s, tc);
