@@ -207,24 +207,15 @@ route_download(struct httpd_req *r)
 {
 	struct httpd *h = r->h;
 	struct job_spec spec;
-	json_error_t jerr;
 	json_t *body = NULL;
-	char *text = NULL, *raw, *dup_id = NULL;
+	char *text = NULL, *dup_id = NULL;
 	enum job_status dup_status;
 	char *final = NULL, id[JOB_ID_NEW_SIZE];
 	struct err err;
-	size_t len;
 
 	memset(&spec, 0, sizeof(spec));
-	raw = httpd_req_body(r, &len);
-	body = json_loadb(raw, len, JSON_REJECT_DUPLICATES | JSON_DECODE_ANY,
-	    &jerr);
-	free(raw);
-	if (body == NULL) {
-		httpd_reply_error(r, 400, "invalid JSON: %s", jerr.text);
-		goto out;
-	}
-	if ((text = body_to_job(body, &err)) == NULL ||
+	if ((body = httpd_req_json(r, &err)) == NULL ||
+	    (text = body_to_job(body, &err)) == NULL ||
 	    job_validate(text, strlen(text), h->conf.allow_private_targets,
 	    &spec, &err) != 0) {
 		httpd_reply_error(r, status_of_kind(err.kind), "%s", err.msg);

@@ -276,21 +276,13 @@ static struct probe *
 probe_from_body(struct httpd_req *r, struct err *err)
 {
 	struct job_spec spec;
-	json_error_t jerr;
 	json_t *body, *job = NULL, *v;
 	struct probe *p = NULL;
-	char *raw, *text = NULL;
-	size_t len;
+	char *text = NULL;
 
 	memset(&spec, 0, sizeof(spec));
-	raw = httpd_req_body(r, &len);
-	body = json_loadb(raw, len, JSON_REJECT_DUPLICATES | JSON_DECODE_ANY,
-	    &jerr);
-	free(raw);
-	if (body == NULL) {
-		err_set(err, "invalid JSON: %s", jerr.text);
+	if ((body = httpd_req_json(r, err)) == NULL)
 		goto out;
-	}
 	if (!json_is_object(body)) {
 		err_set(err, "the body must be a JSON object");
 		goto out;

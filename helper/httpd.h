@@ -129,6 +129,9 @@ void httpd_reply_error(struct httpd_req *r, int code, const char *fmt, ...)
 void httpd_req_free(struct httpd_req *r);
 /* The request body as a NUL-terminated string (caller frees). */
 char *httpd_req_body(struct httpd_req *r, size_t *len);
+/* The body as JSON (duplicate keys refused), or NULL with ERR_INVALID
+ * "invalid JSON: ...". */
+json_t *httpd_req_json(struct httpd_req *r, struct err *err);
 
 /* httpd-routes.c: the gencb of both listeners. */
 void httpd_dispatch(struct evhttp_request *req, void *arg);
