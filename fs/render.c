@@ -72,25 +72,20 @@ render_duration(char *buf, size_t size, int64_t s)
 		    (long long)(s % 60));
 }
 
-/* A job is moving only while running; elsewhere speed and ETA mean nothing. */
-static bool
-is_active(const struct job_row *row)
-{
-	return job_status_running(row->status);
-}
-
 static char *
 render_progress(const struct job_row *row)
 {
 	char speed[32], eta[32];
 	double pct = row->progress;
+	bool moving = job_status_running(row->status);
 
 	if (pct < 0)
 		pct = 0;
 	if (pct > 100)
 		pct = 100;
-	render_bytes(speed, sizeof(speed), is_active(row) ? row->speed_bps : 0);
-	render_duration(eta, sizeof(eta), is_active(row) ? row->eta_s : -1);
+	/* Only a running job moves; elsewhere speed and ETA mean nothing. */
+	render_bytes(speed, sizeof(speed), moving ? row->speed_bps : 0);
+	render_duration(eta, sizeof(eta), moving ? row->eta_s : -1);
 	return xasprintf("%.1f%% %lld/%lld segments %s/s ETA %s\n", pct,
 	    (long long)row->segments_done, (long long)row->segments_total,
 	    speed, eta);
@@ -139,12 +134,12 @@ render_job_file(enum fs_file f, const struct job_row *row, size_t *len)
 		out = line_or_empty(row->error_msg);
 		break;
 	case FS_SPEED:
-		render_bytes(buf, sizeof(buf), is_active(row) ?
+		render_bytes(buf, sizeof(buf), job_status_running(row->status) ?
 		    row->speed_bps : 0);
 		out = xasprintf("%s/s\n", buf);
 		break;
 	case FS_ETA:
-		render_duration(buf, sizeof(buf), is_active(row) ?
+		render_duration(buf, sizeof(buf), job_status_running(row->status) ?
 		    row->eta_s : -1);
 		out = xasprintf("%s\n", buf);
 		break;
