@@ -388,7 +388,7 @@ get(struct get_opts *g)
 		fail("interrupted%s", g->no_keep ? "" :
 		    "; run the same command again to resume");
 	} else {
-		fail("%s", download_error(d));
+		fail("%s", download_error(d)->msg);
 	}
 out:
 	download_free(d);

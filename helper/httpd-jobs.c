@@ -203,20 +203,21 @@ body_to_job(json_t *body, struct err *err)
 	char *text = NULL;
 
 	if (!json_is_object(body)) {
-		err_set(err, "the body must be a JSON object");
+		err_setk(err, ERR_INVALID, "the body must be a JSON object");
 		goto out;
 	}
 	for (k = strs; *k != NULL; k++) {
 		if ((v = json_object_get(body, *k)) == NULL || json_is_null(v))
 			continue;
 		if (!json_is_string(v)) {
-			err_set(err, "\"%s\" must be a string", *k);
+			err_setk(err, ERR_INVALID, "\"%s\" must be a string",
+			    *k);
 			goto out;
 		}
 		json_object_set(job, *k, v);
 	}
 	if (json_object_get(job, "url") == NULL) {
-		err_set(err, "\"url\" is missing");
+		err_setk(err, ERR_INVALID, "\"url\" is missing");
 		goto out;
 	}
 	if ((v = json_object_get(body, "headers")) != NULL && !json_is_null(v)) {
@@ -226,7 +227,8 @@ body_to_job(json_t *body, struct err *err)
 			json_object_foreach(v, name, hv)
 				strings = strings && json_is_string(hv);
 		if (!strings) {
-			err_set(err, "\"headers\" must be an object of strings");
+			err_setk(err, ERR_INVALID,
+			    "\"headers\" must be an object of strings");
 			goto out;
 		}
 		json_object_set(job, "headers", v);
@@ -277,12 +279,9 @@ route_download(struct httpd_req *r)
 		httpd_reply_error(r, 400, "invalid JSON: %s", jerr.text);
 		goto out;
 	}
-	if ((text = body_to_job(body, &err)) == NULL) {
-		httpd_reply_error(r, 400, "%s", err.msg);
-		goto out;
-	}
-	if (job_parse(text, strlen(text), &spec, &err) != 0) {
-		httpd_reply_error(r, 400, "%s", err.msg);
+	if ((text = body_to_job(body, &err)) == NULL ||
+	    job_parse(text, strlen(text), &spec, &err) != 0) {
+		httpd_reply_err(r, &err);	/* ERR_INVALID: 400 */
 		goto out;
 	}
 	switch (find_duplicate(h, spec.url, &dup_id, &dup_status, &err)) {
@@ -299,7 +298,8 @@ route_download(struct httpd_req *r)
 	spec.id = xstrdup(id);
 	if (job_write_file(h->incoming, id, &spec, &final, &err) != 0) {
 		log_event(LOG_ERROR, "write", id, "%s", err.msg);
-		httpd_reply_error(r, 500, "cannot write the job into the spool");
+		httpd_reply_error(r, httpd_status_of(&err),
+		    "cannot write the job into the spool");
 		goto out;
 	}
 	recent_add(h->recent, final, spec.url, spec.title, spec.quality);

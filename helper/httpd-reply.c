@@ -133,6 +133,31 @@ httpd_reply_error(struct httpd_req *r, int code, const char *fmt, ...)
 	httpd_reply_json(r, code, json_pack("{s:o}", "error", s));
 }
 
+int
+httpd_status_of(const struct err *err)
+{
+	switch (err->kind) {
+	case ERR_INVALID:
+	case ERR_REFUSED:
+		return 400;
+	case ERR_DENIED:
+		return 502;
+	case ERR_TEMPORARY:
+	case ERR_CANCELLED:
+		return 503;
+	case ERR_NOSPACE:
+		return 507;
+	default:
+		return 500;
+	}
+}
+
+void
+httpd_reply_err(struct httpd_req *r, const struct err *err)
+{
+	httpd_reply_error(r, httpd_status_of(err), "%s", err->msg);
+}
+
 char *
 httpd_req_body(struct httpd_req *r, size_t *len)
 {

@@ -80,7 +80,6 @@ struct xfer {				/* a segment or init section in flight */
 	struct crypt *cr;
 	struct fetch_handle *h;
 	int64_t written;
-	bool nospace;
 	unsigned char *buf;
 	size_t cap;
 	struct xfer *prev, *next;
@@ -128,8 +127,8 @@ struct download {
 	int64_t output_size;
 };
 
-int64_t download_now_ms(void);
-void download_fail(struct download *d, const char *msg);
+/* Records the first reason the download fails for (kind and text). */
+void download_fail(struct download *d, const struct err *why);
 char *download_path(const struct download *d, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 

@@ -4,6 +4,7 @@
 #include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <stdarg.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -36,26 +37,38 @@ is_http_url(const char *url)
 	    strncasecmp(url, "https://", 8) == 0;
 }
 
+/* A job the codec turns down is bad input, whichever field said so. */
+static int __attribute__((format(printf, 2, 3)))
+invalid(struct err *err, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	err_vsetk(err, ERR_INVALID, fmt, ap);
+	va_end(ap);
+	return -1;
+}
+
 static int
 check_url(const char *field, const char *url, struct err *err)
 {
 	const char *colon;
 
 	if (*url == '\0')
-		return err_set(err, "Invalid job: \"%s\" is empty", field);
+		return invalid(err, "Invalid job: \"%s\" is empty", field);
 	if (strlen(url) > JOB_MAX_URL)
-		return err_set(err, "Invalid job: \"%s\" is longer than %d "
+		return invalid(err, "Invalid job: \"%s\" is longer than %d "
 		    "characters", field, JOB_MAX_URL);
 	if (has_control(url) || strchr(url, ' ') != NULL)
-		return err_set(err, "Invalid job: \"%s\" holds spaces or "
+		return invalid(err, "Invalid job: \"%s\" holds spaces or "
 		    "control characters", field);
 	if (!is_http_url(url)) {
 		colon = strchr(url, ':');
 		if (colon != NULL && colon - url < 16)
-			return err_set(err, "Invalid job: unsupported scheme "
+			return invalid(err, "Invalid job: unsupported scheme "
 			    "'%.*s' in \"%s\" (only http and https)",
 			    (int)(colon - url), url, field);
-		return err_set(err, "Invalid job: \"%s\" is not an http(s) "
+		return invalid(err, "Invalid job: \"%s\" is not an http(s) "
 		    "URL", field);
 	}
 	return 0;
@@ -74,7 +87,7 @@ job_check_quality(const char *q, struct err *err)
 		if (i > 0 && (i == n || (i == n - 1 && q[i] == 'p')))
 			return 0;
 	}
-	return err_set(err, "Invalid job: \"quality\" must be best, worst, "
+	return invalid(err, "Invalid job: \"quality\" must be best, worst, "
 	    "a height like 720p or a bandwidth in bits/s");
 }
 
@@ -85,18 +98,18 @@ check_header(const char *name, const char *value, struct err *err)
 	const char *p;
 
 	if (*name == '\0' || strlen(name) > 256)
-		return err_set(err, "Invalid job: bad header name");
+		return invalid(err, "Invalid job: bad header name");
 	for (p = name; *p != '\0'; p++)
 		if (!isalnum((unsigned char)*p) && strchr("!#$%&'*+-.^_`|~",
 		    *p) == NULL)
-			return err_set(err, "Invalid job: bad header name "
+			return invalid(err, "Invalid job: bad header name "
 			    "\"%.64s\"", name);
 	if (strlen(value) > JOB_MAX_STRING)
-		return err_set(err, "Invalid job: header \"%.64s\" is too "
+		return invalid(err, "Invalid job: header \"%.64s\" is too "
 		    "long", name);
 	for (p = value; *p != '\0'; p++)
 		if (*p == '\r' || *p == '\n')
-			return err_set(err, "Invalid job: header \"%.64s\" "
+			return invalid(err, "Invalid job: header \"%.64s\" "
 			    "holds a line break", name);
 	return 0;
 }
@@ -108,7 +121,7 @@ add_header(struct job_spec *job, const char *name, const char *value,
 	if (check_header(name, value, err) == -1)
 		return -1;
 	if (job->nheaders == JOB_MAX_HEADERS)
-		return err_set(err, "Invalid job: more than %d headers",
+		return invalid(err, "Invalid job: more than %d headers",
 		    JOB_MAX_HEADERS);
 	job->headers[job->nheaders].name = xstrdup(name);
 	job->headers[job->nheaders].value = xstrdup(value);
@@ -125,7 +138,7 @@ job_add_header_line(struct job_spec *job, const char *line, struct err *err)
 	int rc;
 
 	if (colon == NULL || colon == line)
-		return err_set(err, "bad header \"%.64s\": want 'Name: value'",
+		return invalid(err, "bad header \"%.64s\": want 'Name: value'",
 		    line);
 	name = xstrndup(line, colon - line);
 	for (value = colon + 1; *value == ' ' || *value == '\t'; value++)
@@ -145,10 +158,10 @@ get_string(json_t *obj, const char *field, char **out, size_t max,
 	if (v == NULL || json_is_null(v))
 		return 0;
 	if (!json_is_string(v))
-		return err_set(err, "Invalid job: \"%s\" must be a string",
+		return invalid(err, "Invalid job: \"%s\" must be a string",
 		    field);
 	if (json_string_length(v) > max)
-		return err_set(err, "Invalid job: \"%s\" is longer than %zu "
+		return invalid(err, "Invalid job: \"%s\" is longer than %zu "
 		    "characters", field, max);
 	*out = xstrdup(json_string_value(v));
 	return 0;
@@ -163,11 +176,11 @@ parse_headers(json_t *obj, struct job_spec *job, struct err *err)
 	if (hdrs == NULL || json_is_null(hdrs))
 		return 0;
 	if (!json_is_object(hdrs))
-		return err_set(err, "Invalid job: \"headers\" must be an "
+		return invalid(err, "Invalid job: \"headers\" must be an "
 		    "object of strings");
 	json_object_foreach(hdrs, name, v) {
 		if (!json_is_string(v))
-			return err_set(err, "Invalid job: \"headers\" must be "
+			return invalid(err, "Invalid job: \"headers\" must be "
 			    "an object of strings (\"%.64s\" is not)", name);
 		if (add_header(job, name, json_string_value(v), err) == -1)
 			return -1;
@@ -185,14 +198,14 @@ parse_json(const char *buf, size_t len, struct job_spec *job, struct err *err)
 	/* jansson refuses \u0000 in strings unless told otherwise: good. */
 	root = json_loadb(buf, len, JSON_REJECT_DUPLICATES, &jerr);
 	if (root == NULL)
-		return err_set(err, "Invalid job: not valid JSON (line %d: %s)",
+		return invalid(err, "Invalid job: not valid JSON (line %d: %s)",
 		    jerr.line, jerr.text);
 	if (!json_is_object(root)) {
-		err_set(err, "Invalid job: the JSON must be an object");
+		invalid(err, "Invalid job: the JSON must be an object");
 		goto out;
 	}
 	if (json_object_get(root, "url") == NULL) {
-		err_set(err, "Invalid job: \"url\" is missing");
+		invalid(err, "Invalid job: \"url\" is missing");
 		goto out;
 	}
 	if (get_string(root, "url", &job->url, JOB_MAX_URL, err) == -1 ||
@@ -205,7 +218,7 @@ parse_json(const char *buf, size_t len, struct job_spec *job, struct err *err)
 	    parse_headers(root, job, err) == -1)
 		goto out;
 	if (job->url == NULL) {
-		err_set(err, "Invalid job: \"url\" must be a string");
+		invalid(err, "Invalid job: \"url\" must be a string");
 		goto out;
 	}
 	rc = 0;
@@ -226,9 +239,9 @@ parse_bare_url(const char *buf, size_t len, struct job_spec *job,
 	while (e > s && isspace((unsigned char)e[-1]))
 		e--;
 	if (s == e)
-		return err_set(err, "Invalid job: the file is empty");
+		return invalid(err, "Invalid job: the file is empty");
 	if (memchr(s, '\n', e - s) != NULL || memchr(s, '\0', e - s) != NULL)
-		return err_set(err, "Invalid job: neither JSON nor a single "
+		return invalid(err, "Invalid job: neither JSON nor a single "
 		    "URL");
 	job->url = xstrndup(s, e - s);
 	return 0;
@@ -256,7 +269,7 @@ job_parse(const char *buf, size_t len, struct job_spec *job, struct err *err)
 	    check_url("referer", job->referer, err) == -1)
 		goto fail;
 	if (job->title != NULL && strlen(job->title) > 4 * JOB_MAX_TITLE) {
-		err_set(err, "Invalid job: \"title\" is too long");
+		invalid(err, "Invalid job: \"title\" is too long");
 		goto fail;
 	}
 	if (job->quality == NULL)

@@ -45,20 +45,21 @@ intake_read_job(struct spoold *d, const char *id, struct job_spec *job,
 	    err) == -1)
 		return -1;
 	if (memchr(buf, '\0', len) != NULL) {
-		err_set(err, "Invalid job: binary data, not a JSON object or "
-		    "a URL");
+		err_setk(err, ERR_INVALID, "Invalid job: binary data, not a "
+		    "JSON object or a URL");
 		goto out;
 	}
 	if (job_parse(buf, len, job, err) == -1)
 		goto out;
+	/* The url check's reasons name no field (the title's do); the kind
+	 * (ERR_REFUSED for a private host, else ERR_INVALID) is kept. */
 	if (guard_check_url(job->url, d->conf->allow_private_targets,
-	    err) == -1 || guard_check_title(job->title, err) == -1) {
-		if (strncmp(err->msg, "Invalid job: ", 13) != 0)
-			err_wrap(err, "Invalid job: url");
+	    err) == -1)
+		err_wrap(err, "Invalid job: url");
+	else if (guard_check_title(job->title, err) == 0)
+		rc = 0;
+	if (rc == -1)
 		job_spec_free(job);
-		goto out;
-	}
-	rc = 0;
 out:
 	free(buf);
 	return rc;
