@@ -15,6 +15,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "clock.h"
 #include "cmd.h"
 #include "conf.h"
 #include "download.h"
@@ -242,15 +243,6 @@ remove_work_dir(const char *path)
 	rmdir(path);
 }
 
-static int64_t
-now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 static void
 human(double bytes, char *buf, size_t len)
 {
@@ -286,7 +278,7 @@ show(struct download *d, bool tty, int64_t *last, bool final)
 {
 	struct download_progress p;
 	char line[256];
-	int64_t now = now_ms();
+	int64_t now = clock_ms();
 
 	if (!final && now - *last < (tty ? TTY_REDRAW_MS : PLAIN_EVERY_MS))
 		return;

@@ -11,6 +11,7 @@
 #include <event2/http.h>
 #include <event2/keyvalq_struct.h>
 
+#include "clock.h"
 #include "httpd.h"
 #include "log.h"
 #include "xmalloc.h"
@@ -62,12 +63,8 @@ count(struct httpd *h, enum httpd_route route, int status)
 static void
 access_log(struct httpd_req *r, int code, size_t len)
 {
-	struct timespec t1;
-	double ms;
+	double ms = (double)(clock_us() - r->t0_us) / 1e3;
 
-	clock_gettime(CLOCK_MONOTONIC, &t1);
-	ms = (t1.tv_sec - r->t0.tv_sec) * 1e3 +
-	    (t1.tv_nsec - r->t0.tv_nsec) / 1e6;
 	log_event(code >= 500 ? LOG_WARN : LOG_INFO, "access", NULL,
 	    "%s %s %s %d %zu %.3fms", r->peer, r->method, r->path, code, len,
 	    ms);

@@ -83,7 +83,7 @@ struct httpd_req {
 	char *path;			/* decoded path (owned) */
 	char *query;			/* raw query or NULL (owned) */
 	char id[HTTPD_MAX_ID + 1];	/* {id} of the job routes */
-	struct timespec t0;
+	int64_t t0_us;		/* clock_us() at arrival, for the access log */
 };
 
 /* httpd.c */

@@ -14,6 +14,7 @@
 
 #include <jansson.h>
 
+#include "file.h"
 #include "job.h"
 #include "log.h"
 #include "xmalloc.h"
@@ -330,100 +331,45 @@ job_spec_free(struct job_spec *job)
 	memset(job, 0, sizeof(*job));
 }
 
-static int
-write_all(int fd, const char *buf, size_t len)
-{
-	ssize_t n;
-
-	while (len > 0) {
-		n = write(fd, buf, len);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0)
-			return -1;
-		buf += n;
-		len -= n;
-	}
-	return 0;
-}
-
-/* Makes a rename or link durable; failure only costs durability. */
-static void
-sync_dir(const char *dir)
-{
-	int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-
-	if (fd != -1) {
-		fsync(fd);
-		close(fd);
-	}
-}
-
 /*
- * Moves tmp to path unless path exists. A rename, so that the spooler's
- * inotify watch sees IN_MOVED_TO (a link(2) gives only IN_CREATE, which is
- * also what a half-written file gives); link + unlink where the filesystem
- * cannot rename without replacing.
+ * Tries name, name-2, name-3... until one is free. file_write_atomic's
+ * FILE_NOREPLACE publishes with a rename, so that the spooler's inotify
+ * watch sees IN_MOVED_TO (a link(2) gives only IN_CREATE, which is also
+ * what a half-written file gives); FILE_SYNC because a job accepted is a
+ * promise that survives a power cut.
  */
-static int
-publish(const char *tmp, const char *path)
-{
-	if (renameat2(AT_FDCWD, tmp, AT_FDCWD, path, RENAME_NOREPLACE) == 0)
-		return 0;
-	if (errno != EINVAL && errno != ENOSYS)
-		return -1;
-	return link(tmp, path);
-}
-
 int
 job_write_file(const char *dir, const char *name, const struct job_spec *job,
     char **final, struct err *err)
 {
-	char *text = job_encode(job), *tmp, *path = NULL, *base = NULL;
-	int fd, i, rc = -1;
+	char *json = job_encode(job), *text = xasprintf("%s\n", json);
+	char *path = NULL, *base = NULL;
+	int i, rc = -1;
 
-	tmp = xasprintf("%s/.%s.%ld.tmp", dir, name, (long)getpid());
-	fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
-	if (fd == -1) {
-		err_errno(err, "cannot create %s", tmp);
-		goto out;
-	}
-	if (write_all(fd, text, strlen(text)) == -1 || write_all(fd, "\n", 1)
-	    == -1 || fsync(fd) == -1) {
-		err_errno(err, "cannot write %s", tmp);
-		close(fd);
-		unlink(tmp);
-		goto out;
-	}
-	close(fd);
 	for (i = 1; i < 1000; i++) {
 		free(base);
 		free(path);
 		base = i == 1 ? xstrdup(name) : xasprintf("%s-%d", name, i);
 		path = xasprintf("%s/%s.job", dir, base);
-		if (publish(tmp, path) == 0)
+		if (faccessat(AT_FDCWD, path, F_OK, AT_SYMLINK_NOFOLLOW) == 0)
+			continue;	/* taken: skip the write */
+		if (file_write_atomic(AT_FDCWD, path, text, strlen(text), 0644,
+		    FILE_SYNC | FILE_NOREPLACE, err) == 0)
 			break;
-		if (errno != EEXIST) {
-			err_errno(err, "cannot create %s", path);
-			unlink(tmp);
+		if (errno != EEXIST)	/* else taken meanwhile: next name */
 			goto out;
-		}
 	}
-	unlink(tmp);		/* left only by the link fallback */
 	if (i == 1000) {
 		err_set(err, "cannot find a free name for %s in %s", name, dir);
 		goto out;
 	}
-	sync_dir(dir);
-	if (final != NULL) {
-		*final = base;
-		base = NULL;
-	}
+	*final = base;
+	base = NULL;
 	rc = 0;
 out:
 	free(base);
 	free(path);
-	free(tmp);
 	free(text);
+	free(json);
 	return rc;
 }
