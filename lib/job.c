@@ -4,7 +4,6 @@
 #include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <stdarg.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -39,16 +38,7 @@ is_http_url(const char *url)
 }
 
 /* A job the codec turns down is bad input, whichever field said so. */
-static int __attribute__((format(printf, 2, 3)))
-invalid(struct err *err, const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	err_vsetk(err, ERR_INVALID, fmt, ap);
-	va_end(ap);
-	return -1;
-}
+#define invalid(err, ...) err_setk(err, ERR_INVALID, __VA_ARGS__)
 
 static int
 check_url(const char *field, const char *url, struct err *err)
