@@ -189,19 +189,6 @@ reply_job_id(struct httpd_req *r, int code, const char *id,
 	    "status", job_status_name(status)));
 }
 
-/* The HTTP status a refused job answers: decided by the kind, not the text. */
-static int
-status_of_kind(enum err_kind kind)
-{
-	switch (kind) {
-	case ERR_INVALID:
-	case ERR_REFUSED:
-		return 400;
-	default:
-		return 500;
-	}
-}
-
 void
 route_download(struct httpd_req *r)
 {
@@ -218,7 +205,7 @@ route_download(struct httpd_req *r)
 	    (text = body_to_job(body, &err)) == NULL ||
 	    job_validate(text, strlen(text), h->conf.allow_private_targets,
 	    &spec, &err) != 0) {
-		httpd_reply_error(r, status_of_kind(err.kind), "%s", err.msg);
+		httpd_reply_err(r, &err);
 		goto out;
 	}
 	switch (find_duplicate(h, spec.url, &dup_id, &dup_status, &err)) {
@@ -239,7 +226,8 @@ route_download(struct httpd_req *r)
 	spec.id = xstrdup(id);
 	if (job_write_file(h->incoming, id, &spec, &final, &err) != 0) {
 		log_event(LOG_ERROR, "write", id, "%s", err.msg);
-		httpd_reply_error(r, 500, "cannot write the job into the spool");
+		httpd_reply_error(r, httpd_status_of(&err),
+		    "cannot write the job into the spool");
 		goto out;
 	}
 	recent_add(h->recent, final, spec.url, spec.title, spec.quality);

@@ -193,7 +193,8 @@ probe_run(void *arg)
 	}
 	fetcher_free(f);
 	if (cancelled && !pf.ok)
-		err_set(&pf.err, "timed out fetching %s", p->url);
+		err_setk(&pf.err, ERR_TEMPORARY, "timed out fetching %s",
+		    p->url);
 	probe_answer(p, &pf);
 	free(pf.buf.data);
 	free(pf.effective_url);
@@ -284,7 +285,7 @@ probe_from_body(struct httpd_req *r, struct err *err)
 	if ((body = httpd_req_json(r, err)) == NULL)
 		goto out;
 	if (!json_is_object(body)) {
-		err_set(err, "the body must be a JSON object");
+		err_setk(err, ERR_INVALID, "the body must be a JSON object");
 		goto out;
 	}
 	job = json_object();
@@ -316,7 +317,7 @@ route_probe(struct httpd_req *r)
 	struct err err;
 
 	if ((p = probe_from_body(r, &err)) == NULL) {
-		httpd_reply_error(r, 400, "%s", err.msg);
+		httpd_reply_err(r, &err);	/* ERR_INVALID: 400 */
 		return;
 	}
 	if (pool->running >= HTTPD_MAX_PROBES) {

@@ -85,7 +85,7 @@ struct httpd_req {
 	char *path;			/* decoded path (owned) */
 	char *query;			/* raw query or NULL (owned) */
 	char id[HTTPD_MAX_ID + 1];	/* {id} of the job routes */
-	struct timespec t0;
+	int64_t t0_us;		/* clock_us() at arrival, for the access log */
 };
 
 /* httpd.c */
@@ -124,6 +124,15 @@ void recent_forget(struct recent *r, const char *id);
 void httpd_reply_json(struct httpd_req *r, int code, json_t *body);
 void httpd_reply_text(struct httpd_req *r, int code, const char *type,
     const char *text, size_t len);
+/*
+ * The HTTP status an error's kind calls for, said once: ERR_INVALID and
+ * ERR_REFUSED 400 (the request is at fault), ERR_DENIED 502 (the origin
+ * turned us away), ERR_TEMPORARY and ERR_CANCELLED 503, ERR_NOSPACE 507,
+ * anything else 500.
+ */
+int httpd_status_of(const struct err *err);
+/* Replies {"error": err->msg} with httpd_status_of(err). */
+void httpd_reply_err(struct httpd_req *r, const struct err *err);
 void httpd_reply_error(struct httpd_req *r, int code, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 void httpd_req_free(struct httpd_req *r);
