@@ -142,8 +142,11 @@ async function record(tabId, seen) {
   const added = addStream(t, seen);
   await commit(tabId);
   const s = findStream(t, seen.url);
-  if (added)
-    classify(tabId, s.url);
+  if (added) {
+    const key = `${tabId} ${s.url}`;
+    const run = classify(tabId, s.url).finally(() => classifying.delete(key));
+    classifying.set(key, run);
+  }
   if (s)
     refreshFrom(tabId, s).catch(() => {});
 }
@@ -188,6 +191,10 @@ async function variantFacts(variants) {
   const info = classifyPlaylist(text, vs[0].uri);
   return info.type === 'media' ? localFacts(info) : null;
 }
+
+// The worker's own reads in flight, by "tabId url": a probe waits for
+// them, so that the popup gets the facts they find.
+const classifying = new Map();
 
 // Read a new playlist once to tell master from media, so a master's own
 // variants fold under it.  Best effort: a site that wants more than its
@@ -244,6 +251,7 @@ async function describeTab(tabId) {
 
 async function probe(tabId, url) {
   await ready();
+  await classifying.get(`${tabId} ${streamKey(url)}`);
   const t = tabs.get(tabId);
   const s = t && findStream(t, url);
   if (!s)
@@ -274,7 +282,7 @@ async function probe(tabId, url) {
         s.media = media;
     }
     await commit(tabId);
-    return { probe: p, media: s.media || null };
+    return { probe: p, media: s.media || null, local: s.local || null };
   } catch (e) {
     const kind = e instanceof NasError ? e.kind : 'protocol';
     // Only the stream's own problem is worth keeping with it; a NAS

@@ -133,9 +133,11 @@ function streamCard(tabId, page, s, settings, autoProbe) {
       button.textContent = 'Send again';
     force = true;
   };
-  const fill = (probe, media) => {
+  const fill = (probe, media, local) => {
     if (media)
       s.media = media;
+    if (local)
+      s.local = local;
     const f = drawFacts(facts, probe, s);
     fillPicker(select, probe, settings.quality, f.duration);
     if (probe && probe.type)
@@ -150,7 +152,7 @@ function streamCard(tabId, page, s, settings, autoProbe) {
     showError(s.probeError);
   } else {
     const probe = () => ask({ type: 'probe', tabId, url: s.url }).then((r) => {
-      fill(r.probe || null, r.media);
+      fill(r.probe || null, r.media, r.local);
       if (r.error && BANNER_KINDS.includes(r.kind))
         banner(r.error);
       else
