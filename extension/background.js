@@ -45,6 +45,19 @@ const LIST_IDLE_AGE_MS = 60000;
 // Fresh URLs remembered per waiting job (each is sent once).
 const REFRESHED_MAX = 8;
 
+// ---- a trace of detection, for diagnosis ------------------------------------
+
+// The last events seen (playlists, main-frame commits), bounded; read by
+// the end-to-end test when a count is wrong (globalThis.__trace).
+const TRACE_MAX = 200;
+const trace = [];
+globalThis.__trace = trace;
+function traceEvent(e) {
+  trace.push(e);
+  if (trace.length > TRACE_MAX)
+    trace.shift();
+}
+
 // ---- per-tab stream state -------------------------------------------------
 
 const tabs = new Map();
@@ -125,6 +138,7 @@ chrome.webRequest.onResponseStarted.addListener((d) => {
   const contentType = headerValue(d.responseHeaders, 'content-type');
   const via = detectHls(d.url, contentType);
   if (via) {
+    traceEvent({ ev: 'playlist', tab: d.tabId, url: d.url, frame: d.frameId, doc: d.documentId, pdoc: d.parentDocumentId, ts: d.timeStamp });
     record(d.tabId, {
       url: d.url, via, contentType, headers, doc: requestDocument(d),
       at: typeof d.timeStamp === 'number' ? d.timeStamp : Date.now(),
@@ -222,6 +236,7 @@ async function classify(tabId, url) {
 // worker first (per documentId; by time where the browser gives none).
 // In-page history changes (onHistoryStateUpdated) keep them all.
 chrome.webNavigation.onCommitted.addListener((d) => {
+  traceEvent({ ev: 'commit', tab: d.tabId, url: d.url, frame: d.frameId, doc: d.documentId, ts: d.timeStamp });
   if (d.frameId === 0)
     commitTab(d.tabId, { doc: d.documentId || '', url: d.url, at: d.timeStamp || Date.now() });
 });

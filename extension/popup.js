@@ -79,7 +79,13 @@ function nasFolders(tabId) {
 // The facts under a stream: kind, duration, segments, encryption; audio
 // and subtitle languages.
 function drawFacts(box, probe, s) {
-  const f = streamFacts(probe, { ...(s.local || {}), ...(s.media || {}) });
+  // What the probe lacks: the renditions from the worker's own read of the
+  // playlist, the timing and keys from one of a master's media playlists.
+  const extra = { ...(s.local || {}) };
+  for (const k of ['duration', 'segments', 'live', 'encrypted'])
+    if (s.media && s.media[k] !== undefined && s.media[k] !== null)
+      extra[k] = s.media[k];
+  const f = streamFacts(probe, extra);
   const line = factsLine(f);
   const rows = [];
   if (line)

@@ -320,6 +320,12 @@ async function launch(name = 'profile') {
   let [worker] = context.serviceWorkers();
   if (!worker)
     worker = await context.waitForEvent('serviceworker', { timeout: 20000 });
+  // The worker's target exists before its module has run: wait until its
+  // top level has registered the listeners (a page loaded before that is
+  // one no extension could see, whatever its code).
+  await until('the worker\'s listeners', () => worker.evaluate(() =>
+    Array.isArray(globalThis.__trace) && chrome.webRequest.onResponseStarted.hasListeners() &&
+    chrome.webNavigation.onCommitted.hasListeners()));
   return { context, worker, id: new URL(worker.url()).host };
 }
 
@@ -413,6 +419,8 @@ async function freshProfiles(runs) {
           }, 15000);
         } catch (e) {
           const st = await tabState(worker, tabId).catch(() => null);
+          const tr = await worker.evaluate(() => globalThis.__trace).catch(() => null);
+          console.log(`e2e: run ${i} load${n} tab ${tabId}: trace ${JSON.stringify(tr)}`);
           wrong.push(`run ${i} load${n}: badge "${await badge(worker, tabId)}", streams ${st ? st.streams.map((x) => x.url).join(' ') : 'none'}`);
         }
         results.push(got === '2');
