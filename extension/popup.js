@@ -8,6 +8,7 @@
 
 import {
   shortenUrl, qualityOptions, jobLine, isTerminal, streamFacts, factsLine,
+  choiceText,
 } from './lib/format.js';
 import { loadSettings } from './lib/settings.js';
 
@@ -61,10 +62,19 @@ async function targetTab() {
   return tab ? tab.id : -1;
 }
 
-function fillPicker(select, probe, want, duration) {
-  select.replaceChildren(...qualityOptions(probe, want, duration).map((o) =>
+// Fill the quality picker; choice (a line under it) says what the value
+// chosen gets, size included.
+function fillPicker(select, choice, probe, want, duration) {
+  const opts = qualityOptions(probe, want, duration);
+  select.replaceChildren(...opts.map((o) =>
     el('option', { value: o.value, textContent: o.label, selected: o.selected })));
   select.disabled = false;
+  const say = () => {
+    choice.textContent = choiceText(opts, select.value);
+    choice.hidden = choice.textContent === '';
+  };
+  select.onchange = say;
+  say();
 }
 
 // The NAS's folders, asked once per popup: {folders: [names], selected}
@@ -111,6 +121,7 @@ function streamCard(tabId, page, s, settings, autoProbe) {
   const select = el('select', { class: 'quality', disabled: true },
     el('option', { textContent: 'Asking the NAS…' }));
   select.setAttribute('aria-label', 'Quality');
+  const choice = el('div', { class: 'choice', hidden: true });
   const folder = el('select', { class: 'folder', hidden: true });
   folder.setAttribute('aria-label', 'Folder on the NAS');
   const button = el('button', { class: 'send', textContent: 'Send to NAS' });
@@ -122,6 +133,7 @@ function streamCard(tabId, page, s, settings, autoProbe) {
     el('div', { class: 'url', textContent: shortenUrl(s.url), title: s.url }),
     facts,
     el('div', { class: 'row' }, select),
+    choice,
     el('div', { class: 'row' }, folder, button),
     onNas,
     msg);
@@ -145,7 +157,7 @@ function streamCard(tabId, page, s, settings, autoProbe) {
     if (local)
       s.local = local;
     const f = drawFacts(facts, probe, s);
-    fillPicker(select, probe, settings.quality, f.duration);
+    fillPicker(select, choice, probe, settings.quality, f.duration);
     if (probe && probe.type)
       kind.textContent = probe.type;
   };

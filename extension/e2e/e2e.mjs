@@ -324,7 +324,7 @@ async function launch(name = 'profile') {
   // top level has registered the listeners (a page loaded before that is
   // one no extension could see, whatever its code).
   await until('the worker\'s listeners', () => worker.evaluate(() =>
-    Array.isArray(globalThis.__trace) && chrome.webRequest.onResponseStarted.hasListeners() &&
+    chrome.webRequest.onResponseStarted.hasListeners() &&
     chrome.webNavigation.onCommitted.hasListeners()));
   return { context, worker, id: new URL(worker.url()).host };
 }
@@ -396,15 +396,22 @@ async function freshProfiles(runs) {
   let right = 0;
   const wrong = [];
   for (let i = 1; i <= runs; i++) {
-    const { context, worker } = await launch(`fresh-${i}`);
+    let { context, worker, id } = await launch(`fresh-${i}`);
     try {
       const page = await context.newPage();
       const results = [];
-      for (const n of [2 * i - 1, 2 * i]) {
+      // A first page in the fresh profile, a second one in the same tab,
+      // and a third one loaded by a stopped worker (Chrome stops idle
+      // workers; the page's events wake it).
+      for (const [n, cold] of [[3 * i - 2, false], [3 * i - 1, false], [3 * i, true]]) {
+        if (cold)
+          worker = await stopWorker(context, id);
         const url = `${site.origin}/load${n}.html`;
         await page.goto(url);
         await until(`load${n}.html to fetch its playlists`, async () =>
           (await page.getAttribute('html', 'data-loaded')) === '200,200');
+        if (cold)
+          worker = await until('the worker woken by the page', () => liveWorker(context));
         const tabId = await tabIdOf(worker, url);
         // The badge must reach 2 and the tab hold exactly this page's two
         // streams: wait for that, generously; a lost stream never comes back.
@@ -427,13 +434,47 @@ async function freshProfiles(runs) {
       }
       if (results.every(Boolean))
         right++;
-      step(`fresh profile ${i}/${runs}: ${results.map((r) => (r ? 'badge 2' : 'WRONG')).join(', then ')}`);
+      step(`fresh profile ${i}/${runs}: ${results.map((r) => (r ? 'badge 2' : 'WRONG')).join(', ')} (first page, second page, woken worker)`);
     } finally {
       await context.close();
       fs.rmSync(path.join(OUT, `fresh-${i}`), { recursive: true, force: true });
     }
   }
-  check(right === runs, `the badge was right in ${right} of ${runs} fresh profiles (both pages each)${wrong.length ? ': ' + wrong.join('; ') : ''}`);
+  check(right === runs, `the badge was right in ${right} of ${runs} fresh profiles (three pages each)${wrong.length ? ': ' + wrong.join('; ') : ''}`);
+}
+
+// The extension's worker, once running with its listeners, or null.
+async function liveWorker(context) {
+  for (const w of context.serviceWorkers().slice().reverse()) {
+    try {
+      if (await w.evaluate(() => chrome.webRequest.onResponseStarted.hasListeners()))
+        return w;
+    } catch {
+      // a stopped worker's handle
+    }
+  }
+  return null;
+}
+
+// Stop the extension's service worker (as Chrome does when it idles)
+// through the DevTools protocol; returns once it is stopped.
+async function stopWorker(context, id) {
+  const ctl = await context.newPage();
+  await ctl.goto(`chrome-extension://${id}/options.html`);
+  const cdp = await context.newCDPSession(ctl);
+  let version = null;
+  cdp.on('ServiceWorker.workerVersionUpdated', (e) => {
+    for (const v of e.versions)
+      if (v.scriptURL.endsWith('/background.js'))
+        version = v;
+  });
+  await cdp.send('ServiceWorker.enable');
+  await until('the worker\'s version', () => version && version.runningStatus === 'running');
+  await cdp.send('ServiceWorker.stopWorker', { versionId: version.versionId });
+  await until('the worker stopped', () => version.runningStatus === 'stopped');
+  await cdp.detach();
+  await ctl.close();
+  return null;
 }
 
 // An API route the NAS lacks answers 404 "no such route" (an older NAS).
@@ -618,7 +659,9 @@ async function scenario(context, worker, id) {
   await shot(fPopup, 'popup-failed.png');
   await fPopup.close();
 
-  await secondPass(context, worker, id, page, ids);
+  const page3 = await context.newPage();
+  await secondPass(context, worker, id, page3, ids);
+  await page3.close();
 
   // 7. The rate limit: with the popup open (its stream's probe error is
   // kept, so opening it posts nothing), use up this address's POSTs
@@ -692,8 +735,8 @@ async function scenario(context, worker, id) {
 }
 
 // 6b. The facts, every job of the NAS, "already on the NAS", folders,
-// lookup, refresh.  page: the test's tab; sent: the jobs of step 4 (the
-// master at 90p first... in the popup's order).
+// lookup, refresh.  page: a tab of its own (the first one keeps page 2
+// for steps 7 and 8); sent: the ids of the jobs sent in step 4.
 async function secondPass(context, worker, id, page, sent) {
   // The facts of a probed master.
   const factsUrl = `${site.origin}/facts.html`;
@@ -726,6 +769,9 @@ async function secondPass(context, worker, id, page, sent) {
     skip('server has no /api/folders (no folder choice offered, as on an older NAS)');
     check(await fp.isHidden('li.stream select.folder'), 'no folder picker on a NAS without /api/folders');
   }
+  check((await fp.textContent('li.stream .choice')) === `Best: ${labels[2]}`, 'the line under the picker says what "Best" gets');
+  await fp.selectOption('li.stream select.quality', '600000');
+  check((await fp.textContent('li.stream .choice')) === labels[3], `and what a variant chosen gets: "${labels[3]}"`);
   await shot(fp, 'popup-facts.png');
   fs.mkdirSync(path.join(SHOTS), { recursive: true });
 

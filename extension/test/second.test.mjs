@@ -10,7 +10,7 @@ import {
 } from '../lib/streams.js';
 import {
   estimateSize, qualityOptions, uniqueLabels, codecsName, streamFacts,
-  factsLine, trackNames, jobLine, isOnNas,
+  factsLine, trackNames, jobLine, isOnNas, choiceText,
 } from '../lib/format.js';
 import {
   mergeJobs, onNasMatch, refreshCandidates, folderFor, trackJob,
@@ -170,6 +170,11 @@ test('labels are unique when heights repeat', () => {
   assert.equal(noSize[3], '1920×1080 · 5.0 Mbps · H.264/AAC (5040 kbps)');
   assert.equal(noSize[4], '1920×1080 · 5.0 Mbps · H.264/AAC (5000 kbps)');
   assert.deepEqual(uniqueLabels([{}, {}], ['x', 'x']), ['x #1', 'x #2']);
+  const opts = qualityOptions(probe, 'best', 600);
+  assert.equal(choiceText(opts, 'best'), 'Best: 1920×1080 · 8.0 Mbps · H.264/AAC · ≈ 600 MB');
+  assert.equal(choiceText(opts, 'worst'), 'Smallest: 1280×720 · 3.0 Mbps · HEVC · ≈ 225 MB');
+  assert.equal(choiceText(opts, '5000000'), '1920×1080 · 5.0 Mbps · H.264/AAC · ≈ 375 MB');
+  assert.equal(choiceText(qualityOptions(null), 'best'), '');
 });
 
 test('codecsName', () => {
