@@ -422,6 +422,7 @@ async function poll() {
 
 let nasListCache = [];
 let nasListAt = 0;
+let listFailedAt = 0;
 
 // GET /api/jobs?limit=N, newest first; a copy younger than maxAgeMs is
 // reused.  Rejects with a NasError.
@@ -431,6 +432,7 @@ async function nasList(settings, maxAgeMs) {
   const r = await nasRequest(settings, 'GET', `/api/jobs?limit=${LIST_LIMIT}`);
   nasListCache = Array.isArray(r.jobs) ? r.jobs : [];
   nasListAt = Date.now();
+  listFailedAt = 0;
   return nasListCache;
 }
 
@@ -560,8 +562,18 @@ async function refreshFrom(tabId, s) {
   const settings = await loadSettings();
   if (!settings.endpoint || !settings.key || missing.has('refresh'))
     return;
+  // A NAS that did not answer is asked again a minute later, not at each
+  // reload of a live playlist.
+  if (Date.now() - listFailedAt < LIST_IDLE_AGE_MS)
+    return;
   const hot = wanted.size > 0 || nasListCache.some((j) => j.status === 'waiting');
-  const jobs = await nasList(settings, hot ? LIST_MAX_AGE_MS : LIST_IDLE_AGE_MS);
+  let jobs;
+  try {
+    jobs = await nasList(settings, hot ? LIST_MAX_AGE_MS : LIST_IDLE_AGE_MS);
+  } catch {
+    listFailedAt = Date.now();
+    return;
+  }
   if (jobs.some((j) => j.status === 'waiting'))
     await refreshJobs(tabId, s, jobs);
 }

@@ -109,7 +109,11 @@ async function main() {
   $('#key').value = s.key;
   $('#quality').value = s.quality;
   updateCertLink();
-  $('#endpoint').addEventListener('input', updateCertLink);
+  $('#endpoint').addEventListener('input', () => {
+    // A result said of another address would mislead.
+    $('#result').hidden = true;
+    updateCertLink();
+  });
   // Show the address as it will be used (scheme added) once typed.
   $('#endpoint').addEventListener('change', () => {
     const ep = normalizeEndpoint($('#endpoint').value);

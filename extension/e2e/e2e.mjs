@@ -770,8 +770,11 @@ async function secondPass(context, worker, id, page, sent) {
     check(await fp.isHidden('li.stream select.folder'), 'no folder picker on a NAS without /api/folders');
   }
   check((await fp.textContent('li.stream .choice')) === `Best: ${labels[2]}`, 'the line under the picker says what "Best" gets');
+  await fp.selectOption('li.stream select.quality', 'worst');
+  check((await fp.textContent('li.stream .choice')) === `Smallest: ${labels[4]}`, 'and what "Smallest" gets');
   await fp.selectOption('li.stream select.quality', '600000');
-  check((await fp.textContent('li.stream .choice')) === labels[3], `and what a variant chosen gets: "${labels[3]}"`);
+  check(await fp.isHidden('li.stream .choice'), 'a variant chosen by name needs no second line');
+  await fp.selectOption('li.stream select.quality', 'best');
   await shot(fp, 'popup-facts.png');
   fs.mkdirSync(path.join(SHOTS), { recursive: true });
 

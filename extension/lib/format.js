@@ -193,9 +193,9 @@ export function qualityOptions(probe, want = 'best', duration = null) {
   return opts.map((o) => ({ ...o, selected: o.value === want }));
 }
 
-// choiceText - what the picker's current value gets, in words: for
-// "best" and "worst" the variant it means (the list runs from the highest
-// bandwidth down), else the entry's own label; "" without variants.
+// choiceText - what "best" and "worst" get, in words: the variant each
+// means (the list runs from the highest bandwidth down); "" for a variant
+// chosen by name (the picker shows its label) and without variants.
 export function choiceText(opts, value) {
   const vs = opts.filter((o) => o.value !== 'best' && o.value !== 'worst');
   if (vs.length === 0)
@@ -204,8 +204,7 @@ export function choiceText(opts, value) {
     return `Best: ${vs[0].label}`;
   if (value === 'worst')
     return `Smallest: ${vs[vs.length - 1].label}`;
-  const o = vs.find((x) => x.value === value);
-  return o ? o.label : '';
+  return '';
 }
 
 function best(opts, want) {

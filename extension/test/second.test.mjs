@@ -173,7 +173,7 @@ test('labels are unique when heights repeat', () => {
   const opts = qualityOptions(probe, 'best', 600);
   assert.equal(choiceText(opts, 'best'), 'Best: 1920×1080 · 8.0 Mbps · H.264/AAC · ≈ 600 MB');
   assert.equal(choiceText(opts, 'worst'), 'Smallest: 1280×720 · 3.0 Mbps · HEVC · ≈ 225 MB');
-  assert.equal(choiceText(opts, '5000000'), '1920×1080 · 5.0 Mbps · H.264/AAC · ≈ 375 MB');
+  assert.equal(choiceText(opts, '5000000'), '');
   assert.equal(choiceText(qualityOptions(null), 'best'), '');
 });
 
