@@ -524,8 +524,16 @@ async function sentRefreshes() {
 }
 
 // Send the fresh URL of stream s (seen in tabId) to every job waiting for
-// it, once per URL; notify.
-async function refreshJobs(tabId, s, jobs) {
+// it, once per URL; notify.  One at a time: a playlist seen twice in a row
+// must not send its URL twice.
+let refreshChain = Promise.resolve();
+function refreshJobs(tabId, s, jobs) {
+  const run = refreshChain.then(() => refreshJobsNow(tabId, s, jobs));
+  refreshChain = run.catch(() => {});
+  return run;
+}
+
+async function refreshJobsNow(tabId, s, jobs) {
   const settings = await loadSettings();
   const refreshed = await sentRefreshes();
   const page = await pageOf(tabId);

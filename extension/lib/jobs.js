@@ -39,8 +39,8 @@ export function sortedEntries(tracked) {
   return Object.values(tracked).sort((a, b) => b.sentAt - a.sentAt);
 }
 
-// applyJob - store the latest JOB for its entry; returns "completed" or
-// "failed" exactly once per job, the first time it is seen in that state
+// applyJob - store the latest JOB for its entry; returns "waiting" once
+// per wait for a fresh link, and "completed" or "failed" exactly once per job, the first time it is seen in that state
 // (the caller raises the notification), else null.  A job retried after a
 // failure notifies again when it ends again.
 export function applyJob(tracked, job) {
@@ -50,6 +50,13 @@ export function applyJob(tracked, job) {
   e.job = job;
   if (!e.title && job.title)
     e.title = job.title;
+  if (job.status === 'waiting') {
+    // Waiting for a fresh link: said once per wait.
+    if (e.notified === 'waiting')
+      return null;
+    e.notified = 'waiting';
+    return 'waiting';
+  }
   if (!isTerminal(job.status)) {
     e.notified = null;
     return null;
@@ -92,6 +99,11 @@ export function notification(entry, event) {
     const size = entry.job ? formatBytes(entry.job.size_bytes) : '—';
     return { title: 'Video saved on the NAS', message: `${name} (${size})` };
   }
+  if (event === 'waiting')
+    return {
+      title: 'NAS download waits for a fresh link',
+      message: `${name}: its link expired. Open its page again (or Refresh in the popup): the fresh link is sent by itself.`,
+    };
   const why = (entry.job && entry.job.error) || 'unknown error';
   return { title: 'NAS download failed', message: `${name}: ${why}` };
 }

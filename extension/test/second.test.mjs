@@ -13,7 +13,8 @@ import {
   factsLine, trackNames, jobLine, isOnNas, choiceText,
 } from '../lib/format.js';
 import {
-  mergeJobs, onNasMatch, refreshCandidates, folderFor, trackJob,
+  mergeJobs, onNasMatch, refreshCandidates, folderFor, trackJob, applyJob,
+  notification,
 } from '../lib/jobs.js';
 import {
   normalizeEndpoint, otherScheme, certificateUrl, isLoopback, downloadBody,
@@ -288,4 +289,15 @@ test('downloadBody with title, folder, force; refreshBody; jobIdOf', () => {
   assert.equal(jobIdOf({ id: 'j1', status: 'pending' }), 'j1');
   assert.equal(jobIdOf({ job_id: 'j2' }), 'j2');
   assert.equal(jobIdOf({}), null);
+});
+
+test('applyJob: a wait for a fresh link is said once per wait, the end still once', () => {
+  const tracked = {};
+  trackJob(tracked, 'j', { url: 'https://cdn.test/v.m3u8', title: 'Film' }, 1);
+  const seq = ['downloading', 'waiting', 'waiting', 'downloading', 'waiting', 'downloading', 'completed', 'completed'];
+  const events = seq.map((status) => applyJob(tracked, { job_id: 'j', status }));
+  assert.deepEqual(events, [null, 'waiting', null, null, 'waiting', null, 'completed', null]);
+  const n = notification(tracked.j, 'waiting');
+  assert.equal(n.title, 'NAS download waits for a fresh link');
+  assert.match(n.message, /^Film: its link expired/);
 });
