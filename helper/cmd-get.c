@@ -388,11 +388,8 @@ cmd_get(int argc, char **argv)
 	memset(&g, 0, sizeof(g));
 	conf_defaults(&c, NULL);
 	g.jobs = c.segment_concurrency;
-	g.fo.connect_timeout_s = c.connect_timeout_s;
-	g.fo.low_speed_time_s = c.low_speed_time_s;
-	g.fo.retries = c.retries;
-	g.fo.max_playlist_bytes = c.max_playlist_bytes;
-	g.fo.max_segment_bytes = c.max_segment_bytes;
+	fetcher_opts_from_conf(&g.fo, &c);
+	g.fo.allow_private = false;	/* only --allow-private says yes */
 	conf_free(&c);
 	rc = parse_args(argc, argv, &g, &owned);
 	if (rc == 2)
