@@ -166,5 +166,11 @@ EXTRA_DIST += tests/httpd-lib.sh tests/httpd-raw.py tests/t-httpd-api.sh \
 TESTS += tests/t-ext-unit.sh tests/t-ext-e2e.sh
 EXTRA_DIST += tests/t-ext-unit.sh tests/t-ext-e2e.sh
 
+# --- install: the Debian package, units, config documentation (issue 11) ---
+DEB_T = tests/integ/t-deb-confdoc.sh tests/integ/t-deb-fsmount.sh \
+	tests/integ/t-deb-package.sh
+TESTS += $(DEB_T)
+EXTRA_DIST += $(DEB_T)
+
 # --- end of blocks ---
 EXTRA_DIST += tests/corpus
