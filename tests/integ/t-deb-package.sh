@@ -43,7 +43,7 @@ chmod 0755 "$W"		# the daemons' user works below it
 CONF=/etc/m3u8nas/m3u8nas.conf
 pids=""
 installed=no
-on_exit 'for p in $pids; do kill $p 2>/dev/null; done
+on_exit 'for p in $pids; do kill $p 2>/dev/null; wait $p 2>/dev/null; done
 	grep -q " $W/mnt fuse" /proc/mounts && { fusermount3 -u "$W/mnt" 2>/dev/null || umount -l "$W/mnt"; }
 	[ "$installed" = no ] || dpkg --purge m3u8nas >/dev/null 2>&1'
 
@@ -158,11 +158,14 @@ sed -e "s|^spool_dir = .*|spool_dir = \"$tsp\";|" \
 chgrp m3u8nas "$W/m3u8nas.conf"
 chmod 0640 "$W/m3u8nas.conf"
 grep -q "\"$token\"" "$W/m3u8nas.conf" || fail "the derived config lost the token"
-as_unit() { setpriv --reuid=m3u8nas --regid=m3u8nas --init-groups sh -c 'umask 0002; exec "$@"' sh "$@"; }
+# As the units run them: user and group m3u8nas, umask 0002. A plain
+# command (not a function) so that $! is the daemon itself (exec chain).
+AS_UNIT="setpriv --reuid=m3u8nas --regid=m3u8nas --init-groups sh -c"
+UMASK='umask 0002; exec "$@"'
 
-as_unit /usr/sbin/m3u8nas-spoold -f -c "$W/m3u8nas.conf" >"$W/spoold.log" 2>&1 &
+$AS_UNIT "$UMASK" sh /usr/sbin/m3u8nas-spoold -f -c "$W/m3u8nas.conf" >"$W/spoold.log" 2>&1 &
 pids="$pids $!"
-as_unit /usr/sbin/m3u8nas-httpd -f -c "$W/m3u8nas.conf" >"$W/httpd.log" 2>&1 &
+$AS_UNIT "$UMASK" sh /usr/sbin/m3u8nas-httpd -f -c "$W/m3u8nas.conf" >"$W/httpd.log" 2>&1 &
 hpid=$!
 pids="$pids $hpid"
 port=
@@ -174,8 +177,8 @@ if [ -c /dev/fuse ] && command -v fusermount3 >/dev/null 2>&1; then
 	/usr/sbin/m3u8nas-fs -c "$W/m3u8nas.conf" -f -o allow_other >"$W/fs.log" 2>&1 &
 	fpid=$!
 	pids="$pids $fpid"
-	wait_for "grep -q ' $W/mnt fuse' /proc/self/mountinfo || ! kill -0 $fpid 2>/dev/null" 30
-	if grep -q " $W/mnt fuse" /proc/self/mountinfo; then fs=yes
+	wait_for "grep -q ' $W/mnt fuse' /proc/self/mounts || ! kill -0 $fpid 2>/dev/null" 30
+	if grep -q " $W/mnt fuse" /proc/self/mounts; then fs=yes
 	elif grep -q -e '^fuse:' -e fusermount "$W/fs.log"; then
 		echo "note: FUSE cannot mount here: $(head -1 "$W/fs.log")"
 	else fail "the installed m3u8nas-fs did not mount: $(cat "$W/fs.log")"; fi
@@ -206,10 +209,10 @@ if [ "$fs" = yes ]; then
 fi
 for p in $pids; do kill "$p" 2>/dev/null; wait "$p" 2>/dev/null; done
 pids=""
-! grep -q " $W/mnt fuse" /proc/self/mountinfo || fail "still mounted after SIGTERM"
+! grep -q " $W/mnt fuse" /proc/self/mounts || fail "still mounted after SIGTERM"
 
 # --- 5. upgrade ---------------------------------------------------------
-cp "$tsp/state/m3u8nas.db" "$sp/state/m3u8nas.db"
+sqlite3 "$tsp/state/m3u8nas.db" ".backup '$sp/state/m3u8nas.db'"
 chown m3u8nas:m3u8nas "$sp/state/m3u8nas.db"
 echo "https://example.com/kept.m3u8" >"$sp/incoming/kept.job"
 dpkg-deb -R "$deb" "$W/next"
@@ -226,7 +229,7 @@ rm -f "$sp/incoming/kept.job"
 # The new spooler opens the old store (migrating it if its schema is older).
 sed -e "s|^spool_dir = .*|spool_dir = \"$sp\";|" "$W/m3u8nas.conf" >"$W/real.conf"
 chgrp m3u8nas "$W/real.conf"
-as_unit /usr/sbin/m3u8nas-spoold -f -c "$W/real.conf" >"$W/spoold2.log" 2>&1 &
+$AS_UNIT "$UMASK" sh /usr/sbin/m3u8nas-spoold -f -c "$W/real.conf" >"$W/spoold2.log" 2>&1 &
 spid=$!
 pids="$spid"
 wait_for "grep -q '\"event\":\"start\"' '$W/spoold2.log' || ! kill -0 $spid 2>/dev/null" 30
