@@ -168,6 +168,7 @@ EXTRA_DIST += tests/t-ext-unit.sh tests/t-ext-e2e.sh
 
 # --- install: the Debian package, units, config documentation (issue 11) ---
 DEB_T = tests/integ/t-deb-confdoc.sh tests/integ/t-deb-fsmount.sh \
+	tests/integ/t-deb-errors.sh \
 	tests/integ/t-deb-package.sh
 TESTS += $(DEB_T)
 EXTRA_DIST += $(DEB_T)
