@@ -50,11 +50,15 @@ on_exit 'for p in $pids; do kill $p 2>/dev/null; wait $p 2>/dev/null; done
 # --- 1. build from a clean copy ----------------------------------------
 src=$W/src
 mkdir "$src"
-if git -C "$top_srcdir" rev-parse --git-dir >/dev/null 2>&1; then
+# A checkout: its tracked files. Else (distcheck's dist tree, which may sit
+# inside a checkout's build directory) the tree as it is, made writable.
+if [ "$(git -C "$top_srcdir" rev-parse --show-toplevel 2>/dev/null)" = \
+    "$(cd "$top_srcdir" && pwd -P)" ]; then
 	(cd "$top_srcdir" && git ls-files -z | xargs -0 cp -P --parents -t "$src" 2>/dev/null) ||
 		fail "copying the tracked files"
 else
-	cp -a "$top_srcdir/." "$src/"	# distcheck's dist tree: already clean
+	cp -a "$top_srcdir/." "$src/"
+	chmod -R u+w "$src"
 fi
 version=$(cd "$src" && dpkg-parsechangelog -S Version)
 arch=$(dpkg --print-architecture)
