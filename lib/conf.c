@@ -302,9 +302,3 @@ conf_check_tokens(const struct conf *c, struct err *err)
 			    c->http.listen, how);
 	return 0;
 }
-
-char *
-conf_spool_path(const struct conf *c, const char *sub)
-{
-	return xasprintf("%s/%s", c->spool_dir, sub);
-}

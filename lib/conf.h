@@ -13,7 +13,7 @@
  * that a typo is reported instead of silently ignored.
  *
  * Paths derived from spool_dir (incoming/, control/, processing/, failed/,
- * state/) are not configurable: they are the spool's contract.
+ * state/) are not configurable: they are the spool's contract (spool.h).
  */
 #define CONF_DEFAULT_PATH SYSCONFDIR "/m3u8nas/m3u8nas.conf"
 #define CONF_DEFAULT_SPOOL LOCALSTATEDIR "/spool/m3u8nas"
@@ -79,7 +79,5 @@ bool conf_listen_is_loopback(const char *listen);
  * which file and how to set one. 0 or -1.
  */
 int conf_check_tokens(const struct conf *c, struct err *err);
-/* The spool's subdirectory `sub` ("incoming", ...), newly allocated. */
-char *conf_spool_path(const struct conf *c, const char *sub);
 
 #endif

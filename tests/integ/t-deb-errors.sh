@@ -3,7 +3,7 @@
 # the sample token is refused beyond loopback (and served on loopback, with
 # a warning), `m3u8nas add` and `get` read -c FILE and name the file in
 # their errors, and without -c say that they ran on the built-in defaults.
-. "$top_srcdir/tests/lib.sh"
+. "$top_srcdir/tests/integ/lib.sh"
 HTTPD=$top_builddir/helper/m3u8nas-httpd
 CLIENT=$top_builddir/helper/m3u8nas
 W=$(tmpdir)

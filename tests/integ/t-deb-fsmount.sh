@@ -2,7 +2,7 @@
 # t-deb-fsmount - m3u8nas-fs refuses to mount over a live m3u8nas tree (the
 # second would hide the first), and clears a stale mount left by a crash
 # ("Transport endpoint is not connected") with a log line, then mounts.
-. "$top_srcdir/tests/fs-lib.sh"
+. "$top_srcdir/tests/integ/fs-lib.sh"
 
 seed add j1 status=downloading progress=42.5 title=One
 fs_mount

@@ -18,7 +18,7 @@
 #  6. dpkg --purge removes the user, the group, the spool and /etc/m3u8nas.
 # It installs into this machine (CI and test machines are throwaway): it
 # needs root and refuses to touch an m3u8nas that was installed before.
-. "$top_srcdir/tests/lib.sh"
+. "$top_srcdir/tests/integ/lib.sh"
 
 [ "$(id -u)" = 0 ] || skip "needs root (dpkg -i)"
 for t in dpkg-buildpackage dh lintian systemd-analyze dpkg-deb setpriv \
