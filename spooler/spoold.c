@@ -49,14 +49,11 @@ load_conf(struct conf *c, const char *path)
 {
 	struct err err;
 
-	conf_defaults(c, NULL);
-	if (path == NULL && access(CONF_DEFAULT_PATH, F_OK) == -1) {
+	if (conf_load_default(c, path, &err) == -1)
+		fatalx("%s", err.msg);
+	if (c->path == NULL)
 		log_info("no %s: running on built-in defaults",
 		    CONF_DEFAULT_PATH);
-		return;
-	}
-	if (conf_load(c, path ? path : CONF_DEFAULT_PATH, &err) == -1)
-		fatalx("%s", err.msg);
 }
 
 static void
