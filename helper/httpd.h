@@ -93,6 +93,9 @@ void httpd_conn_closed(struct httpd *h);
 /* httpd-tls.c: the server's SSL_CTX (TLS 1.2+), self-signed if need be. */
 SSL_CTX *httpd_tls_new(const struct conf *c, const char *state_dir,
     struct err *err);
+/* Replaces h->ssl with a context freshly loaded from the configured pair
+ * (SIGHUP); on failure h->ssl is kept. 0 or -1. */
+int httpd_tls_reload(struct httpd *h, struct err *err);
 /* A new accepting SSL bufferevent for evhttp (evhttp_set_bevcb). */
 struct bufferevent *httpd_tls_bev(struct event_base *base, void *arg);
 

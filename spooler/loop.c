@@ -94,7 +94,11 @@ read_signals(struct spoold *d)
 
 	while (read(d->sig_fd, &si, sizeof(si)) == (ssize_t)sizeof(si)) {
 		if (si.ssi_signo == SIGHUP) {
-			log_info("SIGHUP: rescanning the spool");
+			/* logrotate moved log_file aside: a new file */
+			if (log_reopen() == -1)
+				log_warn("SIGHUP: cannot reopen %s",
+				    log_file_path());
+			log_info("SIGHUP: log reopened, rescanning the spool");
 			d->next_scan_ms = 0;
 			continue;
 		}
