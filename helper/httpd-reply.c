@@ -59,18 +59,20 @@ count(struct httpd *h, enum httpd_route route, int status)
 	h->nmetrics++;
 }
 
+/* The access log line and the duration histogram of the route. */
 static void
 access_log(struct httpd_req *r, int code, size_t len)
 {
 	struct timespec t1;
-	double ms;
+	double s;
 
 	clock_gettime(CLOCK_MONOTONIC, &t1);
-	ms = (t1.tv_sec - r->t0.tv_sec) * 1e3 +
-	    (t1.tv_nsec - r->t0.tv_nsec) / 1e6;
+	s = (double)(t1.tv_sec - r->t0.tv_sec) +
+	    (double)(t1.tv_nsec - r->t0.tv_nsec) / 1e9;
+	metrics_observe(r->h, r->route, code, s);
 	log_event(code >= 500 ? LOG_WARN : LOG_INFO, "access", NULL,
 	    "%s %s %s %d %zu %.3fms", r->peer, r->method, r->path, code, len,
-	    ms);
+	    s * 1e3);
 }
 
 void

@@ -132,6 +132,15 @@ route_metrics(struct httpd_req *r)
 	    (long long)c.pending, (long long)c.downloading,
 	    (long long)c.merging, (long long)c.paused, (long long)c.completed,
 	    (long long)c.failed, (long long)c.cancelled);
+	fprintf(fp, "# HELP m3u8nas_queue_length Jobs waiting: pending in "
+	    "the store plus .job files not yet claimed.\n"
+	    "# TYPE m3u8nas_queue_length gauge\n"
+	    "m3u8nas_queue_length %lld\n"
+	    "# HELP m3u8nas_active_downloads Jobs downloading or merging.\n"
+	    "# TYPE m3u8nas_active_downloads gauge\n"
+	    "m3u8nas_active_downloads %lld\n",
+	    (long long)(c.pending + incoming_jobs(h)),
+	    (long long)(c.downloading + c.merging));
 	fprintf(fp, "# HELP m3u8nas_bytes_downloaded_total Body bytes the "
 	    "spooler has downloaded.\n"
 	    "# TYPE m3u8nas_bytes_downloaded_total counter\n"
@@ -147,6 +156,9 @@ route_metrics(struct httpd_req *r)
 	    "# HELP m3u8nas_spooler_up 1 if the spooler's heartbeat is fresh.\n"
 	    "# TYPE m3u8nas_spooler_up gauge\nm3u8nas_spooler_up %d\n",
 	    h->nconn, c.spooler_alive ? 1 : 0);
+	metrics_write_http(fp, h);
+	metrics_write_disk(fp, h);
+	metrics_write_process(fp, h, c.spooler_alive);
 	fclose(fp);
 	httpd_reply_text(r, 200, "text/plain; version=0.0.4; charset=utf-8",
 	    text, len);

@@ -4,6 +4,7 @@
 
 #include <stdbool.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <time.h>
 
 #include <event2/event.h>
@@ -49,6 +50,17 @@ struct httpd_metric {
 	uint64_t count;
 };
 
+/*
+ * A Prometheus histogram kept as counts per bucket (not cumulative; the
+ * writer adds them up), with the total and the sum of what was observed.
+ */
+#define HTTPD_DURATION_NBUCKETS 15
+struct httpd_hist {
+	uint64_t bucket[HTTPD_DURATION_NBUCKETS + 1];	/* last: over all */
+	uint64_t count;
+	double sum;
+};
+
 struct httpd {
 	struct conf conf;
 	struct event_base *base;
@@ -71,6 +83,8 @@ struct httpd {
 	struct httpd_metric metrics[64];
 	int nmetrics;
 	uint64_t rate_limited;
+	struct httpd_hist durations[R_COUNT];	/* request seconds by route */
+	uint64_t by_class[6];			/* responses: [2] = 2xx ... */
 };
 
 /* The request being answered: what the access log and the counters need. */
@@ -143,6 +157,25 @@ void route_job(struct httpd_req *r);
 void route_control(struct httpd_req *r, const char *what);
 /* ISO 8601 UTC, or JSON null for 0. */
 json_t *httpd_time_json(int64_t t);
+
+/* httpd-metrics.c: what /metrics adds up, in Prometheus text format. */
+/* Counts one answered request (httpd-reply.c). */
+void metrics_observe(struct httpd *h, enum httpd_route route, int code,
+    double seconds);
+/* One histogram's _bucket lines (cumulative), _sum and _count; labels is
+ * "" or `key="value"` pairs without braces; bucket[n] counts what lies
+ * above bounds[n - 1]. */
+void metrics_histogram(FILE *fp, const char *name, const char *labels,
+    const double *bounds, int n, const uint64_t *bucket, double sum);
+/* Request durations and responses by status class. */
+void metrics_write_http(FILE *fp, struct httpd *h);
+/* Total, free (for unprivileged users) and used bytes of the spool's and
+ * the library's filesystems. */
+void metrics_write_disk(FILE *fp, struct httpd *h);
+/* CPU seconds and resident memory of this process, of the spooler (from
+ * the store, when its heartbeat is fresh) and of m3u8nas-fs (its pid file
+ * in state/). */
+void metrics_write_process(FILE *fp, struct httpd *h, bool spooler_alive);
 
 /* httpd-status.c */
 void route_status(struct httpd_req *r);

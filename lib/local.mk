@@ -40,6 +40,9 @@ lib_libm3u8nas_a_SOURCES += lib/job.c lib/store.c
 lib_libm3u8nas_a_SOURCES += lib/guard.c lib/guard.h \
 	lib/spool.c lib/spool.h
 
+# --- operations (issue 18) ---
+lib_libm3u8nas_a_SOURCES += lib/procstat.c lib/procstat.h
+
 # --- end of blocks ---
 EXTRA_DIST += lib/playlist.h lib/remux.h lib/fetch.h lib/download.h \
 	lib/job.h lib/store.h

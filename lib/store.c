@@ -586,3 +586,27 @@ job_row_free(struct job_row *r)
 	free(r->resolution);
 	memset(r, 0, sizeof(*r));
 }
+
+int
+store_get_meta(struct store *st, const char *key, char **value,
+    struct err *err)
+{
+	sqlite3_stmt *stmt;
+	int rc;
+
+	*value = NULL;
+	if (prepare(st, "SELECT value FROM spooler WHERE key = ?1", &stmt,
+	    err) == -1)
+		return -1;
+	bind_text(stmt, 1, key);
+	if ((rc = sqlite3_step(stmt)) == SQLITE_ROW) {
+		if ((*value = col_text(stmt, 0)) == NULL)
+			*value = xstrdup("");
+		rc = 1;
+	} else if (rc == SQLITE_DONE)
+		rc = 0;
+	else
+		rc = db_err(st, err, "reading spooler state");
+	sqlite3_finalize(stmt);
+	return rc;
+}

@@ -66,6 +66,9 @@ int store_set_meta(struct store *st, const char *key, const char *value,
     struct err *err);
 /* Records the heartbeat and pid; call about once a second. */
 int store_heartbeat(struct store *st, struct err *err);
+/* A spooler meta value (caller frees): 1 found, 0 absent, -1 error. */
+int store_get_meta(struct store *st, const char *key, char **value,
+    struct err *err);
 
 /* Reader side. store_get_job: 1 found, 0 not found, -1 error. */
 int store_get_job(struct store *st, const char *id, struct job_row *row,
