@@ -5,3 +5,7 @@ EXTRA_DIST += etc/m3u8nas-spoold.service
 EXTRA_DIST += etc/m3u8nas-fs.service
 EXTRA_DIST += etc/smb.conf.snippet
 EXTRA_DIST += etc/m3u8nas-httpd.service
+# operations (issue 18): alert rules, log rotation, certbot deploy hook
+EXTRA_DIST += etc/m3u8nas-alerts.yml
+EXTRA_DIST += etc/m3u8nas.logrotate
+EXTRA_DIST += etc/m3u8nas-certbot-deploy-hook

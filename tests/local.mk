@@ -170,5 +170,7 @@ EXTRA_DIST += tests/t-ext-unit.sh tests/t-ext-e2e.sh
 EXTRA_DIST += tests/corpus
 
 # --- operations (issue 18): metrics, alert rules, log reopen, TLS reload ---
-TESTS += tests/integ/t-ops-logs.sh tests/integ/t-ops-tls.sh
-EXTRA_DIST += tests/integ/t-ops-logs.sh tests/integ/t-ops-tls.sh
+TESTS += tests/integ/t-ops-logs.sh tests/integ/t-ops-tls.sh \
+	tests/integ/t-ops-alerts.sh
+EXTRA_DIST += tests/integ/t-ops-logs.sh tests/integ/t-ops-tls.sh \
+	tests/integ/t-ops-alerts.sh

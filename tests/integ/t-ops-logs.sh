@@ -104,6 +104,37 @@ else
 	echo "SKIP: fs part: no FUSE"
 fi
 
+# --- the shipped logrotate snippet, on these files, twice
+if command -v logrotate >/dev/null 2>&1; then
+	"$PYTHON3" - "$top_srcdir/etc/m3u8nas.logrotate" "$W" "$spid $hpid" \
+	    >"$W/lr.conf" <<'PY'
+import re, sys
+text = open(sys.argv[1]).read()
+text = text.replace("/var/log/m3u8nas/*.log", sys.argv[2] + "/*.log")
+# the systemd call, as the test's own pids
+text = re.sub(r"(?s)(postrotate\n).*?(\n\s*endscript)",
+              r"\1\t\tkill -HUP " + sys.argv[3] + r"\2", text)
+sys.stdout.write(text)
+PY
+	grep -q "kill -HUP $spid $hpid" "$W/lr.conf" || bad "logrotate: postrotate not replaced"
+	for round in 1 2; do
+		logrotate -f -s "$W/lr.state" "$W/lr.conf" 2>"$W/lr.err" ||
+			bad "logrotate round $round: $(cat "$W/lr.err")"
+		wait_for "grep -q 'log reopened' '$W/spoold.log' 2>/dev/null" 20 ||
+			bad "logrotate round $round: no new spoold.log"
+	done
+	[ -f "$W/spoold.log.1" ] && [ -f "$W/spoold.log.2.gz" ] &&
+		ok "logrotate: spoold.log.1, spoold.log.2.gz, new spoold.log" ||
+		bad "logrotate: $(ls "$W")"
+	wait_for "grep -q tls-reload '$W/httpd.log' 2>/dev/null" 20 &&
+		ok "logrotate: new httpd.log" || bad "logrotate: no new httpd.log"
+	gzip -dc "$W/spoold.log.2.gz" >"$W/spoold.log.2" && all_json "$W/spoold.log.2" &&
+		all_json "$W/spoold.log" && ok "logrotate: one JSON object a line" ||
+		bad "logrotate: lines"
+else
+	echo "SKIP: logrotate part: no logrotate"
+fi
+
 kill -TERM "$spid" "$hpid"
 wait "$spid" || bad "spooler exit status"
 wait "$hpid" || bad "endpoint exit status"

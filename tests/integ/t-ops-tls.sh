@@ -4,7 +4,8 @@
 # presents the new certificate, from the same process; a connection open
 # across the reload keeps working; a broken pair (key of another
 # certificate, or garbage) is refused with a log line and the pair in use
-# is kept.
+# is kept. The renewal goes through etc/m3u8nas-certbot-deploy-hook, run
+# the way certbot runs it.
 . "$top_srcdir/tests/httpd-lib.sh"
 command -v openssl >/dev/null 2>&1 || skip "openssl not found"
 
@@ -28,7 +29,9 @@ fp_live() {
 reloads() { grep -c '"event":"tls-reload"' "$W/log"; }
 
 mkpair one; mkpair two; mkpair three
-cp "$W/one.crt" "$W/tls.crt"; cp "$W/one.key" "$W/tls.key"
+T=$W/tls
+mkdir -p "$T"
+cp "$W/one.crt" "$T/fullchain.pem"; cp "$W/one.key" "$T/privkey.pem"
 mkdir -p "$W/library"
 cat >"$W/m3u8nas.conf" <<CONF
 spool_dir = "$W/spool";
@@ -39,8 +42,8 @@ http = {
   tokens = [ "$TOKEN" ];
   rate_limit_per_minute = 0;
   request_timeout = 60;
-  tls_cert = "$W/tls.crt";
-  tls_key = "$W/tls.key";
+  tls_cert = "$T/fullchain.pem";
+  tls_key = "$T/privkey.pem";
 };
 CONF
 start_httpd
@@ -73,10 +76,17 @@ kpid=$!
 extra_pids="$kpid"
 read -r _ <"$W/done"
 
-cp "$W/two.crt" "$W/tls.crt.new" && mv "$W/tls.crt.new" "$W/tls.crt"
-cp "$W/two.key" "$W/tls.key.new" && mv "$W/tls.key.new" "$W/tls.key"
+# certbot renewed: its live/ directory holds the new pair.
+mkdir -p "$W/live/nas.example.org"
+cp "$W/two.crt" "$W/live/nas.example.org/fullchain.pem"
+cp "$W/two.key" "$W/live/nas.example.org/privkey.pem"
 n=$(reloads)
-kill -HUP "$pid"
+RENEWED_LINEAGE=$W/live/nas.example.org M3U8NAS_TLS_DIR=$T \
+    M3U8NAS_GROUP=$(id -gn) M3U8NAS_HTTPD_PID=$pid \
+    sh "$top_srcdir/etc/m3u8nas-certbot-deploy-hook" >"$W/hook.out" 2>&1 &&
+	ok "the certbot deploy hook ran" || bad "hook: $(cat "$W/hook.out")"
+[ "$(stat -c %a "$T/privkey.pem")" = 640 ] && ok "the key is 0640" ||
+	bad "key mode $(stat -c %a "$T/privkey.pem")"
 wait_for "[ \$(reloads) -gt $n ]" 20 || bad "no tls-reload record after SIGHUP"
 kill -0 "$pid" 2>/dev/null && ok "still running after SIGHUP (pid $pid)" ||
 	bad "SIGHUP ended m3u8nas-httpd"
@@ -94,7 +104,7 @@ else
 fi
 
 # Broken: the certificate of three with the key of two.
-cp "$W/three.crt" "$W/tls.crt"
+cp "$W/three.crt" "$T/fullchain.pem"
 n=$(reloads)
 kill -HUP "$pid"
 wait_for "[ \$(reloads) -gt $n ]" 20 || bad "no tls-reload record for the broken pair"
@@ -103,7 +113,7 @@ grep '"event":"tls-reload"' "$W/log" | tail -1 | grep -q '"level":"warn".*keepin
 [ "$(fp_live)" = "$(fp_file two)" ] && ok "the pair in use is kept" ||
 	bad "after a broken reload: $(fp_live) != $(fp_file two)"
 # Broken: garbage.
-echo "not a certificate" >"$W/tls.crt"
+echo "not a certificate" >"$T/fullchain.pem"
 n=$(reloads)
 kill -HUP "$pid"
 wait_for "[ \$(reloads) -gt $n ]" 20 || bad "no tls-reload record for garbage"
@@ -112,7 +122,7 @@ wait_for "[ \$(reloads) -gt $n ]" 20 || bad "no tls-reload record for garbage"
 req GET /api/health
 expect 200 "serves after two refused reloads"
 # Fixed again: three's own pair.
-cp "$W/three.key" "$W/tls.key"; cp "$W/three.crt" "$W/tls.crt"
+cp "$W/three.key" "$T/privkey.pem"; cp "$W/three.crt" "$T/fullchain.pem"
 n=$(reloads)
 kill -HUP "$pid"
 wait_for "[ \$(reloads) -gt $n ]" 20 || bad "no tls-reload record"
