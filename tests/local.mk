@@ -171,6 +171,6 @@ EXTRA_DIST += tests/corpus
 
 # --- operations (issue 18): metrics, alert rules, log reopen, TLS reload ---
 TESTS += tests/integ/t-ops-logs.sh tests/integ/t-ops-tls.sh \
-	tests/integ/t-ops-alerts.sh
+	tests/integ/t-ops-alerts.sh tests/integ/t-ops-metrics.sh
 EXTRA_DIST += tests/integ/t-ops-logs.sh tests/integ/t-ops-tls.sh \
-	tests/integ/t-ops-alerts.sh
+	tests/integ/t-ops-alerts.sh tests/integ/t-ops-metrics.sh
