@@ -55,7 +55,7 @@ is_active(const char *status)
 	    strcmp(status, "merging") == 0 || strcmp(status, "paused") == 0;
 }
 
-/* The JOB object of the API (DESIGN.md; the extension reads these keys). */
+/* The JOB object of the API: the extension reads these keys, keep them. */
 static json_t *
 job_json(const struct job_row *j)
 {

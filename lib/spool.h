@@ -11,7 +11,7 @@
 #include "guard.h"
 
 /*
- * Layout under the spool root (DESIGN.md "Spool directory"):
+ * Layout under the spool root (a job's state is the directory it is in):
  *
  *   incoming/          <name>.job dropped by people, the endpoint, scripts
  *   control/           <id>.cancel, <id>.retry

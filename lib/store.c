@@ -29,7 +29,7 @@ struct store {
  * a released step: add a new one.
  */
 static const char *const migrations[] = {
-	/* 1: the seed's jobs + job_metadata, plus what resume and the tree use */
+	/* 1: jobs + job_metadata, plus what resume and the tree use */
 	"CREATE TABLE jobs ("
 	"  id TEXT PRIMARY KEY,"
 	"  url TEXT NOT NULL,"

@@ -22,8 +22,8 @@
  *        "bytes_downloaded" (total ever), "disk_paused" (0/1)
  *
  * status is one of: pending downloading merging paused completed failed
- * cancelled. progress follows the seed's scale: 0-90 downloading, 90-99
- * merging, 100 completed.
+ * cancelled. progress is one scale for every reader, so a bar never runs
+ * backwards between phases: 0-90 downloading, 90-99 merging, 100 completed.
  *
  * Only the spooler opens the store read-write. The FUSE tree and the
  * endpoint open it read-only (store_open(path, true, ...)); WAL lets them

@@ -3,7 +3,7 @@
 # and each of the four rules fires on series that break it and stays quiet
 # on healthy ones (`promtool test rules`). That every metric the rules name
 # is exported is checked on a live /metrics in t-ops-metrics.sh.
-. "$top_srcdir/tests/lib.sh"
+. "$top_srcdir/tests/integ/lib.sh"
 command -v promtool >/dev/null 2>&1 || skip "promtool not found (Debian: prometheus)"
 RULES=$top_srcdir/etc/m3u8nas-alerts.yml
 W=$(tmpdir)

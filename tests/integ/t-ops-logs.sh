@@ -4,7 +4,7 @@
 # aside (what logrotate does) and SIGHUP sent, the same process writes its
 # new lines to a new file at log_file, none to the old one, and every line
 # of both is one JSON object.
-. "$top_srcdir/tests/lib.sh"
+. "$top_srcdir/tests/integ/lib.sh"
 need_python
 SPOOLD=$top_builddir/spooler/m3u8nas-spoold
 HTTPD=$top_builddir/helper/m3u8nas-httpd

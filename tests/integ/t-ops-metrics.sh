@@ -6,7 +6,7 @@
 # responses by status class add up, the queue, disk and per-daemon
 # process series are there, and every metric etc/m3u8nas-alerts.yml names
 # is exported.
-. "$top_srcdir/tests/httpd-lib.sh"
+. "$top_srcdir/tests/integ/httpd-lib.sh"
 command -v promtool >/dev/null 2>&1 || skip "promtool not found (Debian: prometheus)"
 command -v sqlite3 >/dev/null 2>&1 || skip "sqlite3 not found"
 SPOOLD="$top_builddir/spooler/m3u8nas-spoold"

@@ -6,7 +6,7 @@
 # certificate, or garbage) is refused with a log line and the pair in use
 # is kept. The renewal goes through etc/m3u8nas-certbot-deploy-hook, run
 # the way certbot runs it.
-. "$top_srcdir/tests/httpd-lib.sh"
+. "$top_srcdir/tests/integ/httpd-lib.sh"
 command -v openssl >/dev/null 2>&1 || skip "openssl not found"
 
 # mkpair NAME: an EC P-256 self-signed pair $W/NAME.crt, $W/NAME.key
