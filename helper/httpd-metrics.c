@@ -197,3 +197,71 @@ metrics_write_process(FILE *fp, struct httpd *h, bool spooler_alive)
 			fprintf(fp, "m3u8nas_process_resident_memory_bytes{daemon="
 			    "\"%s\"} %lld\n", name[i], (long long)ps[i].rss_bytes);
 }
+
+/* Is (result, reason) a series to show even at 0? completed/none,
+ * failed/<every kind of failure>, cancelled/cancelled. */
+static bool
+finished_series(enum job_status s, enum err_kind k)
+{
+	switch (s) {
+	case JOB_COMPLETED: return k == ERR_NONE;
+	case JOB_FAILED: return k != ERR_NONE && k != ERR_CANCELLED;
+	case JOB_CANCELLED: return k == ERR_CANCELLED;
+	default: return false;
+	}
+}
+
+void
+metrics_write_jobs(FILE *fp, struct httpd *h)
+{
+	static const enum job_status results[] = { JOB_COMPLETED, JOB_FAILED,
+	    JOB_CANCELLED };
+	struct store_finished f;
+	struct store *st;
+	struct err err;
+	char labels[64];
+	bool absent;
+	size_t i;
+	int k;
+
+	memset(&f, 0, sizeof(f));
+	if ((st = httpd_store(h, &absent, &err)) != NULL &&
+	    store_finished(st, &f, &err) == -1) {
+		log_event(LOG_WARN, "store", NULL, "%s", err.msg);
+		memset(&f, 0, sizeof(f));
+	}
+	fprintf(fp, "# HELP m3u8nas_jobs_finished_total Jobs that ended, by "
+	    "result and reason (the error's kind); a retried job that ends "
+	    "again counts again.\n"
+	    "# TYPE m3u8nas_jobs_finished_total counter\n");
+	for (i = 0; i < sizeof(results) / sizeof(results[0]); i++)
+		for (k = 0; k < ERR_NKINDS; k++)
+			if (finished_series(results[i], k) ||
+			    f.jobs[results[i]][k] != 0)
+				fprintf(fp, "m3u8nas_jobs_finished_total{result="
+				    "\"%s\",reason=\"%s\"} %lld\n",
+				    job_status_name(results[i]),
+				    err_kind_name(k),
+				    (long long)f.jobs[results[i]][k]);
+	fprintf(fp, "# HELP m3u8nas_download_duration_seconds From a job's "
+	    "start to its end, for jobs that started, by result.\n"
+	    "# TYPE m3u8nas_download_duration_seconds histogram\n");
+	for (i = 0; i < sizeof(results) / sizeof(results[0]); i++) {
+		snprintf(labels, sizeof(labels), "result=\"%s\"",
+		    job_status_name(results[i]));
+		metrics_histogram(fp, "m3u8nas_download_duration_seconds",
+		    labels, store_duration_bounds, STORE_DURATION_NBUCKETS,
+		    f.duration[results[i]].bucket, f.duration[results[i]].sum);
+	}
+	fprintf(fp, "# HELP m3u8nas_job_downloaded_bytes Body bytes each "
+	    "finished job downloaded, by result (throughput per job: "
+	    "bytes / duration).\n"
+	    "# TYPE m3u8nas_job_downloaded_bytes histogram\n");
+	for (i = 0; i < sizeof(results) / sizeof(results[0]); i++) {
+		snprintf(labels, sizeof(labels), "result=\"%s\"",
+		    job_status_name(results[i]));
+		metrics_histogram(fp, "m3u8nas_job_downloaded_bytes", labels,
+		    store_bytes_bounds, STORE_BYTES_NBUCKETS,
+		    f.bytes[results[i]].bucket, f.bytes[results[i]].sum);
+	}
+}

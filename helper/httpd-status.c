@@ -156,6 +156,7 @@ route_metrics(struct httpd_req *r)
 	    "# HELP m3u8nas_spooler_up 1 if the spooler's heartbeat is fresh.\n"
 	    "# TYPE m3u8nas_spooler_up gauge\nm3u8nas_spooler_up %d\n",
 	    h->nconn, c.spooler_alive ? 1 : 0);
+	metrics_write_jobs(fp, h);
 	metrics_write_http(fp, h);
 	metrics_write_disk(fp, h);
 	metrics_write_process(fp, h, c.spooler_alive);

@@ -177,6 +177,10 @@ void metrics_write_disk(FILE *fp, struct httpd *h);
  * in state/). */
 void metrics_write_process(FILE *fp, struct httpd *h, bool spooler_alive);
 
+/* Jobs finished by result and reason, download durations and bytes per
+ * job (from the store's job_finished). */
+void metrics_write_jobs(FILE *fp, struct httpd *h);
+
 /* httpd-status.c */
 void route_status(struct httpd_req *r);
 void route_health(struct httpd_req *r);

@@ -90,6 +90,22 @@ ok = all(v == sorted(v) and v[-1] == c[k] for k, v in b.items())
 sys.exit(0 if ok and b else 1)
 PY
 grep -q -e "$good" -e "$bad_id" "$W/metrics.txt" && bad "a job id in /metrics"
+# jobs: one completed, one failed (HTTP 404: a permanent error)
+F=m3u8nas_jobs_finished_total
+is "$F{result=\"completed\",reason=\"none\"}" 1 "one job completed"
+is "$F{result=\"failed\",reason=\"permanent\"}" 1 "one failed, reason class permanent"
+is "$F{result=\"failed\",reason=\"denied\"}" 0 "none denied"
+is "$F{result=\"cancelled\",reason=\"cancelled\"}" 0 "none cancelled"
+D=m3u8nas_download_duration_seconds
+is "${D}_count{result=\"completed\"}" 1 "download duration of the completed job"
+is "${D}_count{result=\"failed\"}" 1 "download duration of the failed job"
+is "${D}_bucket{result=\"completed\",le=\"+Inf\"}" 1 "duration +Inf bucket"
+B=m3u8nas_job_downloaded_bytes
+is "${B}_count{result=\"completed\"}" 1 "bytes of the completed job"
+want=$(sql "SELECT bytes_done FROM jobs WHERE id = '$good'")
+[ "$(metric "${B}_sum{result=\"completed\"}")" = "$want.000000" ] && [ "$want" -gt 0 ] &&
+	ok "bytes per job = the row's bytes_done ($want)" ||
+	bad "bytes sum $(metric "${B}_sum{result=\"completed\"}") != $want"
 grep -q "$TOKEN" "$W/metrics.txt" && bad "the token in /metrics"
 is 'm3u8nas_queue_length' 0 "queue empty"
 is 'm3u8nas_active_downloads' 0 "nothing active"
