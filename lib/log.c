@@ -43,7 +43,10 @@ log_to_file(const char *path)
 	}
 	if ((fp = fopen(path, "ae")) == NULL)
 		return -1;
-	setvbuf(fp, NULL, _IOLBF, 0);
+	/* Line-buffered with room for the longest record (a 2 KB message,
+	 * escaped): one write(2) per line, so processes sharing one
+	 * log_file (O_APPEND) never cut into each other's lines. */
+	setvbuf(fp, NULL, _IOLBF, 64 * 1024);
 	log_fp = fp;
 	/* Absolute: daemons change directory to / after this. */
 	if (path[0] != '/' && getcwd(cwd, sizeof(cwd)) != NULL)
