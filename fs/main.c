@@ -20,6 +20,7 @@
 #include "conf.h"
 #include "log.h"
 #include "ops.h"
+#include "spool.h"
 #include "store.h"
 #include "xmalloc.h"
 
@@ -245,18 +246,20 @@ static int
 serve(struct fuse_args *args, struct fs_opts *o, struct conf *c)
 {
 	struct fs_ctx ctx;
-	char *spool, *db, *pidfile;
+	char *spool, *db, *state, *pidfile;
 	int rc;
 
 	if (c->log_file != NULL && *c->log_file != '\0' &&
 	    log_to_file(c->log_file) == -1)
 		fprintf(stderr, "m3u8nas-fs: cannot log to %s\n", c->log_file);
 	spool = absolute(c->spool_dir);
-	db = xasprintf("%s/state/%s", spool, STORE_FILE);
-	pidfile = xasprintf("%s/state/m3u8nas-fs.pid", spool);
+	db = spool_store_path(spool);
+	state = spool_path(spool, SPOOL_STATE);
+	pidfile = xasprintf("%s/m3u8nas-fs.pid", state);
+	free(state);
 	memset(&ctx, 0, sizeof(ctx));
 	ctx.src = source_new(db, spool);
-	ctx.control_dir = xasprintf("%s/control", spool);
+	ctx.control_dir = spool_path(spool, SPOOL_CONTROL);
 	ctx.uid = getuid();
 	ctx.gid = getgid();
 	ctx.mounted = time(NULL);

@@ -30,8 +30,10 @@ lib_libm3u8nas_a_SOURCES += lib/fetch-addr.c lib/fetch-addr.h \
 	lib/download.c lib/download-int.h lib/download-plan.c \
 	lib/download-seg.c lib/download-merge.c lib/download-workdir.c
 
-# Job files and the job store
-lib_libm3u8nas_a_SOURCES += lib/job.c lib/store.c
+# Job files, their checks, ids and JSON, control requests, the job store
+lib_libm3u8nas_a_SOURCES += lib/job.c lib/store.c \
+	lib/job-validate.c lib/job-validate.h lib/job-id.c lib/job-id.h \
+	lib/control.c lib/control.h lib/job-json.c lib/job-json.h
 
 # The spool directories and the guard on names and URLs
 lib_libm3u8nas_a_SOURCES += lib/guard.c lib/guard.h \

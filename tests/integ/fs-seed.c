@@ -41,7 +41,10 @@ set_field(struct job_row *r, const char *kv)
 #define IS(k) (strlen(k) == klen && strncmp(kv, k, klen) == 0)
 	if (IS("url")) set_str(&r->url, v);
 	else if (IS("title")) set_str(&r->title, v);
-	else if (IS("status")) set_str(&r->status, v);
+	else if (IS("status")) {
+		if (job_status_parse(v, &r->status) == -1)
+			return -1;
+	}
 	else if (IS("file")) set_str(&r->file_path, v);
 	else if (IS("error")) set_str(&r->error_msg, v);
 	else if (IS("name")) set_str(&r->job_name, v);
@@ -87,7 +90,7 @@ cmd_add(struct store *st, const char *id, int argc, char **argv,
 	memset(&r, 0, sizeof(r));
 	r.id = xstrdup(id);
 	r.url = xasprintf("http://127.0.0.1:1/%s/index.m3u8", id);
-	r.status = xstrdup("pending");
+	r.status = JOB_PENDING;
 	r.quality = xstrdup("best");
 	r.eta_s = -1;
 	if (set_fields(&r, argc, argv) == 0)

@@ -23,7 +23,8 @@ fill(struct job_row *row, char *id, char *status, long long created,
 {
 	memset(row, 0, sizeof(*row));
 	row->id = id;
-	row->status = status;
+	if (job_status_parse(status, &row->status) == -1)
+		row->status = JOB_FAILED;
 	row->url = url;
 	row->title = xasprintf("Title %s", id);
 	row->quality = (char *)"best";

@@ -212,7 +212,7 @@ expect 405 "GET on cancel"
 "$SEED" "$W/spool/state/m3u8nas.db" --heartbeat </dev/null >/dev/null
 req GET /api/status
 expect 200 "status"
-jcheck "status counts" 'j["counts"] == {"pending": 1, "downloading": 2, "merging": 1, "paused": 1, "completed": 4, "failed": 2, "cancelled": 1} and j["active"] == 3'
+jcheck "status counts" 'j["counts"] == {"pending": 1, "downloading": 2, "merging": 1, "paused": 1, "suspended": 0, "waiting": 0, "completed": 4, "failed": 2, "cancelled": 1} and j["active"] == 3'
 jcheck "queue: 1 stored + 2 in incoming/" 'j["queue_length"] == 3'
 jcheck "disk" 'j["disk"]["total_bytes"] > 0 and 0 <= j["disk"]["free_bytes"] <= j["disk"]["total_bytes"] and j["disk"]["used_bytes"] > 0'
 jcheck "spooler alive, version" 'j["spooler_alive"] is True and j["version"]'

@@ -148,4 +148,29 @@ write_conf "tls_cert = \"$W/missing.crt\";"
 [ $? -ne 0 ] && grep -q 'missing.crt' "$W/log2" && ok "missing cert: clear error" ||
 	bad "missing cert"
 
+# --- the spooler's policy at the door: what it would refuse is a 400 -------
+write_conf
+sed -i 's/allow_private_targets = true/allow_private_targets = false/' "$W/m3u8nas.conf"
+rm -rf "$W/spool/incoming"
+start_httpd
+while IFS='|' read -r body want; do
+	req POST /api/download -d "$body"
+	expect 400 "POST $body"
+	grep -qF -- "$want" "$W/body" && ok "400 says '$want'" ||
+		bad "400 for $body lacks '$want': $(cat "$W/body")"
+done <<'EOF'
+{"url": "http://127.0.0.1:8/x.m3u8"}|refused: host 127.0.0.1
+{"url": "http://[::1]/x.m3u8"}|allow_private_targets is off
+{"url": "http://localhost/x.m3u8"}|refused
+{"url": "https://a.example/x.m3u8", "title": "../../etc/passwd"}|'..' path component
+{"url": "https://a.example/x.m3u8", "title": "a/../b"}|'..' path component
+EOF
+[ -z "$(ls -A "$W/spool/incoming" 2>/dev/null)" ] && ok "nothing written into incoming/" ||
+	bad "a refused POST wrote $(ls -A "$W/spool/incoming")"
+req POST /api/download -d '{"url": "https://a.example/ok.m3u8", "title": "a..b"}'
+expect 201 "a public host and a title with dots"
+[ "$(stat -c %a "$W/spool/incoming")" = 2775 ] && ok "incoming/ made with the spooler's mode" ||
+	bad "incoming/ mode $(stat -c %a "$W/spool/incoming")"
+stop_httpd
+
 finish

@@ -1,7 +1,8 @@
 #!/bin/sh
-# t-ops-metrics - /metrics after real work: a job that completes and one
-# that fails run through m3u8nas-spoold, a known number of requests reach
-# m3u8nas-httpd; then the exposition passes `promtool check metrics`, each
+# t-ops-metrics - /metrics after real work: a job that completes and two
+# that fail (404, 403) run through m3u8nas-spoold, a known number of
+# requests reach m3u8nas-httpd; then the exposition passes `promtool check
+# metrics`, the finished jobs are counted by result and reason class, each
 # request-duration histogram counts exactly the requests of its route,
 # responses by status class add up, the queue, disk and per-daemon
 # process series are there, and every metric etc/m3u8nas-alerts.yml names
@@ -34,13 +35,16 @@ is() {
 	[ "$_v" = "$2" ] && ok "$3 ($1 = $2)" || bad "$3: $1 is $_v, want $2"
 }
 
-# --- the work: two jobs, a known number of requests per route
+# --- the work: three jobs, a known number of requests per route
 req POST /api/download -d "{\"url\": \"$ORIGIN/master/index.m3u8\", \"title\": \"Good\", \"quality\": \"240p\"}"
 expect 201 "post a job that completes"
 good=$(jget 'j["job_id"]')
 req POST /api/download -d "{\"url\": \"$ORIGIN/nothing-here/index.m3u8\", \"title\": \"Bad\"}"
 expect 201 "post a job that fails (404)"
 bad_id=$(jget 'j["job_id"]')
+req POST /api/download -d "{\"url\": \"$ORIGIN/protected/index.m3u8\", \"title\": \"Denied\"}"
+expect 201 "post a job the origin refuses (403, no cookie)"
+denied=$(jget 'j["job_id"]')
 for _ in 1 2 3 4 5; do req GET /api/health; done
 expect 200 "5 x /api/health"
 for p in /nope /api/nope /api/jobs/x/nope; do req GET "$p"; done
@@ -52,6 +56,11 @@ wait_for "[ \"\$(sql \"SELECT status FROM jobs WHERE id = '$good'\")\" = complet
 	bad "job $good: $(sql "SELECT status, error_msg FROM jobs WHERE id = '$good'")"
 wait_for "[ \"\$(sql \"SELECT status FROM jobs WHERE id = '$bad_id'\")\" = failed ]" 90 ||
 	bad "job $bad_id: $(sql "SELECT status, error_msg FROM jobs WHERE id = '$bad_id'")"
+wait_for "[ \"\$(sql \"SELECT status FROM jobs WHERE id = '$denied'\")\" = failed ]" 90 ||
+	bad "job $denied: $(sql "SELECT status, error_msg FROM jobs WHERE id = '$denied'")"
+[ "$(sql "SELECT error_kind FROM jobs WHERE id = '$denied'")" = denied ] &&
+	ok "the row records the error kind (denied)" ||
+	bad "error_kind of $denied: $(sql "SELECT error_kind, error_msg FROM jobs WHERE id = '$denied'")"
 
 # --- the first scrape
 req GET /metrics
@@ -69,10 +78,10 @@ is "${H}_count{route=\"/api/health\"}" 5 "health requests counted"
 is "${H}_bucket{route=\"/api/health\",le=\"+Inf\"}" 5 "+Inf bucket = count"
 is "${H}_count{route=\"other\"}" 3 "unknown routes counted as other"
 is "${H}_count{route=\"/api/status\"}" 2 "refused status requests counted"
-is "${H}_count{route=\"/api/download\"}" 2 "posts counted"
+is "${H}_count{route=\"/api/download\"}" 3 "posts counted"
 is "${H}_count{route=\"/metrics\"}" 0 "this scrape is not in its own answer"
 is "${H}_count{route=\"/api/jobs/{id}\"}" 0 "route patterns, no ids"
-is 'm3u8nas_http_responses_total{class="2xx"}' 7 "2xx answers"
+is 'm3u8nas_http_responses_total{class="2xx"}' 8 "2xx answers"
 is 'm3u8nas_http_responses_total{class="4xx"}' 5 "4xx answers"
 is 'm3u8nas_http_responses_total{class="5xx"}' 0 "no 5xx"
 # buckets are cumulative and end at the count
@@ -90,15 +99,16 @@ ok = all(v == sorted(v) and v[-1] == c[k] for k, v in b.items())
 sys.exit(0 if ok and b else 1)
 PY
 grep -q -e "$good" -e "$bad_id" "$W/metrics.txt" && bad "a job id in /metrics"
-# jobs: one completed, one failed (HTTP 404: a permanent error)
+# jobs: one completed, one failed with HTTP 404 (permanent), one with 403
+# (denied)
 F=m3u8nas_jobs_finished_total
 is "$F{result=\"completed\",reason=\"none\"}" 1 "one job completed"
 is "$F{result=\"failed\",reason=\"permanent\"}" 1 "one failed, reason class permanent"
-is "$F{result=\"failed\",reason=\"denied\"}" 0 "none denied"
+is "$F{result=\"failed\",reason=\"denied\"}" 1 "one failed, reason class denied"
 is "$F{result=\"cancelled\",reason=\"cancelled\"}" 0 "none cancelled"
 D=m3u8nas_download_duration_seconds
 is "${D}_count{result=\"completed\"}" 1 "download duration of the completed job"
-is "${D}_count{result=\"failed\"}" 1 "download duration of the failed job"
+is "${D}_count{result=\"failed\"}" 2 "download durations of the failed jobs"
 is "${D}_bucket{result=\"completed\",le=\"+Inf\"}" 1 "duration +Inf bucket"
 B=m3u8nas_job_downloaded_bytes
 is "${B}_count{result=\"completed\"}" 1 "bytes of the completed job"

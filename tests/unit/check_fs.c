@@ -12,7 +12,7 @@
 
 #include <jansson.h>
 
-#include "ctl.h"
+#include "control.h"
 #include "render.h"
 #include "tree.h"
 #include "xmalloc.h"
@@ -43,7 +43,8 @@ START_TEST(progress_line)
 	size_t len;
 
 	memset(&r, 0, sizeof(r));
-	r.status = (char *)progress_cases[_i].status;
+	ck_assert_int_eq(job_status_parse(progress_cases[_i].status,
+	    &r.status), 0);
 	r.progress = progress_cases[_i].progress;
 	r.speed_bps = progress_cases[_i].speed;
 	r.segments_done = progress_cases[_i].done;
@@ -73,7 +74,7 @@ START_TEST(simple_files)
 	char *text;
 
 	memset(&r, 0, sizeof(r));
-	r.status = "failed";
+	r.status = JOB_FAILED;
 	r.title = "A title";
 	r.url = "https://x/y.m3u8";
 	r.error_msg = "HTTP 403 Access denied";
@@ -130,10 +131,10 @@ START_TEST(status_lines)
 	size_t len;
 
 	memset(&s, 0, sizeof(s));
-	s.counts.pending = 3;
-	s.counts.downloading = 1;
-	s.counts.merging = 1;
-	s.counts.failed = 2;
+	s.counts.by_status[JOB_PENDING] = 3;
+	s.counts.by_status[JOB_DOWNLOADING] = 1;
+	s.counts.by_status[JOB_MERGING] = 1;
+	s.counts.by_status[JOB_FAILED] = 2;
 	s.counts.total = 7;
 	s.counts.spooler_alive = true;
 	s.store_ok = true;
@@ -202,6 +203,9 @@ static const struct {
 	{ "/jobs/a1/Concert.mp4", 0, TK_JOBOTHER, "a1", "Concert.mp4", NULL },
 	{ "/jobs/a1/progress/x", -1, 0, NULL, NULL, NULL },
 	{ "/jobs/..", -1, 0, NULL, NULL, NULL },
+	{ "/jobs/.hidden", -1, 0, NULL, NULL, NULL },
+	{ "/jobs/a b", -1, 0, NULL, NULL, NULL },
+	{ "/by-status/failed/.x", -1, 0, NULL, NULL, NULL },
 	{ "/by-status", 0, TK_BYSTATUS, "", "", NULL },
 	{ "/by-status/failed", 0, TK_STATUSDIR, "", "", "failed" },
 	{ "/by-status/bogus", -1, 0, NULL, NULL, NULL },
@@ -228,7 +232,8 @@ START_TEST(paths)
 	else
 		ck_assert_str_eq(p.name, path_cases[_i].name);
 	if (path_cases[_i].status != NULL)
-		ck_assert_str_eq(p.status, path_cases[_i].status);
+		ck_assert_str_eq(job_status_name(p.status),
+		    path_cases[_i].status);
 }
 END_TEST
 
@@ -248,16 +253,17 @@ static const struct {
 	const char *text;
 	int want;
 } word_cases[] = {
-	{ "cancel", CTL_CANCEL }, { "cancel\n", CTL_CANCEL },
-	{ "cancel\r\n", CTL_CANCEL }, { "retry\n", CTL_RETRY },
-	{ "retry", CTL_RETRY }, { "Cancel", -1 }, { "cancel now", -1 },
+	{ "cancel", CONTROL_CANCEL }, { "cancel\n", CONTROL_CANCEL },
+	{ "cancel\r\n", CONTROL_CANCEL }, { "retry\n", CONTROL_RETRY },
+	{ "retry", CONTROL_RETRY }, { "pause\n", CONTROL_PAUSE },
+	{ "refresh", CONTROL_REFRESH }, { "Cancel", -1 }, { "cancel now", -1 },
 	{ " cancel", -1 }, { "", -1 }, { "\n", -1 }, { "delete", -1 },
 	{ "cancelx", -1 }, { "canc", -1 },
 };
 
 START_TEST(ctl_words)
 {
-	ck_assert_int_eq(ctl_parse(word_cases[_i].text,
+	ck_assert_int_eq(control_word_parse(word_cases[_i].text,
 	    strlen(word_cases[_i].text)), word_cases[_i].want);
 }
 END_TEST
@@ -283,9 +289,9 @@ START_TEST(ctl_drops_request)
 	struct err err;
 
 	ck_assert_ptr_nonnull(mkdtemp(dir));
-	ck_assert_int_eq(ctl_request(dir, "job-1", CTL_CANCEL, &err), 0);
-	ck_assert_int_eq(ctl_request(dir, "job-1", CTL_CANCEL, &err), 0);
-	ck_assert_int_eq(ctl_request(dir, "job-1", CTL_RETRY, &err), 0);
+	ck_assert_int_eq(control_request(dir, "job-1", CONTROL_CANCEL, &err), 0);
+	ck_assert_int_eq(control_request(dir, "job-1", CONTROL_CANCEL, &err), 0);
+	ck_assert_int_eq(control_request(dir, "job-1", CONTROL_RETRY, &err), 0);
 	path = xasprintf("%s/job-1.cancel", dir);
 	text = read_file(path);
 	ck_assert_ptr_nonnull(text);
@@ -297,12 +303,12 @@ START_TEST(ctl_drops_request)
 	unlink(path);
 	free(path);
 	/* Ids that could escape the directory are refused. */
-	ck_assert_int_eq(ctl_request(dir, "../x", CTL_CANCEL, &err), -1);
-	ck_assert_int_eq(ctl_request(dir, ".hidden", CTL_CANCEL, &err), -1);
-	ck_assert_int_eq(ctl_request(dir, "a/b", CTL_CANCEL, &err), -1);
+	ck_assert_int_eq(control_request(dir, "../x", CONTROL_CANCEL, &err), -1);
+	ck_assert_int_eq(control_request(dir, ".hidden", CONTROL_CANCEL, &err), -1);
+	ck_assert_int_eq(control_request(dir, "a/b", CONTROL_CANCEL, &err), -1);
 	ck_assert_int_eq(rmdir(dir), 0);	/* nothing else was left */
 	/* A missing directory fails with its errno. */
-	ck_assert_int_eq(ctl_request(dir, "job-1", CTL_CANCEL, &err), -1);
+	ck_assert_int_eq(control_request(dir, "job-1", CONTROL_CANCEL, &err), -1);
 	ck_assert_int_eq(errno, ENOENT);
 }
 END_TEST
@@ -317,7 +323,7 @@ START_TEST(ctl_no_symlinked_dir)
 	link = xasprintf("%s/link", dir);
 	ck_assert_int_eq(mkdir(real, 0755), 0);
 	ck_assert_int_eq(symlink("real", link), 0);
-	ck_assert_int_eq(ctl_request(link, "j", CTL_CANCEL, &err), -1);
+	ck_assert_int_eq(control_request(link, "j", CONTROL_CANCEL, &err), -1);
 	ck_assert_int_eq(rmdir(real), 0);
 	unlink(link);
 	rmdir(dir);

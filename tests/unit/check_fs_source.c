@@ -58,7 +58,7 @@ add_jobs(const char *db, const char *const (*jobs)[3], size_t n)
 		r.id = (char *)jobs[i][0];
 		r.url = "http://127.0.0.1/x.m3u8";
 		r.job_name = (char *)jobs[i][1];
-		r.status = (char *)jobs[i][2];
+		ck_assert_int_eq(job_status_parse(jobs[i][2], &r.status), 0);
 		r.created_at = 1000 + (int64_t)i;
 		ck_assert_msg(store_insert_job(st, &r, &err) == 0, "%s",
 		    err.msg);
@@ -139,7 +139,7 @@ reader_sees(struct source *src, const char *id, const char *status)
 
 	if (source_get_job(src, id, &r) != 1)
 		return 0;
-	ok = strcmp(r.status, status) == 0;
+	ok = strcmp(job_status_name(r.status), status) == 0;
 	job_row_free(&r);
 	return ok;
 }
@@ -191,8 +191,7 @@ START_TEST(readonly_reader_of_stopped_spooler)
 	st = store_open(sp.db, false, &err);
 	ck_assert_ptr_nonnull(st);
 	ck_assert_int_eq(store_get_job(st, "a1", &r, &err), 1);
-	free(r.status);
-	r.status = xstrdup("downloading");
+	r.status = JOB_DOWNLOADING;
 	ck_assert_int_eq(store_update_job(st, &r, &err), 0);
 	job_row_free(&r);
 	ck_assert_int_eq(write(go[1], "1", 1), 1);

@@ -1,7 +1,8 @@
-/* check_job - the .job codec: good files, bad files, the tmp+rename writer */
+/* check_job - the .job codec, job_validate, job ids, the tmp+rename writer */
 #include "config.h"
 
 #include <check.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -9,6 +10,8 @@
 #include <unistd.h>
 
 #include "job.h"
+#include "job-id.h"
+#include "job-validate.h"
 #include "xmalloc.h"
 #include "check-main.h"
 
@@ -103,6 +106,9 @@ START_TEST(bad_jobs_say_why)
 	    "case %d: got \"%s\", want \"%s\"", _i, err.msg, bad[_i].want);
 	ck_assert_msg(strncmp(err.msg, "Invalid job: ", 13) == 0,
 	    "case %d: %s", _i, err.msg);
+	/* What the spooler and the httpd decide on (move aside, 400). */
+	ck_assert_msg(err.kind == ERR_INVALID, "case %d: kind %s", _i,
+	    err_kind_name(err.kind));
 }
 END_TEST
 
@@ -113,6 +119,7 @@ START_TEST(binary_with_nul_is_refused)
 	struct err err;
 
 	ck_assert_int_eq(job_parse(junk, sizeof(junk), &job, &err), -1);
+	ck_assert_int_eq(err.kind, ERR_INVALID);
 }
 END_TEST
 
@@ -126,6 +133,7 @@ START_TEST(encode_roundtrips)
 	    &err), 0);
 	ck_assert_int_eq(job_add_header_line(&job, "X-Extra:  yes", &err), 0);
 	ck_assert_int_eq(job_add_header_line(&job, "nocolon", &err), -1);
+	ck_assert_int_eq(err.kind, ERR_INVALID);
 	text = job_encode(&job);
 	ck_assert_int_eq(job_parse(text, strlen(text), &back, &err), 0);
 	ck_assert_str_eq(back.url, job.url);
@@ -177,6 +185,124 @@ START_TEST(write_file_never_overwrites)
 }
 END_TEST
 
+/* job_validate: the spooler's policy on top of job_parse, with kinds. */
+static const struct {
+	const char *text;
+	bool allow_private;
+	int rc;
+	const char *want;
+} validate_cases[] = {
+	{ "{\"url\": \"https://cdn.example.com/m.m3u8\"}", false, 0, NULL },
+	{ "{\"url\": \"http://127.0.0.1/m.m3u8\"}", true, 0, NULL },
+	{ "{\"url\": \"http://127.0.0.1/m.m3u8\"}", false, -1,
+	  "Invalid job: url: refused: host 127.0.0.1" },
+	{ "{\"url\": \"http://[::1]/m.m3u8\"}", false, -1, "refused" },
+	{ "{\"url\": \"http://localhost/m.m3u8\"}", false, -1, "refused" },
+	{ "{\"url\": \"https://a.example/m.m3u8\", \"title\": \"../x\"}",
+	  true, -1, "'..' path component" },
+	{ "{\"url\": \"https://a.example/m.m3u8\", \"title\": \"a\\u0001\"}",
+	  true, -1, "Invalid job: \"title\"" },
+	{ "{\"url\": 5}", true, -1, "Invalid job: " },
+	{ "{\"url\": \"https://a/b\", \"quality\": \"ultra\"}", true, -1,
+	  "\"quality\" must be" },
+};
+
+START_TEST(validate_applies_policy)
+{
+	struct job_spec job;
+	struct err err;
+	const char *t = validate_cases[_i].text;
+
+	err_clear(&err);
+	ck_assert_int_eq(job_validate(t, strlen(t),
+	    validate_cases[_i].allow_private, &job, &err),
+	    validate_cases[_i].rc);
+	if (validate_cases[_i].rc == 0) {
+		ck_assert_ptr_nonnull(job.url);
+		job_spec_free(&job);
+		return;
+	}
+	ck_assert_ptr_null(job.url);
+	ck_assert_msg(strstr(err.msg, validate_cases[_i].want) != NULL,
+	    "case %d: %s", _i, err.msg);
+	ck_assert_msg(strncmp(err.msg, "Invalid job: ", 13) == 0, "%s",
+	    err.msg);
+	ck_assert(err.kind == ERR_INVALID || err.kind == ERR_REFUSED);
+}
+END_TEST
+
+START_TEST(validate_refuses_nul)
+{
+	static const char text[] = "https://a.example/x\0.m3u8";
+	struct job_spec job;
+	struct err err;
+
+	ck_assert_int_eq(job_validate(text, sizeof(text) - 1, true, &job,
+	    &err), -1);
+	ck_assert_int_eq(err.kind, ERR_INVALID);
+	ck_assert_ptr_nonnull(strstr(err.msg, "binary data"));
+}
+END_TEST
+
+START_TEST(ids_new_and_valid)
+{
+	char a[JOB_ID_NEW_SIZE], b[JOB_ID_NEW_SIZE], small[8], big[200];
+	struct err err;
+
+	ck_assert_int_eq(job_new_id(a, sizeof(a), &err), 0);
+	ck_assert_int_eq(job_new_id(b, sizeof(b), &err), 0);
+	ck_assert_uint_eq(strlen(a), 13);
+	ck_assert_int_eq(a[0], 'j');
+	ck_assert_uint_eq(strspn(a + 1, "0123456789abcdef"), 12);
+	ck_assert_str_ne(a, b);
+	ck_assert(job_id_valid(a));
+	ck_assert_int_eq(job_new_id(small, sizeof(small), &err), -1);
+	ck_assert(job_id_valid("concert-2"));
+	ck_assert(job_id_valid("a.b_c"));
+	ck_assert(!job_id_valid(""));
+	ck_assert(!job_id_valid(".hidden"));
+	ck_assert(!job_id_valid(".."));
+	ck_assert(!job_id_valid("a/b"));
+	ck_assert(!job_id_valid("a b"));
+	ck_assert(!job_id_valid("a\\b"));
+	ck_assert(!job_id_valid("caf\xc3\xa9"));
+	ck_assert(!job_id_valid(NULL));
+	memset(big, 'a', sizeof(big));
+	big[JOB_ID_MAX] = '\0';
+	ck_assert(job_id_valid(big));
+	big[JOB_ID_MAX] = 'a';
+	big[JOB_ID_MAX + 1] = '\0';
+	ck_assert(!job_id_valid(big));
+	ck_assert(job_id_valid_n("abc/def", 3));
+	ck_assert(!job_id_valid_n("abc/def", 4));
+}
+END_TEST
+
+START_TEST(header_lines_referer_once)
+{
+	struct job_spec job;
+	struct err err;
+	char **h;
+
+	memset(&job, 0, sizeof(job));
+	job.referer = xstrdup("https://a.example/w");
+	ck_assert_int_eq(job_add_header_line(&job, "Cookie: a=b", &err), 0);
+	h = job_header_lines(&job);
+	ck_assert_str_eq(h[0], "Cookie: a=b");
+	ck_assert_str_eq(h[1], "Referer: https://a.example/w");
+	ck_assert_ptr_null(h[2]);
+	job_header_lines_free(h);
+	/* A Referer header given by the person wins over the field. */
+	ck_assert_int_eq(job_add_header_line(&job, "referer: https://b/", &err),
+	    0);
+	h = job_header_lines(&job);
+	ck_assert_str_eq(h[1], "referer: https://b/");
+	ck_assert_ptr_null(h[2]);
+	job_header_lines_free(h);
+	job_spec_free(&job);
+}
+END_TEST
+
 static Suite *
 job_suite(void)
 {
@@ -186,6 +312,11 @@ job_suite(void)
 	tcase_add_loop_test(tc, good_jobs_parse, 0, sizeof(good) / sizeof(good[0]));
 	tcase_add_loop_test(tc, bad_jobs_say_why, 0, sizeof(bad) / sizeof(bad[0]));
 	tcase_add_test(tc, binary_with_nul_is_refused);
+	tcase_add_loop_test(tc, validate_applies_policy, 0,
+	    sizeof(validate_cases) / sizeof(validate_cases[0]));
+	tcase_add_test(tc, validate_refuses_nul);
+	tcase_add_test(tc, ids_new_and_valid);
+	tcase_add_test(tc, header_lines_referer_once);
 	tcase_add_test(tc, encode_roundtrips);
 	tcase_add_test(tc, write_file_never_overwrites);
 	suite_add_tcase(s, tc);

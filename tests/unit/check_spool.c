@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "conf.h"
+#include "control.h"
 #include "spool.h"
 #include "xmalloc.h"
 #include "check-main.h"
@@ -161,7 +162,7 @@ START_TEST(claim_and_suffix)
 END_TEST
 
 /* Each kind of entry is claimed without being opened, then refused. */
-enum kind { K_FILE, K_BIG, K_SYMLINK, K_FIFO, K_DIR };
+enum kind { K_FILE, K_BIG, K_SYMLINK, K_FIFO, K_DIR, K_HARDLINK };
 static const struct {
 	enum kind kind;
 	const char *reason;	/* NULL: read fine */
@@ -171,6 +172,8 @@ static const struct {
 	{ K_SYMLINK, "is a symbolic link, not a file" },
 	{ K_FIFO, "is a FIFO, not a file" },
 	{ K_DIR, "is a directory, not a file" },
+	/* Another name could change it under the spooler: never read. */
+	{ K_HARDLINK, "hard links" },
 };
 
 START_TEST(read_table)
@@ -198,6 +201,12 @@ START_TEST(read_table)
 		break;
 	case K_DIR:
 		ck_assert_int_eq(mkdir(path, 0755), 0);
+		break;
+	case K_HARDLINK:
+		put(sp.incoming, "x.job", "http://example.com/a.m3u8\n");
+		buf = xasprintf("%s/.other", sp.incoming);
+		ck_assert_int_eq(link(path, buf), 0);
+		free(buf);
 		break;
 	}
 	ck_assert_int_eq(spool_claim(&sp, "x.job", NULL, NULL, &id, &err), 1);
@@ -281,23 +290,30 @@ END_TEST
 
 static const struct {
 	const char *name;
-	enum spool_ctl op;
+	int rc;
+	enum control_word w;
 	const char *id;
 } ctl_cases[] = {
-	{ "concert.cancel", SPOOL_CTL_CANCEL, "concert" },
-	{ "concert-2.retry", SPOOL_CTL_RETRY, "concert-2" },
-	{ ".concert.cancel", SPOOL_CTL_NONE, NULL },
-	{ "concert.pause", SPOOL_CTL_NONE, NULL },
-	{ ".cancel", SPOOL_CTL_NONE, NULL },
-	{ "a.b.retry", SPOOL_CTL_RETRY, "a.b" },
+	{ "concert.cancel", 1, CONTROL_CANCEL, "concert" },
+	{ "concert-2.retry", 1, CONTROL_RETRY, "concert-2" },
+	{ ".concert.cancel", 0, 0, NULL },
+	{ "concert.pause", 1, CONTROL_PAUSE, "concert" },
+	{ "concert.refresh", 1, CONTROL_REFRESH, "concert" },
+	{ "concert.bogus", 0, 0, NULL },
+	{ ".cancel", 0, 0, NULL },
+	{ "a.b.retry", 1, CONTROL_RETRY, "a.b" },
+	{ "a b.cancel", -1, CONTROL_CANCEL, "a b" },
 };
 
 START_TEST(control_table)
 {
+	enum control_word w = 0;
 	char *id;
 
-	ck_assert_int_eq(spool_parse_control(ctl_cases[_i].name, &id),
-	    ctl_cases[_i].op);
+	ck_assert_int_eq(control_parse(ctl_cases[_i].name, &w, &id),
+	    ctl_cases[_i].rc);
+	if (ctl_cases[_i].rc != 0)
+		ck_assert_int_eq(w, ctl_cases[_i].w);
 	if (ctl_cases[_i].id == NULL)
 		ck_assert_ptr_null(id);
 	else
