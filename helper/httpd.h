@@ -118,6 +118,8 @@ struct bufferevent *httpd_tls_bev(struct event_base *base, void *arg);
 /* httpd-limit.c: per-client token buckets and the bearer-token check. */
 struct limiter *limiter_new(int per_minute, int slots);
 void limiter_free(struct limiter *l);
+/* The one string hash of the endpoint's tables (limiter, recent posts). */
+uint32_t httpd_hash(const char *s);
 /* 0: allowed; > 0: refused, retry after that many seconds. */
 int limiter_take(struct limiter *l, const char *client, double now);
 /* true when `given` (length n) equals one of the configured tokens. */

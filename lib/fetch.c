@@ -9,6 +9,7 @@
 #include <sys/socket.h>
 
 #include "clock.h"
+#include "conf.h"
 #include "fetch.h"
 #include "log.h"
 #include "fetch-addr.h"
@@ -49,6 +50,18 @@ struct fetcher {
 	int64_t bytes_total;
 	int64_t requests_total;
 };
+
+void
+fetcher_opts_from_conf(struct fetcher_opts *fo, const struct conf *c)
+{
+	memset(fo, 0, sizeof(*fo));
+	fo->connect_timeout_s = c->connect_timeout_s;
+	fo->low_speed_time_s = c->low_speed_time_s;
+	fo->retries = c->retries;
+	fo->allow_private = c->allow_private_targets;
+	fo->max_playlist_bytes = c->max_playlist_bytes;
+	fo->max_segment_bytes = c->max_segment_bytes;
+}
 
 struct fetcher *
 fetcher_new(const struct fetcher_opts *opts)

@@ -2,7 +2,8 @@
 # deps.sh - install, from Debian's archive, everything m3u8nas builds and
 # tests with. Idempotent: installs only what is missing. Needs root.
 #   deps.sh            build + run dependencies
-#   deps.sh --test     plus what the test suite uses
+#   deps.sh --test     plus what the test suite uses (debhelper, lintian,
+#                      systemd: tests/integ/t-deb-package.sh builds the .deb)
 #   deps.sh --bench    plus the peers the benchmarks compare against
 set -eu
 
@@ -14,7 +15,7 @@ libjansson-dev libevent-dev check openssl ca-certificates ffmpeg python3"
 # systemd host it also enables a prometheus service on :9090); logrotate:
 # t-ops-logs runs the shipped snippet.
 test_pkgs="curl procps psmisc time smbclient samba nodejs npm chromium
-prometheus logrotate"
+debhelper dpkg-dev lintian systemd prometheus logrotate"
 bench_pkgs="yt-dlp streamlink wrk hyperfine time"
 
 want="$build"
