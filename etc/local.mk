@@ -8,6 +8,10 @@ EXTRA_DIST += etc/m3u8nas-httpd.service.in
 EXTRA_DIST += etc/sysusers.conf.in
 EXTRA_DIST += etc/tmpfiles.conf.in
 EXTRA_DIST += etc/m3u8nas.conf.5.in
+# Operations: Prometheus alert rules, log rotation, certbot deploy hook
+EXTRA_DIST += etc/m3u8nas-alerts.yml
+EXTRA_DIST += etc/m3u8nas.logrotate
+EXTRA_DIST += etc/m3u8nas-certbot-deploy-hook
 
 # --- installation: the same set as the Debian package -----------------
 # Units, sysusers.d, tmpfiles.d, the man page and the installed copies of

@@ -184,3 +184,9 @@ EXTRA_DIST += $(DEB_T)
 
 # The playlist corpus the parser suite reads
 EXTRA_DIST += tests/corpus
+
+# Operations: metrics, alert rules, log reopen and TLS reload on SIGHUP
+TESTS += tests/integ/t-ops-logs.sh tests/integ/t-ops-tls.sh \
+	tests/integ/t-ops-alerts.sh tests/integ/t-ops-metrics.sh
+EXTRA_DIST += tests/integ/t-ops-logs.sh tests/integ/t-ops-tls.sh \
+	tests/integ/t-ops-alerts.sh tests/integ/t-ops-metrics.sh
