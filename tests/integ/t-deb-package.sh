@@ -109,7 +109,19 @@ echo "ok: the file list holds everything"
 
 # --- 3. install ---------------------------------------------------------
 installed=yes
-dpkg -i "$deb" >"$W/install.log" 2>&1 ||
+# dpkg refuses at once while another dpkg or apt holds its lock (apt on
+# the same machine, unattended-upgrades): wait for it, bounded.
+dpkg_wait() {
+	_n=0
+	while fuser /var/lib/dpkg/lock-frontend /var/lib/dpkg/lock \
+	    >/dev/null 2>&1; do
+		_n=$((_n + 1))
+		[ $_n -lt 1200 ] || fail "dpkg's lock held for 10 minutes"
+		sleep 0.5
+	done
+	dpkg "$@"
+}
+dpkg_wait -i "$deb" >"$W/install.log" 2>&1 ||
 	{ cat "$W/install.log"; fail "dpkg -i failed"; }
 grep -q "fresh API token is in $CONF" "$W/install.log" ||
 	fail "postinst did not say where the token is: $(cat "$W/install.log")"
@@ -224,7 +236,7 @@ echo "https://example.com/kept.m3u8" >"$sp/incoming/kept.job"
 dpkg-deb -R "$deb" "$W/next"
 sed -i "s/^Version: .*/Version: ${version}+next1/" "$W/next/DEBIAN/control"
 dpkg-deb -b "$W/next" "$W/next.deb" >/dev/null
-dpkg -i "$W/next.deb" >"$W/upgrade.log" 2>&1 ||
+dpkg_wait -i "$W/next.deb" >"$W/upgrade.log" 2>&1 ||
 	{ cat "$W/upgrade.log"; fail "the upgrade failed"; }
 [ "$(dpkg-query -W -f='${Version}' m3u8nas)" = "${version}+next1" ] || fail "not upgraded"
 grep -q "\"$token\"" "$CONF" || fail "the upgrade changed the token"
@@ -248,7 +260,7 @@ pids=""
 echo "ok: the upgrade kept the token, the spool and the store"
 
 # --- 6. purge -----------------------------------------------------------
-dpkg --purge m3u8nas >"$W/purge.log" 2>&1 || { cat "$W/purge.log"; fail "purge failed"; }
+dpkg_wait --purge m3u8nas >"$W/purge.log" 2>&1 || { cat "$W/purge.log"; fail "purge failed"; }
 installed=no
 getent passwd m3u8nas >/dev/null && fail "purge left the user"
 getent group m3u8nas >/dev/null && fail "purge left the group"
