@@ -17,13 +17,15 @@
 #include <openssl/rand.h>
 
 #include "httpd.h"
+#include "file.h"
 #include "job.h"
 #include "log.h"
 #include "store.h"
 #include "xmalloc.h"
 
 static const char *const statuses[] = { "pending", "downloading", "merging",
-	"paused", "completed", "failed", "cancelled", NULL };
+	"paused", "completed", "failed", "cancelled", "suspended", "waiting",
+	NULL };
 
 json_t *
 httpd_time_json(int64_t t)
@@ -52,7 +54,8 @@ is_active(const char *status)
 {
 	return strcmp(status, "pending") == 0 ||
 	    strcmp(status, "downloading") == 0 ||
-	    strcmp(status, "merging") == 0 || strcmp(status, "paused") == 0;
+	    strcmp(status, "merging") == 0 || strcmp(status, "paused") == 0 ||
+	    strcmp(status, "suspended") == 0 || strcmp(status, "waiting") == 0;
 }
 
 /* The JOB object of the API (DESIGN.md; the extension reads these keys). */
@@ -83,7 +86,20 @@ job_json(const struct job_row *j)
 	    httpd_time_json(j->completed_at));
 	json_object_set_new(o, "retry_count", json_integer(j->retry_count));
 	json_object_set_new(o, "quality", str_json(j->quality));
+	/* for the page: where it came from and what the video is */
+	json_object_set_new(o, "name", str_json(j->job_name));
+	json_object_set_new(o, "source_page", str_json(j->source_page));
+	json_object_set_new(o, "referer", str_json(j->referer));
+	json_object_set_new(o, "resolution", str_json(j->resolution));
+	json_object_set_new(o, "duration_s", json_real(j->duration));
+	json_object_set_new(o, "updated_at", httpd_time_json(j->updated_at));
 	return o;
+}
+
+json_t *
+httpd_job_json(const struct job_row *j)
+{
+	return job_json(j);
 }
 
 /* A posted job the spooler has not stored yet, as a pending JOB. */
@@ -375,6 +391,29 @@ count_of(const struct store_counts *c, const char *status)
 	return 0;
 }
 
+/* "a,b,c": each one a status name. */
+static bool
+statuses_ok(const char *list)
+{
+	const char *p = list;
+	size_t n;
+	int i;
+
+	while (*p != '\0') {
+		n = strcspn(p, ",");
+		for (i = 0; statuses[i] != NULL; i++)
+			if (strlen(statuses[i]) == n &&
+			    strncmp(statuses[i], p, n) == 0)
+				break;
+		if (statuses[i] == NULL)
+			return false;
+		p += n;
+		if (*p == ',')
+			p++;
+	}
+	return true;
+}
+
 void
 route_jobs(struct httpd_req *r)
 {
@@ -383,10 +422,10 @@ route_jobs(struct httpd_req *r)
 	struct store *st;
 	struct err err;
 	json_t *jobs = json_array();
-	const char *status;
+	const char *status, *words;
 	long limit, offset;
+	int64_t total = 0;
 	bool absent;
-	int i;
 
 	TAILQ_INIT(&q);
 	if (r->query != NULL && evhttp_parse_query_str(r->query, &q) != 0) {
@@ -396,12 +435,13 @@ route_jobs(struct httpd_req *r)
 	status = evhttp_find_header(&q, "status");
 	if (status != NULL && *status == '\0')
 		status = NULL;
-	for (i = 0; status != NULL && statuses[i] != NULL; i++)
-		if (strcmp(statuses[i], status) == 0)
-			break;
-	if (status != NULL && statuses[i] == NULL) {
+	words = evhttp_find_header(&q, "q");
+	if (words != NULL && (*words == '\0' || strlen(words) > 200))
+		words = NULL;
+	if (status != NULL && !statuses_ok(status)) {
 		httpd_reply_error(r, 400, "\"status\" must be one of pending, "
-		    "downloading, merging, paused, completed, failed, cancelled");
+		    "downloading, merging, paused, suspended, waiting, "
+		    "completed, failed, cancelled (or several, with commas)");
 		goto out;
 	}
 	limit = query_long(&q, "limit", HTTPD_LIST_DEFAULT, 1, HTTPD_LIST_MAX);
@@ -414,51 +454,54 @@ route_jobs(struct httpd_req *r)
 	}
 	memset(&c, 0, sizeof(c));
 	st = httpd_store(r->h, &absent, &err);
-	if ((st == NULL && !absent) || (st != NULL &&
-	    (store_counts(st, &c, &err) != 0 || store_list_jobs(st, status,
-	    (int)limit, (int)offset, list_one, jobs, &err) != 0))) {
-		log_event(LOG_WARN, "store", NULL, "%s", err.msg);
-		httpd_reply_error(r, 503, "the job store cannot be read");
-		goto out;
-	}
+	if (st == NULL && !absent)
+		goto fail;
+	if (st != NULL && (status == NULL || strchr(status, ',') == NULL) &&
+	    words == NULL) {
+		/* the extension's query, as it always was */
+		if (store_counts(st, &c, &err) != 0 || store_list_jobs(st,
+		    status, (int)limit, (int)offset, list_one, jobs, &err) != 0)
+			goto fail;
+		total = count_of(&c, status);
+	} else if (st != NULL && store_search_jobs(st, status, words,
+	    (int)limit, (int)offset, &total, list_one, jobs, &err) != 0)
+		goto fail;
 	httpd_reply_json(r, 200, json_pack("{s:O, s:I, s:i, s:i}", "jobs", jobs,
-	    "total", (json_int_t)count_of(&c, status), "limit", (int)limit,
+	    "total", (json_int_t)total, "limit", (int)limit,
 	    "offset", (int)offset));
+	goto out;
+fail:
+	log_event(LOG_WARN, "store", NULL, "%s", err.msg);
+	httpd_reply_error(r, 503, "the job store cannot be read");
 out:
 	json_decref(jobs);
 	evhttp_clear_headers(&q);
 }
 
-/* control/<id>.<what> the Postfix way: a dot-file, fsync, rename. */
+/* control/<name> the Postfix way: a dot-file, fsync, rename. */
+int
+httpd_write_control(struct httpd *h, const char *name, const char *body,
+    struct err *err)
+{
+	char *dst = xasprintf("%s/%s", h->control, name);
+	int rc;
+
+	rc = file_write_atomic(AT_FDCWD, dst, body, strlen(body), 0640,
+	    FILE_SYNC, err);
+	free(dst);
+	return rc;
+}
+
 static int
 write_control(struct httpd *h, const char *id, const char *what,
     struct err *err)
 {
-	char *tmp = xasprintf("%s/.%s.%s.XXXXXX", h->control, id, what);
-	char *dst = xasprintf("%s/%s.%s", h->control, id, what);
+	char *name = xasprintf("%s.%s", id, what);
 	char *line = xasprintf("%s\n", what);
-	int fd, rc = -1;
+	int rc = httpd_write_control(h, name, line, err);
 
-	if ((fd = mkostemp(tmp, O_CLOEXEC)) < 0) {
-		err_errno(err, "cannot create %s", tmp);
-		goto out;
-	}
-	if (write(fd, line, strlen(line)) != (ssize_t)strlen(line) ||
-	    fsync(fd) != 0 || close(fd) != 0) {
-		err_errno(err, "cannot write %s", tmp);
-		unlink(tmp);
-		goto out;
-	}
-	if (rename(tmp, dst) != 0) {
-		err_errno(err, "cannot rename %s", tmp);
-		unlink(tmp);
-		goto out;
-	}
-	rc = 0;
-out:
+	free(name);
 	free(line);
-	free(tmp);
-	free(dst);
 	return rc;
 }
 
@@ -468,6 +511,17 @@ control_applies(const char *what, const char *status)
 {
 	if (strcmp(what, "cancel") == 0)
 		return is_active(status);
+	if (strcmp(what, "pause") == 0)
+		return strcmp(status, "pending") == 0 ||
+		    strcmp(status, "downloading") == 0 ||
+		    strcmp(status, "paused") == 0 ||
+		    strcmp(status, "waiting") == 0;
+	if (strcmp(what, "resume") == 0)
+		return strcmp(status, "suspended") == 0;
+	if (strcmp(what, "remove") == 0 || strcmp(what, "remove-file") == 0)
+		return strcmp(status, "completed") == 0 ||
+		    strcmp(status, "failed") == 0 ||
+		    strcmp(status, "cancelled") == 0;
 	return strcmp(status, "failed") == 0 || strcmp(status, "cancelled") == 0;
 }
 
@@ -498,4 +552,21 @@ route_control(struct httpd_req *r, const char *what)
 	}
 	if (owned)
 		job_row_free(&row);
+}
+
+/* DELETE /api/jobs/{id}[?file=1]: the spooler removes the row (and the
+ * video), on a control request: the endpoint never writes the store. */
+void
+route_remove(struct httpd_req *r)
+{
+	struct evkeyvalq q;
+	const char *f;
+	bool file = false;
+
+	TAILQ_INIT(&q);
+	if (r->query != NULL && evhttp_parse_query_str(r->query, &q) == 0 &&
+	    (f = evhttp_find_header(&q, "file")) != NULL)
+		file = strcmp(f, "1") == 0 || strcmp(f, "true") == 0;
+	evhttp_clear_headers(&q);
+	route_control(r, file ? "remove-file" : "remove");
 }

@@ -86,6 +86,23 @@ int store_counts(struct store *st, struct store_counts *c, struct err *err);
 int store_list_unfinished(struct store *st,
     int (*fn)(const struct job_row *, void *), void *arg, struct err *err);
 
+/* --- for the endpoint's page and event stream (issue 12) --- */
+/* PRAGMA data_version: changes whenever another connection commits. */
+int store_data_version(struct store *st, int64_t *version, struct err *err);
+/* Rows with updated_at >= since, oldest change first, at most limit. */
+int store_list_updated(struct store *st, int64_t since, int limit,
+    int (*fn)(const struct job_row *, void *), void *arg, struct err *err);
+/* The sum of speed_bps over the jobs downloading now. */
+int store_speed_total(struct store *st, double *bps, struct err *err);
+/*
+ * store_list_jobs with filters: `statuses` a comma-separated list of
+ * status names (NULL = all), `q` words that must all appear in the title,
+ * name, id or URL (NULL = all); *total = how many rows match.
+ */
+int store_search_jobs(struct store *st, const char *statuses, const char *q,
+    int limit, int offset, int64_t *total,
+    int (*fn)(const struct job_row *, void *), void *arg, struct err *err);
+
 void job_row_free(struct job_row *row);
 
 #endif
