@@ -48,6 +48,7 @@ struct sse {
 	struct httpd_req *r;
 	struct evhttp_connection *conn;
 	size_t sent;
+	int64_t expires_ms;	/* its session's end; 0: a bearer token */
 	LIST_ENTRY(sse) next;
 };
 
@@ -113,6 +114,30 @@ sse_closed(struct evhttp_connection *conn, void *arg)
 	sse_free(c, 200);
 }
 
+/* Ends c's stream and closes its connection. */
+static void
+sse_cut(struct sse *c)
+{
+	evhttp_connection_set_closecb(c->conn, NULL, NULL);
+	evhttp_connection_free_on_completion(c->conn);
+	evhttp_send_reply_end(c->r->req);
+	sse_free(c, 200);
+}
+
+/* Streams whose session ended are cut: the page's EventSource then
+ * reconnects, is refused 401, and the page asks to sign in again. */
+static void
+cut_expired(struct events *e, int64_t now)
+{
+	struct sse *c, *tmp;
+
+	for (c = LIST_FIRST(&e->clients); c != NULL; c = tmp) {
+		tmp = LIST_NEXT(c, next);
+		if (c->expires_ms != 0 && c->expires_ms <= now)
+			sse_cut(c);
+	}
+}
+
 static void
 send_all(struct events *e, const char *text, size_t len)
 {
@@ -127,10 +152,7 @@ send_all(struct events *e, const char *text, size_t len)
 		    bufferevent_get_output(bev)) > SSE_BACKLOG) {
 			log_event(LOG_WARN, "events", NULL, "%s reads too "
 			    "slowly: stream cut", c->r->peer);
-			evhttp_connection_set_closecb(c->conn, NULL, NULL);
-			evhttp_connection_free_on_completion(c->conn);
-			evhttp_send_reply_end(c->r->req);
-			sse_free(c, 200);
+			sse_cut(c);
 			continue;
 		}
 		buf = evbuffer_new();
@@ -204,6 +226,7 @@ tick(evutil_socket_t fd, short what, void *arg)
 
 	(void)fd;
 	(void)what;
+	cut_expired(e, now);
 	if (e->n == 0) {
 		event_del(e->timer);
 		return;
@@ -261,8 +284,10 @@ route_events(struct httpd_req *r)
 	c->e = e;
 	c->r = r;
 	c->conn = conn;
+	c->expires_ms = r->auth == AUTH_SESSION ? session_expiry(r) : 0;
 	LIST_INSERT_HEAD(&e->clients, c, next);
 	if (e->n++ == 0) {
+		e->last_ping_ms = clock_ms();
 		/* the first listener: start from now */
 		e->since = clock_wall_ms() / 1000;
 		e->have_version = false;

@@ -570,3 +570,71 @@ route_remove(struct httpd_req *r)
 	evhttp_clear_headers(&q);
 	route_control(r, file ? "remove-file" : "remove");
 }
+
+/*
+ * GET /api/jobs/{id}/log: the lines of the log file (log_file, shared by
+ * every program) that name the job, from its last LOG_TAIL bytes, newest
+ * last, at most LOG_LINES. Without a log file (the journal) it says where
+ * to look instead.
+ */
+#define LOG_TAIL	(2 * 1024 * 1024)
+#define LOG_LINES	200
+
+static bool
+line_names_job(const char *line, const char *id)
+{
+	char *json = xasprintf("\"job\":\"%s\"", id);
+	char *text = xasprintf(" %s: ", id);
+	bool yes = strstr(line, json) != NULL || strstr(line, text) != NULL;
+
+	free(json);
+	free(text);
+	return yes;
+}
+
+void
+route_log(struct httpd_req *r)
+{
+	const char *path = r->h->conf.log_file;
+	json_t *lines = json_array(), *s;
+	char *buf = NULL, *p, *nl;
+	struct stat sb;
+	off_t from;
+	ssize_t n;
+	int fd;
+
+	if (path[0] == '\0') {
+		httpd_reply_json(r, 200, json_pack("{s:o, s:s}", "lines", lines,
+		    "note", "The programs log to the journal (log_file is "
+		    "\"\"): journalctl -u m3u8nas-spoold | grep the job id."));
+		return;
+	}
+	if ((fd = open(path, O_RDONLY | O_NOFOLLOW | O_NONBLOCK |
+	    O_CLOEXEC)) < 0 || fstat(fd, &sb) != 0 || !S_ISREG(sb.st_mode)) {
+		if (fd >= 0)
+			close(fd);
+		json_decref(lines);
+		httpd_reply_error(r, 503, "the log file cannot be read");
+		return;
+	}
+	from = sb.st_size > LOG_TAIL ? sb.st_size - LOG_TAIL : 0;
+	buf = xmalloc((size_t)(sb.st_size - from) + 1);
+	n = pread(fd, buf, (size_t)(sb.st_size - from), from);
+	close(fd);
+	buf[n > 0 ? n : 0] = '\0';
+	p = buf;
+	if (from > 0 && (nl = strchr(p, '\n')) != NULL)
+		p = nl + 1;	/* a cut first line */
+	for (; *p != '\0'; p = nl + 1) {
+		if ((nl = strchr(p, '\n')) == NULL)
+			break;
+		*nl = '\0';
+		if (line_names_job(p, r->id) && (s = json_string(p)) != NULL) {
+			json_array_append_new(lines, s);
+			if (json_array_size(lines) > LOG_LINES)
+				json_array_remove(lines, 0);
+		}
+	}
+	free(buf);
+	httpd_reply_json(r, 200, json_pack("{s:o}", "lines", lines));
+}

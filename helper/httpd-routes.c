@@ -51,6 +51,7 @@ static const struct route routes[] = {
 	{ R_PAUSE,    "/pause",        POST, true,  true },
 	{ R_RESUME,   "/resume",       POST, true,  true },
 	{ R_VIDEO,    "/video",        GET,  true,  true },
+	{ R_LOG,      "/log",          GET,  true,  true },
 };
 #undef GET
 #undef POST
@@ -212,6 +213,7 @@ run(struct httpd_req *r)
 	case R_SETTINGS: route_settings(r); break;
 	case R_SESSION: route_session(r); break;
 	case R_WEB: route_web(r); break;
+	case R_LOG: route_log(r); break;
 	default: httpd_reply_error(r, 404, "no such route"); break;
 	}
 }

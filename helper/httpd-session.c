@@ -143,6 +143,14 @@ session_valid(struct httpd_req *r)
 	return current(r) != NULL;
 }
 
+int64_t
+session_expiry(struct httpd_req *r)
+{
+	struct session *s = current(r);
+
+	return s != NULL ? s->expires_ms : 0;
+}
+
 /* "https://host:port" (what an Origin of this server looks like). */
 static bool
 origin_is_ours(struct httpd_req *r, const char *origin)

@@ -35,7 +35,7 @@ static const char *const route_names[R_COUNT] = {
 	[R_RESUME] = "/api/jobs/{id}/resume", [R_REMOVE] = "DELETE /api/jobs/{id}",
 	[R_VIDEO] = "/api/jobs/{id}/video", [R_EVENTS] = "/api/events",
 	[R_SETTINGS] = "/api/settings", [R_SESSION] = "/api/session",
-	[R_WEB] = "/ (page)",
+	[R_WEB] = "/ (page)", [R_LOG] = "/api/jobs/{id}/log",
 };
 
 const char *

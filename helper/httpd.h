@@ -46,7 +46,7 @@ enum httpd_route {
 	R_DOWNLOAD, R_JOBS, R_JOB, R_CANCEL, R_RETRY, R_STATUS, R_HEALTH,
 	R_PROBE, R_METRICS, R_PREFLIGHT, R_UNKNOWN,
 	R_PAUSE, R_RESUME, R_REMOVE, R_VIDEO, R_EVENTS, R_SETTINGS,
-	R_SESSION, R_WEB, R_COUNT
+	R_SESSION, R_WEB, R_LOG, R_COUNT
 };
 
 /* How a request proved who it is. */
@@ -180,6 +180,8 @@ struct sessions *sessions_new(int ttl_s, int signin_per_minute);
 void sessions_free(struct sessions *s);
 /* true when r carries a live session cookie. */
 bool session_valid(struct httpd_req *r);
+/* When r's session ends (clock_ms), 0 without one. */
+int64_t session_expiry(struct httpd_req *r);
 /* true when a state-changing request of a session is the page's own. */
 bool session_csrf_ok(struct httpd_req *r);
 void route_session(struct httpd_req *r);
@@ -199,6 +201,7 @@ void route_settings(struct httpd_req *r);
 /* httpd-jobs.c (continued) */
 json_t *httpd_job_json(const struct job_row *j);
 void route_remove(struct httpd_req *r);
+void route_log(struct httpd_req *r);
 /* control/<id>.<word> (dot-file, fsync, rename). 0 or -1. */
 int httpd_write_control(struct httpd *h, const char *name, const char *body,
     struct err *err);
