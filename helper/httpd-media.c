@@ -136,6 +136,7 @@ route_web(struct httpd_req *r)
 /* --- videos ------------------------------------------------------------ */
 
 struct stream {
+	struct httpd *h;
 	struct httpd_req *r;
 	struct evhttp_connection *conn;
 	int fd;
@@ -149,7 +150,7 @@ static void stream_close(struct evhttp_connection *conn, void *arg);
 static void
 stream_free(struct stream *s)
 {
-	s->r->h->nstreams--;
+	s->h->nstreams--;
 	close(s->fd);
 	free(s);
 }
@@ -414,6 +415,7 @@ route_video(struct httpd_req *r)
 		goto out;
 	}
 	s = xcalloc(1, sizeof(*s));
+	s->h = r->h;
 	s->r = r;
 	s->conn = conn;
 	s->fd = fd;

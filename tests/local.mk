@@ -168,3 +168,7 @@ EXTRA_DIST += tests/t-ext-unit.sh tests/t-ext-e2e.sh
 
 # --- end of blocks ---
 EXTRA_DIST += tests/corpus
+
+# --- web: the NAS's own page (issue 12) ---
+TESTS += tests/integ/t-web-api.sh
+EXTRA_DIST += tests/integ/t-web-api.sh
