@@ -170,5 +170,10 @@ EXTRA_DIST += tests/t-ext-unit.sh tests/t-ext-e2e.sh
 EXTRA_DIST += tests/corpus
 
 # --- web: the NAS's own page (issue 12) ---
-TESTS += tests/integ/t-web-api.sh
-EXTRA_DIST += tests/integ/t-web-api.sh
+TESTS += tests/integ/t-web-api.sh tests/integ/t-web-e2e.sh
+EXTRA_DIST += tests/integ/t-web-api.sh tests/integ/t-web-e2e.sh \
+	tests/integ/web-e2e.mjs
+clean-local: clean-local-web-e2e
+clean-local-web-e2e:
+	-rm -rf web-e2e
+.PHONY: clean-local-web-e2e
