@@ -22,7 +22,7 @@ EXTRA_DIST += \
 	extension/test/jobs.test.mjs extension/test/streams.test.mjs \
 	extension/e2e/e2e.mjs
 
-# tests/t-ext-e2e.sh leaves playwright-core (npm ci) and the run's
+# tests/integ/t-ext-e2e.sh leaves playwright-core (npm ci) and the run's
 # screenshots in the build tree.
 clean-local: clean-local-ext-e2e
 clean-local-ext-e2e:

@@ -244,7 +244,7 @@ ids_cb(const char *id, const char *job_name, void *arg)
 }
 
 int
-source_list_ids(struct source *src, const char *status,
+source_list_ids(struct source *src, int status,
     int (*fn)(const char *id, void *), void *arg)
 {
 	struct ids_arg a = { fn, arg };
@@ -346,7 +346,7 @@ names_rebuild(struct source *src)
 	src->names_ms = now_ms();
 	if ((st = ensure_open(src)) == NULL)
 		return;
-	if (store_list_ids(st, NULL, names_cb, src, &err) == -1) {
+	if (store_list_ids(st, STORE_ANY_STATUS, names_cb, src, &err) == -1) {
 		query_failed(src, &err);
 		names_clear(src);
 		return;

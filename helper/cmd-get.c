@@ -323,21 +323,6 @@ run(struct fetcher *f, struct download *d)
 	return st;
 }
 
-static bool
-has_segments(const char *path)
-{
-	DIR *dir = opendir(path);
-	struct dirent *de;
-	bool yes = false;
-
-	while (dir != NULL && !yes && (de = readdir(dir)) != NULL)
-		yes = strncmp(de->d_name, "seg-", 4) == 0 &&
-		    strstr(de->d_name, ".part") == NULL;
-	if (dir != NULL)
-		closedir(dir);
-	return yes;
-}
-
 static int
 get(struct get_opts *g)
 {
@@ -394,7 +379,7 @@ out:
 	download_free(d);
 	fetcher_free(f);
 	if (work != NULL && !g->keep_work && (rc == 0 || g->no_keep ||
-	    !has_segments(work)))
+	    !download_workdir_has_segments(work)))
 		remove_work_dir(work);
 	free(work);
 	free(output);

@@ -15,6 +15,7 @@
 
 #include "clock.h"
 #include "httpd.h"
+#include "job-json.h"
 #include "log.h"
 #include "store.h"
 #include "xmalloc.h"
@@ -179,7 +180,7 @@ one_row(const struct job_row *row, void *arg)
 {
 	struct events *e = ((void **)arg)[0];
 	struct evbuffer *out = ((void **)arg)[1];
-	json_t *j = httpd_job_json(row);
+	json_t *j = job_row_json(row, JOB_JSON_API);
 
 	add_event(out, "job", j);
 	json_decref(j);

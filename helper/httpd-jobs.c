@@ -1,4 +1,4 @@
-/* httpd-jobs - POST /api/download, the job reads and cancel/retry requests */
+/* httpd-jobs - POST /api/download, the job reads, control requests, its log */
 #include "config.h"
 
 #include <sys/queue.h>
@@ -14,93 +14,18 @@
 
 #include <event2/http.h>
 #include <event2/keyvalq_struct.h>
-#include <openssl/rand.h>
 
 #include "httpd.h"
+#include "control.h"
 #include "file.h"
 #include "job.h"
+#include "job-json.h"
+#include "job-id.h"
+#include "job-validate.h"
 #include "log.h"
+#include "spool.h"
 #include "store.h"
 #include "xmalloc.h"
-
-static const char *const statuses[] = { "pending", "downloading", "merging",
-	"paused", "completed", "failed", "cancelled", "suspended", "waiting",
-	NULL };
-
-json_t *
-httpd_time_json(int64_t t)
-{
-	char buf[32];
-	struct tm tm;
-	time_t tt = (time_t)t;
-
-	if (t <= 0 || gmtime_r(&tt, &tm) == NULL)
-		return json_null();
-	strftime(buf, sizeof(buf), "%Y-%m-%dT%H:%M:%SZ", &tm);
-	return json_string(buf);
-}
-
-/* A string, or null for NULL, "" and bytes that are not UTF-8. */
-static json_t *
-str_json(const char *s)
-{
-	json_t *j = s != NULL && *s != '\0' ? json_string(s) : NULL;
-
-	return j != NULL ? j : json_null();
-}
-
-static bool
-is_active(const char *status)
-{
-	return strcmp(status, "pending") == 0 ||
-	    strcmp(status, "downloading") == 0 ||
-	    strcmp(status, "merging") == 0 || strcmp(status, "paused") == 0 ||
-	    strcmp(status, "suspended") == 0 || strcmp(status, "waiting") == 0;
-}
-
-/* The JOB object of the API (DESIGN.md; the extension reads these keys). */
-static json_t *
-job_json(const struct job_row *j)
-{
-	json_t *o = json_object();
-
-	json_object_set_new(o, "job_id", str_json(j->id));
-	json_object_set_new(o, "url", str_json(j->url));
-	json_object_set_new(o, "title", str_json(j->title));
-	json_object_set_new(o, "status", str_json(j->status));
-	json_object_set_new(o, "progress", json_real(j->progress));
-	json_object_set_new(o, "segments_done", json_integer(j->segments_done));
-	json_object_set_new(o, "segments_total",
-	    json_integer(j->segments_total));
-	json_object_set_new(o, "bytes_done", json_integer(j->bytes_done));
-	json_object_set_new(o, "speed_bps", json_real(j->speed_bps));
-	json_object_set_new(o, "eta_s", j->eta_s >= 0 &&
-	    is_active(j->status != NULL ? j->status : "") &&
-	    j->speed_bps > 0 ? json_integer(j->eta_s) : json_null());
-	json_object_set_new(o, "error", str_json(j->error_msg));
-	json_object_set_new(o, "output", str_json(j->file_path));
-	json_object_set_new(o, "size_bytes", json_integer(j->size_bytes));
-	json_object_set_new(o, "created_at", httpd_time_json(j->created_at));
-	json_object_set_new(o, "started_at", httpd_time_json(j->started_at));
-	json_object_set_new(o, "completed_at",
-	    httpd_time_json(j->completed_at));
-	json_object_set_new(o, "retry_count", json_integer(j->retry_count));
-	json_object_set_new(o, "quality", str_json(j->quality));
-	/* for the page: where it came from and what the video is */
-	json_object_set_new(o, "name", str_json(j->job_name));
-	json_object_set_new(o, "source_page", str_json(j->source_page));
-	json_object_set_new(o, "referer", str_json(j->referer));
-	json_object_set_new(o, "resolution", str_json(j->resolution));
-	json_object_set_new(o, "duration_s", json_real(j->duration));
-	json_object_set_new(o, "updated_at", httpd_time_json(j->updated_at));
-	return o;
-}
-
-json_t *
-httpd_job_json(const struct job_row *j)
-{
-	return job_json(j);
-}
 
 /* A posted job the spooler has not stored yet, as a pending JOB. */
 static void
@@ -111,7 +36,7 @@ recent_row(const struct recent_job *rj, struct job_row *row)
 	row->url = rj->url;
 	row->title = rj->title;
 	row->quality = rj->quality;
-	row->status = (char *)"pending";
+	row->status = JOB_PENDING;
 	row->created_at = rj->created;
 	row->eta_s = -1;
 }
@@ -149,22 +74,24 @@ static bool
 recent_waiting(struct httpd *h, const struct recent_job *rj)
 {
 	char *p = xasprintf("%s/%s.job", h->incoming, rj->id);
-	char *q = xasprintf("%s/processing/%s", h->conf.spool_dir, rj->id);
+	char *dir = spool_path(h->conf.spool_dir, SPOOL_PROCESSING);
+	char *q = xasprintf("%s/%s", dir, rj->id);
 	struct stat sb;
 	bool yes = lstat(p, &sb) == 0 || lstat(q, &sb) == 0;
 
 	free(p);
 	free(q);
+	free(dir);
 	return yes;
 }
 
 /*
- * The job already pending or running for `url`, if any (1, with *id and
- * *status newly allocated), 0 if none, -1 on a store error.
+ * The job already pending or running for `url`, if any (1, with *id
+ * newly allocated and *status set), 0 if none, -1 on a store error.
  */
 static int
-find_duplicate(struct httpd *h, const char *url, char **id, char **status,
-    struct err *err)
+find_duplicate(struct httpd *h, const char *url, char **id,
+    enum job_status *status, struct err *err)
 {
 	const struct recent_job *rj;
 	struct job_row row;
@@ -177,11 +104,11 @@ find_duplicate(struct httpd *h, const char *url, char **id, char **status,
 	if (st != NULL && (rc = store_find_active_by_url(st, url, id, err)) != 0) {
 		if (rc < 0)
 			return -1;
+		*status = JOB_PENDING;
 		if (store_get_job(st, *id, &row, err) == 1) {
-			*status = xstrdup(row.status);
+			*status = row.status;
 			job_row_free(&row);
-		} else
-			*status = xstrdup("pending");
+		}
 		return 1;
 	}
 	if ((rj = recent_by_url(h->recent, url)) == NULL)
@@ -199,14 +126,15 @@ find_duplicate(struct httpd *h, const char *url, char **id, char **status,
 		return 0;
 	}
 	*id = xstrdup(rj->id);
-	*status = xstrdup("pending");
+	*status = JOB_PENDING;
 	return 1;
 }
 
 /*
  * The posted body, checked field by field so that a wrong type names its
- * field, then re-encoded with only the keys a .job carries and validated
- * by job_parse: the endpoint accepts exactly what the spooler would.
+ * field, then re-encoded with only the keys a .job carries, for
+ * job_validate: the endpoint accepts exactly what the spooler would.
+ * Errors are ERR_INVALID.
  */
 static char *
 body_to_job(json_t *body, struct err *err)
@@ -219,20 +147,20 @@ body_to_job(json_t *body, struct err *err)
 	char *text = NULL;
 
 	if (!json_is_object(body)) {
-		err_set(err, "the body must be a JSON object");
+		err_setk(err, ERR_INVALID, "the body must be a JSON object");
 		goto out;
 	}
 	for (k = strs; *k != NULL; k++) {
 		if ((v = json_object_get(body, *k)) == NULL || json_is_null(v))
 			continue;
 		if (!json_is_string(v)) {
-			err_set(err, "\"%s\" must be a string", *k);
+			err_setk(err, ERR_INVALID, "\"%s\" must be a string", *k);
 			goto out;
 		}
 		json_object_set(job, *k, v);
 	}
 	if (json_object_get(job, "url") == NULL) {
-		err_set(err, "\"url\" is missing");
+		err_setk(err, ERR_INVALID, "\"url\" is missing");
 		goto out;
 	}
 	if ((v = json_object_get(body, "headers")) != NULL && !json_is_null(v)) {
@@ -242,7 +170,8 @@ body_to_job(json_t *body, struct err *err)
 			json_object_foreach(v, name, hv)
 				strings = strings && json_is_string(hv);
 		if (!strings) {
-			err_set(err, "\"headers\" must be an object of strings");
+			err_setk(err, ERR_INVALID,
+			    "\"headers\" must be an object of strings");
 			goto out;
 		}
 		json_object_set(job, "headers", v);
@@ -254,22 +183,24 @@ out:
 }
 
 static void
-new_id(char *id, size_t size)
-{
-	unsigned char b[6];
-
-	if (RAND_bytes(b, sizeof(b)) != 1)
-		fatalx("RAND_bytes failed");
-	snprintf(id, size, "j%02x%02x%02x%02x%02x%02x", b[0], b[1], b[2], b[3],
-	    b[4], b[5]);
-}
-
-static void
 reply_job_id(struct httpd_req *r, int code, const char *id,
-    const char *status)
+    enum job_status status)
 {
 	httpd_reply_json(r, code, json_pack("{s:s, s:s}", "job_id", id,
-	    "status", status));
+	    "status", job_status_name(status)));
+}
+
+/* The HTTP status a refused job answers: decided by the kind, not the text. */
+static int
+status_of_kind(enum err_kind kind)
+{
+	switch (kind) {
+	case ERR_INVALID:
+	case ERR_REFUSED:
+		return 400;
+	default:
+		return 500;
+	}
 }
 
 void
@@ -277,28 +208,18 @@ route_download(struct httpd_req *r)
 {
 	struct httpd *h = r->h;
 	struct job_spec spec;
-	json_error_t jerr;
 	json_t *body = NULL;
-	char *text = NULL, *raw, *dup_id = NULL, *dup_status = NULL;
-	char *final = NULL, id[32];
+	char *text = NULL, *dup_id = NULL;
+	enum job_status dup_status;
+	char *final = NULL, id[JOB_ID_NEW_SIZE];
 	struct err err;
-	size_t len;
 
 	memset(&spec, 0, sizeof(spec));
-	raw = httpd_req_body(r, &len);
-	body = json_loadb(raw, len, JSON_REJECT_DUPLICATES | JSON_DECODE_ANY,
-	    &jerr);
-	free(raw);
-	if (body == NULL) {
-		httpd_reply_error(r, 400, "invalid JSON: %s", jerr.text);
-		goto out;
-	}
-	if ((text = body_to_job(body, &err)) == NULL) {
-		httpd_reply_error(r, 400, "%s", err.msg);
-		goto out;
-	}
-	if (job_parse(text, strlen(text), &spec, &err) != 0) {
-		httpd_reply_error(r, 400, "%s", err.msg);
+	if ((body = httpd_req_json(r, &err)) == NULL ||
+	    (text = body_to_job(body, &err)) == NULL ||
+	    job_validate(text, strlen(text), h->conf.allow_private_targets,
+	    &spec, &err) != 0) {
+		httpd_reply_error(r, status_of_kind(err.kind), "%s", err.msg);
 		goto out;
 	}
 	switch (find_duplicate(h, spec.url, &dup_id, &dup_status, &err)) {
@@ -310,7 +231,11 @@ route_download(struct httpd_req *r)
 		reply_job_id(r, 200, dup_id, dup_status);
 		goto out;
 	}
-	new_id(id, sizeof(id));
+	if (job_new_id(id, sizeof(id), &err) != 0) {
+		log_event(LOG_ERROR, "write", NULL, "%s", err.msg);
+		httpd_reply_error(r, 500, "cannot make a job id");
+		goto out;
+	}
 	free(spec.id);
 	spec.id = xstrdup(id);
 	if (job_write_file(h->incoming, id, &spec, &final, &err) != 0) {
@@ -320,11 +245,10 @@ route_download(struct httpd_req *r)
 	}
 	recent_add(h->recent, final, spec.url, spec.title, spec.quality);
 	log_event(LOG_INFO, "posted", final, "%s", spec.url);
-	reply_job_id(r, 201, final, "pending");
+	reply_job_id(r, 201, final, JOB_PENDING);
 out:
 	free(final);
 	free(dup_id);
-	free(dup_status);
 	free(text);
 	json_decref(body);
 	job_spec_free(&spec);
@@ -346,7 +270,7 @@ route_job(struct httpd_req *r)
 		httpd_reply_error(r, 404, "no such job: %s", r->id);
 		return;
 	}
-	httpd_reply_json(r, 200, job_json(&row));
+	httpd_reply_json(r, 200, job_row_json(&row, JOB_JSON_API));
 	if (owned)
 		job_row_free(&row);
 }
@@ -354,7 +278,7 @@ route_job(struct httpd_req *r)
 static int
 list_one(const struct job_row *row, void *arg)
 {
-	json_array_append_new(arg, job_json(row));
+	json_array_append_new(arg, job_row_json(row, JOB_JSON_API));
 	return 0;
 }
 
@@ -377,43 +301,66 @@ query_long(const struct evkeyvalq *q, const char *key, long def, long min,
 }
 
 static int64_t
-count_of(const struct store_counts *c, const char *status)
+count_of(const struct store_counts *c, int status)
 {
-	const int64_t *by[] = { &c->pending, &c->downloading, &c->merging,
-		&c->paused, &c->completed, &c->failed, &c->cancelled };
+	return status == STORE_ANY_STATUS ? c->total : c->by_status[status];
+}
+
+/* "pending, downloading, ..., cancelled": every state, for the 400. */
+static char *
+status_words(void)
+{
+	char *s = xstrdup(""), *next;
 	int i;
 
-	if (status == NULL)
-		return c->total;
-	for (i = 0; statuses[i] != NULL; i++)
-		if (strcmp(statuses[i], status) == 0)
-			return *by[i];
+	for (i = 0; i < JOB_NSTATUS; i++) {
+		next = xasprintf("%s%s%s", s, i ? ", " : "",
+		    job_status_name((enum job_status)i));
+		free(s);
+		s = next;
+	}
+	return s;
+}
+
+/* The ?status= filter: 0 with *status set (STORE_ANY_STATUS when absent,
+ * or when several states are asked for: then *list is the "a,b" text),
+ * -1 for a word that names no state. */
+static int
+query_status(const struct evkeyvalq *q, int *status, const char **list)
+{
+	const char *v = evhttp_find_header(q, "status"), *p;
+	enum job_status s;
+	char word[32];
+	size_t n;
+
+	*status = STORE_ANY_STATUS;
+	*list = NULL;
+	if (v == NULL || *v == '\0')
+		return 0;
+	if (strchr(v, ',') == NULL) {
+		if (job_status_parse(v, &s) == -1)
+			return -1;
+		*status = (int)s;
+		return 0;
+	}
+	for (p = v; *p != '\0'; p += n + (p[n] == ',')) {
+		n = strcspn(p, ",");
+		if (n == 0 || n >= sizeof(word))
+			return -1;
+		memcpy(word, p, n);
+		word[n] = '\0';
+		if (job_status_parse(word, &s) == -1)
+			return -1;
+	}
+	*list = v;
 	return 0;
 }
 
-/* "a,b,c": each one a status name. */
-static bool
-statuses_ok(const char *list)
-{
-	const char *p = list;
-	size_t n;
-	int i;
-
-	while (*p != '\0') {
-		n = strcspn(p, ",");
-		for (i = 0; statuses[i] != NULL; i++)
-			if (strlen(statuses[i]) == n &&
-			    strncmp(statuses[i], p, n) == 0)
-				break;
-		if (statuses[i] == NULL)
-			return false;
-		p += n;
-		if (*p == ',')
-			p++;
-	}
-	return true;
-}
-
+/*
+ * GET /api/jobs[?status=S[,S...]][&q=words][&limit=N][&offset=N]: the
+ * extension's one-state query is what it always was; several states or a
+ * search (the page's) go through store_search_jobs.
+ */
 void
 route_jobs(struct httpd_req *r)
 {
@@ -422,28 +369,28 @@ route_jobs(struct httpd_req *r)
 	struct store *st;
 	struct err err;
 	json_t *jobs = json_array();
-	const char *status, *words;
+	const char *list, *words;
+	char *names;
 	long limit, offset;
 	int64_t total = 0;
 	bool absent;
+	int status;
 
 	TAILQ_INIT(&q);
 	if (r->query != NULL && evhttp_parse_query_str(r->query, &q) != 0) {
 		httpd_reply_error(r, 400, "bad query string");
 		goto out;
 	}
-	status = evhttp_find_header(&q, "status");
-	if (status != NULL && *status == '\0')
-		status = NULL;
+	if (query_status(&q, &status, &list) == -1) {
+		names = status_words();
+		httpd_reply_error(r, 400, "\"status\" must be one of %s (or "
+		    "several, with commas)", names);
+		free(names);
+		goto out;
+	}
 	words = evhttp_find_header(&q, "q");
 	if (words != NULL && (*words == '\0' || strlen(words) > 200))
 		words = NULL;
-	if (status != NULL && !statuses_ok(status)) {
-		httpd_reply_error(r, 400, "\"status\" must be one of pending, "
-		    "downloading, merging, paused, suspended, waiting, "
-		    "completed, failed, cancelled (or several, with commas)");
-		goto out;
-	}
 	limit = query_long(&q, "limit", HTTPD_LIST_DEFAULT, 1, HTTPD_LIST_MAX);
 	offset = query_long(&q, "offset", 0, 0, 1L << 30);
 	if (limit < 0 || offset < 0) {
@@ -456,15 +403,15 @@ route_jobs(struct httpd_req *r)
 	st = httpd_store(r->h, &absent, &err);
 	if (st == NULL && !absent)
 		goto fail;
-	if (st != NULL && (status == NULL || strchr(status, ',') == NULL) &&
-	    words == NULL) {
-		/* the extension's query, as it always was */
+	if (st != NULL && list == NULL && words == NULL) {
 		if (store_counts(st, &c, &err) != 0 || store_list_jobs(st,
 		    status, (int)limit, (int)offset, list_one, jobs, &err) != 0)
 			goto fail;
 		total = count_of(&c, status);
-	} else if (st != NULL && store_search_jobs(st, status, words,
-	    (int)limit, (int)offset, &total, list_one, jobs, &err) != 0)
+	} else if (st != NULL && store_search_jobs(st, list != NULL ? list :
+	    status == STORE_ANY_STATUS ? NULL :
+	    job_status_name((enum job_status)status), words, (int)limit,
+	    (int)offset, &total, list_one, jobs, &err) != 0)
 		goto fail;
 	httpd_reply_json(r, 200, json_pack("{s:O, s:I, s:i, s:i}", "jobs", jobs,
 	    "total", (json_int_t)total, "limit", (int)limit,
@@ -478,7 +425,7 @@ out:
 	evhttp_clear_headers(&q);
 }
 
-/* control/<name> the Postfix way: a dot-file, fsync, rename. */
+/* control/<name> (a settings request): tmp + fsync + rename. */
 int
 httpd_write_control(struct httpd *h, const char *name, const char *body,
     struct err *err)
@@ -492,42 +439,34 @@ httpd_write_control(struct httpd *h, const char *name, const char *body,
 	return rc;
 }
 
-static int
-write_control(struct httpd *h, const char *id, const char *what,
-    struct err *err)
-{
-	char *name = xasprintf("%s.%s", id, what);
-	char *line = xasprintf("%s\n", what);
-	int rc = httpd_write_control(h, name, line, err);
-
-	free(name);
-	free(line);
-	return rc;
-}
-
-/* Cancel makes sense while a job runs; retry once it has stopped badly. */
+/*
+ * Cancel while a job is unfinished; pause while it may still move (not
+ * while merging: the remux is a moment, and its thread is not stoppable);
+ * resume a paused one; retry and remove once it has ended.
+ */
 static bool
-control_applies(const char *what, const char *status)
+control_applies(enum control_word w, enum job_status status)
 {
-	if (strcmp(what, "cancel") == 0)
-		return is_active(status);
-	if (strcmp(what, "pause") == 0)
-		return strcmp(status, "pending") == 0 ||
-		    strcmp(status, "downloading") == 0 ||
-		    strcmp(status, "paused") == 0 ||
-		    strcmp(status, "waiting") == 0;
-	if (strcmp(what, "resume") == 0)
-		return strcmp(status, "suspended") == 0;
-	if (strcmp(what, "remove") == 0 || strcmp(what, "remove-file") == 0)
-		return strcmp(status, "completed") == 0 ||
-		    strcmp(status, "failed") == 0 ||
-		    strcmp(status, "cancelled") == 0;
-	return strcmp(status, "failed") == 0 || strcmp(status, "cancelled") == 0;
+	switch (w) {
+	case CONTROL_CANCEL:
+		return job_status_unfinished(status);
+	case CONTROL_PAUSE:
+		return job_status_unfinished(status) && status != JOB_MERGING &&
+		    status != JOB_SUSPENDED;
+	case CONTROL_RESUME:
+		return status == JOB_SUSPENDED;
+	case CONTROL_REMOVE:
+	case CONTROL_REMOVE_FILE:
+		return job_status_finished(status);
+	default:
+		return job_status_retryable(status);
+	}
 }
 
 void
-route_control(struct httpd_req *r, const char *what)
+route_control(struct httpd_req *r, enum control_word w)
 {
+	const char *what = control_word_name(w);
 	struct job_row row;
 	struct err err;
 	bool owned;
@@ -540,9 +479,10 @@ route_control(struct httpd_req *r, const char *what)
 			httpd_reply_error(r, 404, "no such job: %s", r->id);
 		return;
 	}
-	if (!control_applies(what, row.status))
-		httpd_reply_error(r, 409, "cannot %s a %s job", what, row.status);
-	else if (write_control(r->h, r->id, what, &err) != 0) {
+	if (!control_applies(w, row.status))
+		httpd_reply_error(r, 409, "cannot %s a %s job", what,
+		    job_status_name(row.status));
+	else if (control_request(r->h->control, r->id, w, &err) != 0) {
 		log_event(LOG_ERROR, "control", r->id, "%s", err.msg);
 		httpd_reply_error(r, 500, "cannot write the %s request", what);
 	} else {
@@ -568,7 +508,7 @@ route_remove(struct httpd_req *r)
 	    (f = evhttp_find_header(&q, "file")) != NULL)
 		file = strcmp(f, "1") == 0 || strcmp(f, "true") == 0;
 	evhttp_clear_headers(&q);
-	route_control(r, file ? "remove-file" : "remove");
+	route_control(r, file ? CONTROL_REMOVE_FILE : CONTROL_REMOVE);
 }
 
 /*

@@ -62,11 +62,7 @@ struct probe_fetch {
 static void
 probe_free(struct probe *p)
 {
-	char **h;
-
-	for (h = p->headers; h != NULL && *h != NULL; h++)
-		free(*h);
-	free(p->headers);
+	job_header_lines_free(p->headers);
 	free(p->url);
 	json_decref(p->answer);
 	free(p);
@@ -338,21 +334,13 @@ static struct probe *
 probe_from_body(struct httpd_req *r, struct err *err)
 {
 	struct job_spec spec;
-	json_error_t jerr;
 	json_t *body, *job = NULL, *v;
 	struct probe *p = NULL;
-	char *raw, *text = NULL;
-	size_t len, i, n = 0;
+	char *text = NULL;
 
 	memset(&spec, 0, sizeof(spec));
-	raw = httpd_req_body(r, &len);
-	body = json_loadb(raw, len, JSON_REJECT_DUPLICATES | JSON_DECODE_ANY,
-	    &jerr);
-	free(raw);
-	if (body == NULL) {
-		err_set(err, "invalid JSON: %s", jerr.text);
+	if ((body = httpd_req_json(r, err)) == NULL)
 		goto out;
-	}
 	if (!json_is_object(body)) {
 		err_set(err, "the body must be a JSON object");
 		goto out;
@@ -369,12 +357,7 @@ probe_from_body(struct httpd_req *r, struct err *err)
 		goto out;
 	p = xcalloc(1, sizeof(*p));
 	p->url = xstrdup(spec.url);
-	p->headers = xcalloc(spec.nheaders + 2, sizeof(char *));
-	for (i = 0; i < spec.nheaders; i++)
-		p->headers[n++] = xasprintf("%s: %s", spec.headers[i].name,
-		    spec.headers[i].value);
-	if (spec.referer != NULL)
-		p->headers[n++] = xasprintf("Referer: %s", spec.referer);
+	p->headers = job_header_lines(&spec);
 out:
 	free(text);
 	json_decref(job);

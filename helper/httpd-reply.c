@@ -189,3 +189,19 @@ httpd_req_body(struct httpd_req *r, size_t *len)
 	*len = n;
 	return body;
 }
+
+json_t *
+httpd_req_json(struct httpd_req *r, struct err *err)
+{
+	json_error_t jerr;
+	json_t *body;
+	size_t len;
+	char *raw = httpd_req_body(r, &len);
+
+	body = json_loadb(raw, len, JSON_REJECT_DUPLICATES | JSON_DECODE_ANY,
+	    &jerr);
+	free(raw);
+	if (body == NULL)
+		err_setk(err, ERR_INVALID, "invalid JSON: %s", jerr.text);
+	return body;
+}

@@ -12,6 +12,7 @@
 #include <event2/keyvalq_struct.h>
 
 #include "httpd.h"
+#include "job-id.h"
 #include "log.h"
 #include "store.h"
 #include "xmalloc.h"
@@ -76,25 +77,6 @@ method_name(enum evhttp_cmd_type m)
 }
 
 /*
- * A job id as it may appear in a path: what the spooler derives from a
- * file name. No '/', no control bytes, no leading '.', bounded: it becomes
- * a control/ file name.
- */
-static bool
-id_ok(const char *id, size_t n)
-{
-	size_t i;
-
-	if (n == 0 || n > HTTPD_MAX_ID || id[0] == '.')
-		return false;
-	for (i = 0; i < n; i++)
-		if (id[i] == '/' || (unsigned char)id[i] < 0x20 ||
-		    id[i] == 0x7f || id[i] == '\\')
-			return false;
-	return true;
-}
-
-/*
  * The route for r->path and method m, filling r->id; NULL if none. When
  * the path is known but not the method, *allowed says which are.
  */
@@ -118,7 +100,8 @@ match(struct httpd_req *r, int m, int *allowed, bool *bad_id)
 	rest = r->path + strlen(JOBS_PREFIX);
 	slash = strchr(rest, '/');
 	n = slash != NULL ? (size_t)(slash - rest) : strlen(rest);
-	if (!id_ok(rest, n)) {
+	/* job_id_valid: it becomes a control/ file name. */
+	if (!job_id_valid_n(rest, n)) {
 		*bad_id = true;
 		return NULL;
 	}
@@ -199,14 +182,14 @@ run(struct httpd_req *r)
 	case R_DOWNLOAD: route_download(r); break;
 	case R_JOBS: route_jobs(r); break;
 	case R_JOB: route_job(r); break;
-	case R_CANCEL: route_control(r, "cancel"); break;
-	case R_RETRY: route_control(r, "retry"); break;
+	case R_CANCEL: route_control(r, CONTROL_CANCEL); break;
+	case R_RETRY: route_control(r, CONTROL_RETRY); break;
 	case R_STATUS: route_status(r); break;
 	case R_HEALTH: route_health(r); break;
 	case R_PROBE: route_probe(r); break;
 	case R_METRICS: route_metrics(r); break;
-	case R_PAUSE: route_control(r, "pause"); break;
-	case R_RESUME: route_control(r, "resume"); break;
+	case R_PAUSE: route_control(r, CONTROL_PAUSE); break;
+	case R_RESUME: route_control(r, CONTROL_RESUME); break;
 	case R_REMOVE: route_remove(r); break;
 	case R_VIDEO: route_video(r); break;
 	case R_EVENTS: route_events(r); break;

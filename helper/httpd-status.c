@@ -70,25 +70,28 @@ httpd_status_json(struct httpd *h, struct err *err)
 	struct store_counts c;
 	struct store *st;
 	double speed = 0;
+	int64_t active = 0;
 	bool absent;
 	json_t *by;
+	int i;
 
 	if (counts(h, &c, err) != 0)
 		return NULL;
 	if ((st = httpd_store(h, &absent, err)) != NULL &&
 	    store_speed_total(st, &speed, err) != 0)
 		return NULL;
-	by = json_pack("{s:I, s:I, s:I, s:I, s:I, s:I, s:I}",
-	    "pending", (json_int_t)c.pending,
-	    "downloading", (json_int_t)c.downloading,
-	    "merging", (json_int_t)c.merging, "paused", (json_int_t)c.paused,
-	    "completed", (json_int_t)c.completed,
-	    "failed", (json_int_t)c.failed,
-	    "cancelled", (json_int_t)c.cancelled);
+	/* Every state of the enum, so a new one is counted without a change. */
+	by = json_object();
+	for (i = 0; i < JOB_NSTATUS; i++) {
+		json_object_set_new(by, job_status_name((enum job_status)i),
+		    json_integer(c.by_status[i]));
+		if (job_status_running((enum job_status)i))
+			active += c.by_status[i];
+	}
 	return json_pack("{s:I, s:I, s:I, s:o, s:o, s:b, s:f, s:I, s:I, s:s}",
-	    "queue_length", (json_int_t)(c.pending + incoming_jobs(h)),
-	    "active", (json_int_t)(c.downloading + c.merging),
-	    "total", (json_int_t)c.total,
+	    "queue_length", (json_int_t)(c.by_status[JOB_PENDING] +
+	    incoming_jobs(h)),
+	    "active", (json_int_t)active, "total", (json_int_t)c.total,
 	    "counts", by, "disk", disk_json(h),
 	    "spooler_alive", (int)c.spooler_alive, "speed_bps", speed,
 	    "bytes_downloaded", (json_int_t)c.bytes_downloaded,
@@ -141,16 +144,10 @@ route_metrics(struct httpd_req *r)
 		    (unsigned long long)h->metrics[i].count);
 	fprintf(fp, "# HELP m3u8nas_jobs Jobs in the store, by status.\n"
 	    "# TYPE m3u8nas_jobs gauge\n");
-	fprintf(fp, "m3u8nas_jobs{status=\"pending\"} %lld\n"
-	    "m3u8nas_jobs{status=\"downloading\"} %lld\n"
-	    "m3u8nas_jobs{status=\"merging\"} %lld\n"
-	    "m3u8nas_jobs{status=\"paused\"} %lld\n"
-	    "m3u8nas_jobs{status=\"completed\"} %lld\n"
-	    "m3u8nas_jobs{status=\"failed\"} %lld\n"
-	    "m3u8nas_jobs{status=\"cancelled\"} %lld\n",
-	    (long long)c.pending, (long long)c.downloading,
-	    (long long)c.merging, (long long)c.paused, (long long)c.completed,
-	    (long long)c.failed, (long long)c.cancelled);
+	for (i = 0; i < JOB_NSTATUS; i++)
+		fprintf(fp, "m3u8nas_jobs{status=\"%s\"} %lld\n",
+		    job_status_name((enum job_status)i),
+		    (long long)c.by_status[i]);
 	fprintf(fp, "# HELP m3u8nas_bytes_downloaded_total Body bytes the "
 	    "spooler has downloaded.\n"
 	    "# TYPE m3u8nas_bytes_downloaded_total counter\n"

@@ -12,7 +12,9 @@
 #include <openssl/ssl.h>
 
 #include "conf.h"
+#include "control.h"
 #include "err.h"
+#include "job-id.h"
 
 /*
  * m3u8nas-httpd is one libevent loop on one thread. Every route answers
@@ -28,7 +30,7 @@
 #define HTTPD_RECENT_SLOTS	1024	/* posted jobs remembered for dedupe */
 #define HTTPD_MAX_PROBES	4	/* probes in flight at once */
 #define HTTPD_PROBE_TIMEOUT_S	30
-#define HTTPD_MAX_ID		128	/* longest job id in a path */
+#define HTTPD_MAX_ID		JOB_ID_MAX	/* longest job id in a path */
 #define HTTPD_LIST_MAX		500	/* biggest ?limit= */
 #define HTTPD_LIST_DEFAULT	50
 #define HTTPD_SESSIONS		64	/* signed-in sessions at once */
@@ -161,6 +163,9 @@ json_t *httpd_status_json(struct httpd *h, struct err *err);
 const char *httpd_header(const struct httpd_req *r, const char *name);
 /* The request body as a NUL-terminated string (caller frees). */
 char *httpd_req_body(struct httpd_req *r, size_t *len);
+/* The body as JSON (duplicate keys refused), or NULL with ERR_INVALID
+ * "invalid JSON: ...". */
+json_t *httpd_req_json(struct httpd_req *r, struct err *err);
 
 /* httpd-routes.c: the gencb of both listeners. */
 void httpd_dispatch(struct evhttp_request *req, void *arg);
@@ -171,9 +176,7 @@ struct store *httpd_store(struct httpd *h, bool *absent, struct err *err);
 void route_download(struct httpd_req *r);
 void route_jobs(struct httpd_req *r);
 void route_job(struct httpd_req *r);
-void route_control(struct httpd_req *r, const char *what);
-/* ISO 8601 UTC, or JSON null for 0. */
-json_t *httpd_time_json(int64_t t);
+void route_control(struct httpd_req *r, enum control_word w);
 
 /* httpd-session.c: sign-in, sessions, CSRF (see the file's comment). */
 struct sessions *sessions_new(int ttl_s, int signin_per_minute);
@@ -199,7 +202,6 @@ void route_web(struct httpd_req *r);
 void route_settings(struct httpd_req *r);
 
 /* httpd-jobs.c (continued) */
-json_t *httpd_job_json(const struct job_row *j);
 void route_remove(struct httpd_req *r);
 void route_log(struct httpd_req *r);
 /* control/<id>.<word> (dot-file, fsync, rename). 0 or -1. */

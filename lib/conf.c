@@ -299,9 +299,3 @@ conf_free(struct conf *c)
 	free(c->http.web_dir);
 	memset(c, 0, sizeof(*c));
 }
-
-char *
-conf_spool_path(const struct conf *c, const char *sub)
-{
-	return xasprintf("%s/%s", c->spool_dir, sub);
-}

@@ -44,12 +44,11 @@ build_inputs(struct download *d, struct merge_input *in)
 
 			if (s->state != IT_DONE)
 				continue;
-			p->path = keep(in, download_path(d, "seg-%c-%06zu",
-			    t->kind, i));
+			p->path = keep(in, workdir_seg_path(d, t->kind, i));
 			p->discontinuity = s->disc;
 			if (s->map >= 0)
-				p->init_path = keep(in, download_path(d,
-				    "init-%c-%d.mp4", t->kind, s->map));
+				p->init_path = keep(in, workdir_init_path(d,
+				    t->kind, (size_t)s->map));
 			n++;
 		}
 		in->tracks[k].parts = in->parts[k];

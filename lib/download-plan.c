@@ -150,7 +150,6 @@ plan_load_track(struct download *d, struct track *t, const char *text,
     size_t len, const char *url, bool save, struct err *err)
 {
 	struct hls_playlist *pl = NULL;
-	char name[32];
 	int rc = -1;
 
 	if (playlist_parse(text, len, url, &pl, err) < 0)
@@ -170,10 +169,7 @@ plan_load_track(struct download *d, struct track *t, const char *text,
 		    1000);
 	t->loaded = true;
 	if (save && pl->endlist) {
-		snprintf(name, sizeof(name), "media-%c.m3u8", t->kind);
-		download_write_file(d, name, text, len);
-		snprintf(name, sizeof(name), "media-%c.url", t->kind);
-		download_write_file(d, name, url, strlen(url));
+		workdir_save_track(d, t->kind, text, len, url);
 	}
 	rc = 0;
 out:
@@ -257,17 +253,6 @@ top_loaded(struct download *d)
 }
 
 static void
-save_info(struct download *d)
-{
-	char info[128];
-
-	snprintf(info, sizeof(info), "%d %d %d %d\n", d->width, d->height,
-	    d->want_video, d->want_audio);
-	download_write_file(d, "info", info, strlen(info));
-	download_write_file(d, "source.url", d->url, strlen(d->url));
-}
-
-static void
 media_step(struct download *d)
 {
 	struct err err;
@@ -302,7 +287,7 @@ media_step(struct download *d)
 	if (d->failed || pending > 0)
 		return;
 	if (vod)
-		save_info(d);
+		workdir_save_info(d);
 	d->phase = PH_SEGMENTS;
 	d->state = DL_DOWNLOADING;
 }

@@ -161,7 +161,7 @@ xfer_start(struct download *d, struct track *t, long idx)
 	if (idx >= 0) {
 		const struct dseg *s = &t->segs[idx];
 
-		x->final = download_path(d, "seg-%c-%06ld", t->kind, idx);
+		x->final = workdir_seg_path(d, t->kind, (size_t)idx);
 		req.url = s->uri;
 		req.offset = s->offset;
 		req.length = s->length;
@@ -171,8 +171,7 @@ xfer_start(struct download *d, struct track *t, long idx)
 	} else {
 		const struct dmap *m = &t->maps[-idx - 1];
 
-		x->final = download_path(d, "init-%c-%ld.mp4", t->kind,
-		    -idx - 1);
+		x->final = workdir_init_path(d, t->kind, (size_t)(-idx - 1));
 		req.url = m->uri;
 		req.offset = m->offset;
 		req.length = m->length;
@@ -207,7 +206,6 @@ key_step(struct download *d)
 {
 	struct small_fetch *s = d->keyfetch;
 	struct dkey *k;
-	char name[32];
 
 	if (s == NULL || s->state == IT_RUNNING)
 		return;
@@ -223,8 +221,7 @@ key_step(struct download *d)
 	} else {
 		memcpy(k->key, s->buf.data, CRYPT_KEY_LEN);
 		k->state = IT_DONE;
-		snprintf(name, sizeof(name), "key-%d.bin", s->index);
-		download_write_file(d, name, k->key, CRYPT_KEY_LEN);
+		workdir_save_key(d, (size_t)s->index, k->key);
 	}
 	small_free(s);
 	free(s);

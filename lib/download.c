@@ -38,18 +38,6 @@ download_fail(struct download *d, const char *msg)
 	err_set(&d->err, "%s", msg);
 }
 
-char *
-download_path(const struct download *d, const char *fmt, ...)
-{
-	char name[256];
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(name, sizeof(name), fmt, ap);
-	va_end(ap);
-	return xasprintf("%s/%s", d->workdir, name);
-}
-
 /* --- small bodies ------------------------------------------------------- */
 
 static void
@@ -159,7 +147,7 @@ download_new(struct fetcher *f, const struct download_opts *o,
 	d->phase = PH_TOP;
 	d->want_video = d->want_audio = -1;
 	d->started_ms = download_now_ms();
-	plan_resume(d);
+	workdir_resume(d);
 	return d;
 }
 

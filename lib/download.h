@@ -49,7 +49,7 @@ struct download_opts {
 
 struct download_progress {
 	enum download_state state;
-	double percent;			/* seed scale: 0-90, 90-99, 100 */
+	double percent;			/* store.h's scale: 0-90, 90-99, 100 */
 	int64_t segments_done, segments_total;
 	int64_t bytes_done;		/* segment bytes on disk */
 	int64_t bytes_estimate;		/* total, extrapolated */
@@ -78,6 +78,12 @@ void download_finish_live(struct download *d);
 /* Waits for the worker thread (if any) and frees everything. */
 void download_free(struct download *d);
 const char *download_state_name(enum download_state s);
+
+/*
+ * True if workdir holds a finished segment, i.e. a later run on it would
+ * resume rather than start over.
+ */
+bool download_workdir_has_segments(const char *workdir);
 
 /* The title a playlist URL suggests ("master" is skipped), sanitized. */
 char *download_title_from_url(const char *url);

@@ -11,7 +11,7 @@
 
 #include "fetch.h"
 #include "log.h"
-#include "netaddr.h"
+#include "fetch-addr.h"
 #include "xmalloc.h"
 
 #define EASY_POOL_MAX 64	/* idle easy handles kept for reuse */
@@ -139,9 +139,9 @@ on_opensocket(void *arg, curlsocktype purpose, struct curl_sockaddr *a)
 {
 	struct fetch_handle *h = arg;
 
-	if (!h->f->opts.allow_private && netaddr_is_private(&a->addr)) {
+	if (!h->f->opts.allow_private && fetch_addr_is_private(&a->addr)) {
 		if (!h->refused)
-			netaddr_format(&a->addr, h->refused_addr,
+			fetch_addr_format(&a->addr, h->refused_addr,
 			    sizeof(h->refused_addr));
 		h->refused = true;
 		return CURL_SOCKET_BAD;

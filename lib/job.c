@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -133,6 +134,34 @@ job_add_header_line(struct job_spec *job, const char *line, struct err *err)
 	rc = add_header(job, name, value, err);
 	free(name);
 	return rc;
+}
+
+char **
+job_header_lines(const struct job_spec *job)
+{
+	char **h = xcalloc(job->nheaders + 2, sizeof(*h));
+	size_t i, n = 0;
+	bool referer = false;
+
+	for (i = 0; i < job->nheaders; i++) {
+		h[n++] = xasprintf("%s: %s", job->headers[i].name,
+		    job->headers[i].value);
+		referer |= strcasecmp(job->headers[i].name, "Referer") == 0;
+	}
+	/* A Referer among the headers is the person's choice: it wins. */
+	if (!referer && job->referer != NULL && *job->referer != '\0')
+		h[n++] = xasprintf("Referer: %s", job->referer);
+	return h;
+}
+
+void
+job_header_lines_free(char **lines)
+{
+	char **h;
+
+	for (h = lines; h != NULL && *h != NULL; h++)
+		free(*h);
+	free(lines);
 }
 
 /* Reads an optional string member; -1 if present but not a string. */

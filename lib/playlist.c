@@ -5,7 +5,7 @@
 #include <string.h>
 #include <strings.h>
 
-#include "playlist_int.h"
+#include "playlist-int.h"
 #include "url.h"
 #include "xmalloc.h"
 

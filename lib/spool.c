@@ -14,6 +14,7 @@
 
 #include "guard.h"
 #include "spool.h"
+#include "store.h"
 #include "xmalloc.h"
 
 #define MAX_SUFFIX 1000		/* "-2" ... "-1000", then give up */
@@ -23,20 +24,71 @@ static const struct {
 	const char *name;
 	mode_t mode;
 	size_t path_off, fd_off;
-} layout[] = {
+} layout[SPOOL_NDIRS] = {
 	/* incoming/ is the drop box of the SMB share: group-writable. */
-	{ "incoming", 02775, offsetof(struct spool, incoming),
+	[SPOOL_INCOMING] = { "incoming", 02775, offsetof(struct spool, incoming),
 	    offsetof(struct spool, incoming_fd) },
-	{ "control", 02770, offsetof(struct spool, control),
+	[SPOOL_CONTROL] = { "control", 02770, offsetof(struct spool, control),
 	    offsetof(struct spool, control_fd) },
-	{ "processing", 0750, offsetof(struct spool, processing),
+	[SPOOL_PROCESSING] = { "processing", 0750,
+	    offsetof(struct spool, processing),
 	    offsetof(struct spool, processing_fd) },
-	{ "failed", 0755, offsetof(struct spool, failed),
+	[SPOOL_FAILED] = { "failed", 0755, offsetof(struct spool, failed),
 	    offsetof(struct spool, failed_fd) },
-	{ "state", 0750, offsetof(struct spool, state),
+	[SPOOL_STATE] = { "state", 0750, offsetof(struct spool, state),
 	    offsetof(struct spool, state_fd) },
 };
-#define NLAYOUT (sizeof(layout) / sizeof(layout[0]))
+#define NLAYOUT ((size_t)SPOOL_NDIRS)
+
+const char *
+spool_dir_name(enum spool_dir d)
+{
+	return layout[d].name;
+}
+
+mode_t
+spool_dir_mode(enum spool_dir d)
+{
+	return layout[d].mode;
+}
+
+char *
+spool_path(const char *root, enum spool_dir d)
+{
+	return xasprintf("%s/%s", root, layout[d].name);
+}
+
+char *
+spool_store_path(const char *root)
+{
+	return xasprintf("%s/%s/%s", root, layout[SPOOL_STATE].name,
+	    STORE_FILE);
+}
+
+/* mkdir with the layout's mode, past the umask; an existing one is kept. */
+static int
+make_one(const char *path, mode_t mode, struct err *err)
+{
+	if (mkdir(path, mode) == 0)
+		chmod(path, mode);
+	else if (errno != EEXIST)
+		return err_errno(err, "cannot create %s", path);
+	return 0;
+}
+
+int
+spool_make_dir(const char *root, enum spool_dir d, struct err *err)
+{
+	char *path;
+	int rc;
+
+	if (spool_mkdirs(root, 0755, err) == -1)
+		return -1;
+	path = spool_path(root, d);
+	rc = make_one(path, layout[d].mode, err);
+	free(path);
+	return rc;
+}
 
 int
 spool_mkdirs(const char *path, mode_t mode, struct err *err)
@@ -79,13 +131,9 @@ spool_open(struct spool *sp, const char *root, struct err *err)
 	for (i = 0; i < NLAYOUT; i++) {
 		path = (char **)((char *)sp + layout[i].path_off);
 		fd = (int *)((char *)sp + layout[i].fd_off);
-		*path = xasprintf("%s/%s", root, layout[i].name);
-		if (mkdir(*path, layout[i].mode) == 0)
-			chmod(*path, layout[i].mode);	/* past the umask */
-		else if (errno != EEXIST) {
-			err_errno(err, "cannot create %s", *path);
+		*path = spool_path(root, (enum spool_dir)i);
+		if (make_one(*path, layout[i].mode, err) == -1)
 			goto fail;
-		}
 		*fd = open(*path, O_RDONLY | O_DIRECTORY | O_NOFOLLOW |
 		    O_CLOEXEC);
 		if (*fd == -1) {
@@ -516,28 +564,6 @@ spool_has_job_file(struct spool *sp, const char *id)
 	yes = fstatat(sp->processing_fd, job, &st, AT_SYMLINK_NOFOLLOW) == 0;
 	free(job);
 	return yes;
-}
-
-enum spool_ctl
-spool_parse_control(const char *name, char **id)
-{
-	static const struct {
-		const char *suffix;
-		enum spool_ctl op;
-	} ops[] = { { ".cancel", SPOOL_CTL_CANCEL }, { ".retry", SPOOL_CTL_RETRY } };
-	size_t i, n = strlen(name), s;
-
-	*id = NULL;
-	if (name[0] == '.')
-		return SPOOL_CTL_NONE;
-	for (i = 0; i < sizeof(ops) / sizeof(ops[0]); i++) {
-		s = strlen(ops[i].suffix);
-		if (n > s && strcmp(name + n - s, ops[i].suffix) == 0) {
-			*id = xstrndup(name, n - s);
-			return ops[i].op;
-		}
-	}
-	return SPOOL_CTL_NONE;
 }
 
 int64_t

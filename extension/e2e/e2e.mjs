@@ -1,6 +1,6 @@
 // e2e.mjs - the extension in a real Chromium against a real NAS.
 //
-// Run by tests/t-ext-e2e.sh, which starts m3u8nas-spoold and m3u8nas-httpd
+// Run by tests/integ/t-ext-e2e.sh, which starts m3u8nas-spoold and m3u8nas-httpd
 // and passes them in the environment:
 //   EXT_DIR       the extension to load (extension/ of the source tree)
 //   PW_DIR        a directory whose node_modules holds playwright-core

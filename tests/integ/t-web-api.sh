@@ -5,7 +5,7 @@
 # outside the library), the event stream, settings, pause/resume/remove
 # requests, search. The endpoint runs alone on a seeded store; changes to
 # the store are made here with sqlite3(1), as the spooler would.
-. "$top_srcdir/tests/httpd-lib.sh"
+. "$top_srcdir/tests/integ/httpd-lib.sh"
 command -v sqlite3 >/dev/null 2>&1 || { echo "sqlite3 not found"; exit 77; }
 
 write_conf "web_dir = \"$top_srcdir/web\"; session_ttl = 6; signin_per_minute = 8; plain_listen = \"127.0.0.1:0\";"

@@ -100,7 +100,7 @@ v0/index.m3u8
 v1/index.m3u8
 EOF
 
-"$python" "$src/tests/origin.py" --root "$streams" --port-file "$tmp/origin.port" \
+"$python" "$src/tests/integ/origin.py" --root "$streams" --port-file "$tmp/origin.port" \
 	--log "$tmp/origin.log" --rate 20000 --max-seconds 600 >"$tmp/origin.out" 2>&1 &
 pids="$pids $!"
 i=0
