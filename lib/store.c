@@ -624,6 +624,34 @@ job_row_free(struct job_row *r)
 /* --- for the endpoint's page and event stream (issue 12) --- */
 
 int
+store_delete_job(struct store *st, const char *id, struct err *err)
+{
+	sqlite3_stmt *stmt;
+	int n;
+
+	if (exec_sql(st, "BEGIN IMMEDIATE;", err) == -1)
+		return -1;
+	if (prepare(st, "DELETE FROM job_metadata WHERE job_id = ?1", &stmt,
+	    err) == -1)
+		goto fail;
+	bind_text(stmt, 1, id);
+	if (step_done(st, stmt, "removing job metadata", err) == -1)
+		goto fail;
+	if (prepare(st, "DELETE FROM jobs WHERE id = ?1", &stmt, err) == -1)
+		goto fail;
+	bind_text(stmt, 1, id);
+	if (step_done(st, stmt, "removing a job", err) == -1)
+		goto fail;
+	n = sqlite3_changes(st->db);
+	if (exec_sql(st, "COMMIT;", err) == -1)
+		goto fail;
+	return n > 0 ? 1 : 0;
+fail:
+	exec_sql(st, "ROLLBACK;", NULL);
+	return -1;
+}
+
+int
 store_data_version(struct store *st, int64_t *version, struct err *err)
 {
 	sqlite3_stmt *stmt;

@@ -94,6 +94,8 @@ int store_list_unfinished(struct store *st,
     int (*fn)(const struct job_row *, void *), void *arg, struct err *err);
 
 /* --- for the endpoint's page and event stream (issue 12) --- */
+/* Writer side: forgets a job (its row and metadata). 1 removed, 0 none. */
+int store_delete_job(struct store *st, const char *id, struct err *err);
 /* PRAGMA data_version: changes whenever another connection commits. */
 int store_data_version(struct store *st, int64_t *version, struct err *err);
 /* Rows with updated_at >= since, oldest change first, at most limit. */

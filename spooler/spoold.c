@@ -112,6 +112,8 @@ run(struct conf *c)
 	fo.max_playlist_bytes = c->max_playlist_bytes;
 	fo.max_segment_bytes = c->max_segment_bytes;
 	d.fetcher = fetcher_new(&fo);
+	control_load_settings(&d);
+	control_apply_budget(&d);
 	if (loop_run(&d, &err) == -1)
 		goto out;
 	log_event(LOG_INFO, "stop", NULL, "stopped");
