@@ -126,6 +126,7 @@ struct download {
 	int merge_rc;
 	struct err merge_err;
 	int64_t output_size;
+	int out_width, out_height;	/* of the verified output */
 };
 
 int64_t download_now_ms(void);

@@ -35,6 +35,7 @@ struct fetch_handle {
 	bool status_checked, ranged_200;
 	bool cancelled, too_big, sink_failed, refused;
 	bool paused;			/* held by the shared budget */
+	int turn_slot;			/* its place among the paused */
 	char refused_addr[64];
 	struct err err;			/* the reason, when finished !ok */
 	char errbuf[CURL_ERROR_SIZE];
@@ -54,6 +55,7 @@ struct fetcher {
 	double tokens;
 	int64_t tokens_ms;		/* when tokens was last refilled */
 	int npaused;
+	unsigned turn;			/* whose turn it is to go first */
 };
 
 static int64_t
@@ -215,11 +217,17 @@ budget_wait_ms(struct fetcher *f)
 	return ms > BUDGET_MAX_WAIT_MS ? BUDGET_MAX_WAIT_MS : (int)ms;
 }
 
-/* Unpauses the held transfers once the bucket has something again. */
+/*
+ * Unpauses the held transfers once the bucket has something again. curl
+ * hands a transfer its held bytes from inside curl_easy_pause, so the
+ * first ones unpaused take the budget: the turn rotates (f->turn), or the
+ * same transfers would always win and the others starve.
+ */
 static void
 budget_release(struct fetcher *f)
 {
 	struct fetch_handle *h;
+	int i, n, first;
 
 	/* recounted: a paused transfer may have been cancelled or ended */
 	f->npaused = 0;
@@ -233,14 +241,21 @@ budget_release(struct fetcher *f)
 		if (f->tokens <= 0)
 			return;
 	}
-	f->in_perform++;	/* curl may call on_write from here */
+	n = f->npaused;
+	first = (int)(f->turn++ % (unsigned)n);
+	/* number the paused ones, then wake them from `first` on */
+	i = 0;
 	for (h = f->handles; h != NULL; h = h->next)
-		if (h->paused && h->easy != NULL) {
-			h->paused = false;
-			f->npaused--;
-			curl_easy_pause(h->easy, CURLPAUSE_CONT);
-		}
-	f->in_perform--;
+		h->turn_slot = h->paused && h->easy != NULL ? i++ : -1;
+	for (i = 0; i < n; i++)
+		for (h = f->handles; h != NULL; h = h->next)
+			if (h->turn_slot == (first + i) % n && h->paused) {
+				h->paused = false;
+				f->in_perform++;	/* on_write may run */
+				curl_easy_pause(h->easy, CURLPAUSE_CONT);
+				f->in_perform--;
+				break;
+			}
 	f->npaused = 0;
 	for (h = f->handles; h != NULL; h = h->next)
 		if (h->paused)

@@ -154,7 +154,7 @@ function libraryCard(j) {
   thumb.addEventListener('click', () => play(j));
   const meta = el('div', 'meta');
   meta.append(el('div', 'title', fmt.name(j)),
-    el('div', 'muted', [j.resolution || j.quality, fmt.bytes(j.size_bytes), fmt.site(j)].filter(Boolean).join(' · ')));
+    el('div', 'muted', [j.resolution || (j.quality !== 'best' ? j.quality : ''), fmt.bytes(j.size_bytes), fmt.site(j)].filter(Boolean).join(' · ')));
   const acts = el('div', 'row');
   const playB = el('button', 'primary small', 'Play');
   playB.type = 'button';
