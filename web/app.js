@@ -94,6 +94,18 @@ function card(title, value, sub) {
   return c;
 }
 
+// Every state with its count, as the FUSE tree's status file lists them.
+function byStatus(total, c) {
+  const box = card('Jobs', total.toLocaleString(), '');
+  const dl = el('dl', 'counts');
+  for (const [k, v] of Object.entries(c)) {
+    dl.append(el('dt', 'muted', fmt.STATUS_LABEL[k] ?? k), el('dd', 'num', v.toLocaleString()));
+  }
+  box.append(dl);
+  box.classList.add('tall');
+  return box;
+}
+
 function renderStatus(s) {
   if (!s)
     return api.status().then(onStatus);
@@ -115,8 +127,7 @@ function renderStatus(s) {
     card('Current speed', fmt.speed(s.speed_bps), `${s.active} downloading`),
     disk,
     card('Queue', String(s.queue_length), 'waiting for a slot'),
-    card('Jobs', (s.total ?? 0).toLocaleString(),
-      `${c.completed ?? 0} completed · ${c.failed ?? 0} failed · ${c.cancelled ?? 0} cancelled · ${c.suspended ?? 0} paused`),
+    byStatus(s.total ?? 0, c),
     card('Downloaded', fmt.bytes(s.bytes_downloaded), 'since the spooler first ran'),
     card('Version', s.version ?? '—', ''),
   );
