@@ -2,11 +2,15 @@
 #include "config.h"
 
 #include <errno.h>
+#include <spawn.h>
 #include <limits.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mount.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <fuse.h>
@@ -106,10 +110,7 @@ load_conf(const struct fs_opts *o, struct conf *c)
 	struct err err;
 	const char *path = o->conf_path;
 
-	conf_defaults(c, NULL);
-	if (path == NULL && access(CONF_DEFAULT_PATH, F_OK) == 0)
-		path = CONF_DEFAULT_PATH;
-	if (path != NULL && conf_load(c, path, &err) == -1) {
+	if (conf_load_default(c, path, &err) == -1) {
 		fprintf(stderr, "m3u8nas-fs: %s\n", err.msg);
 		return -1;
 	}
@@ -175,16 +176,92 @@ out_opts:
 	return rc;
 }
 
+/* Is `mp` (absolute) a mount point of type fuse.m3u8nas-fs right now? */
+static bool
+is_our_mount(const char *mp)
+{
+	char line[4096], point[PATH_MAX], type[64], *sep;
+	bool ours = false;
+	FILE *fp;
+
+	if ((fp = fopen("/proc/self/mountinfo", "r")) == NULL)
+		return false;
+	while (!ours && fgets(line, sizeof(line), fp) != NULL) {
+		/* ID PARENT MAJ:MIN ROOT POINT OPTS [TAGS...] - TYPE SOURCE */
+		if (sscanf(line, "%*s %*s %*s %*s %4095s", point) != 1 ||
+		    (sep = strstr(line, " - ")) == NULL ||
+		    sscanf(sep + 3, "%63s", type) != 1)
+			continue;
+		ours = strcmp(point, mp) == 0 &&
+		    strcmp(type, "fuse.m3u8nas-fs") == 0;
+	}
+	fclose(fp);
+	return ours;
+}
+
+/* Lazy unmount: umount2 as root, else fusermount3 -u -z (setuid). */
+static int
+unmount_stale(const char *mp)
+{
+	char *argv[] = { "fusermount3", "-u", "-z", (char *)mp, NULL };
+	extern char **environ;
+	pid_t pid;
+	int status;
+
+	if (umount2(mp, MNT_DETACH) == 0)
+		return 0;
+	if (posix_spawnp(&pid, "fusermount3", NULL, NULL, argv, environ) != 0)
+		return -1;
+	if (waitpid(pid, &status, 0) != pid || !WIFEXITED(status) ||
+	    WEXITSTATUS(status) != 0)
+		return -1;
+	return 0;
+}
+
+/*
+ * Before mounting: a live m3u8nas-fs on the same point would be hidden
+ * under a second mount (refused); a stale one left by a crash ("Transport
+ * endpoint is not connected") would make the mount fail (cleared).
+ */
+static int
+check_mount_point(const char *mp)
+{
+	struct stat st;
+
+	if (stat(mp, &st) == -1 && errno == ENOTCONN) {
+		log_warnx("%s: stale mount left by a crash (Transport endpoint "
+		    "is not connected): unmounting it", mp);
+		if (unmount_stale(mp) == -1) {
+			log_warnx("%s: cannot unmount the stale mount; try "
+			    "fusermount3 -u -z %s", mp, mp);
+			return -1;
+		}
+		return 0;
+	}
+	if (is_our_mount(mp)) {
+		log_warnx("%s: a live m3u8nas-fs is already mounted there; not "
+		    "mounting over it (stop it first: fusermount3 -u %s)", mp,
+		    mp);
+		return -1;
+	}
+	return 0;
+}
+
 static int
 serve(struct fuse_args *args, struct fs_opts *o, struct conf *c)
 {
 	struct fs_ctx ctx;
-	char *spool, *db;
+	char *spool, *db, *mp;
 	int rc;
 
 	if (c->log_file != NULL && *c->log_file != '\0' &&
 	    log_to_file(c->log_file) == -1)
 		fprintf(stderr, "m3u8nas-fs: cannot log to %s\n", c->log_file);
+	mp = absolute(o->mountpoint != NULL ? o->mountpoint : c->mount_point);
+	if (check_mount_point(mp) == -1) {
+		free(mp);
+		return 1;
+	}
 	spool = absolute(c->spool_dir);
 	db = spool_store_path(spool);
 	memset(&ctx, 0, sizeof(ctx));
@@ -195,8 +272,8 @@ serve(struct fuse_args *args, struct fs_opts *o, struct conf *c)
 	ctx.mounted = time(NULL);
 	pthread_mutex_init(&ctx.lock, NULL);
 	fuse_opt_insert_arg(args, 1, FS_DEFAULT_OPTS);
-	fuse_opt_add_arg(args, o->mountpoint != NULL ? o->mountpoint :
-	    c->mount_point);
+	fuse_opt_add_arg(args, mp);
+	free(mp);
 	log_info("serving %s read-only", db);
 	rc = run_fuse(args, &ctx);
 	/* The loop and the mount are gone: now the files, then the store. */

@@ -180,7 +180,7 @@ one_row(const struct job_row *row, void *arg)
 {
 	struct events *e = ((void **)arg)[0];
 	struct evbuffer *out = ((void **)arg)[1];
-	json_t *j = job_row_json(row, JOB_JSON_API);
+	json_t *j = job_row_json(row, JOB_JSON_PAGE);
 
 	add_event(out, "job", j);
 	json_decref(j);

@@ -190,19 +190,6 @@ reply_job_id(struct httpd_req *r, int code, const char *id,
 	    "status", job_status_name(status)));
 }
 
-/* The HTTP status a refused job answers: decided by the kind, not the text. */
-static int
-status_of_kind(enum err_kind kind)
-{
-	switch (kind) {
-	case ERR_INVALID:
-	case ERR_REFUSED:
-		return 400;
-	default:
-		return 500;
-	}
-}
-
 void
 route_download(struct httpd_req *r)
 {
@@ -219,7 +206,7 @@ route_download(struct httpd_req *r)
 	    (text = body_to_job(body, &err)) == NULL ||
 	    job_validate(text, strlen(text), h->conf.allow_private_targets,
 	    &spec, &err) != 0) {
-		httpd_reply_error(r, status_of_kind(err.kind), "%s", err.msg);
+		httpd_reply_err(r, &err);
 		goto out;
 	}
 	switch (find_duplicate(h, spec.url, &dup_id, &dup_status, &err)) {
@@ -240,7 +227,8 @@ route_download(struct httpd_req *r)
 	spec.id = xstrdup(id);
 	if (job_write_file(h->incoming, id, &spec, &final, &err) != 0) {
 		log_event(LOG_ERROR, "write", id, "%s", err.msg);
-		httpd_reply_error(r, 500, "cannot write the job into the spool");
+		httpd_reply_error(r, httpd_status_of(&err),
+		    "cannot write the job into the spool");
 		goto out;
 	}
 	recent_add(h->recent, final, spec.url, spec.title, spec.quality);
@@ -252,6 +240,13 @@ out:
 	free(text);
 	json_decref(body);
 	job_spec_free(&spec);
+}
+
+/* The page's session sees the page's JOB; a bearer token, the API's. */
+static enum job_json_view
+job_view(const struct httpd_req *r)
+{
+	return r->auth == AUTH_SESSION ? JOB_JSON_PAGE : JOB_JSON_API;
 }
 
 void
@@ -270,15 +265,22 @@ route_job(struct httpd_req *r)
 		httpd_reply_error(r, 404, "no such job: %s", r->id);
 		return;
 	}
-	httpd_reply_json(r, 200, job_row_json(&row, JOB_JSON_API));
+	httpd_reply_json(r, 200, job_row_json(&row, job_view(r)));
 	if (owned)
 		job_row_free(&row);
 }
 
+struct list {
+	json_t *jobs;
+	enum job_json_view view;
+};
+
 static int
 list_one(const struct job_row *row, void *arg)
 {
-	json_array_append_new(arg, job_row_json(row, JOB_JSON_API));
+	struct list *l = arg;
+
+	json_array_append_new(l->jobs, job_row_json(row, l->view));
 	return 0;
 }
 
@@ -369,6 +371,7 @@ route_jobs(struct httpd_req *r)
 	struct store *st;
 	struct err err;
 	json_t *jobs = json_array();
+	struct list l = { jobs, job_view(r) };
 	const char *list, *words;
 	char *names;
 	long limit, offset;
@@ -405,13 +408,13 @@ route_jobs(struct httpd_req *r)
 		goto fail;
 	if (st != NULL && list == NULL && words == NULL) {
 		if (store_counts(st, &c, &err) != 0 || store_list_jobs(st,
-		    status, (int)limit, (int)offset, list_one, jobs, &err) != 0)
+		    status, (int)limit, (int)offset, list_one, &l, &err) != 0)
 			goto fail;
 		total = count_of(&c, status);
 	} else if (st != NULL && store_search_jobs(st, list != NULL ? list :
 	    status == STORE_ANY_STATUS ? NULL :
 	    job_status_name((enum job_status)status), words, (int)limit,
-	    (int)offset, &total, list_one, jobs, &err) != 0)
+	    (int)offset, &total, list_one, &l, &err) != 0)
 		goto fail;
 	httpd_reply_json(r, 200, json_pack("{s:O, s:I, s:i, s:i}", "jobs", jobs,
 	    "total", (json_int_t)total, "limit", (int)limit,

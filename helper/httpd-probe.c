@@ -190,7 +190,8 @@ fetch_one(struct probe *p, struct fetcher *f, const char *url,
 		}
 	}
 	if (cancelled && !pf->ok)
-		err_set(&pf->err, "timed out fetching %s", url);
+		err_setk(&pf->err, ERR_TEMPORARY, "timed out fetching %s",
+		    url);
 }
 
 /*
@@ -296,11 +297,9 @@ probe_pool_new(struct httpd *h, struct err *err)
 	/* the worker's write must block rather than fail */
 	fcntl(pool->fds[1], F_SETFL, 0);
 	pool->h = h;
-	pool->opts.connect_timeout_s = h->conf.connect_timeout_s;
-	pool->opts.low_speed_time_s = h->conf.low_speed_time_s;
+	fetcher_opts_from_conf(&pool->opts, &h->conf);
 	pool->opts.retries = 0;		/* the popup wants an answer now */
-	pool->opts.allow_private = h->conf.allow_private_targets;
-	pool->opts.max_playlist_bytes = h->conf.max_playlist_bytes;
+	/* A probe reads playlists only: every body is playlist-sized. */
 	pool->opts.max_segment_bytes = h->conf.max_playlist_bytes;
 	pool->ev = event_new(h->base, pool->fds[0], EV_READ | EV_PERSIST,
 	    probe_collect, pool);
@@ -342,7 +341,7 @@ probe_from_body(struct httpd_req *r, struct err *err)
 	if ((body = httpd_req_json(r, err)) == NULL)
 		goto out;
 	if (!json_is_object(body)) {
-		err_set(err, "the body must be a JSON object");
+		err_setk(err, ERR_INVALID, "the body must be a JSON object");
 		goto out;
 	}
 	job = json_object();
@@ -374,7 +373,7 @@ route_probe(struct httpd_req *r)
 	struct err err;
 
 	if ((p = probe_from_body(r, &err)) == NULL) {
-		httpd_reply_error(r, 400, "%s", err.msg);
+		httpd_reply_err(r, &err);	/* ERR_INVALID: 400 */
 		return;
 	}
 	if (pool->running >= HTTPD_MAX_PROBES) {

@@ -5,13 +5,13 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include <event2/buffer.h>
 #include <event2/bufferevent_ssl.h>
 #include <event2/http.h>
 #include <event2/keyvalq_struct.h>
 
+#include "clock.h"
 #include "httpd.h"
 #include "log.h"
 #include "xmalloc.h"
@@ -63,12 +63,8 @@ count(struct httpd *h, enum httpd_route route, int status)
 static void
 access_log(struct httpd_req *r, int code, size_t len)
 {
-	struct timespec t1;
-	double ms;
+	double ms = (double)(clock_us() - r->t0_us) / 1e3;
 
-	clock_gettime(CLOCK_MONOTONIC, &t1);
-	ms = (t1.tv_sec - r->t0.tv_sec) * 1e3 +
-	    (t1.tv_nsec - r->t0.tv_nsec) / 1e6;
 	log_event(code >= 500 ? LOG_WARN : LOG_INFO, "access", NULL,
 	    "%s %s %s %d %zu %.3fms", r->peer, r->method, r->path, code, len,
 	    ms);
@@ -175,6 +171,31 @@ httpd_reply_error(struct httpd_req *r, int code, const char *fmt, ...)
 	if ((s = json_string(msg)) == NULL)
 		s = json_string("invalid request (not UTF-8)");
 	httpd_reply_json(r, code, json_pack("{s:o}", "error", s));
+}
+
+int
+httpd_status_of(const struct err *err)
+{
+	switch (err->kind) {
+	case ERR_INVALID:
+	case ERR_REFUSED:
+		return 400;
+	case ERR_DENIED:
+		return 502;
+	case ERR_TEMPORARY:
+	case ERR_CANCELLED:
+		return 503;
+	case ERR_NOSPACE:
+		return 507;
+	default:
+		return 500;
+	}
+}
+
+void
+httpd_reply_err(struct httpd_req *r, const struct err *err)
+{
+	httpd_reply_error(r, httpd_status_of(err), "%s", err->msg);
 }
 
 char *

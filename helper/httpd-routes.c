@@ -5,12 +5,12 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
-#include <time.h>
 #include <unistd.h>
 
 #include <event2/http.h>
 #include <event2/keyvalq_struct.h>
 
+#include "clock.h"
 #include "httpd.h"
 #include "job-id.h"
 #include "log.h"
@@ -146,15 +146,6 @@ authorized(struct httpd_req *r)
 	return httpd_token_ok(&r->h->conf.http, v, strlen(v));
 }
 
-static double
-now_s(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec + ts.tv_nsec / 1e9;
-}
-
 /* true if the request may go on; otherwise it has been answered 429. */
 static bool
 rate_ok(struct httpd_req *r)
@@ -163,7 +154,8 @@ rate_ok(struct httpd_req *r)
 	int wait;
 
 	if (r->h->limiter == NULL ||
-	    (wait = limiter_take(r->h->limiter, r->peer, now_s())) == 0)
+	    (wait = limiter_take(r->h->limiter, r->peer,
+	    clock_us() / 1e6)) == 0)
 		return true;
 	r->h->rate_limited++;
 	snprintf(after, sizeof(after), "%d", wait);
@@ -213,7 +205,7 @@ req_new(struct httpd *h, struct evhttp_request *req)
 	ev_uint16_t port = 0;
 	size_t n = 0;
 
-	clock_gettime(CLOCK_MONOTONIC, &r->t0);
+	r->t0_us = clock_us();
 	r->h = h;
 	r->req = req;
 	r->route = R_UNKNOWN;

@@ -207,20 +207,18 @@ load_config(struct httpd *h, const char *path)
 	struct err err;
 	int i;
 
-	conf_defaults(&h->conf, NULL);
-	if (path == NULL && access(CONF_DEFAULT_PATH, R_OK) == 0)
-		path = CONF_DEFAULT_PATH;
-	if (path != NULL && conf_load(&h->conf, path, &err) != 0)
+	if (conf_load_default(&h->conf, path, &err) != 0)
 		fatalx("%s", err.msg);
 	if (h->conf.log_file[0] != '\0' && log_to_file(h->conf.log_file) != 0)
 		fatal("cannot open log file %s", h->conf.log_file);
-	if (h->conf.http.ntokens == 0)
-		fatalx("http.tokens is empty: no client could ever connect");
+	if (conf_check_tokens(&h->conf, &err) != 0)
+		fatalx("%s", err.msg);
 	for (i = 0; i < h->conf.http.ntokens; i++)
-		if (strcmp(h->conf.http.tokens[i], "change-me") == 0)
+		if (strcmp(h->conf.http.tokens[i], CONF_SAMPLE_TOKEN) == 0)
 			log_warnx("http.tokens holds the sample token "
-			    "\"change-me\": set your own in %s",
-			    path != NULL ? path : CONF_DEFAULT_PATH);
+			    "\"%s\" (accepted on loopback only): set your "
+			    "own in %s", CONF_SAMPLE_TOKEN,
+			    conf_source(&h->conf));
 	h->incoming = spool_path(h->conf.spool_dir, SPOOL_INCOMING);
 	h->control = spool_path(h->conf.spool_dir, SPOOL_CONTROL);
 	h->state = spool_path(h->conf.spool_dir, SPOOL_STATE);

@@ -106,7 +106,7 @@ struct httpd_req {
 	char *query;			/* raw query or NULL (owned) */
 	char id[HTTPD_MAX_ID + 1];	/* {id} of the job routes */
 	enum httpd_auth auth;
-	struct timespec t0;
+	int64_t t0_us;		/* clock_us() at arrival, for the access log */
 };
 
 /* httpd.c */
@@ -122,6 +122,8 @@ struct bufferevent *httpd_tls_bev(struct event_base *base, void *arg);
 /* httpd-limit.c: per-client token buckets and the bearer-token check. */
 struct limiter *limiter_new(int per_minute, int slots);
 void limiter_free(struct limiter *l);
+/* The one string hash of the endpoint's tables (limiter, recent posts). */
+uint32_t httpd_hash(const char *s);
 /* 0: allowed; > 0: refused, retry after that many seconds. */
 int limiter_take(struct limiter *l, const char *client, double now);
 /* true when `given` (length n) equals one of the configured tokens. */
@@ -145,6 +147,15 @@ void recent_forget(struct recent *r, const char *id);
 void httpd_reply_json(struct httpd_req *r, int code, json_t *body);
 void httpd_reply_text(struct httpd_req *r, int code, const char *type,
     const char *text, size_t len);
+/*
+ * The HTTP status an error's kind calls for, said once: ERR_INVALID and
+ * ERR_REFUSED 400 (the request is at fault), ERR_DENIED 502 (the origin
+ * turned us away), ERR_TEMPORARY and ERR_CANCELLED 503, ERR_NOSPACE 507,
+ * anything else 500.
+ */
+int httpd_status_of(const struct err *err);
+/* Replies {"error": err->msg} with httpd_status_of(err). */
+void httpd_reply_err(struct httpd_req *r, const struct err *err);
 void httpd_reply_error(struct httpd_req *r, int code, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 void httpd_req_free(struct httpd_req *r);

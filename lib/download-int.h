@@ -80,7 +80,6 @@ struct xfer {				/* a segment or init section in flight */
 	struct crypt *cr;
 	struct fetch_handle *h;
 	int64_t written;
-	bool nospace;
 	unsigned char *buf;
 	size_t cap;
 	struct xfer *prev, *next;
@@ -129,8 +128,8 @@ struct download {
 	int out_width, out_height;	/* of the verified output */
 };
 
-int64_t download_now_ms(void);
-void download_fail(struct download *d, const char *msg);
+/* Records the first reason the download fails for (kind and text). */
+void download_fail(struct download *d, const struct err *why);
 
 /* Fetches url into s (max bytes; -1 = the playlist cap). */
 void small_start(struct download *d, struct small_fetch *s, const char *url,

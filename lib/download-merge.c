@@ -1,6 +1,7 @@
 /* download-merge - the remux + verify worker thread of a download */
 #include "config.h"
 
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -153,7 +154,11 @@ merge_start(struct download *d)
 	atomic_store(&d->merge_done, 0);
 	rc = pthread_create(&d->thread, NULL, merge_main, d);
 	if (rc != 0) {
-		download_fail(d, "cannot start the remux thread");
+		struct err err;
+
+		errno = rc;
+		err_errno(&err, "cannot start the remux thread");
+		download_fail(d, &err);
 		return -1;
 	}
 	d->thread_started = true;
@@ -175,7 +180,7 @@ merge_collect(struct download *d)
 	else if (d->merge_rc == 0)
 		d->state = DL_DONE;
 	else {
-		download_fail(d, d->merge_err.msg);
+		download_fail(d, &d->merge_err);
 		d->state = DL_FAILED;
 	}
 }

@@ -10,6 +10,7 @@
 #include <sys/statvfs.h>
 #include <unistd.h>
 
+#include "clock.h"
 #include "download-int.h"
 #include "log.h"
 #include "xmalloc.h"
@@ -27,10 +28,9 @@ write_all(struct xfer *x, const void *buf, size_t len, struct err *err)
 		n = write(x->fd, p, len);
 		if (n < 0 && errno == EINTR)
 			continue;
-		if (n < 0 && (errno == ENOSPC || errno == EDQUOT)) {
-			x->nospace = true;
-			return err_set(err, "No space left on device");
-		}
+		if (n < 0 && err_kind_of_errno(errno) == ERR_NOSPACE)
+			return err_setk(err, ERR_NOSPACE,
+			    "No space left on device");
 		if (n < 0)
 			return err_errno(err, "Cannot write %s", x->part);
 		p += n;
@@ -120,7 +120,7 @@ xfer_done(void *arg, const struct fetch_result *res)
 		unlink(x->part);
 		*st = IT_TODO;
 		x->t->cursor = 0;
-		if (x->nospace) {
+		if (err.kind == ERR_NOSPACE) {
 			d->nospace = true;	/* paused, not failed */
 		} else if (d->cancel_req || d->failed) {
 			/* nothing to say */
@@ -129,7 +129,7 @@ xfer_done(void *arg, const struct fetch_result *res)
 			d->skipped++;
 			log_warnx("skipping a segment (lossy): %s", err.msg);
 		} else {
-			download_fail(d, err.msg);
+			download_fail(d, &err);
 		}
 	}
 	if (x->prev != NULL)
@@ -180,11 +180,11 @@ xfer_start(struct download *d, struct track *t, long idx)
 	x->fd = open(x->part, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC |
 	    O_NOFOLLOW, 0644);
 	if (x->fd < 0) {
-		if (errno == ENOSPC || errno == EDQUOT)
-			d->nospace = true;
+		err_errno(&err, "Cannot create %s", x->part);
+		if (err.kind == ERR_NOSPACE)
+			d->nospace = true;	/* paused, not failed */
 		else
-			download_fail(d, (err_errno(&err, "Cannot create %s",
-			    x->part), err.msg));
+			download_fail(d, &err);
 		crypt_free(x->cr);
 		free(x->part);
 		free(x->final);
@@ -211,13 +211,13 @@ key_step(struct download *d)
 		return;
 	k = &d->keys[s->index];
 	if (s->state == IT_SKIPPED) {
-		download_fail(d, s->err.msg);
+		download_fail(d, &s->err);
 	} else if (s->buf.len != CRYPT_KEY_LEN) {
-		char msg[ERR_MAX];
+		struct err err;
 
-		snprintf(msg, sizeof(msg), "AES-128 key must be 16 bytes, got "
-		    "%zu from %s", s->buf.len, k->uri);
-		download_fail(d, msg);
+		err_setk(&err, ERR_INVALID, "AES-128 key must be 16 bytes, "
+		    "got %zu from %s", s->buf.len, k->uri);
+		download_fail(d, &err);
 	} else {
 		memcpy(k->key, s->buf.data, CRYPT_KEY_LEN);
 		k->state = IT_DONE;
@@ -272,7 +272,7 @@ schedule(struct download *d, struct track *t)
 void
 seg_space_check(struct download *d)
 {
-	int64_t now = download_now_ms(), avail;
+	int64_t now = clock_ms(), avail;
 	struct statvfs sv;
 
 	if (now - d->space_checked_ms < SPACE_CHECK_MS)

@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "download-int.h"
+#include "file.h"
 #include "log.h"
 #include "xmalloc.h"
 
@@ -77,29 +78,23 @@ download_workdir_has_segments(const char *workdir)
 
 /* --- writing ------------------------------------------------------------ */
 
-/* Writes name whole (tmp, fsync, rename); 0, or -1 with a warning. */
+/*
+ * FILE_SYNC: source.url is the commit mark of what was written before it
+ * (a key, a media playlist), so each of them is on disk before the next.
+ * 0, or -1 with a warning.
+ */
 static int
 write_file(struct download *d, const char *name, const void *data,
     size_t len)
 {
 	char *path = workdir_path(d, "%s", name);
-	char *tmp = workdir_path(d, ".%s.tmp", name);
-	int fd, rc = -1;
+	struct err err;
+	int rc;
 
-	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW,
-	    0644);
-	if (fd >= 0 && write(fd, data, len) == (ssize_t)len &&
-	    fsync(fd) == 0 && close(fd) == 0) {
-		fd = -1;
-		rc = rename(tmp, path);
-	}
-	if (fd >= 0)
-		close(fd);
-	if (rc < 0) {
-		log_warn("cannot write %s", path);
-		unlink(tmp);
-	}
-	free(tmp);
+	rc = file_write_atomic(AT_FDCWD, path, data, len, 0644, FILE_SYNC,
+	    &err);
+	if (rc == -1)
+		log_warnx("%s", err.msg);
 	free(path);
 	return rc;
 }
@@ -143,26 +138,12 @@ static char *
 read_file(struct download *d, const char *name, size_t max, size_t *lenp)
 {
 	char *path = workdir_path(d, "%s", name), *buf = NULL;
-	struct stat st;
-	int fd;
+	size_t len;
 
-	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK);
+	if (file_read_bounded(AT_FDCWD, path, max, &buf, &len, NULL) == 0 &&
+	    lenp != NULL)
+		*lenp = len;
 	free(path);
-	if (fd < 0)
-		return NULL;
-	if (fstat(fd, &st) == 0 && S_ISREG(st.st_mode) &&
-	    (size_t)st.st_size <= max) {
-		buf = xmalloc(st.st_size + 1);
-		if (read(fd, buf, st.st_size) != st.st_size) {
-			free(buf);
-			buf = NULL;
-		} else {
-			buf[st.st_size] = '\0';
-			if (lenp != NULL)
-				*lenp = st.st_size;
-		}
-	}
-	close(fd);
 	return buf;
 }
 

@@ -69,8 +69,9 @@ struct download *download_new(struct fetcher *f,
 /* Advances the state machine; cheap, call after every fetcher_poll. */
 enum download_state download_step(struct download *d);
 void download_get_progress(struct download *d, struct download_progress *p);
-/* One line: why it failed (valid in DL_FAILED). */
-const char *download_error(const struct download *d);
+/* Why it failed, with the kind the cause gave it (valid in DL_FAILED):
+ * ERR_NOSPACE when the disk filled, ERR_DENIED for a 403... */
+const struct err *download_error(const struct download *d);
 /* Asks to stop; the state becomes DL_CANCELLED after the next steps. */
 void download_cancel(struct download *d);
 /* Live streams: stop recording now and keep what we have. */

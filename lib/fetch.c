@@ -7,8 +7,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
-#include <time.h>
 
+#include "clock.h"
+#include "conf.h"
 #include "fetch.h"
 #include "log.h"
 #include "fetch-addr.h"
@@ -58,13 +59,16 @@ struct fetcher {
 	unsigned turn;			/* whose turn it is to go first */
 };
 
-static int64_t
-now_ms(void)
+void
+fetcher_opts_from_conf(struct fetcher_opts *fo, const struct conf *c)
 {
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+	memset(fo, 0, sizeof(*fo));
+	fo->connect_timeout_s = c->connect_timeout_s;
+	fo->low_speed_time_s = c->low_speed_time_s;
+	fo->retries = c->retries;
+	fo->allow_private = c->allow_private_targets;
+	fo->max_playlist_bytes = c->max_playlist_bytes;
+	fo->max_segment_bytes = c->max_segment_bytes;
 }
 
 struct fetcher *
@@ -193,7 +197,7 @@ budget_take(struct fetcher *f, size_t len)
 {
 	if (f->rate_bps <= 0)
 		return 0;
-	budget_refill(f, now_ms());
+	budget_refill(f, clock_ms());
 	if (f->tokens <= 0)
 		return -1;
 	f->tokens -= (double)len;
@@ -210,7 +214,7 @@ budget_wait_ms(struct fetcher *f)
 		return -1;
 	if (f->rate_bps <= 0)
 		return 0;
-	budget_refill(f, now_ms());
+	budget_refill(f, clock_ms());
 	ms = f->tokens > 0 ? 0 : -f->tokens * 1000.0 / (double)f->rate_bps;
 	if (ms < BUDGET_MIN_WAIT_MS)
 		ms = BUDGET_MIN_WAIT_MS;
@@ -237,7 +241,7 @@ budget_release(struct fetcher *f)
 	if (f->npaused == 0)
 		return;
 	if (f->rate_bps > 0) {
-		budget_refill(f, now_ms());
+		budget_refill(f, clock_ms());
 		if (f->tokens <= 0)
 			return;
 	}
@@ -269,10 +273,10 @@ fetcher_set_rate(struct fetcher *f, int64_t bytes_per_s)
 		bytes_per_s = 0;
 	if (bytes_per_s == f->rate_bps)
 		return;
-	budget_refill(f, now_ms());
+	budget_refill(f, clock_ms());
 	f->rate_bps = bytes_per_s;
 	f->tokens = 0;
-	f->tokens_ms = now_ms();
+	f->tokens_ms = clock_ms();
 	budget_release(f);
 }
 
@@ -438,8 +442,8 @@ start(struct fetch_handle *h)
 		/* Reported from the next poll, never from fetcher_add. */
 		easy_put(h->f, h->easy);
 		h->easy = NULL;
-		err_set(&h->err, "%s fetching %s", curl_multi_strerror(mc),
-		    h->url);
+		err_setk(&h->err, ERR_TEMPORARY, "%s fetching %s",
+		    curl_multi_strerror(mc), h->url);
 		h->state = H_WAITING;
 		h->retry_at = 0;
 		h->attempt = h->f->opts.retries + 1;	/* no retry */
@@ -477,47 +481,25 @@ fetcher_cancel(struct fetcher *f, struct fetch_handle *h)
 	h->cancelled = true;
 	if (f->in_perform)	/* inside a curl callback: swept after it */
 		return;
-	err_set(&h->err, "cancelled");
+	err_setk(&h->err, ERR_CANCELLED, "cancelled");
 	finish(h, false);
 }
 
-/* Is this failure worth another try (timeouts, resets, 5xx, 429)? */
-static bool
-classify(struct fetch_handle *h, CURLcode rc)
+/* The kind of an HTTP error status: what a retry or a fresh link can do. */
+static enum err_kind
+http_kind(long code)
 {
-	long code = 0;
+	if (code == 401 || code == 403 || code == 410)
+		return ERR_DENIED;
+	if (code >= 500 || code == 429 || code == 408)
+		return ERR_TEMPORARY;
+	return ERR_PERMANENT;
+}
 
-	curl_easy_getinfo(h->easy, CURLINFO_RESPONSE_CODE, &code);
-	if (h->sink_failed)
-		return false;	/* h->err already says why */
-	if (h->too_big) {
-		err_set(&h->err, "Response too large (over %" PRId64
-		    " bytes) fetching %s", h->max_bytes, h->url);
-		return false;
-	}
-	if (h->refused) {
-		err_set(&h->err, "refusing to fetch from a private address %s "
-		    "(allow_private_targets is off)", h->refused_addr);
-		return false;
-	}
-	if (rc == CURLE_HTTP_RETURNED_ERROR) {
-		if (code == 403)
-			err_set(&h->err, "HTTP 403 Access denied fetching %s",
-			    h->url);
-		else if (code == 404)
-			err_set(&h->err, "HTTP 404 Not Found fetching %s",
-			    h->url);
-		else
-			err_set(&h->err, "HTTP %ld fetching %s", code, h->url);
-		return code >= 500 || code == 429 || code == 408;
-	}
-	if (rc == CURLE_FILESIZE_EXCEEDED) {
-		err_set(&h->err, "Response too large (over %" PRId64
-		    " bytes) fetching %s", h->max_bytes, h->url);
-		return false;
-	}
-	err_set(&h->err, "%s fetching %s",
-	    h->errbuf[0] ? h->errbuf : curl_easy_strerror(rc), h->url);
+/* The kind of a transport failure: timeouts, resets and cut bodies pass. */
+static enum err_kind
+curl_kind(CURLcode rc)
+{
 	switch (rc) {
 	case CURLE_OPERATION_TIMEDOUT:
 	case CURLE_COULDNT_CONNECT:
@@ -529,33 +511,72 @@ classify(struct fetch_handle *h, CURLcode rc)
 	case CURLE_HTTP2_STREAM:
 	case CURLE_SSL_CONNECT_ERROR:
 	case CURLE_WEIRD_SERVER_REPLY:
-		return true;
+		return ERR_TEMPORARY;
 	default:
-		return false;
+		return ERR_PERMANENT;
 	}
+}
+
+static void
+http_error(struct fetch_handle *h, long code)
+{
+	enum err_kind kind = http_kind(code);
+
+	if (code == 403)
+		err_setk(&h->err, kind, "HTTP 403 Access denied fetching %s",
+		    h->url);
+	else if (code == 404)
+		err_setk(&h->err, kind, "HTTP 404 Not Found fetching %s",
+		    h->url);
+	else
+		err_setk(&h->err, kind, "HTTP %ld fetching %s", code, h->url);
+}
+
+/* Fills h->err with the reason and its kind; the sink's own stays. */
+static void
+classify(struct fetch_handle *h, CURLcode rc)
+{
+	long code = 0;
+
+	curl_easy_getinfo(h->easy, CURLINFO_RESPONSE_CODE, &code);
+	if (h->sink_failed)
+		return;	/* h->err already says why, with its kind */
+	if (h->too_big || rc == CURLE_FILESIZE_EXCEEDED)
+		err_set(&h->err, "Response too large (over %" PRId64
+		    " bytes) fetching %s", h->max_bytes, h->url);
+	else if (h->refused)
+		err_setk(&h->err, ERR_REFUSED, "refusing to fetch from a "
+		    "private address %s (allow_private_targets is off)",
+		    h->refused_addr);
+	else if (rc == CURLE_HTTP_RETURNED_ERROR)
+		http_error(h, code);
+	else
+		err_setk(&h->err, curl_kind(rc), "%s fetching %s",
+		    h->errbuf[0] ? h->errbuf : curl_easy_strerror(rc), h->url);
 }
 
 static void
 on_done(struct fetcher *f, struct fetch_handle *h, CURLcode rc)
 {
-	bool retry;
-
 	if (h->cancelled) {
-		err_set(&h->err, "cancelled");
+		err_setk(&h->err, ERR_CANCELLED, "cancelled");
 		finish(h, false);
 		return;
 	}
 	if (rc == CURLE_OK && h->length >= 0 && h->bytes < h->length) {
-		err_set(&h->err, "Short body (%" PRId64 " of %" PRId64
-		    " bytes) fetching %s", h->bytes, h->length, h->url);
-		retry = true;
+		err_setk(&h->err, ERR_TEMPORARY, "Short body (%" PRId64
+		    " of %" PRId64 " bytes) fetching %s", h->bytes, h->length,
+		    h->url);
 	} else if (rc == CURLE_OK) {
 		finish(h, true);
 		return;
 	} else {
-		retry = classify(h, rc);
+		classify(h, rc);
 	}
-	if (!retry || h->attempt >= f->opts.retries) {
+	/* Only trouble a retry can cure is retried; a sink's own failure
+	 * (a full disk, a bad key) is never the server's. */
+	if (h->sink_failed || h->err.kind != ERR_TEMPORARY ||
+	    h->attempt >= f->opts.retries) {
 		finish(h, false);
 		return;
 	}
@@ -568,7 +589,8 @@ on_done(struct fetcher *f, struct fetch_handle *h, CURLcode rc)
 	curl_multi_remove_handle(f->multi, h->easy);
 	easy_put(f, h->easy);
 	h->easy = NULL;
-	h->retry_at = now_ms() + ((int64_t)f->opts.retry_base_ms << h->attempt);
+	h->retry_at = clock_ms() +
+	    ((int64_t)f->opts.retry_base_ms << h->attempt);
 	h->attempt++;
 	h->state = H_WAITING;
 }
@@ -578,7 +600,7 @@ static int64_t
 run_timers(struct fetcher *f)
 {
 	struct fetch_handle *h, *next;
-	int64_t now = now_ms(), soonest = INT64_MAX;
+	int64_t now = clock_ms(), soonest = INT64_MAX;
 
 	for (h = f->handles; h != NULL; h = next) {
 		next = h->next;
@@ -610,7 +632,7 @@ perform(struct fetcher *f)
 	for (h = f->handles; h != NULL; h = next) {
 		next = h->next;
 		if (h->cancelled) {
-			err_set(&h->err, "cancelled");
+			err_setk(&h->err, ERR_CANCELLED, "cancelled");
 			finish(h, false);
 			next = f->handles;
 		}
@@ -647,7 +669,7 @@ fetcher_poll(struct fetcher *f, int timeout_ms,
 	perform(f);
 	due = run_timers(f);
 	if (due != INT64_MAX) {
-		now = now_ms();
+		now = clock_ms();
 		if (due - now < timeout_ms)
 			timeout_ms = due > now ? (int)(due - now) : 0;
 	}
@@ -674,7 +696,7 @@ fetcher_free(struct fetcher *f)
 	if (f == NULL)
 		return;
 	while (f->handles != NULL) {
-		err_set(&f->handles->err, "cancelled");
+		err_setk(&f->handles->err, ERR_CANCELLED, "cancelled");
 		f->handles->cancelled = true;
 		finish(f->handles, false);
 	}

@@ -135,13 +135,15 @@ guard_check_title(const char *title, struct err *err)
 		return 0;
 	for (s = (const unsigned char *)title; *s != '\0'; s++)
 		if ((*s < 0x20 && *s != '\t') || *s == 0x7f)
-			return err_set(err, "Invalid job: \"title\" holds "
+			return err_setk(err, ERR_INVALID,
+			    "Invalid job: \"title\" holds "
 			    "control characters");
 	/* ".." between separators (or the ends) is a path component. */
 	for (s = (const unsigned char *)title; *s != '\0'; s += n) {
 		n = strcspn((const char *)s, "/\\");
 		if (n == 2 && s[0] == '.' && s[1] == '.')
-			return err_set(err, "Invalid job: \"title\" holds a "
+			return err_setk(err, ERR_INVALID,
+			    "Invalid job: \"title\" holds a "
 			    "'..' path component");
 		if (s[n] != '\0')
 			n++;
@@ -183,26 +185,27 @@ guard_check_url(const char *url, bool allow_private, struct err *err)
 	int rc = -1;
 
 	if (url == NULL || *url == '\0')
-		return err_set(err, "the url is empty");
+		return err_setk(err, ERR_INVALID, "the url is empty");
 	/* url.c keeps schemes curl does not fetch (ftp://...), so that the
 	 * message can name the scheme. The scheme is judged before the host:
 	 * "file:///etc/shadow" has none, and its scheme is the reason. */
 	if ((scheme = url_scheme(url)) == NULL) {
-		err_set(err, "not a valid URL: '%.200s'", url);
+		err_setk(err, ERR_INVALID, "not a valid URL: '%.200s'", url);
 		goto out;
 	}
 	if (strcmp(scheme, "http") != 0 && strcmp(scheme, "https") != 0) {
-		err_set(err, "unsupported scheme '%.32s' (only http and https)",
-		    scheme);
+		err_setk(err, ERR_INVALID,
+		    "unsupported scheme '%.32s' (only http and https)", scheme);
 		goto out;
 	}
 	if (url_scheme_host(url, NULL, &host, NULL) < 0) {
-		err_set(err, "not a valid URL (no host): '%.200s'", url);
+		err_setk(err, ERR_INVALID, "not a valid URL (no host): '%.200s'", url);
 		goto out;
 	}
 	if (!allow_private && host_is_private(host)) {
-		err_set(err, "refused: host %.100s is a loopback, private or "
-		    "link-local address (allow_private_targets is off)", host);
+		err_setk(err, ERR_REFUSED, "refused: host %.100s is a "
+		    "loopback, private or link-local address "
+		    "(allow_private_targets is off)", host);
 		goto out;
 	}
 	rc = 0;

@@ -62,7 +62,15 @@ api_json(const struct job_row *j)
 	json_object_set_new(o, "completed_at", job_json_time(j->completed_at));
 	json_object_set_new(o, "retry_count", json_integer(j->retry_count));
 	json_object_set_new(o, "quality", api_str(j->quality));
-	/* the NAS's page: where it came from and what the video is */
+	return o;
+}
+
+/* The NAS's page: the JOB, and where it came from and what the video is. */
+static json_t *
+page_json(const struct job_row *j)
+{
+	json_t *o = api_json(j);
+
 	json_object_set_new(o, "name", api_str(j->job_name));
 	json_object_set_new(o, "source_page", api_str(j->source_page));
 	json_object_set_new(o, "referer", api_str(j->referer));
@@ -132,5 +140,9 @@ info_json(const struct job_row *r)
 json_t *
 job_row_json(const struct job_row *row, enum job_json_view view)
 {
-	return view == JOB_JSON_API ? api_json(row) : info_json(row);
+	switch (view) {
+	case JOB_JSON_API: return api_json(row);
+	case JOB_JSON_PAGE: return page_json(row);
+	default: return info_json(row);
+	}
 }

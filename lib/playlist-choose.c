@@ -92,7 +92,8 @@ playlist_choose_variant(const struct hls_playlist *master,
 	int pick;
 
 	if (master == NULL || !master->is_master || master->nvariants == 0)
-		return err_set(err, "No variant streams to choose from");
+		return err_setk(err, ERR_INVALID,
+		    "No variant streams to choose from");
 	if (quality == NULL || *quality == '\0' ||
 	    strcasecmp(quality, "best") == 0)
 		return pick_bandwidth(master, true, -1);
@@ -105,7 +106,8 @@ playlist_choose_variant(const struct hls_playlist *master,
 			return pick;
 		return pick_bandwidth(master, false, -1);
 	}
-	return err_set(err, "Unknown quality \"%.40s\": use best, worst, "
+	return err_setk(err, ERR_INVALID, "Unknown quality \"%.40s\": "
+	    "use best, worst, "
 	    "a height like 720p or a bandwidth in bits/s", quality);
 }
 

@@ -133,8 +133,5 @@ int64_t spool_free_bytes(const char *path);
 /* mkdir -p: missing parents 0755, the last one `mode`. 0 or -1. */
 int spool_mkdirs(const char *path, mode_t mode, struct err *err);
 
-/* Writes text to dirfd/name the Postfix way: dot-file, fsync, rename. */
-int spool_write_file(int dirfd, const char *name, const char *text,
-    struct err *err);
 
 #endif

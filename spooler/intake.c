@@ -13,6 +13,7 @@
 
 #include <jansson.h>
 
+#include "clock.h"
 #include "guard.h"
 #include "job-validate.h"
 #include "log.h"
@@ -195,18 +196,17 @@ each_entry(int dirfd, void (*fn)(struct spoold *, const char *,
 static void
 scan_incoming_one(struct spoold *d, const char *name, const struct stat *st)
 {
-	struct timespec now;
 	int64_t age_ms;
 
 	if (!spool_is_job_name(name))
 		return;
-	clock_gettime(CLOCK_REALTIME, &now);
-	age_ms = (now.tv_sec - st->st_mtim.tv_sec) * 1000 +
-	    (now.tv_nsec - st->st_mtim.tv_nsec) / 1000000;
+	/* mtime is wall time, so is its age. */
+	age_ms = clock_wall_ms() - ((int64_t)st->st_mtim.tv_sec * 1000 +
+	    st->st_mtim.tv_nsec / 1000000);
 	/* A regular file this fresh may still be in writing: its
 	 * IN_CLOSE_WRITE will come, or the next (early) scan takes it. */
 	if (S_ISREG(st->st_mode) && age_ms < SPOOLD_YOUNG_MS) {
-		int64_t soon = spoold_now_ms() + SPOOLD_YOUNG_MS;
+		int64_t soon = clock_ms() + SPOOLD_YOUNG_MS;
 		if (soon < d->next_scan_ms)
 			d->next_scan_ms = soon;
 		return;

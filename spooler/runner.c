@@ -385,15 +385,15 @@ run_done(struct spoold *d, struct run *r)
 
 /* A download that failed for want of space is paused, not failed. */
 static bool
-failed_for_space(struct spoold *d, const char *reason)
+failed_for_space(struct spoold *d, const struct err *why)
 {
-	return d->disk_short || strstr(reason, "No space left") != NULL ||
-	    strstr(reason, "Disk quota") != NULL;
+	return d->disk_short || why->kind == ERR_NOSPACE;
 }
 
 static void
 run_end(struct spoold *d, struct run *r)
 {
+	const struct err *err;
 	const char *why;
 
 	if (r->cancelling || r->state == DL_CANCELLED)
@@ -401,9 +401,9 @@ run_end(struct spoold *d, struct run *r)
 	else if (r->state == DL_DONE)
 		run_done(d, r);
 	else {
-		why = download_error(r->dl);
-		why = why != NULL && *why != '\0' ? why : "download failed";
-		if (failed_for_space(d, why)) {
+		err = download_error(r->dl);
+		why = *err->msg != '\0' ? err->msg : "download failed";
+		if (failed_for_space(d, err)) {
 			r->row.status = JOB_PAUSED;
 			r->row.speed_bps = 0;
 			row_save(d, &r->row);

@@ -49,7 +49,6 @@ struct spoold {
 	struct bw_settings bw;		/* the owner's limit and schedule */
 };
 
-int64_t spoold_now_ms(void);
 
 /* intake.c */
 void intake_scan_incoming(struct spoold *d);

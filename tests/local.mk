@@ -175,6 +175,13 @@ EXTRA_DIST += tests/integ/httpd-lib.sh tests/integ/httpd-raw.py \
 TESTS += tests/integ/t-ext-unit.sh tests/integ/t-ext-e2e.sh
 EXTRA_DIST += tests/integ/t-ext-unit.sh tests/integ/t-ext-e2e.sh
 
+# The Debian package, units, config documentation
+DEB_T = tests/integ/t-deb-confdoc.sh tests/integ/t-deb-fsmount.sh \
+	tests/integ/t-deb-errors.sh \
+	tests/integ/t-deb-package.sh
+TESTS += $(DEB_T)
+EXTRA_DIST += $(DEB_T)
+
 # The playlist corpus the parser suite reads
 EXTRA_DIST += tests/corpus
 

@@ -139,8 +139,8 @@ done
 EXT_DIR=$src/extension PW_DIR=$pw CHROMIUM=$chromium \
 NAS_ENDPOINT=https://127.0.0.1:$tls_port NAS_DIRECT=http://127.0.0.1:$plain_port \
 NAS_KEY=$key DEAD_ENDPOINT=http://127.0.0.1:$dead_port \
-STREAMS_DIR=$streams OUT_DIR=$tmp \
-	timeout 300 node "$src/extension/e2e/e2e.mjs"
+STREAMS_DIR=$streams OUT_DIR=$tmp SPOOL_DIR=$tmp/spool \
+	timeout 600 node "$src/extension/e2e/e2e.mjs"
 echo "t-ext-e2e: screenshots in $out/shots"
 
 # The browser's traffic must not have hurt the programs: each stops on

@@ -1,13 +1,20 @@
-/* check_fetch - the SSRF guard's address table and download titles */
+/* check_fetch - the SSRF guard's address table, error kinds, download titles */
 #include "config.h"
 
+#include <arpa/inet.h>
 #include <check.h>
+#include <netinet/in.h>
+#include <pthread.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
 
 #include "download.h"
-#include "fetch-addr.h"
 #include "check-main.h"
+#include "fetch.h"
+#include "fetch-addr.h"
 
 static const struct {
 	const char *addr;
@@ -43,6 +50,125 @@ START_TEST(address_classification)
 	ck_assert_msg(fetch_addr_is_private_str(addr_cases[_i].addr) ==
 	    addr_cases[_i].is_private, "%s: want %d", addr_cases[_i].addr,
 	    addr_cases[_i].is_private);
+}
+END_TEST
+
+/*
+ * A local origin: "GET /NNN" is answered with status NNN and a two-byte
+ * body, one connection at a time, until the test's process ends.
+ */
+static void *
+origin_main(void *arg)
+{
+	int lfd = *(int *)arg, fd, code;
+	char req[1024], resp[256];
+	ssize_t n;
+
+	while ((fd = accept(lfd, NULL, NULL)) >= 0) {
+		n = read(fd, req, sizeof(req) - 1);
+		req[n > 0 ? n : 0] = '\0';
+		if (sscanf(req, "GET /%d", &code) != 1)
+			code = 400;
+		n = snprintf(resp, sizeof(resp), "HTTP/1.1 %d X\r\n"
+		    "Content-Length: 2\r\nConnection: close\r\n\r\nok", code);
+		if (write(fd, resp, n) != n)
+			break;
+		close(fd);
+	}
+	return NULL;
+}
+
+/* Listens on 127.0.0.1 (an ephemeral port); serve: start the origin. */
+static int
+origin_start(bool serve)
+{
+	static int lfd;
+	struct sockaddr_in a = { .sin_family = AF_INET };
+	socklen_t alen = sizeof(a);
+	pthread_t t;
+
+	a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	lfd = socket(AF_INET, SOCK_STREAM, 0);
+	ck_assert_int_ge(lfd, 0);
+	ck_assert_int_eq(bind(lfd, (struct sockaddr *)&a, sizeof(a)), 0);
+	ck_assert_int_eq(getsockname(lfd, (struct sockaddr *)&a, &alen), 0);
+	if (!serve) {
+		close(lfd);	/* nobody listens: connection refused */
+		return ntohs(a.sin_port);
+	}
+	ck_assert_int_eq(listen(lfd, 8), 0);
+	ck_assert_int_eq(pthread_create(&t, NULL, origin_main, &lfd), 0);
+	return ntohs(a.sin_port);
+}
+
+/* The buffer first: the buffer sink's callbacks get the same arg. */
+struct answer {
+	struct fetch_buffer buf;
+	bool done, ok;
+	struct err err;
+};
+
+static void
+on_done(void *arg, const struct fetch_result *res)
+{
+	struct answer *a = arg;
+
+	a->done = true;
+	a->ok = res->ok;
+	if (res->ok)
+		err_clear(&a->err);
+	else
+		err_copy(&a->err, &res->err);
+}
+
+/* Each origin of a failure sets the kind the spooler decides on. */
+static const struct {
+	const char *path;	/* NULL: cancel before it runs */
+	bool serve, allow_private;
+	enum err_kind kind;	/* ERR_NONE: it succeeds */
+} kind_cases[] = {
+	{ "/200", true, true, ERR_NONE },
+	{ "/401", true, true, ERR_DENIED },
+	{ "/403", true, true, ERR_DENIED },
+	{ "/410", true, true, ERR_DENIED },
+	{ "/404", true, true, ERR_PERMANENT },
+	{ "/400", true, true, ERR_PERMANENT },
+	{ "/500", true, true, ERR_TEMPORARY },
+	{ "/503", true, true, ERR_TEMPORARY },
+	{ "/429", true, true, ERR_TEMPORARY },
+	{ "/408", true, true, ERR_TEMPORARY },
+	{ "/200", false, true, ERR_TEMPORARY },		/* refused connection */
+	{ "/200", true, false, ERR_REFUSED },		/* SSRF guard */
+	{ NULL, true, true, ERR_CANCELLED },
+};
+
+START_TEST(error_kinds)
+{
+	struct fetcher_opts o = { .connect_timeout_s = 5, .retries = 0,
+	    .allow_private = kind_cases[_i].allow_private };
+	struct answer a = { .done = false };
+	struct fetch_sink sink = { fetch_buffer_sink_data,
+	    fetch_buffer_sink_reset, on_done, &a };
+	struct fetch_request req = { .offset = -1, .max_bytes = -1 };
+	struct fetch_handle *h;
+	struct fetcher *f = fetcher_new(&o);
+	char url[128];
+	int port = origin_start(kind_cases[_i].serve);
+
+	snprintf(url, sizeof(url), "http://127.0.0.1:%d%s", port,
+	    kind_cases[_i].path != NULL ? kind_cases[_i].path : "/200");
+	req.url = url;
+	h = fetcher_add(f, &req, &sink);
+	if (kind_cases[_i].path == NULL)
+		fetcher_cancel(f, h);
+	while (!a.done)
+		fetcher_poll(f, 100, NULL, 0);
+	ck_assert_msg(a.err.kind == kind_cases[_i].kind,
+	    "%s: kind %s (%s), want %s", url, err_kind_name(a.err.kind),
+	    a.err.msg, err_kind_name(kind_cases[_i].kind));
+	ck_assert(a.ok == (kind_cases[_i].kind == ERR_NONE));
+	free(a.buf.data);
+	fetcher_free(f);
 }
 END_TEST
 
@@ -99,6 +225,8 @@ fetch_suite(void)
 	tcase_add_loop_test(tc, titles, 0,
 	    sizeof(title_cases) / sizeof(title_cases[0]));
 	tcase_add_test(tc, title_is_bounded);
+	tcase_add_loop_test(tc, error_kinds, 0,
+	    sizeof(kind_cases) / sizeof(kind_cases[0]));
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -89,41 +89,45 @@ static const struct {
 	const char *url;
 	int allow_private;
 	const char *want;	/* NULL: accepted; else a part of the reason */
+	enum err_kind kind;	/* ERR_REFUSED: policy; ERR_INVALID: not a URL */
 } url_cases[] = {
-	{ "https://cdn.example.com/a/master.m3u8?t=1", 0, NULL },
-	{ "http://example.com:8080/x.m3u8", 0, NULL },
-	{ "file:///etc/shadow", 0, "unsupported scheme 'file' (only http and https)" },
-	{ "ftp://example.com/x.m3u8", 0, "unsupported scheme 'ftp'" },
-	{ "gopher://example.com/", 0, "unsupported scheme 'gopher'" },
-	{ "javascript:alert(1)", 0, "not a valid URL" },
-	{ "", 0, "empty" },
-	{ "not a url", 0, "not a valid URL" },
-	{ "http://127.0.0.1/x.m3u8", 0, "loopback, private" },
-	{ "http://127.0.0.1/x.m3u8", 1, NULL },
-	{ "http://localhost:8080/x.m3u8", 0, "localhost" },
-	{ "http://a.localhost/x.m3u8", 0, "private" },
-	{ "http://10.1.2.3/x", 0, "private" },
-	{ "http://172.16.0.1/x", 0, "private" },
-	{ "http://172.32.0.1/x", 0, NULL },
-	{ "http://192.168.1.10/x", 0, "private" },
-	{ "http://169.254.169.254/latest/meta-data", 0, "private" },
-	{ "http://100.64.0.1/x", 0, "private" },
-	{ "http://0.0.0.0/x", 0, "private" },
-	{ "http://224.0.0.1/x", 0, "private" },
-	{ "http://8.8.8.8/x", 0, NULL },
-	{ "http://[::1]/x", 0, "private" },
-	{ "http://[fe80::1]/x", 0, "private" },
-	{ "http://[fd00::1]/x", 0, "private" },
-	{ "http://[::ffff:127.0.0.1]/x", 0, "private" },
-	{ "http://[2001:db8::1]/x", 0, NULL },
-	{ "http://2130706433/x", 0, "private" },	/* 127.0.0.1 as a number */
-	{ "http://0x7f.1/x", 0, "private" },
+	{ "https://cdn.example.com/a/master.m3u8?t=1", 0, NULL, ERR_NONE },
+	{ "http://example.com:8080/x.m3u8", 0, NULL, ERR_NONE },
+	{ "file:///etc/shadow", 0,
+	  "unsupported scheme 'file' (only http and https)", ERR_INVALID },
+	{ "ftp://example.com/x.m3u8", 0, "unsupported scheme 'ftp'", ERR_INVALID },
+	{ "gopher://example.com/", 0, "unsupported scheme 'gopher'", ERR_INVALID },
+	{ "javascript:alert(1)", 0, "not a valid URL", ERR_INVALID },
+	{ "", 0, "empty", ERR_INVALID },
+	{ "not a url", 0, "not a valid URL", ERR_INVALID },
+	{ "http://127.0.0.1/x.m3u8", 0, "loopback, private", ERR_REFUSED },
+	{ "http://127.0.0.1/x.m3u8", 1, NULL, ERR_NONE },
+	{ "http://localhost:8080/x.m3u8", 0, "localhost", ERR_REFUSED },
+	{ "http://a.localhost/x.m3u8", 0, "private", ERR_REFUSED },
+	{ "http://10.1.2.3/x", 0, "private", ERR_REFUSED },
+	{ "http://172.16.0.1/x", 0, "private", ERR_REFUSED },
+	{ "http://172.32.0.1/x", 0, NULL, ERR_NONE },
+	{ "http://192.168.1.10/x", 0, "private", ERR_REFUSED },
+	{ "http://169.254.169.254/latest/meta-data", 0, "private",
+	  ERR_REFUSED },
+	{ "http://100.64.0.1/x", 0, "private", ERR_REFUSED },
+	{ "http://0.0.0.0/x", 0, "private", ERR_REFUSED },
+	{ "http://224.0.0.1/x", 0, "private", ERR_REFUSED },
+	{ "http://8.8.8.8/x", 0, NULL, ERR_NONE },
+	{ "http://[::1]/x", 0, "private", ERR_REFUSED },
+	{ "http://[fe80::1]/x", 0, "private", ERR_REFUSED },
+	{ "http://[fd00::1]/x", 0, "private", ERR_REFUSED },
+	{ "http://[::ffff:127.0.0.1]/x", 0, "private", ERR_REFUSED },
+	{ "http://[2001:db8::1]/x", 0, NULL, ERR_NONE },
+	/* 127.0.0.1 as a number */
+	{ "http://2130706433/x", 0, "private", ERR_REFUSED },
+	{ "http://0x7f.1/x", 0, "private", ERR_REFUSED },
 	/* NAT64 and 6to4 carry the IPv4 address inside. */
-	{ "http://[64:ff9b::7f00:1]/x", 0, "private" },
-	{ "http://[64:ff9b::808:808]/x", 0, NULL },
-	{ "http://[2002:c0a8:101::1]/x", 0, "private" },
-	{ "http://[2002:808:808::1]/x", 0, NULL },
-	{ "http://[fe80::1%25eth0]/x", 0, "private" },
+	{ "http://[64:ff9b::7f00:1]/x", 0, "private", ERR_REFUSED },
+	{ "http://[64:ff9b::808:808]/x", 0, NULL, ERR_NONE },
+	{ "http://[2002:c0a8:101::1]/x", 0, "private", ERR_REFUSED },
+	{ "http://[2002:808:808::1]/x", 0, NULL, ERR_NONE },
+	{ "http://[fe80::1%25eth0]/x", 0, "private", ERR_REFUSED },
 };
 
 START_TEST(url_table)
@@ -141,6 +145,9 @@ START_TEST(url_table)
 		ck_assert_msg(strstr(err.msg, url_cases[_i].want) != NULL,
 		    "case %d: '%s' lacks '%s'", _i, err.msg,
 		    url_cases[_i].want);
+		ck_assert_msg(err.kind == url_cases[_i].kind,
+		    "case %d: kind %s, want %s", _i, err_kind_name(err.kind),
+		    err_kind_name(url_cases[_i].kind));
 	}
 }
 END_TEST
@@ -173,6 +180,7 @@ START_TEST(title_table)
 	else {
 		ck_assert_int_eq(rc, -1);
 		ck_assert_ptr_nonnull(strstr(err.msg, title_cases[_i].want));
+		ck_assert_int_eq(err.kind, ERR_INVALID);
 	}
 }
 END_TEST

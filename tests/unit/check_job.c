@@ -106,6 +106,9 @@ START_TEST(bad_jobs_say_why)
 	    "case %d: got \"%s\", want \"%s\"", _i, err.msg, bad[_i].want);
 	ck_assert_msg(strncmp(err.msg, "Invalid job: ", 13) == 0,
 	    "case %d: %s", _i, err.msg);
+	/* What the spooler and the httpd decide on (move aside, 400). */
+	ck_assert_msg(err.kind == ERR_INVALID, "case %d: kind %s", _i,
+	    err_kind_name(err.kind));
 }
 END_TEST
 
@@ -116,6 +119,7 @@ START_TEST(binary_with_nul_is_refused)
 	struct err err;
 
 	ck_assert_int_eq(job_parse(junk, sizeof(junk), &job, &err), -1);
+	ck_assert_int_eq(err.kind, ERR_INVALID);
 }
 END_TEST
 
@@ -129,6 +133,7 @@ START_TEST(encode_roundtrips)
 	    &err), 0);
 	ck_assert_int_eq(job_add_header_line(&job, "X-Extra:  yes", &err), 0);
 	ck_assert_int_eq(job_add_header_line(&job, "nocolon", &err), -1);
+	ck_assert_int_eq(err.kind, ERR_INVALID);
 	text = job_encode(&job);
 	ck_assert_int_eq(job_parse(text, strlen(text), &back, &err), 0);
 	ck_assert_str_eq(back.url, job.url);

@@ -22,6 +22,7 @@ START_TEST(cancel_from_progress)
 	ck_assert_int_eq(remux_to_mp4(&b.t, 1, out, on_progress, &p, &err),
 	    -1);
 	ck_assert_str_eq(err.msg, "cancelled");
+	ck_assert_int_eq(err.kind, ERR_CANCELLED);
 	ck_assert_msg(access(out, F_OK) == -1, "partial output left behind");
 	free(out);
 }

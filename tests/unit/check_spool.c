@@ -162,7 +162,7 @@ START_TEST(claim_and_suffix)
 END_TEST
 
 /* Each kind of entry is claimed without being opened, then refused. */
-enum kind { K_FILE, K_BIG, K_SYMLINK, K_FIFO, K_DIR };
+enum kind { K_FILE, K_BIG, K_SYMLINK, K_FIFO, K_DIR, K_HARDLINK };
 static const struct {
 	enum kind kind;
 	const char *reason;	/* NULL: read fine */
@@ -172,6 +172,8 @@ static const struct {
 	{ K_SYMLINK, "is a symbolic link, not a file" },
 	{ K_FIFO, "is a FIFO, not a file" },
 	{ K_DIR, "is a directory, not a file" },
+	/* Another name could change it under the spooler: never read. */
+	{ K_HARDLINK, "hard links" },
 };
 
 START_TEST(read_table)
@@ -199,6 +201,12 @@ START_TEST(read_table)
 		break;
 	case K_DIR:
 		ck_assert_int_eq(mkdir(path, 0755), 0);
+		break;
+	case K_HARDLINK:
+		put(sp.incoming, "x.job", "http://example.com/a.m3u8\n");
+		buf = xasprintf("%s/.other", sp.incoming);
+		ck_assert_int_eq(link(path, buf), 0);
+		free(buf);
 		break;
 	}
 	ck_assert_int_eq(spool_claim(&sp, "x.job", NULL, NULL, &id, &err), 1);
@@ -326,8 +334,12 @@ START_TEST(sample_conf_is_the_defaults)
 	conf_defaults(&c, NULL);
 	ck_assert_msg(conf_load(&c, TOP_SRCDIR "/etc/m3u8nas.conf", &err) == 0,
 	    "%s", err.msg);
-	ck_assert_str_eq(c.spool_dir, def.spool_dir);
-	ck_assert_str_eq(c.library_dir, def.library_dir);
+	/* The source sample states a --localstatedir=/var build's paths; it
+	 * is installed with the configured one (etc/m3u8nas.conf.inst). */
+	ck_assert_str_eq(c.spool_dir, "/var/spool/m3u8nas");
+	ck_assert_str_eq(def.spool_dir, LOCALSTATEDIR "/spool/m3u8nas");
+	ck_assert_str_eq(c.library_dir, "/var/spool/m3u8nas/completed");
+	ck_assert_str_eq(def.library_dir, LOCALSTATEDIR "/spool/m3u8nas/completed");
 	ck_assert_str_eq(c.mount_point, def.mount_point);
 	ck_assert_int_eq(c.max_jobs, def.max_jobs);
 	ck_assert_int_eq(c.segment_concurrency, def.segment_concurrency);
