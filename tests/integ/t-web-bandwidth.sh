@@ -9,6 +9,7 @@
 # origin's own timestamps.
 . "$top_srcdir/tests/integ/httpd-lib.sh"
 need_ffmpeg
+command -v sqlite3 >/dev/null 2>&1 || skip "sqlite3 not found"
 SPOOLD="$top_builddir/spooler/m3u8nas-spoold"
 
 # Two copies of one 48-second stream, 1-second segments of ~60 KB. The
@@ -117,4 +118,5 @@ kill -0 "$spid" 2>/dev/null && ok "the same spooler process throughout" || bad "
 kill "$spid"
 wait "$spid" || bad "the spooler exited $?"
 grep -q '"event":"bandwidth".*512K' "$W/spoold.log" && ok "the spooler logged the new budget" || bad "no bandwidth log line"
+grep -qE 'Sanitizer|runtime error:' "$W/spoold.log" && bad "sanitizer report from the spooler" || ok "no sanitizer report from the spooler"
 finish
