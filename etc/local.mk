@@ -8,6 +8,8 @@ EXTRA_DIST += etc/m3u8nas-httpd.service.in
 EXTRA_DIST += etc/sysusers.conf.in
 EXTRA_DIST += etc/tmpfiles.conf.in
 EXTRA_DIST += etc/m3u8nas.conf.5.in
+# Operations: Prometheus alert rules, log rotation, certbot deploy hook
+EXTRA_DIST += etc/m3u8nas.logrotate
 
 # --- installation: the same set as the Debian package -----------------
 # Units, sysusers.d, tmpfiles.d, the man page and the installed copies of
@@ -60,6 +62,20 @@ sysusers_DATA = etc/sysusers.d/m3u8nas.conf
 tmpfiles_DATA = etc/tmpfiles.d/m3u8nas.conf
 man_MANS = etc/m3u8nas.conf.5
 all-local: $(ETC_GEN)
+
+# Operations: alert rules and the certbot hook beside the sample config
+# (the admin points Prometheus at the first and links the second into
+# /etc/letsencrypt/renewal-hooks/deploy/ once tls_cert/tls_key are set);
+# the logrotate snippet where logrotate reads it (harmless without a
+# log_file).
+dist_pkgdata_DATA = etc/m3u8nas-alerts.yml
+dist_pkgdata_SCRIPTS = etc/m3u8nas-certbot-deploy-hook
+logrotatedir = $(sysconfdir)/logrotate.d
+logrotate_DATA = etc/logrotate.d/m3u8nas
+ETC_GEN += etc/logrotate.d/m3u8nas
+etc/logrotate.d/m3u8nas: $(top_srcdir)/etc/m3u8nas.logrotate Makefile
+	$(AM_V_GEN)$(MKDIR_P) etc/logrotate.d && $(etc_subst) \
+	  $(top_srcdir)/etc/m3u8nas.logrotate >$@.tmp && mv $@.tmp $@
 
 # The extension, to load unpacked (chrome://extensions) from the NAS's share.
 extensiondir = $(pkgdatadir)/extension

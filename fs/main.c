@@ -2,8 +2,12 @@
 #include "config.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <spawn.h>
 #include <limits.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -129,14 +133,67 @@ absolute(const char *path)
 }
 
 /*
+ * SIGHUP reopens log_file (logrotate). libfuse's handlers would end the
+ * loop on it, so SIGHUP is blocked in every thread (the loop's workers
+ * inherit the mask) and this thread takes it with sigwait: the work runs
+ * in a thread, not in a signal handler.
+ */
+static void *
+hup_thread(void *arg)
+{
+	sigset_t *set = arg;
+	int sig;
+
+	for (;;) {
+		if (sigwait(set, &sig) != 0)
+			continue;
+		pthread_setcancelstate(PTHREAD_CANCEL_DISABLE, NULL);
+		if (log_reopen() == -1)
+			log_warn("SIGHUP: cannot reopen %s", log_file_path());
+		else
+			log_info("SIGHUP: log reopened");
+		pthread_setcancelstate(PTHREAD_CANCEL_ENABLE, NULL);
+	}
+	return NULL;
+}
+
+/*
+ * state/m3u8nas-fs.pid: how m3u8nas-httpd finds this process to report
+ * its CPU time and memory (/metrics). Best effort.
+ */
+static void
+write_pid(const char *path)
+{
+	char buf[32], *tmp = xasprintf("%s.tmp", path);
+	int fd, n;
+
+	if ((fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC |
+	    O_NOFOLLOW, 0644)) == -1) {
+		log_warn("cannot write %s", tmp);
+		free(tmp);
+		return;
+	}
+	n = snprintf(buf, sizeof(buf), "%ld\n", (long)getpid());
+	if (write(fd, buf, (size_t)n) != n || close(fd) != 0 ||
+	    rename(tmp, path) != 0) {
+		log_warn("cannot write %s", path);
+		unlink(tmp);
+	}
+	free(tmp);
+}
+
+/*
  * libfuse's own steps (what fuse_main does), so that the end is ours: a
  * signal ends the loop, then unmount, destroy, free, in reverse order of
  * setup, and a SIGTERM or SIGINT is a clean exit (0), not an error.
  */
 static int
-run_fuse(struct fuse_args *args, struct fs_ctx *ctx)
+run_fuse(struct fuse_args *args, struct fs_ctx *ctx, const char *pidfile)
 {
+	static sigset_t hup;
 	struct fuse_cmdline_opts fo;
+	pthread_t hup_tid;
+	bool hup_started = false;
 	struct fuse_loop_config lc;
 	struct fuse_session *se;
 	struct fuse *fuse;
@@ -152,6 +209,11 @@ run_fuse(struct fuse_args *args, struct fs_ctx *ctx)
 	if (fuse_daemonize(fo.foreground) != 0 ||
 	    fuse_set_signal_handlers(se) != 0)
 		goto out_mount;
+	sigemptyset(&hup);
+	sigaddset(&hup, SIGHUP);
+	pthread_sigmask(SIG_BLOCK, &hup, NULL);
+	hup_started = pthread_create(&hup_tid, NULL, hup_thread, &hup) == 0;
+	write_pid(pidfile);
 	log_info("mounted on %s", fo.mountpoint);
 	if (fo.singlethread)
 		res = fuse_loop(fuse);
@@ -167,6 +229,11 @@ run_fuse(struct fuse_args *args, struct fs_ctx *ctx)
 	if (res > 0)
 		log_info("signal %d: unmounting %s", res, fo.mountpoint);
 	fuse_remove_signal_handlers(se);
+	if (hup_started) {
+		pthread_cancel(hup_tid);
+		pthread_join(hup_tid, NULL);
+	}
+	unlink(pidfile);
 out_mount:
 	fuse_unmount(fuse);
 out_new:
@@ -251,7 +318,7 @@ static int
 serve(struct fuse_args *args, struct fs_opts *o, struct conf *c)
 {
 	struct fs_ctx ctx;
-	char *spool, *db, *mp;
+	char *spool, *db, *mp, *state, *pidfile;
 	int rc;
 
 	if (c->log_file != NULL && *c->log_file != '\0' &&
@@ -264,6 +331,9 @@ serve(struct fuse_args *args, struct fs_opts *o, struct conf *c)
 	}
 	spool = absolute(c->spool_dir);
 	db = spool_store_path(spool);
+	state = spool_path(spool, SPOOL_STATE);
+	pidfile = xasprintf("%s/m3u8nas-fs.pid", state);
+	free(state);
 	memset(&ctx, 0, sizeof(ctx));
 	ctx.src = source_new(db, spool);
 	ctx.control_dir = spool_path(spool, SPOOL_CONTROL);
@@ -275,13 +345,14 @@ serve(struct fuse_args *args, struct fs_opts *o, struct conf *c)
 	fuse_opt_add_arg(args, mp);
 	free(mp);
 	log_info("serving %s read-only", db);
-	rc = run_fuse(args, &ctx);
+	rc = run_fuse(args, &ctx, pidfile);
 	/* The loop and the mount are gone: now the files, then the store. */
 	ops_free_handles(&ctx);
 	pthread_mutex_destroy(&ctx.lock);
 	source_free(ctx.src);
 	free(ctx.control_dir);
 	free(db);
+	free(pidfile);
 	free(spool);
 	return rc;
 }

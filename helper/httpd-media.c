@@ -108,6 +108,7 @@ route_web(struct httpd_req *r)
 	int dfd;
 
 	if (!web_name_ok(name) || (type = type_of(name)) == NULL) {
+		r->route = R_UNKNOWN;	/* counted as "other", like any 404 */
 		httpd_reply_error(r, 404, "no such page: %s", r->path);
 		return;
 	}
@@ -122,6 +123,7 @@ route_web(struct httpd_req *r)
 	if (file_read_bounded(dfd, name, HTTPD_WEB_FILE_MAX, &buf, &len,
 	    &err) != 0) {
 		close(dfd);
+		r->route = R_UNKNOWN;
 		httpd_reply_error(r, 404, "no such page: %s", r->path);
 		return;
 	}

@@ -11,8 +11,11 @@ build="build-essential autoconf automake autoconf-archive pkg-config
 libcurl4-openssl-dev libfuse3-dev fuse3 libsqlite3-dev sqlite3
 libavformat-dev libavcodec-dev libavutil-dev libconfig-dev libssl-dev
 libjansson-dev libevent-dev check openssl ca-certificates ffmpeg python3"
+# prometheus: for promtool (t-ops-metrics, t-ops-alerts; ~100 MB, and on a
+# systemd host it also enables a prometheus service on :9090); logrotate:
+# t-ops-logs runs the shipped snippet.
 test_pkgs="curl procps psmisc time smbclient samba nodejs npm chromium
-debhelper dpkg-dev lintian systemd"
+debhelper dpkg-dev lintian systemd prometheus logrotate"
 bench_pkgs="yt-dlp streamlink wrk hyperfine time"
 
 want="$build"

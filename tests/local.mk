@@ -198,3 +198,9 @@ clean-local: clean-local-web-e2e
 clean-local-web-e2e:
 	-rm -rf web-e2e
 .PHONY: clean-local-web-e2e
+
+# Operations: metrics, alert rules, log reopen and TLS reload on SIGHUP
+TESTS += tests/integ/t-ops-logs.sh tests/integ/t-ops-tls.sh \
+	tests/integ/t-ops-alerts.sh tests/integ/t-ops-metrics.sh
+EXTRA_DIST += tests/integ/t-ops-logs.sh tests/integ/t-ops-tls.sh \
+	tests/integ/t-ops-alerts.sh tests/integ/t-ops-metrics.sh

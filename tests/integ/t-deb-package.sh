@@ -84,6 +84,8 @@ for f in /usr/bin/m3u8nas /usr/sbin/m3u8nas-spoold /usr/sbin/m3u8nas-fs \
     /lib/systemd/system/m3u8nas-httpd.service \
     /usr/lib/sysusers.d/m3u8nas.conf /usr/lib/tmpfiles.d/m3u8nas.conf \
     /etc/m3u8nas/m3u8nas.conf /usr/share/m3u8nas/smb.conf.snippet \
+    /etc/logrotate.d/m3u8nas /usr/share/m3u8nas/m3u8nas-alerts.yml \
+    /usr/share/m3u8nas/m3u8nas-certbot-deploy-hook \
     /usr/share/m3u8nas/extension/manifest.json \
     /usr/share/m3u8nas/extension/background.js \
     /usr/share/m3u8nas/extension/lib/api.js \
