@@ -34,6 +34,13 @@ control_word_supported(enum control_word w)
 	return w >= 0 && w < CONTROL_NWORDS && w != CONTROL_REFRESH;
 }
 
+bool
+control_word_in_tree(enum control_word w)
+{
+	return w == CONTROL_CANCEL || w == CONTROL_RETRY ||
+	    w == CONTROL_PAUSE || w == CONTROL_RESUME;
+}
+
 /* The word spelled by exactly n bytes at s, or -1. */
 static int
 word_of(const char *s, size_t n)

@@ -38,6 +38,10 @@ enum control_word {
 const char *control_word_name(enum control_word w);
 /* The spooler carries this request out today (all but refresh). */
 bool control_word_supported(enum control_word w);
+/* A word jobs/<id>/ctl takes: cancel, retry, pause, resume. Removing a
+ * job (and its video) is the owner's, through the endpoint's signed-in
+ * page or token, not anyone's who can write to the share. */
+bool control_word_in_tree(enum control_word w);
 /*
  * The word in what a person wrote (to ctl): exactly a word, optionally
  * followed by whitespace ("\n", "\r\n" from a Windows client). The word,

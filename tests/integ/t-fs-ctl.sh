@@ -36,7 +36,7 @@ CASES
 
 # Refused words: EINVAL, and nothing lands in control/.
 rm -f "$ctl"/*
-for word in delete Cancel "cancel please" "" "retry retry"; do
+for word in delete Cancel "cancel please" "" "retry retry" remove remove-file; do
 	if printf '%s\n' "$word" >"$mnt/jobs/d1/ctl" 2>"$work/err"; then
 		fail "'$word' was accepted"
 	fi
