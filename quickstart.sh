@@ -76,6 +76,7 @@ http = {
   plain_listen = "127.0.0.1:8080";
   tokens = [ "$token" ];
   rate_limit_per_minute = 10;
+  web_dir = "$PWD/web";
 };
 CONF
 	chmod 600 "$conf"
@@ -108,6 +109,7 @@ say ""
 say "  drop jobs into   $home/spool/incoming/   (a .job file, or a file holding just a URL)"
 say "  watch them in    $home/mnt/   (cat $home/mnt/status)"
 say "  videos land in   $home/library/"
+say "  the NAS's page: https://$(hostname):8443/  (or http://127.0.0.1:8080/ here), sign in with the API key"
 say "  extension: endpoint https://$(hostname):8443  API key $token"
 say "  client:    $bin/helper/m3u8nas get URL    (download here and now)"
 say ""

@@ -23,6 +23,8 @@ etc_subst = sed -e 's|@sbindir[@]|$(sbindir)|g' \
 	-e 's|@sysconfdir[@]|$(sysconfdir)|g' \
 	-e 's|@localstatedir[@]|$(localstatedir)|g' \
 	-e 's|@M3U8NAS_MOUNT[@]|$(M3U8NAS_MOUNT)|g' \
+	-e 's|@pkgdatadir[@]|$(pkgdatadir)|g' \
+	-e 's|/usr/local/share/m3u8nas/web|$(pkgdatadir)/web|g' \
 	-e 's|/var/spool/m3u8nas|$(localstatedir)/spool/m3u8nas|g'
 ETC_GEN = etc/m3u8nas-spoold.service etc/m3u8nas-fs.service \
 	etc/m3u8nas-httpd.service etc/sysusers.d/m3u8nas.conf \

@@ -423,7 +423,7 @@ fs_write(const char *path, const char *buf, size_t size, off_t off,
 	/* A word the spooler does not carry out yet is refused here, where
 	 * the person who wrote it hears about it. */
 	if ((w = control_word_parse(buf, size)) < 0 ||
-	    !control_word_supported(w))
+	    !control_word_supported(w) || !control_word_in_tree(w))
 		return -EINVAL;
 	if (control_request(ctx()->control_dir, h->id, w, &err) == -1) {
 		w = errno;

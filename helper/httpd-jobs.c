@@ -1,4 +1,4 @@
-/* httpd-jobs - POST /api/download, the job reads and cancel/retry requests */
+/* httpd-jobs - POST /api/download, the job reads, control requests, its log */
 #include "config.h"
 
 #include <sys/queue.h>
@@ -17,6 +17,7 @@
 
 #include "httpd.h"
 #include "control.h"
+#include "file.h"
 #include "job.h"
 #include "job-json.h"
 #include "job-id.h"
@@ -241,6 +242,13 @@ out:
 	job_spec_free(&spec);
 }
 
+/* The page's session sees the page's JOB; a bearer token, the API's. */
+static enum job_json_view
+job_view(const struct httpd_req *r)
+{
+	return r->auth == AUTH_SESSION ? JOB_JSON_PAGE : JOB_JSON_API;
+}
+
 void
 route_job(struct httpd_req *r)
 {
@@ -257,15 +265,22 @@ route_job(struct httpd_req *r)
 		httpd_reply_error(r, 404, "no such job: %s", r->id);
 		return;
 	}
-	httpd_reply_json(r, 200, job_row_json(&row, JOB_JSON_API));
+	httpd_reply_json(r, 200, job_row_json(&row, job_view(r)));
 	if (owned)
 		job_row_free(&row);
 }
 
+struct list {
+	json_t *jobs;
+	enum job_json_view view;
+};
+
 static int
 list_one(const struct job_row *row, void *arg)
 {
-	json_array_append_new(arg, job_row_json(row, JOB_JSON_API));
+	struct list *l = arg;
+
+	json_array_append_new(l->jobs, job_row_json(row, l->view));
 	return 0;
 }
 
@@ -309,23 +324,45 @@ status_words(void)
 	return s;
 }
 
-/* The ?status= filter: 0 with *status set (STORE_ANY_STATUS when absent),
+/* The ?status= filter: 0 with *status set (STORE_ANY_STATUS when absent,
+ * or when several states are asked for: then *list is the "a,b" text),
  * -1 for a word that names no state. */
 static int
-query_status(const struct evkeyvalq *q, int *status)
+query_status(const struct evkeyvalq *q, int *status, const char **list)
 {
-	const char *v = evhttp_find_header(q, "status");
+	const char *v = evhttp_find_header(q, "status"), *p;
 	enum job_status s;
+	char word[32];
+	size_t n;
 
 	*status = STORE_ANY_STATUS;
+	*list = NULL;
 	if (v == NULL || *v == '\0')
 		return 0;
-	if (job_status_parse(v, &s) == -1)
-		return -1;
-	*status = (int)s;
+	if (strchr(v, ',') == NULL) {
+		if (job_status_parse(v, &s) == -1)
+			return -1;
+		*status = (int)s;
+		return 0;
+	}
+	for (p = v; *p != '\0'; p += n + (p[n] == ',')) {
+		n = strcspn(p, ",");
+		if (n == 0 || n >= sizeof(word))
+			return -1;
+		memcpy(word, p, n);
+		word[n] = '\0';
+		if (job_status_parse(word, &s) == -1)
+			return -1;
+	}
+	*list = v;
 	return 0;
 }
 
+/*
+ * GET /api/jobs[?status=S[,S...]][&q=words][&limit=N][&offset=N]: the
+ * extension's one-state query is what it always was; several states or a
+ * search (the page's) go through store_search_jobs.
+ */
 void
 route_jobs(struct httpd_req *r)
 {
@@ -334,8 +371,11 @@ route_jobs(struct httpd_req *r)
 	struct store *st;
 	struct err err;
 	json_t *jobs = json_array();
-	char *words;
+	struct list l = { jobs, job_view(r) };
+	const char *list, *words;
+	char *names;
 	long limit, offset;
+	int64_t total = 0;
 	bool absent;
 	int status;
 
@@ -344,12 +384,16 @@ route_jobs(struct httpd_req *r)
 		httpd_reply_error(r, 400, "bad query string");
 		goto out;
 	}
-	if (query_status(&q, &status) == -1) {
-		words = status_words();
-		httpd_reply_error(r, 400, "\"status\" must be one of %s", words);
-		free(words);
+	if (query_status(&q, &status, &list) == -1) {
+		names = status_words();
+		httpd_reply_error(r, 400, "\"status\" must be one of %s (or "
+		    "several, with commas)", names);
+		free(names);
 		goto out;
 	}
+	words = evhttp_find_header(&q, "q");
+	if (words != NULL && (*words == '\0' || strlen(words) > 200))
+		words = NULL;
 	limit = query_long(&q, "limit", HTTPD_LIST_DEFAULT, 1, HTTPD_LIST_MAX);
 	offset = query_long(&q, "offset", 0, 0, 1L << 30);
 	if (limit < 0 || offset < 0) {
@@ -360,28 +404,66 @@ route_jobs(struct httpd_req *r)
 	}
 	memset(&c, 0, sizeof(c));
 	st = httpd_store(r->h, &absent, &err);
-	if ((st == NULL && !absent) || (st != NULL &&
-	    (store_counts(st, &c, &err) != 0 || store_list_jobs(st, status,
-	    (int)limit, (int)offset, list_one, jobs, &err) != 0))) {
-		log_event(LOG_WARN, "store", NULL, "%s", err.msg);
-		httpd_reply_error(r, 503, "the job store cannot be read");
-		goto out;
-	}
+	if (st == NULL && !absent)
+		goto fail;
+	if (st != NULL && list == NULL && words == NULL) {
+		if (store_counts(st, &c, &err) != 0 || store_list_jobs(st,
+		    status, (int)limit, (int)offset, list_one, &l, &err) != 0)
+			goto fail;
+		total = count_of(&c, status);
+	} else if (st != NULL && store_search_jobs(st, list != NULL ? list :
+	    status == STORE_ANY_STATUS ? NULL :
+	    job_status_name((enum job_status)status), words, (int)limit,
+	    (int)offset, &total, list_one, &l, &err) != 0)
+		goto fail;
 	httpd_reply_json(r, 200, json_pack("{s:O, s:I, s:i, s:i}", "jobs", jobs,
-	    "total", (json_int_t)count_of(&c, status), "limit", (int)limit,
+	    "total", (json_int_t)total, "limit", (int)limit,
 	    "offset", (int)offset));
+	goto out;
+fail:
+	log_event(LOG_WARN, "store", NULL, "%s", err.msg);
+	httpd_reply_error(r, 503, "the job store cannot be read");
 out:
 	json_decref(jobs);
 	evhttp_clear_headers(&q);
 }
 
-/* Cancel makes sense while a job runs; retry once it has stopped badly. */
+/* control/<name> (a settings request): tmp + fsync + rename. */
+int
+httpd_write_control(struct httpd *h, const char *name, const char *body,
+    struct err *err)
+{
+	char *dst = xasprintf("%s/%s", h->control, name);
+	int rc;
+
+	rc = file_write_atomic(AT_FDCWD, dst, body, strlen(body), 0640,
+	    FILE_SYNC, err);
+	free(dst);
+	return rc;
+}
+
+/*
+ * Cancel while a job is unfinished; pause while it may still move (not
+ * while merging: the remux is a moment, and its thread is not stoppable);
+ * resume a paused one; retry and remove once it has ended.
+ */
 static bool
 control_applies(enum control_word w, enum job_status status)
 {
-	if (w == CONTROL_CANCEL)
+	switch (w) {
+	case CONTROL_CANCEL:
 		return job_status_unfinished(status);
-	return job_status_retryable(status);
+	case CONTROL_PAUSE:
+		return job_status_unfinished(status) && status != JOB_MERGING &&
+		    status != JOB_SUSPENDED;
+	case CONTROL_RESUME:
+		return status == JOB_SUSPENDED;
+	case CONTROL_REMOVE:
+	case CONTROL_REMOVE_FILE:
+		return job_status_finished(status);
+	default:
+		return job_status_retryable(status);
+	}
 }
 
 void
@@ -413,4 +495,89 @@ route_control(struct httpd_req *r, enum control_word w)
 	}
 	if (owned)
 		job_row_free(&row);
+}
+
+/* DELETE /api/jobs/{id}[?file=1]: the spooler removes the row (and the
+ * video), on a control request: the endpoint never writes the store. */
+void
+route_remove(struct httpd_req *r)
+{
+	struct evkeyvalq q;
+	const char *f;
+	bool file = false;
+
+	TAILQ_INIT(&q);
+	if (r->query != NULL && evhttp_parse_query_str(r->query, &q) == 0 &&
+	    (f = evhttp_find_header(&q, "file")) != NULL)
+		file = strcmp(f, "1") == 0 || strcmp(f, "true") == 0;
+	evhttp_clear_headers(&q);
+	route_control(r, file ? CONTROL_REMOVE_FILE : CONTROL_REMOVE);
+}
+
+/*
+ * GET /api/jobs/{id}/log: the lines of the log file (log_file, shared by
+ * every program) that name the job, from its last LOG_TAIL bytes, newest
+ * last, at most LOG_LINES. Without a log file (the journal) it says where
+ * to look instead.
+ */
+#define LOG_TAIL	(2 * 1024 * 1024)
+#define LOG_LINES	200
+
+static bool
+line_names_job(const char *line, const char *id)
+{
+	char *json = xasprintf("\"job\":\"%s\"", id);
+	char *text = xasprintf(" %s: ", id);
+	bool yes = strstr(line, json) != NULL || strstr(line, text) != NULL;
+
+	free(json);
+	free(text);
+	return yes;
+}
+
+void
+route_log(struct httpd_req *r)
+{
+	const char *path = r->h->conf.log_file;
+	json_t *lines = json_array(), *s;
+	char *buf = NULL, *p, *nl;
+	struct stat sb;
+	off_t from;
+	ssize_t n;
+	int fd;
+
+	if (path[0] == '\0') {
+		httpd_reply_json(r, 200, json_pack("{s:o, s:s}", "lines", lines,
+		    "note", "The programs log to the journal (log_file is "
+		    "\"\"): journalctl -u m3u8nas-spoold | grep the job id."));
+		return;
+	}
+	if ((fd = open(path, O_RDONLY | O_NOFOLLOW | O_NONBLOCK |
+	    O_CLOEXEC)) < 0 || fstat(fd, &sb) != 0 || !S_ISREG(sb.st_mode)) {
+		if (fd >= 0)
+			close(fd);
+		json_decref(lines);
+		httpd_reply_error(r, 503, "the log file cannot be read");
+		return;
+	}
+	from = sb.st_size > LOG_TAIL ? sb.st_size - LOG_TAIL : 0;
+	buf = xmalloc((size_t)(sb.st_size - from) + 1);
+	n = pread(fd, buf, (size_t)(sb.st_size - from), from);
+	close(fd);
+	buf[n > 0 ? n : 0] = '\0';
+	p = buf;
+	if (from > 0 && (nl = strchr(p, '\n')) != NULL)
+		p = nl + 1;	/* a cut first line */
+	for (; *p != '\0'; p = nl + 1) {
+		if ((nl = strchr(p, '\n')) == NULL)
+			break;
+		*nl = '\0';
+		if (line_names_job(p, r->id) && (s = json_string(p)) != NULL) {
+			json_array_append_new(lines, s);
+			if (json_array_size(lines) > LOG_LINES)
+				json_array_remove(lines, 0);
+		}
+	}
+	free(buf);
+	httpd_reply_json(r, 200, json_pack("{s:o}", "lines", lines));
 }

@@ -159,45 +159,103 @@ probe_answer(struct probe *p, struct probe_fetch *pf)
 	playlist_free(pl);
 }
 
-static void *
-probe_run(void *arg)
+/* One bounded GET of `url` into pf, on the worker's fetcher. */
+static void
+fetch_one(struct probe *p, struct fetcher *f, const char *url,
+    struct probe_fetch *pf, time_t deadline)
 {
-	struct probe *p = arg;
-	struct probe_fetch pf;
 	struct fetch_request req;
 	struct fetch_sink sink;
 	struct fetch_handle *fh;
-	struct fetcher *f = fetcher_new(&p->pool->opts);
-	time_t deadline = time(NULL) + HTTPD_PROBE_TIMEOUT_S;
 	bool cancelled = false;
 
-	memset(&pf, 0, sizeof(pf));
-	pf.buf.max = p->pool->opts.max_playlist_bytes;
+	memset(pf, 0, sizeof(*pf));
+	pf->buf.max = p->pool->opts.max_playlist_bytes;
 	memset(&req, 0, sizeof(req));
-	req.url = p->url;
+	req.url = url;
 	req.headers = (const char *const *)p->headers;
 	req.offset = -1;
 	req.max_bytes = -1;
 	sink.data = fetch_buffer_sink_data;
 	sink.reset = fetch_buffer_sink_reset;
 	sink.done = fetch_done;
-	sink.arg = &pf;
+	sink.arg = pf;
 	fh = fetcher_add(f, &req, &sink);
-	while (!pf.done) {
+	while (!pf->done) {
 		fetcher_poll(f, 200, NULL, 0);
-		if (!pf.done && !cancelled && (time(NULL) >= deadline ||
+		if (!pf->done && !cancelled && (time(NULL) >= deadline ||
 		    atomic_load(&p->pool->stop))) {
 			fetcher_cancel(f, fh);
 			cancelled = true;
 		}
 	}
-	fetcher_free(f);
-	if (cancelled && !pf.ok)
-		err_setk(&pf.err, ERR_TEMPORARY, "timed out fetching %s",
-		    p->url);
+	if (cancelled && !pf->ok)
+		err_setk(&pf->err, ERR_TEMPORARY, "timed out fetching %s",
+		    url);
+}
+
+/*
+ * A master says nothing of length or keys: its first variant's media
+ * playlist is fetched too (same bounds), and its duration, live-ness and
+ * encryption go into the answer with an estimated size per variant
+ * (bandwidth x duration). A failure there leaves the answer as it was.
+ */
+static void
+describe_media_of_master(struct probe *p, struct fetcher *f, time_t deadline)
+{
+	json_t *vars = json_object_get(p->answer, "variants"), *v, *first;
+	struct hls_playlist *pl = NULL;
+	struct probe_fetch pf;
+	const char *uri;
+	struct err err;
+	size_t i;
+
+	if (p->code != 200 || json_array_size(vars) == 0)
+		return;
+	first = json_array_get(vars, 0);
+	if ((uri = json_string_value(json_object_get(first, "uri"))) == NULL)
+		return;
+	fetch_one(p, f, uri, &pf, deadline);
+	if (pf.ok && playlist_parse(pf.buf.data != NULL ? pf.buf.data : "",
+	    pf.buf.len, pf.effective_url != NULL ? pf.effective_url : uri, &pl,
+	    &err) == 0 && !pl->is_master) {
+		json_object_set_new(p->answer, "duration",
+		    json_real(pl->total_duration));
+		json_object_set_new(p->answer, "segments",
+		    json_integer((json_int_t)pl->nsegments));
+		json_object_set_new(p->answer, "live",
+		    json_boolean(!pl->endlist));
+		json_object_set_new(p->answer, "encrypted",
+		    json_string(key_name(pl)));
+		json_array_foreach(vars, i, v)
+			if (pl->endlist)
+				json_object_set_new(v, "est_bytes", json_integer(
+				    (json_int_t)(json_integer_value(
+				    json_object_get(v, "bandwidth")) / 8.0 *
+				    pl->total_duration)));
+	}
+	playlist_free(pl);
+	free(pf.buf.data);
+	free(pf.effective_url);
+}
+
+static void *
+probe_run(void *arg)
+{
+	struct probe *p = arg;
+	struct probe_fetch pf;
+	struct fetcher *f = fetcher_new(&p->pool->opts);
+	time_t deadline = time(NULL) + HTTPD_PROBE_TIMEOUT_S;
+
+	fetch_one(p, f, p->url, &pf, deadline);
 	probe_answer(p, &pf);
 	free(pf.buf.data);
 	free(pf.effective_url);
+	if (json_is_string(json_object_get(p->answer, "type")) &&
+	    strcmp(json_string_value(json_object_get(p->answer, "type")),
+	    "master") == 0)
+		describe_media_of_master(p, f, deadline);
+	fetcher_free(f);
 	if (write(p->pool->fds[1], &p, sizeof(p)) != sizeof(p))
 		abort();	/* a pipe write of a pointer cannot be short */
 	return NULL;

@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include <event2/buffer.h>
+#include <event2/bufferevent_ssl.h>
 #include <event2/http.h>
 #include <event2/keyvalq_struct.h>
 
@@ -79,6 +80,51 @@ httpd_req_free(struct httpd_req *r)
 	free(r);
 }
 
+const char *
+httpd_header(const struct httpd_req *r, const char *name)
+{
+	return evhttp_find_header(evhttp_request_get_input_headers(r->req),
+	    name);
+}
+
+bool
+httpd_req_tls(const struct httpd_req *r)
+{
+	struct evhttp_connection *c = evhttp_request_get_connection(r->req);
+	struct bufferevent *bev = c != NULL ?
+	    evhttp_connection_get_bufferevent(c) : NULL;
+
+	return bev != NULL && bufferevent_openssl_get_ssl(bev) != NULL;
+}
+
+void
+httpd_stream_timeouts(struct evhttp_connection *conn, int idle_s)
+{
+	struct bufferevent *bev = evhttp_connection_get_bufferevent(conn);
+	struct timeval tv = { idle_s, 0 };
+
+	if (bev != NULL)
+		bufferevent_set_timeouts(bev, NULL, &tv);
+}
+
+void
+httpd_common_headers(struct httpd_req *r)
+{
+	struct evkeyvalq *out = evhttp_request_get_output_headers(r->req);
+
+	evhttp_add_header(out, "X-Content-Type-Options", "nosniff");
+	evhttp_add_header(out, "Referrer-Policy", "no-referrer");
+	add_cors(r, out);
+}
+
+void
+httpd_reply_done(struct httpd_req *r, int code, size_t len)
+{
+	count(r->h, r->route, code);
+	access_log(r, code, len);
+	httpd_req_free(r);
+}
+
 void
 httpd_reply_text(struct httpd_req *r, int code, const char *type,
     const char *text, size_t len)
@@ -88,16 +134,14 @@ httpd_reply_text(struct httpd_req *r, int code, const char *type,
 
 	if (type != NULL)
 		evhttp_add_header(out, "Content-Type", type);
-	evhttp_add_header(out, "Cache-Control", "no-store");
-	evhttp_add_header(out, "X-Content-Type-Options", "nosniff");
-	add_cors(r, out);
+	if (evhttp_find_header(out, "Cache-Control") == NULL)
+		evhttp_add_header(out, "Cache-Control", "no-store");
+	httpd_common_headers(r);
 	if (len > 0)
 		evbuffer_add(buf, text, len);
 	evhttp_send_reply(r->req, code, NULL, buf);
 	evbuffer_free(buf);
-	count(r->h, r->route, code);
-	access_log(r, code, len);
-	httpd_req_free(r);
+	httpd_reply_done(r, code, len);
 }
 
 void

@@ -26,22 +26,38 @@
 struct route {
 	enum httpd_route id;
 	const char *path;	/* exact path, or the part after /api/jobs/{id} */
-	enum evhttp_cmd_type method;
+	int methods;		/* EVHTTP_REQ_* allowed (HEAD goes with GET) */
 	bool job_path;		/* /api/jobs/{id}[path] */
 	bool auth;
 };
 
+#define GET EVHTTP_REQ_GET
+#define POST EVHTTP_REQ_POST
+#define PUT EVHTTP_REQ_PUT
+#define DEL EVHTTP_REQ_DELETE
 static const struct route routes[] = {
-	{ R_HEALTH,   "/api/health",   EVHTTP_REQ_GET,  false, false },
-	{ R_DOWNLOAD, "/api/download", EVHTTP_REQ_POST, false, true },
-	{ R_JOBS,     "/api/jobs",     EVHTTP_REQ_GET,  false, true },
-	{ R_STATUS,   "/api/status",   EVHTTP_REQ_GET,  false, true },
-	{ R_PROBE,    "/api/probe",    EVHTTP_REQ_POST, false, true },
-	{ R_METRICS,  "/metrics",      EVHTTP_REQ_GET,  false, true },
-	{ R_JOB,      "",              EVHTTP_REQ_GET,  true,  true },
-	{ R_CANCEL,   "/cancel",       EVHTTP_REQ_POST, true,  true },
-	{ R_RETRY,    "/retry",        EVHTTP_REQ_POST, true,  true },
+	{ R_HEALTH,   "/api/health",   GET,  false, false },
+	{ R_DOWNLOAD, "/api/download", POST, false, true },
+	{ R_JOBS,     "/api/jobs",     GET,  false, true },
+	{ R_STATUS,   "/api/status",   GET,  false, true },
+	{ R_PROBE,    "/api/probe",    POST, false, true },
+	{ R_METRICS,  "/metrics",      GET,  false, true },
+	{ R_EVENTS,   "/api/events",   GET,  false, true },
+	{ R_SETTINGS, "/api/settings", GET | PUT, false, true },
+	{ R_SESSION,  "/api/session",  GET | POST | DEL, false, false },
+	{ R_JOB,      "",              GET,  true,  true },
+	{ R_REMOVE,   "",              DEL,  true,  true },
+	{ R_CANCEL,   "/cancel",       POST, true,  true },
+	{ R_RETRY,    "/retry",        POST, true,  true },
+	{ R_PAUSE,    "/pause",        POST, true,  true },
+	{ R_RESUME,   "/resume",       POST, true,  true },
+	{ R_VIDEO,    "/video",        GET,  true,  true },
+	{ R_LOG,      "/log",          GET,  true,  true },
 };
+#undef GET
+#undef POST
+#undef PUT
+#undef DEL
 #define NROUTES (sizeof(routes) / sizeof(routes[0]))
 #define JOBS_PREFIX "/api/jobs/"
 
@@ -60,18 +76,26 @@ method_name(enum evhttp_cmd_type m)
 	}
 }
 
-/* The route for r->path, filling r->id; NULL if none matches the path. */
+/*
+ * The route for r->path and method m, filling r->id; NULL if none. When
+ * the path is known but not the method, *allowed says which are.
+ */
 static const struct route *
-match(struct httpd_req *r, bool *bad_id)
+match(struct httpd_req *r, int m, int *allowed, bool *bad_id)
 {
 	const char *rest, *slash;
 	size_t i, n;
 
 	*bad_id = false;
+	*allowed = 0;
 	for (i = 0; i < NROUTES; i++)
-		if (!routes[i].job_path && strcmp(r->path, routes[i].path) == 0)
-			return &routes[i];
-	if (strncmp(r->path, JOBS_PREFIX, strlen(JOBS_PREFIX)) != 0)
+		if (!routes[i].job_path && strcmp(r->path, routes[i].path) == 0) {
+			*allowed |= routes[i].methods;
+			if (routes[i].methods & m)
+				return &routes[i];
+		}
+	if (*allowed != 0 ||
+	    strncmp(r->path, JOBS_PREFIX, strlen(JOBS_PREFIX)) != 0)
 		return NULL;
 	rest = r->path + strlen(JOBS_PREFIX);
 	slash = strchr(rest, '/');
@@ -84,16 +108,35 @@ match(struct httpd_req *r, bool *bad_id)
 	memcpy(r->id, rest, n);
 	r->id[n] = '\0';
 	for (i = 0; i < NROUTES; i++)
-		if (routes[i].job_path && strcmp(rest + n, routes[i].path) == 0)
-			return &routes[i];
+		if (routes[i].job_path && strcmp(rest + n, routes[i].path) == 0) {
+			*allowed |= routes[i].methods;
+			if (routes[i].methods & m)
+				return &routes[i];
+		}
 	return NULL;
+}
+
+static void
+allow_header(struct evhttp_request *req, int allowed)
+{
+	char buf[64] = "";
+
+	if (allowed & EVHTTP_REQ_GET)
+		strcat(buf, "GET, HEAD, ");
+	if (allowed & EVHTTP_REQ_POST)
+		strcat(buf, "POST, ");
+	if (allowed & EVHTTP_REQ_PUT)
+		strcat(buf, "PUT, ");
+	if (allowed & EVHTTP_REQ_DELETE)
+		strcat(buf, "DELETE, ");
+	strcat(buf, "OPTIONS");
+	evhttp_add_header(evhttp_request_get_output_headers(req), "Allow", buf);
 }
 
 static bool
 authorized(struct httpd_req *r)
 {
-	const char *v = evhttp_find_header(
-	    evhttp_request_get_input_headers(r->req), "Authorization");
+	const char *v = httpd_header(r, "Authorization");
 
 	if (v == NULL || strncasecmp(v, "Bearer ", 7) != 0)
 		return false;
@@ -137,6 +180,15 @@ run(struct httpd_req *r)
 	case R_HEALTH: route_health(r); break;
 	case R_PROBE: route_probe(r); break;
 	case R_METRICS: route_metrics(r); break;
+	case R_PAUSE: route_control(r, CONTROL_PAUSE); break;
+	case R_RESUME: route_control(r, CONTROL_RESUME); break;
+	case R_REMOVE: route_remove(r); break;
+	case R_VIDEO: route_video(r); break;
+	case R_EVENTS: route_events(r); break;
+	case R_SETTINGS: route_settings(r); break;
+	case R_SESSION: route_session(r); break;
+	case R_WEB: route_web(r); break;
+	case R_LOG: route_log(r); break;
 	default: httpd_reply_error(r, 404, "no such route"); break;
 	}
 }
@@ -171,12 +223,59 @@ req_new(struct httpd *h, struct evhttp_request *req)
 	return r;
 }
 
+/* The page's files: any GET outside /api/ and /metrics. */
+static bool
+is_web_path(const char *path)
+{
+	return strncmp(path, "/api/", 5) != 0 && strcmp(path, "/api") != 0 &&
+	    strcmp(path, "/metrics") != 0;
+}
+
+/*
+ * Who is asking: a bearer token (the extension, scripts) or the page's
+ * session cookie. A state-changing request of a session must pass the
+ * CSRF check; the POST rate limit applies to everything but sessions
+ * (their sign-in had its own limit). true if the request may go on;
+ * otherwise it has been answered.
+ */
+static bool
+admit(struct httpd_req *r, const struct route *rt, int m)
+{
+	const char *bearer = httpd_header(r, "Authorization");
+	bool changes = m != EVHTTP_REQ_GET;
+
+	if (bearer == NULL && session_valid(r)) {
+		if (changes && rt->id != R_SESSION && !session_csrf_ok(r)) {
+			log_event(LOG_WARN, "csrf", NULL, "%s %s %s refused",
+			    r->peer, r->method, r->path);
+			httpd_reply_error(r, 403, "cross-site request refused "
+			    "(no valid X-CSRF-Token)");
+			return false;
+		}
+		r->auth = AUTH_SESSION;
+		return true;
+	}
+	if (changes && rt->id != R_SESSION && !rate_ok(r))
+		return false;
+	if (!rt->auth)
+		return true;
+	if (!authorized(r)) {
+		evhttp_add_header(evhttp_request_get_output_headers(r->req),
+		    "WWW-Authenticate", "Bearer realm=\"m3u8nas\"");
+		httpd_reply_error(r, 401, "missing or wrong bearer token");
+		return false;
+	}
+	r->auth = AUTH_BEARER;
+	return true;
+}
+
 void
 httpd_dispatch(struct evhttp_request *req, void *arg)
 {
 	struct httpd_req *r = req_new(arg, req);
-	enum evhttp_cmd_type m = evhttp_request_get_command(req);
+	int m = evhttp_request_get_command(req);
 	const struct route *rt;
+	int allowed;
 	bool bad_id;
 
 	if (r->path == NULL) {	/* a %00 in the path would cut it short */
@@ -184,10 +283,29 @@ httpd_dispatch(struct evhttp_request *req, void *arg)
 		httpd_reply_error(r, 400, "bad path");
 		return;
 	}
-	rt = match(r, &bad_id);
 	if (m == EVHTTP_REQ_OPTIONS) {
 		r->route = R_PREFLIGHT;
 		httpd_reply_text(r, 204, NULL, NULL, 0);
+		return;
+	}
+	if (m == EVHTTP_REQ_HEAD)
+		m = EVHTTP_REQ_GET;
+	rt = match(r, m, &allowed, &bad_id);
+	if (rt == NULL && allowed == 0 && !bad_id && is_web_path(r->path)) {
+		r->route = R_WEB;
+		if (m != EVHTTP_REQ_GET) {
+			allow_header(req, EVHTTP_REQ_GET);
+			httpd_reply_error(r, 405, "%s %s is not allowed",
+			    r->method, r->path);
+		} else
+			route_web(r);
+		return;
+	}
+	if (rt == NULL && allowed != 0) {
+		r->route = R_UNKNOWN;
+		allow_header(req, allowed);
+		httpd_reply_error(r, 405, "%s %s is not allowed", r->method,
+		    r->path);
 		return;
 	}
 	if (rt == NULL) {
@@ -196,26 +314,8 @@ httpd_dispatch(struct evhttp_request *req, void *arg)
 		return;
 	}
 	r->route = rt->id;
-	if (m == EVHTTP_REQ_HEAD)
-		m = EVHTTP_REQ_GET;
-	if (m != rt->method) {
-		evhttp_add_header(evhttp_request_get_output_headers(req),
-		    "Allow", rt->method == EVHTTP_REQ_GET ? "GET, HEAD, OPTIONS" :
-		    "POST, OPTIONS");
-		httpd_reply_error(r, 405, "%s %s is not allowed (use %s)",
-		    r->method, httpd_route_name(rt->id),
-		    method_name(rt->method));
-		return;
-	}
-	if (m == EVHTTP_REQ_POST && !rate_ok(r))
-		return;
-	if (rt->auth && !authorized(r)) {
-		evhttp_add_header(evhttp_request_get_output_headers(req),
-		    "WWW-Authenticate", "Bearer realm=\"m3u8nas\"");
-		httpd_reply_error(r, 401, "missing or wrong bearer token");
-		return;
-	}
-	run(r);
+	if (admit(r, rt, m))
+		run(r);
 }
 
 struct store *

@@ -64,34 +64,52 @@ disk_json(struct httpd *h)
 	    (json_int_t)(total - (uint64_t)sv.f_bfree * sv.f_frsize));
 }
 
-void
-route_status(struct httpd_req *r)
+json_t *
+httpd_status_json(struct httpd *h, struct err *err)
 {
 	struct store_counts c;
-	struct err err;
-	json_t *by = json_object();
+	struct store *st;
+	double speed = 0;
 	int64_t active = 0;
+	bool absent;
+	json_t *by;
 	int i;
 
-	if (counts(r->h, &c, &err) != 0) {
-		json_decref(by);
-		log_event(LOG_WARN, "store", NULL, "%s", err.msg);
-		httpd_reply_error(r, 503, "the job store cannot be read");
-		return;
-	}
+	if (counts(h, &c, err) != 0)
+		return NULL;
+	if ((st = httpd_store(h, &absent, err)) != NULL &&
+	    store_speed_total(st, &speed, err) != 0)
+		return NULL;
 	/* Every state of the enum, so a new one is counted without a change. */
+	by = json_object();
 	for (i = 0; i < JOB_NSTATUS; i++) {
 		json_object_set_new(by, job_status_name((enum job_status)i),
 		    json_integer(c.by_status[i]));
 		if (job_status_running((enum job_status)i))
 			active += c.by_status[i];
 	}
-	httpd_reply_json(r, 200, json_pack("{s:I, s:I, s:o, s:o, s:b, s:s}",
+	return json_pack("{s:I, s:I, s:I, s:o, s:o, s:b, s:f, s:I, s:I, s:s}",
 	    "queue_length", (json_int_t)(c.by_status[JOB_PENDING] +
-	    incoming_jobs(r->h)),
-	    "active", (json_int_t)active,
-	    "counts", by, "disk", disk_json(r->h),
-	    "spooler_alive", (int)c.spooler_alive, "version", PACKAGE_VERSION));
+	    incoming_jobs(h)),
+	    "active", (json_int_t)active, "total", (json_int_t)c.total,
+	    "counts", by, "disk", disk_json(h),
+	    "spooler_alive", (int)c.spooler_alive, "speed_bps", speed,
+	    "bytes_downloaded", (json_int_t)c.bytes_downloaded,
+	    "heartbeat", (json_int_t)c.heartbeat, "version", PACKAGE_VERSION);
+}
+
+void
+route_status(struct httpd_req *r)
+{
+	struct err err;
+	json_t *j;
+
+	if ((j = httpd_status_json(r->h, &err)) == NULL) {
+		log_event(LOG_WARN, "store", NULL, "%s", err.msg);
+		httpd_reply_error(r, 503, "the job store cannot be read");
+		return;
+	}
+	httpd_reply_json(r, 200, j);
 }
 
 void

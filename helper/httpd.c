@@ -32,7 +32,11 @@ static const char *const route_names[R_COUNT] = {
 	[R_RETRY] = "/api/jobs/{id}/retry", [R_STATUS] = "/api/status",
 	[R_HEALTH] = "/api/health", [R_PROBE] = "/api/probe",
 	[R_METRICS] = "/metrics", [R_PREFLIGHT] = "OPTIONS",
-	[R_UNKNOWN] = "other",
+	[R_UNKNOWN] = "other", [R_PAUSE] = "/api/jobs/{id}/pause",
+	[R_RESUME] = "/api/jobs/{id}/resume", [R_REMOVE] = "DELETE /api/jobs/{id}",
+	[R_VIDEO] = "/api/jobs/{id}/video", [R_EVENTS] = "/api/events",
+	[R_SETTINGS] = "/api/settings", [R_SESSION] = "/api/session",
+	[R_WEB] = "/ (page)", [R_LOG] = "/api/jobs/{id}/log",
 };
 
 const char *
@@ -266,6 +270,9 @@ setup(struct httpd *h, bool foreground)
 		h->limiter = limiter_new(h->conf.http.rate_limit_per_minute,
 		    HTTPD_LIMITER_SLOTS);
 	h->recent = recent_new(HTTPD_RECENT_SLOTS);
+	h->sessions = sessions_new(h->conf.http.session_ttl_s,
+	    h->conf.http.signin_per_minute);
+	h->events = events_new(h);
 	if ((h->probes = probe_pool_new(h, &err)) == NULL)
 		fatalx("%s", err.msg);
 }
@@ -274,6 +281,7 @@ static void
 teardown(struct httpd *h)
 {
 	h->stopping = true;
+	events_free(h->events);
 	probe_pool_free(h->probes);
 	if (h->plain != NULL)
 		evhttp_free(h->plain);
@@ -284,6 +292,7 @@ teardown(struct httpd *h)
 		store_close(h->store);
 	limiter_free(h->limiter);
 	recent_free(h->recent);
+	sessions_free(h->sessions);
 	free(h->incoming);
 	free(h->control);
 	free(h->state);

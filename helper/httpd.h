@@ -34,17 +34,34 @@
 #define HTTPD_MAX_ID		JOB_ID_MAX	/* longest job id in a path */
 #define HTTPD_LIST_MAX		500	/* biggest ?limit= */
 #define HTTPD_LIST_DEFAULT	50
+#define HTTPD_SESSIONS		64	/* signed-in sessions at once */
+#define HTTPD_SSE_CLIENTS	32	/* /api/events streams at once */
+#define HTTPD_SSE_POLL_MS	40	/* how often the store is looked at */
+#define HTTPD_SSE_PING_S	15	/* a comment line keeps proxies awake */
+#define HTTPD_STREAM_CHUNK	(256 * 1024)	/* a video goes out in these */
+#define HTTPD_STREAMS		32	/* videos being sent at once */
+#define HTTPD_STREAM_IDLE_S	120	/* a client that takes nothing for */
+#define HTTPD_WEB_FILE_MAX	(1024 * 1024)	/* a page file is at most */
+#define SESSION_COOKIE		"m3u8nas_session"
 
 /* Routes, for dispatch and for the per-route request counters. */
 enum httpd_route {
 	R_DOWNLOAD, R_JOBS, R_JOB, R_CANCEL, R_RETRY, R_STATUS, R_HEALTH,
-	R_PROBE, R_METRICS, R_PREFLIGHT, R_UNKNOWN, R_COUNT
+	R_PROBE, R_METRICS, R_PREFLIGHT, R_UNKNOWN,
+	R_PAUSE, R_RESUME, R_REMOVE, R_VIDEO, R_EVENTS, R_SETTINGS,
+	R_SESSION, R_WEB, R_LOG, R_COUNT
 };
 
+/* How a request proved who it is. */
+enum httpd_auth { AUTH_NONE, AUTH_BEARER, AUTH_SESSION };
+
 struct limiter;
+struct sessions;
+struct events;
 struct recent;
 struct probe_pool;
 struct store;
+struct job_row;
 
 struct httpd_metric {
 	enum httpd_route route;
@@ -76,6 +93,9 @@ struct httpd {
 	struct limiter *limiter;	/* NULL when rate_limit_per_minute = 0 */
 	struct recent *recent;
 	struct probe_pool *probes;
+	struct sessions *sessions;	/* the page's signed-in owners */
+	struct events *events;		/* /api/events streams */
+	int nstreams;			/* videos being sent */
 
 	/* TLS connections open; accepting pauses at max_connections. */
 	int nconn;
@@ -99,6 +119,7 @@ struct httpd_req {
 	char *path;			/* decoded path (owned) */
 	char *query;			/* raw query or NULL (owned) */
 	char id[HTTPD_MAX_ID + 1];	/* {id} of the job routes */
+	enum httpd_auth auth;
 	int64_t t0_us;		/* clock_us() at arrival, for the access log */
 };
 
@@ -155,6 +176,19 @@ void httpd_reply_err(struct httpd_req *r, const struct err *err);
 void httpd_reply_error(struct httpd_req *r, int code, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 void httpd_req_free(struct httpd_req *r);
+/* For replies that stream (video, events): counts, logs, frees r. */
+void httpd_reply_done(struct httpd_req *r, int code, size_t len);
+/* The response headers every answer carries (nosniff, CORS...). */
+void httpd_common_headers(struct httpd_req *r);
+/* The request came over TLS. */
+bool httpd_req_tls(const struct httpd_req *r);
+/* A streaming reply's connection: no read timeout (the client sends
+ * nothing while it receives), a write stalled for idle_s is cut. */
+void httpd_stream_timeouts(struct evhttp_connection *conn, int idle_s);
+/* The /api/status object (NULL with err set when the store fails). */
+json_t *httpd_status_json(struct httpd *h, struct err *err);
+/* A request header, or NULL. */
+const char *httpd_header(const struct httpd_req *r, const char *name);
 /* The request body as a NUL-terminated string (caller frees). */
 char *httpd_req_body(struct httpd_req *r, size_t *len);
 /* The body as JSON (duplicate keys refused), or NULL with ERR_INVALID
@@ -171,6 +205,36 @@ void route_download(struct httpd_req *r);
 void route_jobs(struct httpd_req *r);
 void route_job(struct httpd_req *r);
 void route_control(struct httpd_req *r, enum control_word w);
+
+/* httpd-session.c: sign-in, sessions, CSRF (see the file's comment). */
+struct sessions *sessions_new(int ttl_s, int signin_per_minute);
+void sessions_free(struct sessions *s);
+/* true when r carries a live session cookie. */
+bool session_valid(struct httpd_req *r);
+/* When r's session ends (clock_ms), 0 without one. */
+int64_t session_expiry(struct httpd_req *r);
+/* true when a state-changing request of a session is the page's own. */
+bool session_csrf_ok(struct httpd_req *r);
+void route_session(struct httpd_req *r);
+
+/* httpd-events.c: GET /api/events (Server-Sent Events). */
+struct events *events_new(struct httpd *h);
+void events_free(struct events *e);
+void route_events(struct httpd_req *r);
+
+/* httpd-media.c: GET /api/jobs/{id}/video (Range) and the page's files. */
+void route_video(struct httpd_req *r);
+void route_web(struct httpd_req *r);
+
+/* httpd-settings.c: GET/PUT /api/settings. */
+void route_settings(struct httpd_req *r);
+
+/* httpd-jobs.c (continued) */
+void route_remove(struct httpd_req *r);
+void route_log(struct httpd_req *r);
+/* control/<id>.<word> (dot-file, fsync, rename). 0 or -1. */
+int httpd_write_control(struct httpd *h, const char *name, const char *body,
+    struct err *err);
 
 /* httpd-metrics.c: what /metrics adds up, in Prometheus text format. */
 /* Counts one answered request (httpd-reply.c). */

@@ -11,7 +11,8 @@
 #include "conf.h"
 #include "xmalloc.h"
 
-enum conf_type { T_STR, T_INT, T_INT64_MB, T_INT64_KB, T_BOOL, T_TOKENS };
+enum conf_type { T_STR, T_INT, T_INT64_MB, T_INT64_KB, T_BOOL, T_TOKENS,
+	T_RATE, T_SCHEDULE };
 
 /* One row per key: where it lives in struct conf and its bounds. */
 struct conf_key {
@@ -41,6 +42,8 @@ static const struct conf_key top_keys[] = {
 	K("lossy_skip_segments", T_BOOL, lossy_skip_segments, 0, 0),
 	K("log_file", T_STR, log_file, 0, 0),
 	K("log_json", T_BOOL, log_json, 0, 0),
+	K("bandwidth_limit", T_RATE, bandwidth, 0, 0),
+	K("schedule", T_SCHEDULE, bandwidth, 0, 0),
 	{ NULL, 0, 0, 0, 0 }
 };
 #define H(name, type, field, min, max) \
@@ -56,6 +59,9 @@ static const struct conf_key http_keys[] = {
 	H("max_connections", T_INT, max_connections, 1, 100000),
 	H("request_timeout", T_INT, request_timeout_s, 1, 3600),
 	H("max_body_kb", T_INT64_KB, max_body_bytes, 1, 1 << 20),
+	H("web_dir", T_STR, web_dir, 0, 0),
+	H("session_ttl", T_INT, session_ttl_s, 2, 30 * 24 * 3600),
+	H("signin_per_minute", T_INT, signin_per_minute, 1, 10000),
 	{ NULL, 0, 0, 0, 0 }
 };
 
@@ -103,6 +109,9 @@ conf_defaults(struct conf *c, const char *root)
 	c->http.max_connections = 512;
 	c->http.request_timeout_s = 15;
 	c->http.max_body_bytes = 64LL << 10;
+	c->http.web_dir = xstrdup(PKGDATADIR "/web");
+	c->http.session_ttl_s = 12 * 3600;
+	c->http.signin_per_minute = 5;
 }
 
 static int
@@ -141,6 +150,41 @@ load_tokens(struct conf *c, const char *file, config_setting_t *s,
 	return 0;
 }
 
+/* bandwidth_limit = "2M"; schedule = [ "01:00-07:00 unlimited", ... ]; */
+static int
+load_bandwidth(struct conf *c, const struct conf_key *k, const char *file,
+    config_setting_t *s, struct err *err)
+{
+	struct bw_settings *bw = &c->bandwidth;
+	struct err e;
+	const char *w;
+	int i, n;
+
+	if (k->type == T_RATE) {
+		if (config_setting_type(s) != CONFIG_TYPE_STRING)
+			return bad_value(file, s, "must be a string (\"2M\", "
+			    "\"unlimited\")", err);
+		if (bw_parse_rate(config_setting_get_string(s), &bw->limit_bps,
+		    &e) != 0)
+			return bad_value(file, s, e.msg, err);
+		return 0;
+	}
+	if (!config_setting_is_array(s) && !config_setting_is_list(s))
+		return bad_value(file, s, "must be a list of strings", err);
+	if ((n = config_setting_length(s)) > BW_MAX_WINDOWS)
+		return bad_value(file, s, "too many windows (at most 16)", err);
+	bw->nwindows = 0;
+	for (i = 0; i < n; i++) {
+		if ((w = config_setting_get_string_elem(s, i)) == NULL)
+			return bad_value(file, s, "each window must be a "
+			    "string (\"01:00-07:00 unlimited\")", err);
+		if (bw_parse_window(w, &bw->w[bw->nwindows], &e) != 0)
+			return bad_value(file, s, e.msg, err);
+		bw->nwindows++;
+	}
+	return 0;
+}
+
 static int
 load_key(struct conf *c, const struct conf_key *k, const char *file,
     config_setting_t *s, struct err *err)
@@ -162,6 +206,9 @@ load_key(struct conf *c, const struct conf_key *k, const char *file,
 		return 0;
 	case T_TOKENS:
 		return load_tokens(c, file, s, err);
+	case T_RATE:
+	case T_SCHEDULE:
+		return load_bandwidth(c, k, file, s, err);
 	default:
 		break;
 	}
@@ -250,6 +297,7 @@ conf_free(struct conf *c)
 		free(c->http.tokens[i]);
 	free(c->http.tls_cert);
 	free(c->http.tls_key);
+	free(c->http.web_dir);
 	memset(c, 0, sizeof(*c));
 }
 

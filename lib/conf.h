@@ -5,6 +5,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "bandwidth.h"
 #include "err.h"
 
 /*
@@ -31,6 +32,9 @@ struct conf_http {
 	int max_connections;
 	int request_timeout_s;
 	int64_t max_body_bytes;
+	char *web_dir;			/* the page's files (PKGDATADIR/web) */
+	int session_ttl_s;		/* a signed-in session lasts this long */
+	int signin_per_minute;		/* sign-in attempts per client */
 };
 
 struct conf {
@@ -52,6 +56,9 @@ struct conf {
 	bool lossy_skip_segments;	/* skip a segment that keeps failing */
 	char *log_file;			/* "" = stderr */
 	bool log_json;
+	/* bandwidth_limit and schedule: the spooler's one shared budget
+	 * (state/settings.json, written at run time, overrides these) */
+	struct bw_settings bandwidth;
 	struct conf_http http;
 };
 

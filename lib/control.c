@@ -18,6 +18,8 @@ static const char *const words[CONTROL_NWORDS] = {
 	[CONTROL_PAUSE] = "pause",
 	[CONTROL_RESUME] = "resume",
 	[CONTROL_REFRESH] = "refresh",
+	[CONTROL_REMOVE] = "remove",
+	[CONTROL_REMOVE_FILE] = "remove-file",
 };
 
 const char *
@@ -29,7 +31,14 @@ control_word_name(enum control_word w)
 bool
 control_word_supported(enum control_word w)
 {
-	return w == CONTROL_CANCEL || w == CONTROL_RETRY;
+	return w >= 0 && w < CONTROL_NWORDS && w != CONTROL_REFRESH;
+}
+
+bool
+control_word_in_tree(enum control_word w)
+{
+	return w == CONTROL_CANCEL || w == CONTROL_RETRY ||
+	    w == CONTROL_PAUSE || w == CONTROL_RESUME;
 }
 
 /* The word spelled by exactly n bytes at s, or -1. */

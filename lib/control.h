@@ -14,9 +14,13 @@
  * contract; the content (the word and a newline) is for people. Asking
  * twice is asking once: a second request replaces the first.
  *
- * pause, resume and refresh are words of the protocol already; the
- * spooler does not carry them out yet (control_word_supported), so the
- * writers refuse them and the spooler logs and drops them.
+ * refresh is a word of the protocol already; the spooler does not carry
+ * it out yet (control_word_supported), so the writers refuse it and the
+ * spooler logs and drops it.
+ *
+ * One request is not about a job: control/settings holds the owner's
+ * bandwidth limit and schedule (lib/bandwidth.h) for the spooler to
+ * apply; control_parse says 0 for it (it has no word).
  */
 enum control_word {
 	CONTROL_CANCEL,
@@ -24,14 +28,20 @@ enum control_word {
 	CONTROL_PAUSE,
 	CONTROL_RESUME,
 	CONTROL_REFRESH,
+	CONTROL_REMOVE,		/* forget a finished job (the row, its traces) */
+	CONTROL_REMOVE_FILE,	/* the same, and delete its video */
 	CONTROL_NWORDS
 };
 
 #define CONTROL_MAX_WRITE 64	/* a longer ctl write is no known word */
 
 const char *control_word_name(enum control_word w);
-/* The spooler carries this request out today (cancel, retry). */
+/* The spooler carries this request out today (all but refresh). */
 bool control_word_supported(enum control_word w);
+/* A word jobs/<id>/ctl takes: cancel, retry, pause, resume. Removing a
+ * job (and its video) is the owner's, through the endpoint's signed-in
+ * page or token, not anyone's who can write to the share. */
+bool control_word_in_tree(enum control_word w);
 /*
  * The word in what a person wrote (to ctl): exactly a word, optionally
  * followed by whitespace ("\n", "\r\n" from a Windows client). The word,
@@ -51,5 +61,7 @@ int control_request(const char *control_dir, const char *id,
  * word for an id that cannot be a job (*id set: drop it).
  */
 int control_parse(const char *name, enum control_word *w, char **id);
+
+#define CONTROL_SETTINGS "settings"	/* control/settings */
 
 #endif

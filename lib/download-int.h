@@ -125,6 +125,7 @@ struct download {
 	int merge_rc;
 	struct err merge_err;
 	int64_t output_size;
+	int out_width, out_height;	/* of the verified output */
 };
 
 /* Records the first reason the download fails for (kind and text). */

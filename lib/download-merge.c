@@ -134,8 +134,11 @@ merge_main(void *arg)
 		    d->output);
 	if (rc < 0)
 		unlink(d->tmp_output);
-	else
+	else {
 		d->output_size = res.size;
+		d->out_width = res.width;	/* read after merge_done */
+		d->out_height = res.height;
+	}
 	free_inputs(&in);
 	d->merge_rc = rc;
 	atomic_store(&d->merge_done, 1);

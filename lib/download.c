@@ -323,6 +323,11 @@ download_get_progress(struct download *d, struct download_progress *p)
 	p->state = d->state;
 	p->width = d->width;
 	p->height = d->height;
+	if (p->width == 0 && atomic_load(&d->merge_done)) {
+		/* no variant said: what the verified video is */
+		p->width = d->out_width;
+		p->height = d->out_height;
+	}
 	p->eta_s = -1;
 	for (k = 0; k < d->ntracks; k++)
 		p->live = p->live || (d->tracks[k].loaded &&

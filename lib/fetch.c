@@ -35,6 +35,8 @@ struct fetch_handle {
 	int64_t seen;			/* received in this attempt */
 	bool status_checked, ranged_200;
 	bool cancelled, too_big, sink_failed, refused;
+	bool paused;			/* held by the shared budget */
+	int turn_slot;			/* its place among the paused */
 	char refused_addr[64];
 	struct err err;			/* the reason, when finished !ok */
 	char errbuf[CURL_ERROR_SIZE];
@@ -49,6 +51,12 @@ struct fetcher {
 	int in_perform;
 	int64_t bytes_total;
 	int64_t requests_total;
+	/* The shared budget (fetcher_set_rate): a token bucket in bytes. */
+	int64_t rate_bps;		/* 0 = unlimited */
+	double tokens;
+	int64_t tokens_ms;		/* when tokens was last refilled */
+	int npaused;
+	unsigned turn;			/* whose turn it is to go first */
 };
 
 void
@@ -158,6 +166,126 @@ on_opensocket(void *arg, curlsocktype purpose, struct curl_sockaddr *a)
  * resource: the bytes before the range are skipped and those after it
  * dropped, so the sink sees exactly the range either way.
  */
+/*
+ * The shared budget. Every body byte of every transfer draws on one
+ * bucket refilled at rate_bps and holding at most BUDGET_BURST_MS worth
+ * (at least one curl write); a write that finds it empty pauses its
+ * transfer, and fetcher_poll wakes when the bucket has refilled and
+ * unpauses them all. A write may overdraw by its own size: the debt is
+ * paid before the next byte, so the average stays the rate.
+ */
+#define BUDGET_BURST_MS	250
+#define BUDGET_MIN_WAIT_MS 5
+#define BUDGET_MAX_WAIT_MS 100
+
+static void
+budget_refill(struct fetcher *f, int64_t now)
+{
+	double cap = (double)f->rate_bps * BUDGET_BURST_MS / 1000.0;
+
+	if (cap < CURL_MAX_WRITE_SIZE)
+		cap = CURL_MAX_WRITE_SIZE;
+	f->tokens += (double)(now - f->tokens_ms) * (double)f->rate_bps /
+	    1000.0;
+	if (f->tokens > cap)
+		f->tokens = cap;
+	f->tokens_ms = now;
+}
+
+static int
+budget_take(struct fetcher *f, size_t len)
+{
+	if (f->rate_bps <= 0)
+		return 0;
+	budget_refill(f, clock_ms());
+	if (f->tokens <= 0)
+		return -1;
+	f->tokens -= (double)len;
+	return 0;
+}
+
+/* ms until the bucket holds a byte again (paused transfers only). */
+static int
+budget_wait_ms(struct fetcher *f)
+{
+	double ms;
+
+	if (f->npaused == 0)
+		return -1;
+	if (f->rate_bps <= 0)
+		return 0;
+	budget_refill(f, clock_ms());
+	ms = f->tokens > 0 ? 0 : -f->tokens * 1000.0 / (double)f->rate_bps;
+	if (ms < BUDGET_MIN_WAIT_MS)
+		ms = BUDGET_MIN_WAIT_MS;
+	return ms > BUDGET_MAX_WAIT_MS ? BUDGET_MAX_WAIT_MS : (int)ms;
+}
+
+/*
+ * Unpauses the held transfers once the bucket has something again. curl
+ * hands a transfer its held bytes from inside curl_easy_pause, so the
+ * first ones unpaused take the budget: the turn rotates (f->turn), or the
+ * same transfers would always win and the others starve.
+ */
+static void
+budget_release(struct fetcher *f)
+{
+	struct fetch_handle *h;
+	int i, n, first;
+
+	/* recounted: a paused transfer may have been cancelled or ended */
+	f->npaused = 0;
+	for (h = f->handles; h != NULL; h = h->next)
+		if (h->paused && h->easy != NULL)
+			f->npaused++;
+	if (f->npaused == 0)
+		return;
+	if (f->rate_bps > 0) {
+		budget_refill(f, clock_ms());
+		if (f->tokens <= 0)
+			return;
+	}
+	n = f->npaused;
+	first = (int)(f->turn++ % (unsigned)n);
+	/* number the paused ones, then wake them from `first` on */
+	i = 0;
+	for (h = f->handles; h != NULL; h = h->next)
+		h->turn_slot = h->paused && h->easy != NULL ? i++ : -1;
+	for (i = 0; i < n; i++)
+		for (h = f->handles; h != NULL; h = h->next)
+			if (h->turn_slot == (first + i) % n && h->paused) {
+				h->paused = false;
+				f->in_perform++;	/* on_write may run */
+				curl_easy_pause(h->easy, CURLPAUSE_CONT);
+				f->in_perform--;
+				break;
+			}
+	f->npaused = 0;
+	for (h = f->handles; h != NULL; h = h->next)
+		if (h->paused)
+			f->npaused++;
+}
+
+void
+fetcher_set_rate(struct fetcher *f, int64_t bytes_per_s)
+{
+	if (bytes_per_s < 0)
+		bytes_per_s = 0;
+	if (bytes_per_s == f->rate_bps)
+		return;
+	budget_refill(f, clock_ms());
+	f->rate_bps = bytes_per_s;
+	f->tokens = 0;
+	f->tokens_ms = clock_ms();
+	budget_release(f);
+}
+
+int64_t
+fetcher_get_rate(const struct fetcher *f)
+{
+	return f->rate_bps;
+}
+
 static size_t
 on_write(char *buf, size_t size, size_t n, void *arg)
 {
@@ -167,6 +295,14 @@ on_write(char *buf, size_t size, size_t n, void *arg)
 
 	if (h->cancelled)
 		return 0;
+	if (budget_take(h->f, len) != 0) {
+		/* curl keeps these bytes and hands them over again once
+		 * budget_release unpauses the transfer; meanwhile it stops
+		 * reading the socket, so the server feels the limit. */
+		h->paused = true;
+		h->f->npaused++;
+		return CURL_WRITEFUNC_PAUSE;
+	}
 	if (!h->status_checked) {
 		long code = 0;
 
@@ -296,6 +432,7 @@ start(struct fetch_handle *h)
 	h->bytes = h->seen = 0;
 	h->status_checked = h->ranged_200 = false;
 	h->too_big = h->sink_failed = h->refused = false;
+	h->paused = false;
 	h->errbuf[0] = '\0';
 	setup_easy(h);
 	h->state = H_RUNNING;
@@ -526,7 +663,9 @@ fetcher_poll(struct fetcher *f, int timeout_ms,
     struct curl_waitfd *extra_fds, unsigned int nextra)
 {
 	int64_t due, now;
+	int wait;
 
+	budget_release(f);
 	perform(f);
 	due = run_timers(f);
 	if (due != INT64_MAX) {
@@ -534,7 +673,10 @@ fetcher_poll(struct fetcher *f, int timeout_ms,
 		if (due - now < timeout_ms)
 			timeout_ms = due > now ? (int)(due - now) : 0;
 	}
+	if ((wait = budget_wait_ms(f)) >= 0 && wait < timeout_ms)
+		timeout_ms = wait;
 	curl_multi_poll(f->multi, extra_fds, nextra, timeout_ms, NULL);
+	budget_release(f);
 	perform(f);
 	run_timers(f);
 	return count_handles(f);

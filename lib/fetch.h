@@ -92,6 +92,13 @@ void fetcher_cancel(struct fetcher *f, struct fetch_handle *h);
 int fetcher_poll(struct fetcher *f, int timeout_ms,
     struct curl_waitfd *extra_fds, unsigned int nextra);
 /* Wakes a fetcher_poll from another thread (the remux worker). */
+/*
+ * One budget for every transfer of this fetcher together: body bytes a
+ * second (0 = unlimited), changeable at any time; transfers over it are
+ * paused (curl_easy_pause) until the budget refills.
+ */
+void fetcher_set_rate(struct fetcher *f, int64_t bytes_per_s);
+int64_t fetcher_get_rate(const struct fetcher *f);
 void fetcher_wakeup(struct fetcher *f);
 /* Total body bytes received over the fetcher's life. */
 int64_t fetcher_bytes_total(const struct fetcher *f);

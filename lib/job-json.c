@@ -65,6 +65,21 @@ api_json(const struct job_row *j)
 	return o;
 }
 
+/* The NAS's page: the JOB, and where it came from and what the video is. */
+static json_t *
+page_json(const struct job_row *j)
+{
+	json_t *o = api_json(j);
+
+	json_object_set_new(o, "name", api_str(j->job_name));
+	json_object_set_new(o, "source_page", api_str(j->source_page));
+	json_object_set_new(o, "referer", api_str(j->referer));
+	json_object_set_new(o, "resolution", api_str(j->resolution));
+	json_object_set_new(o, "duration_s", json_real(j->duration));
+	json_object_set_new(o, "updated_at", job_json_time(j->updated_at));
+	return o;
+}
+
 /* info.json: the value as it is ("" stays ""), null only for NULL. */
 static void
 set_str(json_t *o, const char *key, const char *value)
@@ -125,5 +140,9 @@ info_json(const struct job_row *r)
 json_t *
 job_row_json(const struct job_row *row, enum job_json_view view)
 {
-	return view == JOB_JSON_API ? api_json(row) : info_json(row);
+	switch (view) {
+	case JOB_JSON_API: return api_json(row);
+	case JOB_JSON_PAGE: return page_json(row);
+	default: return info_json(row);
+	}
 }

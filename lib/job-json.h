@@ -16,11 +16,16 @@
  *                  is unfinished and moving), error, output, size_bytes,
  *                  ISO 8601 times (null when unset), retry_count,
  *                  quality. Empty or non-UTF-8 strings are null.
+ *   JOB_JSON_PAGE  the same for the NAS's own page (a signed-in session,
+ *                  and /api/events), plus name (the dropped file's),
+ *                  source_page, referer, resolution, duration_s,
+ *                  updated_at: the Bearer API's shape stays exactly the
+ *                  extension's.
  *   JOB_JSON_INFO  jobs/<id>/info.json of the FUSE tree: every column of
  *                  the row under its store name, times as unix seconds,
  *                  headers as the JSON the store holds.
  */
-enum job_json_view { JOB_JSON_API, JOB_JSON_INFO };
+enum job_json_view { JOB_JSON_API, JOB_JSON_INFO, JOB_JSON_PAGE };
 
 /* A new object (caller decrefs). */
 json_t *job_row_json(const struct job_row *row, enum job_json_view view);

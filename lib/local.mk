@@ -10,7 +10,8 @@ lib_libm3u8nas_a_SOURCES = \
 	lib/job-status.c lib/job-status.h \
 	lib/log.c lib/log.h \
 	lib/xmalloc.c lib/xmalloc.h \
-	lib/conf.c lib/conf.h
+	lib/conf.c lib/conf.h \
+	lib/bandwidth.c lib/bandwidth.h
 
 # URLs and the HLS playlist parser
 lib_libm3u8nas_a_SOURCES += lib/url.c lib/url.h \

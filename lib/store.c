@@ -778,3 +778,153 @@ store_finished(struct store *st, struct store_finished *f, struct err *err)
 		return db_err(st, err, "reading finished jobs");
 	return 0;
 }
+
+/* --- for the endpoint's page and event stream (issue 12) --- */
+
+int
+store_delete_job(struct store *st, const char *id, struct err *err)
+{
+	sqlite3_stmt *stmt;
+	int n;
+
+	if (exec_sql(st, "BEGIN IMMEDIATE;", err) == -1)
+		return -1;
+	if (prepare(st, "DELETE FROM job_metadata WHERE job_id = ?1", &stmt,
+	    err) == -1)
+		goto fail;
+	bind_text(stmt, 1, id);
+	if (step_done(st, stmt, "removing job metadata", err) == -1)
+		goto fail;
+	if (prepare(st, "DELETE FROM jobs WHERE id = ?1", &stmt, err) == -1)
+		goto fail;
+	bind_text(stmt, 1, id);
+	if (step_done(st, stmt, "removing a job", err) == -1)
+		goto fail;
+	n = sqlite3_changes(st->db);
+	if (exec_sql(st, "COMMIT;", err) == -1)
+		goto fail;
+	return n > 0 ? 1 : 0;
+fail:
+	exec_sql(st, "ROLLBACK;", NULL);
+	return -1;
+}
+
+int
+store_data_version(struct store *st, int64_t *version, struct err *err)
+{
+	sqlite3_stmt *stmt;
+	int rc;
+
+	if (prepare(st, "PRAGMA data_version", &stmt, err) == -1)
+		return -1;
+	rc = sqlite3_step(stmt);
+	*version = rc == SQLITE_ROW ? sqlite3_column_int64(stmt, 0) : 0;
+	sqlite3_finalize(stmt);
+	return rc == SQLITE_ROW ? 0 : db_err(st, err, "reading data_version");
+}
+
+int
+store_list_updated(struct store *st, int64_t since, int limit,
+    int (*fn)(const struct job_row *, void *), void *arg, struct err *err)
+{
+	sqlite3_stmt *stmt;
+
+	if (prepare(st, "SELECT " JOB_COLUMNS JOB_FROM
+	    " WHERE j.updated_at >= ?1 ORDER BY j.updated_at, j.rowid"
+	    " LIMIT ?2", &stmt, err) == -1)
+		return -1;
+	sqlite3_bind_int64(stmt, 1, since);
+	sqlite3_bind_int(stmt, 2, limit);
+	return each_row(st, stmt, fn, arg, err);
+}
+
+int
+store_speed_total(struct store *st, double *bps, struct err *err)
+{
+	sqlite3_stmt *stmt;
+	int rc;
+
+	if (prepare(st, "SELECT total(speed_bps) FROM jobs WHERE status ="
+	    " 'downloading'", &stmt, err) == -1)
+		return -1;
+	rc = sqlite3_step(stmt);
+	*bps = rc == SQLITE_ROW ? sqlite3_column_double(stmt, 0) : 0;
+	sqlite3_finalize(stmt);
+	return rc == SQLITE_ROW ? 0 : db_err(st, err, "summing speeds");
+}
+
+/* "%word%" for LIKE, with the LIKE wildcards of the word escaped. */
+static char *
+like_pattern(const char *w, size_t n)
+{
+	char *p = xmalloc(2 * n + 3), *o = p;
+	size_t i;
+
+	*o++ = '%';
+	for (i = 0; i < n; i++) {
+		if (w[i] == '%' || w[i] == '_' || w[i] == '\\')
+			*o++ = '\\';
+		*o++ = w[i];
+	}
+	*o++ = '%';
+	*o = '\0';
+	return p;
+}
+
+#define SEARCH_WORDS 4
+#define SEARCH_WHERE " WHERE (?1 IS NULL OR instr(',' || ?1 || ',', ',' ||" \
+	" j.status || ',') > 0)"
+#define SEARCH_WORD(n) " AND (?" #n " IS NULL OR j.title LIKE ?" #n \
+	" ESCAPE '\\' OR j.job_name LIKE ?" #n " ESCAPE '\\' OR j.id LIKE ?" \
+	#n " ESCAPE '\\' OR j.url LIKE ?" #n " ESCAPE '\\')"
+#define SEARCH_FILTER SEARCH_WHERE SEARCH_WORD(2) SEARCH_WORD(3) \
+	SEARCH_WORD(4) SEARCH_WORD(5)
+
+/* Binds ?1 statuses and ?2..?5 the first SEARCH_WORDS words of q. */
+static void
+bind_search(sqlite3_stmt *stmt, const char *statuses, const char *q)
+{
+	const char *p = q;
+	size_t n;
+	int i;
+
+	bind_text(stmt, 1, statuses);
+	for (i = 0; i < SEARCH_WORDS; i++) {
+		while (p != NULL && *p == ' ')
+			p++;
+		if (p == NULL || *p == '\0') {
+			sqlite3_bind_null(stmt, 2 + i);
+			continue;
+		}
+		n = strcspn(p, " ");
+		sqlite3_bind_text(stmt, 2 + i, like_pattern(p, n), -1, free);
+		p += n;
+	}
+}
+
+int
+store_search_jobs(struct store *st, const char *statuses, const char *q,
+    int limit, int offset, int64_t *total,
+    int (*fn)(const struct job_row *, void *), void *arg, struct err *err)
+{
+	sqlite3_stmt *stmt;
+	int rc;
+
+	if (prepare(st, "SELECT count(*) FROM jobs j" SEARCH_FILTER, &stmt,
+	    err) == -1)
+		return -1;
+	bind_search(stmt, statuses, q);
+	rc = sqlite3_step(stmt);
+	*total = rc == SQLITE_ROW ? sqlite3_column_int64(stmt, 0) : 0;
+	sqlite3_finalize(stmt);
+	if (rc != SQLITE_ROW)
+		return db_err(st, err, "counting jobs");
+	if (prepare(st, "SELECT " JOB_COLUMNS JOB_FROM SEARCH_FILTER
+	    " ORDER BY j.created_at DESC, j.rowid DESC LIMIT ?6 OFFSET ?7",
+	    &stmt, err) == -1)
+		return -1;
+	bind_search(stmt, statuses, q);
+	sqlite3_bind_int(stmt, 6, limit < 0 ? -1 : limit);
+	sqlite3_bind_int(stmt, 7, offset < 0 ? 0 : offset);
+	return each_row(st, stmt, fn, arg, err);
+}

@@ -127,6 +127,25 @@ struct store_finished {
 int store_finished(struct store *st, struct store_finished *f,
     struct err *err);
 
+/* --- for the endpoint's page and event stream (issue 12) --- */
+/* Writer side: forgets a job (its row and metadata). 1 removed, 0 none. */
+int store_delete_job(struct store *st, const char *id, struct err *err);
+/* PRAGMA data_version: changes whenever another connection commits. */
+int store_data_version(struct store *st, int64_t *version, struct err *err);
+/* Rows with updated_at >= since, oldest change first, at most limit. */
+int store_list_updated(struct store *st, int64_t since, int limit,
+    int (*fn)(const struct job_row *, void *), void *arg, struct err *err);
+/* The sum of speed_bps over the jobs downloading now. */
+int store_speed_total(struct store *st, double *bps, struct err *err);
+/*
+ * store_list_jobs with filters: `statuses` a comma-separated list of
+ * status names (NULL = all), `q` words that must all appear in the title,
+ * name, id or URL (NULL = all); *total = how many rows match.
+ */
+int store_search_jobs(struct store *st, const char *statuses, const char *q,
+    int limit, int offset, int64_t *total,
+    int (*fn)(const struct job_row *, void *), void *arg, struct err *err);
+
 void job_row_free(struct job_row *row);
 
 #endif

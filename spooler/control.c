@@ -1,13 +1,17 @@
 /* control - the spooler's side of control/ requests (lib/control.h) */
 #include "config.h"
 
+#include <sys/stat.h>
+
 #include <fcntl.h>
+#include <limits.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
 #include <jansson.h>
 
+#include "bandwidth.h"
 #include "control.h"
 #include "file.h"
 #include "log.h"
@@ -104,6 +108,163 @@ do_retry(struct spoold *d, struct job_row *row)
 	runner_schedule(d);
 }
 
+static void
+do_pause(struct spoold *d, struct job_row *row)
+{
+	if (row->status == JOB_SUSPENDED || !job_status_unfinished(row->status))
+		log_event(LOG_INFO, "control", row->id, "pause: the job is "
+		    "already %s", job_status_name(row->status));
+	else if (!runner_suspend(d, row))
+		log_event(LOG_INFO, "control", row->id, "pause: the job is "
+		    "merging; it finishes in a moment");
+}
+
+static void
+do_resume(struct spoold *d, struct job_row *row)
+{
+	if (row->status != JOB_SUSPENDED) {
+		log_event(LOG_INFO, "control", row->id, "resume: the job is %s, "
+		    "not paused", job_status_name(row->status));
+		return;
+	}
+	row->status = JOB_PENDING;
+	row_save(d, row);
+	log_event(LOG_INFO, "resumed", row->id, "resumed by request");
+	runner_schedule(d);
+}
+
+/* Is `path` a regular file (not a link) inside library_dir? */
+static bool
+library_file(struct spoold *d, const char *path)
+{
+	char lib[PATH_MAX], dir[PATH_MAX], *copy, *slash;
+	struct stat st;
+	bool ok = false;
+	size_t n;
+
+	if (path == NULL || path[0] != '/' || lstat(path, &st) != 0 ||
+	    !S_ISREG(st.st_mode) || realpath(d->conf->library_dir, lib) == NULL)
+		return false;
+	copy = xstrdup(path);
+	slash = strrchr(copy, '/');
+	*slash = '\0';
+	if (realpath(copy[0] != '\0' ? copy : "/", dir) != NULL) {
+		n = strlen(lib);
+		ok = strncmp(dir, lib, n) == 0 && (dir[n] == '\0' ||
+		    dir[n] == '/');
+	}
+	free(copy);
+	return ok;
+}
+
+/*
+ * remove / remove-file: a finished job leaves the history. Its traces go
+ * (processing/<id>/, failed/<id>.job and .error), then the row; with
+ * remove-file its video too, when the row's file is a regular file in the
+ * library (never a link, never anything outside it).
+ */
+static void
+do_remove(struct spoold *d, struct job_row *row, bool with_file)
+{
+	char *job = xasprintf("%s.job", row->id);
+	char *error = xasprintf("%s.error", row->id);
+	struct err err;
+
+	if (!job_status_finished(row->status)) {
+		log_event(LOG_INFO, "control", row->id, "remove: the job is %s; "
+		    "cancel it first", job_status_name(row->status));
+		goto out;
+	}
+	if (with_file && row->file_path != NULL) {
+		if (library_file(d, row->file_path) &&
+		    unlink(row->file_path) == 0)
+			log_event(LOG_INFO, "removed", row->id, "deleted %s",
+			    row->file_path);
+		else
+			log_event(LOG_WARN, "control", row->id, "remove-file: "
+			    "%s is not a video in the library; kept",
+			    row->file_path);
+	}
+	spool_remove_job_dir(&d->sp, row->id, NULL);
+	unlinkat(d->sp.failed_fd, job, 0);
+	unlinkat(d->sp.failed_fd, error, 0);
+	if (store_delete_job(d->st, row->id, &err) < 0)
+		log_event(LOG_ERROR, "store", row->id, "%s", err.msg);
+	else
+		log_event(LOG_INFO, "removed", row->id, "removed from history");
+out:
+	free(job);
+	free(error);
+}
+
+/* --- the owner's bandwidth limit and schedule ------------------------ */
+
+#define SETTINGS_MAX	(16 * 1024)
+#define SETTINGS_STATE	"settings.json"
+
+void
+control_apply_budget(struct spoold *d)
+{
+	int64_t now = bw_limit_now(&d->bw);
+	char rate[32];
+
+	if (now == fetcher_get_rate(d->fetcher))
+		return;
+	fetcher_set_rate(d->fetcher, now);
+	bw_format_rate(now, rate, sizeof(rate));
+	log_event(LOG_INFO, "bandwidth", NULL, "budget now %s%s", rate,
+	    now > 0 ? "/s for every download together" : "");
+}
+
+void
+control_load_settings(struct spoold *d)
+{
+	struct err err;
+	char *text;
+	size_t len;
+
+	d->bw = d->conf->bandwidth;
+	if (file_read_bounded(d->sp.state_fd, SETTINGS_STATE, SETTINGS_MAX,
+	    &text, &len, &err) != 0)
+		return;	/* none yet: the config file's keys */
+	if (bw_from_json(text, len, &d->bw, &err) != 0) {
+		log_event(LOG_WARN, "settings", NULL, "%s/%s: %s (using the "
+		    "config file's)", d->sp.state, SETTINGS_STATE, err.msg);
+		d->bw = d->conf->bandwidth;
+	}
+	free(text);
+}
+
+/* control/settings: checked, applied at once, kept in state/. */
+static void
+do_settings(struct spoold *d)
+{
+	struct bw_settings bw;
+	struct err err;
+	char *text = NULL, *out;
+	size_t len;
+
+	if (file_read_bounded(d->sp.control_fd, CONTROL_SETTINGS, SETTINGS_MAX,
+	    &text, &len, &err) != 0 || bw_from_json(text, len, &bw,
+	    &err) != 0) {
+		log_event(LOG_WARN, "settings", NULL, "control/%s: %s",
+		    CONTROL_SETTINGS, err.msg);
+		goto out;
+	}
+	out = bw_to_json(&bw);
+	if (file_write_atomic(d->sp.state_fd, SETTINGS_STATE, out, strlen(out),
+	    0644, FILE_SYNC, &err) != 0)
+		log_event(LOG_WARN, "settings", NULL, "%s", err.msg);
+	free(out);
+	d->bw = bw;
+	log_event(LOG_INFO, "settings", NULL, "bandwidth and schedule "
+	    "changed");
+	control_apply_budget(d);
+out:
+	free(text);
+	unlinkat(d->sp.control_fd, CONTROL_SETTINGS, 0);
+}
+
 void
 control_name(struct spoold *d, const char *name)
 {
@@ -113,6 +274,10 @@ control_name(struct spoold *d, const char *name)
 	char *id;
 	int rc;
 
+	if (strcmp(name, CONTROL_SETTINGS) == 0) {
+		do_settings(d);
+		return;
+	}
 	if ((rc = control_parse(name, &w, &id)) == 0)
 		return;
 	if (rc == -1)
@@ -121,16 +286,20 @@ control_name(struct spoold *d, const char *name)
 		log_event(LOG_WARN, "control", id, "%s: %s is not supported yet",
 		    name, control_word_name(w));
 	else if ((rc = store_get_job(d->st, id, &row, &err)) == 1) {
-		if (w == CONTROL_CANCEL)
-			do_cancel(d, &row);
-		else
-			do_retry(d, &row);
+		switch (w) {
+		case CONTROL_CANCEL: do_cancel(d, &row); break;
+		case CONTROL_PAUSE: do_pause(d, &row); break;
+		case CONTROL_RESUME: do_resume(d, &row); break;
+		case CONTROL_REMOVE: do_remove(d, &row, false); break;
+		case CONTROL_REMOVE_FILE: do_remove(d, &row, true); break;
+		default: do_retry(d, &row); break;
+		}
 		job_row_free(&row);
 	} else
 		log_event(LOG_WARN, "control", id, "%s: %s", name,
 		    rc == 0 ? "no such job" : err.msg);
 	/* Consumed after handling: a crash in between repeats the request,
-	 * and both requests are harmless to repeat. */
+	 * and every request is harmless to repeat. */
 	unlinkat(d->sp.control_fd, name, 0);
 	free(id);
 }

@@ -197,6 +197,7 @@ loop_run(struct spoold *d, struct err *err)
 			next_tick = now + SPOOLD_TICK_MS;
 			tick_meta(d);
 			runner_check_disk(d);
+			control_apply_budget(d);
 		}
 		runner_step(d, tick);
 		if (now >= d->next_scan_ms) {

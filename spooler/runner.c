@@ -504,3 +504,31 @@ runner_stop_all(struct spoold *d)
 		run_free(r);
 	}
 }
+
+bool
+runner_suspend(struct spoold *d, struct job_row *row)
+{
+	struct run *r = run_find(d, row->id);
+
+	if (r != NULL) {
+		if (r->state == DL_MERGING || r->cancelling)
+			return false;
+		/* download_free stops it and keeps the work directory, as
+		 * at shutdown; the row is the run's copy, saved below. */
+		download_free(r->dl);
+		r->dl = NULL;
+		run_unlink(d, r);
+		job_row_free(row);
+		*row = r->row;
+		memset(&r->row, 0, sizeof(r->row));
+		run_free(r);
+	}
+	row->status = JOB_SUSPENDED;
+	row->speed_bps = 0;
+	row->eta_s = -1;
+	row_save(d, row);
+	log_event(LOG_INFO, "suspended", row->id, "paused by request at "
+	    "%.1f%%", row->progress);
+	runner_schedule(d);	/* its slot goes to the next job */
+	return true;
+}

@@ -103,6 +103,8 @@ run(struct conf *c)
 		goto out;
 	fetcher_opts_from_conf(&fo, c);
 	d.fetcher = fetcher_new(&fo);
+	control_load_settings(&d);
+	control_apply_budget(&d);
 	if (loop_run(&d, &err) == -1)
 		goto out;
 	log_event(LOG_INFO, "stop", NULL, "stopped");

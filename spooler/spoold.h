@@ -5,6 +5,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "bandwidth.h"
 #include "conf.h"
 #include "download.h"
 #include "fetch.h"
@@ -20,7 +21,8 @@
  *
  *   intake.c   incoming/ -> processing/<id>/job + a store row (or failed/)
  *   runner.c   store rows -> downloads -> library (or failed/)
- *   control.c  control/<id>.cancel and <id>.retry
+ *   control.c  control/<id>.<word> (cancel retry pause resume remove
+ *              remove-file) and control/settings (bandwidth, schedule)
  *
  * The store is the queue: a job is pending until a slot is free; nothing
  * about the queue lives only in memory, so kill -9 loses nothing.
@@ -44,6 +46,7 @@ struct spoold {
 	bool stopping;
 	int64_t next_scan_ms;		/* periodic rescan of incoming/ control/ */
 	int64_t bytes_base;		/* bytes_downloaded before this run */
+	struct bw_settings bw;		/* the owner's limit and schedule */
 };
 
 
@@ -68,6 +71,12 @@ void runner_check_disk(struct spoold *d);
 void runner_stop_all(struct spoold *d);
 /* Asks the running download of id to stop; false if id is not running. */
 bool runner_cancel(struct spoold *d, const char *id);
+/*
+ * Pauses a job for its owner (JOB_SUSPENDED): a running download stops
+ * and keeps its work directory; it continues from there on resume. false
+ * if the job cannot be paused now (merging).
+ */
+bool runner_suspend(struct spoold *d, struct job_row *row);
 /* Ends a job that is not running: row, spool files, log. */
 void runner_finish_cancelled(struct spoold *d, struct job_row *row);
 /* Fails the job for reason, of kind (the row keeps it: the metrics count
@@ -77,6 +86,10 @@ void runner_fail(struct spoold *d, struct job_row *row, enum err_kind kind,
 
 /* control.c */
 void control_name(struct spoold *d, const char *name);
+/* At start: state/settings.json over the config's bandwidth keys. */
+void control_load_settings(struct spoold *d);
+/* Once a tick: the budget the schedule says now, to the fetcher. */
+void control_apply_budget(struct spoold *d);
 
 /* Small helpers for job rows. */
 void row_set(char **field, const char *value);

@@ -185,6 +185,20 @@ EXTRA_DIST += $(DEB_T)
 # The playlist corpus the parser suite reads
 EXTRA_DIST += tests/corpus
 
+# --- web: the NAS's own page (issue 12) ---
+check_PROGRAMS += tests/unit/check_bandwidth
+tests_unit_check_bandwidth_SOURCES = tests/unit/check_bandwidth.c
+tests_unit_check_bandwidth_CFLAGS = $(UNIT_CFLAGS)
+tests_unit_check_bandwidth_LDADD = $(UNIT_LDADD)
+TESTS += tests/unit/check_bandwidth tests/integ/t-web-api.sh \
+	tests/integ/t-web-bandwidth.sh tests/integ/t-web-e2e.sh
+EXTRA_DIST += tests/integ/t-web-api.sh tests/integ/t-web-bandwidth.sh \
+	tests/integ/t-web-e2e.sh tests/integ/web-e2e.mjs
+clean-local: clean-local-web-e2e
+clean-local-web-e2e:
+	-rm -rf web-e2e
+.PHONY: clean-local-web-e2e
+
 # Operations: metrics, alert rules, log reopen and TLS reload on SIGHUP
 TESTS += tests/integ/t-ops-logs.sh tests/integ/t-ops-tls.sh \
 	tests/integ/t-ops-alerts.sh tests/integ/t-ops-metrics.sh

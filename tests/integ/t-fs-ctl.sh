@@ -1,5 +1,5 @@
 #!/bin/sh
-# t-fs-ctl - writing cancel or retry to jobs/<id>/ctl drops the request in
+# t-fs-ctl - writing cancel, retry, pause or resume to jobs/<id>/ctl drops the request in
 # the spool's control/ (shell redirection, printf without newline, CRLF);
 # any other word is EINVAL and sends nothing.
 . "${top_srcdir:-$(dirname "$0")/../..}/tests/integ/fs-lib.sh"
@@ -18,6 +18,8 @@ while IFS='|' read -r how job want; do
 	crlf-cancel) printf 'cancel\r\n' >"$mnt/jobs/$job/ctl" ;;
 	append-retry) echo retry >>"$mnt/jobs/$job/ctl" ;;
 	by-name-cancel) echo cancel >"$mnt/by-name/concert/ctl" ;;
+	echo-pause) echo pause >"$mnt/jobs/$job/ctl" ;;
+	echo-resume) echo resume >"$mnt/jobs/$job/ctl" ;;
 	esac || fail "$how: the write failed"
 	[ "$(ls -A "$ctl")" = "$want" ] || fail "$how: control/ holds '$(ls -A "$ctl")', want $want"
 	word=${want#*.}
@@ -28,11 +30,13 @@ printf-retry|f1|f1.retry
 crlf-cancel|d1|d1.cancel
 append-retry|f1|f1.retry
 by-name-cancel|d1|d1.cancel
+echo-pause|d1|d1.pause
+echo-resume|d1|d1.resume
 CASES
 
 # Refused words: EINVAL, and nothing lands in control/.
 rm -f "$ctl"/*
-for word in delete Cancel "cancel please" "" "retry retry"; do
+for word in delete Cancel "cancel please" "" "retry retry" remove remove-file; do
 	if printf '%s\n' "$word" >"$mnt/jobs/d1/ctl" 2>"$work/err"; then
 		fail "'$word' was accepted"
 	fi

@@ -367,6 +367,10 @@ START_TEST(sample_conf_is_the_defaults)
 	ck_assert_int_eq(c.http.max_connections, def.http.max_connections);
 	ck_assert_int_eq(c.http.request_timeout_s, def.http.request_timeout_s);
 	ck_assert_int_eq(c.http.max_body_bytes, def.http.max_body_bytes);
+	ck_assert_int_eq(c.http.session_ttl_s, def.http.session_ttl_s);
+	ck_assert_int_eq(c.http.signin_per_minute, def.http.signin_per_minute);
+	ck_assert_int_eq(c.bandwidth.limit_bps, def.bandwidth.limit_bps);
+	ck_assert_int_eq(c.bandwidth.nwindows, def.bandwidth.nwindows);
 	conf_free(&c);
 	conf_free(&def);
 }
