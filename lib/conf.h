@@ -48,6 +48,8 @@ struct conf {
 	int low_speed_time_s;		/* stall: < 1 KB/s for this long */
 	int retries;			/* per request, backoff 1 s, 2 s, 4 s, ... */
 	bool lossy_skip_segments;	/* skip a segment that keeps failing */
+	char *subtitles_as;		/* "track", "sidecar" or "both" */
+	char *subtitle_format;		/* sidecars: "vtt" or "srt" */
 	char *log_file;			/* "" = stderr */
 	bool log_json;
 	struct conf_http http;
