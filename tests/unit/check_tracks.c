@@ -197,6 +197,40 @@ START_TEST(bad_vtt_part)
 }
 END_TEST
 
+/* Per-track verify names the track that is wrong. */
+START_TEST(verify_tracks)
+{
+	struct track_buf b = { 0 };
+	struct err err;
+	char *out = out_path("vt");
+	struct remux_expect ok = { .duration = 0, .label = "audio und (A)" };
+	struct remux_expect longer = { .duration = 30,
+	    .label = "audio fr (Francais)" };
+	struct remux_expect lang = { .language = "fr", .label = "audio fr (F)" };
+	struct remux_expect two[2] = { { .label = "audio a" },
+	    { .label = "audio b" } };
+	struct remux_expect sub = { .subtitles = true, .label = "subtitles en" };
+
+	track_add(&b, &src[SRC_TS], 0);
+	ck_assert_int_eq(remux_to_mp4(&b.t, 1, out, NULL, NULL, &err), 0);
+	ck_assert_int_eq(remux_verify_tracks(out, &ok, 1, &err), 0);
+	ck_assert_int_eq(remux_verify_tracks(out, &longer, 1, &err), -1);
+	ck_assert_msg(strstr(err.msg, "audio fr (Francais) lasts") != NULL,
+	    "%s", err.msg);
+	ck_assert_int_eq(remux_verify_tracks(out, &lang, 1, &err), -1);
+	ck_assert_msg(strstr(err.msg, "has language und, not fra") != NULL,
+	    "%s", err.msg);
+	ck_assert_int_eq(remux_verify_tracks(out, two, 2, &err), -1);
+	ck_assert_msg(strstr(err.msg, "audio a missing") != NULL, "%s",
+	    err.msg);
+	ck_assert_int_eq(remux_verify_tracks(out, &sub, 1, &err), -1);
+	ck_assert_msg(strstr(err.msg, "subtitles en missing") != NULL, "%s",
+	    err.msg);
+	unlink(out);
+	free(out);
+}
+END_TEST
+
 static Suite *
 tracks_suite(void)
 {
@@ -214,6 +248,7 @@ tracks_suite(void)
 	tc = tcase_create("remux");
 	tcase_add_unchecked_fixture(tc, setup, teardown);
 	tcase_set_timeout(tc, 60);
+	tcase_add_test(tc, verify_tracks);
 	tcase_add_loop_test(tc, bad_vtt_part, 0,
 	    sizeof(bad_parts) / sizeof(bad_parts[0]));
 	suite_add_tcase(s, tc);
