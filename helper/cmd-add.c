@@ -34,6 +34,8 @@ usage(FILE *fp)
 	    "bandwidth\n"
 	    "  -H, --header 'N: v'    a request header the site needs "
 	    "(repeatable)\n"
+	    "      --audio CHOICE     default, all, or languages like en,fr\n"
+	    "      --subs CHOICE      none (default), all, or languages\n"
 	    "  -c, --config FILE      configuration file (default %s)\n"
 	    "  -h, --help             this help\n", CONF_DEFAULT_PATH);
 }
@@ -103,6 +105,8 @@ cmd_add(int argc, char **argv)
 		{ "header", required_argument, NULL, 'H' },
 		{ "config", required_argument, NULL, 'c' },
 		{ "help", no_argument, NULL, 'h' },
+		{ "audio", required_argument, NULL, 'A' },
+		{ "subs", required_argument, NULL, 'S' },
 		{ NULL, 0, NULL, 0 }
 	};
 	struct job_spec opt, job;
@@ -122,6 +126,9 @@ cmd_add(int argc, char **argv)
 		case 'r': free(opt.referer); opt.referer = xstrdup(optarg); break;
 		case 'q': free(opt.quality); opt.quality = xstrdup(optarg); break;
 		case 'c': path = optarg; break;
+		case 'A': free(opt.audio); opt.audio = xstrdup(optarg); break;
+		case 'S': free(opt.subtitles); opt.subtitles = xstrdup(optarg);
+			break;
 		case 'H':
 			if (job_add_header_line(&opt, optarg, &err) != 0) {
 				fprintf(stderr, "m3u8nas add: %s\n", err.msg);

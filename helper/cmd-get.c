@@ -37,6 +37,8 @@
  */
 struct get_opts {
 	const char *url, *output, *quality;
+	const char *audio, *subs, *subs_format;
+	int subs_as;
 	const char *headers[MAX_HEADERS + 1];
 	int nheaders, jobs;
 	bool allow_private, keep_work, no_keep;
@@ -62,6 +64,15 @@ usage(FILE *fp)
 "                     overwriting: \"TITLE (2).mp4\"...)\n"
 "  -q QUALITY         best (default), worst, a height like 720p, or a max\n"
 "                     bandwidth in bits/s\n"
+"      --audio all|default|LANG[,LANG]\n"
+"                     audio renditions to keep as tracks (default: the one a\n"
+"                     player picks; all: every language, each tagged)\n"
+"      --subs all|none|LANG[,LANG]\n"
+"                     WebVTT subtitle renditions to keep (default none)\n"
+"      --subs-as track|sidecar|both\n"
+"                     subtitles as mov_text tracks in the MP4 (default), as\n"
+"                     FILE-BASE.LANG.vtt next to it, or both\n"
+"      --subs-format vtt|srt  sidecar format (default vtt)\n"
 "  -H 'Name: value'   send this header on every request (repeatable)\n"
 "      --referer URL  send Referer: URL\n"
 "      --cookie 'a=b' send Cookie: a=b\n"
@@ -144,7 +155,8 @@ static int
 parse_args(int argc, char **argv, struct get_opts *g, char ***owned)
 {
 	enum { O_REFERER = 256, O_COOKIE, O_PRIVATE, O_KEEP, O_NOKEEP,
-	    O_CONNECT, O_LOWSPEED, O_RETRIES };
+	    O_CONNECT, O_LOWSPEED, O_RETRIES, O_AUDIO, O_SUBS, O_SUBS_AS,
+	    O_SUBS_FORMAT };
 	static const struct option lopts[] = {
 		{ "help", no_argument, NULL, 'h' },
 		{ "output", required_argument, NULL, 'o' },
@@ -160,6 +172,10 @@ parse_args(int argc, char **argv, struct get_opts *g, char ***owned)
 		{ "low-speed-time", required_argument, NULL, O_LOWSPEED },
 		{ "retries", required_argument, NULL, O_RETRIES },
 		{ "config", required_argument, NULL, 'c' },
+		{ "audio", required_argument, NULL, O_AUDIO },
+		{ "subs", required_argument, NULL, O_SUBS },
+		{ "subs-as", required_argument, NULL, O_SUBS_AS },
+		{ "subs-format", required_argument, NULL, O_SUBS_FORMAT },
 		{ NULL, 0, NULL, 0 }
 	};
 	int c, nowned = 0;
@@ -193,6 +209,18 @@ parse_args(int argc, char **argv, struct get_opts *g, char ***owned)
 		    &g->fo.low_speed_time_s, "--low-speed-time"); break;
 		case O_RETRIES: rc = parse_int(optarg, 0, 10,
 		    &g->fo.retries, "--retries"); break;
+		case O_AUDIO: g->audio = optarg; break;
+		case O_SUBS: g->subs = optarg; break;
+		case O_SUBS_AS:
+			if ((g->subs_as = download_subs_as_parse(optarg)) < 0)
+				return fail("--subs-as: track, sidecar or both");
+			break;
+		case O_SUBS_FORMAT:
+			if (strcmp(optarg, "vtt") != 0 &&
+			    strcmp(optarg, "srt") != 0)
+				return fail("--subs-format: vtt or srt");
+			g->subs_format = optarg;
+			break;
 		default:
 			fprintf(stderr, "try 'm3u8nas get --help'\n");
 			return fail("bad option");
@@ -372,6 +400,10 @@ get(struct get_opts *g)
 	o.workdir = work;
 	o.output = output;
 	o.concurrency = g->jobs;
+	o.audio = g->audio;
+	o.subtitles = g->subs;
+	o.subtitles_as = (enum download_subs_as)g->subs_as;
+	o.sidecar_format = g->subs_format;
 	if ((d = download_new(f, &o, &err)) == NULL) {
 		fail("%s", err.msg);
 		goto out;
@@ -435,7 +467,16 @@ cmd_get(int argc, char **argv)
 	g.allow_private = c.allow_private_targets;
 	g.jobs = c.segment_concurrency;
 	fetcher_opts_from_conf(&g.fo, &c);
-	g.fo.allow_private = false;	/* only --allow-private says yes */
+	/* The config's subtitle keys are the defaults the flags override. */
+	if (c.subtitles_as != NULL)
+		g.subs_as = download_subs_as_parse(c.subtitles_as) < 0 ? 0 :
+		    download_subs_as_parse(c.subtitles_as);
+	if (c.subtitle_format != NULL) {
+		static char format[8];
+
+		snprintf(format, sizeof(format), "%s", c.subtitle_format);
+		g.subs_format = format;
+	}
 	conf_free(&c);
 	rc = parse_args(argc, argv, &g, &owned);
 	if (rc == 2)

@@ -176,6 +176,18 @@ body_to_job(json_t *body, struct err *err)
 		}
 		json_object_set(job, "headers", v);
 	}
+	/* Track choices: a word or a list of languages; job_parse checks. */
+	for (k = (const char *const[]){ "audio", "subtitles", NULL };
+	    *k != NULL; k++) {
+		if ((v = json_object_get(body, *k)) == NULL || json_is_null(v))
+			continue;
+		if (!json_is_string(v) && !json_is_array(v)) {
+			err_setk(err, ERR_INVALID, "\"%s\" must be a string or "
+			    "a list of languages", *k);
+			goto out;
+		}
+		json_object_set(job, *k, v);
+	}
 	text = json_dumps(job, JSON_COMPACT);
 out:
 	json_decref(job);

@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -101,11 +102,72 @@ key_name(const struct hls_playlist *pl)
 	return "none";
 }
 
+/* The first audio codec in the CODECS of a variant using group, or NULL. */
+static char *
+group_codec(const struct hls_playlist *pl, const char *group)
+{
+	static const char *const audio[] = { "mp4a", "ac-3", "ec-3", "opus",
+	    "mp3", "flac", "alac", "fLaC", "Opus", "ac-4", "dts", NULL };
+	const char *p;
+	size_t i, n;
+	int k;
+
+	for (i = 0; i < pl->nvariants; i++) {
+		if (pl->variants[i].audio == NULL || pl->variants[i].codecs ==
+		    NULL || strcmp(pl->variants[i].audio, group) != 0)
+			continue;
+		for (p = pl->variants[i].codecs; *p != '\0'; p += n) {
+			p += strspn(p, " ,");
+			n = strcspn(p, ",");
+			for (k = 0; audio[k] != NULL; k++)
+				if (strncasecmp(p, audio[k], strlen(audio[k])) == 0)
+					return xstrndup(p, n < 64 ? n : 64);
+		}
+	}
+	return NULL;
+}
+
+/*
+ * EXT-X-MEDIA audio and subtitle renditions, for the choice of languages:
+ * "audio": [{language, name, default, codecs, group}], "subtitles":
+ * [{language, name, default, forced}] (language null when not given).
+ */
+static void
+describe_renditions(const struct hls_playlist *pl, json_t *audio,
+    json_t *subs)
+{
+	const struct hls_rendition *r;
+	char *codec;
+	json_t *v;
+	size_t i;
+
+	for (i = 0; i < pl->nrenditions; i++) {
+		r = &pl->renditions[i];
+		if (r->type == HLS_MEDIA_AUDIO) {
+			codec = group_codec(pl, r->group_id);
+			v = json_pack("{s:s?, s:s, s:b, s:s?, s:s}", "language",
+			    r->language, "name", r->name, "default",
+			    r->is_default, "codecs", codec, "group",
+			    r->group_id);
+			free(codec);
+			if (v != NULL)
+				json_array_append_new(audio, v);
+		} else if (r->type == HLS_MEDIA_SUBTITLES && r->uri != NULL) {
+			v = json_pack("{s:s?, s:s, s:b, s:b}", "language",
+			    r->language, "name", r->name, "default",
+			    r->is_default, "forced", r->forced);
+			if (v != NULL)
+				json_array_append_new(subs, v);
+		}
+	}
+}
+
 /* The answer for a playlist that parsed: master or media. */
 static json_t *
 describe(const char *url, const struct hls_playlist *pl)
 {
-	json_t *vars = json_array(), *v;
+	json_t *vars = json_array(), *audio = json_array(),
+	    *subs = json_array(), *v;
 	const struct hls_variant *hv;
 	char label[32];
 	size_t i;
@@ -123,14 +185,18 @@ describe(const char *url, const struct hls_playlist *pl)
 		if (v != NULL)
 			json_array_append_new(vars, v);
 	}
-	if (pl->is_master)
-		return json_pack("{s:s, s:s, s:o, s:n, s:n, s:b, s:s}", "url",
-		    url, "type", "master", "variants", vars, "duration",
-		    "segments", "live", 0, "encrypted", "unknown");
-	return json_pack("{s:s, s:s, s:o, s:f, s:I, s:b, s:s}", "url", url,
-	    "type", "media", "variants", vars, "duration", pl->total_duration,
-	    "segments", (json_int_t)pl->nsegments, "live", !pl->endlist,
-	    "encrypted", key_name(pl));
+	if (pl->is_master) {
+		describe_renditions(pl, audio, subs);
+		return json_pack("{s:s, s:s, s:o, s:n, s:n, s:b, s:s, s:o, "
+		    "s:o}", "url", url, "type", "master", "variants", vars,
+		    "duration", "segments", "live", 0, "encrypted", "unknown",
+		    "audio", audio, "subtitles", subs);
+	}
+	return json_pack("{s:s, s:s, s:o, s:f, s:I, s:b, s:s, s:o, s:o}",
+	    "url", url, "type", "media", "variants", vars, "duration",
+	    pl->total_duration, "segments", (json_int_t)pl->nsegments, "live",
+	    !pl->endlist, "encrypted", key_name(pl), "audio", audio,
+	    "subtitles", subs);
 }
 
 static void

@@ -40,6 +40,8 @@ static const struct conf_key top_keys[] = {
 	K("low_speed_time", T_INT, low_speed_time_s, 1, 3600),
 	K("retries", T_INT, retries, 0, 10),
 	K("lossy_skip_segments", T_BOOL, lossy_skip_segments, 0, 0),
+	K("subtitles_as", T_STR, subtitles_as, 0, 0),
+	K("subtitle_format", T_STR, subtitle_format, 0, 0),
 	K("log_file", T_STR, log_file, 0, 0),
 	K("log_json", T_BOOL, log_json, 0, 0),
 	K("bandwidth_limit", T_RATE, bandwidth, 0, 0),
@@ -97,6 +99,8 @@ conf_defaults(struct conf *c, const char *root)
 	c->low_speed_time_s = 30;
 	c->retries = 3;
 	c->lossy_skip_segments = false;
+	c->subtitles_as = xstrdup("track");
+	c->subtitle_format = xstrdup("vtt");
 	c->log_file = xstrdup("");
 	c->log_json = true;
 	c->http.listen = xstrdup("0.0.0.0:8443");
@@ -274,6 +278,19 @@ conf_load(struct conf *c, const char *path, struct err *err)
 	}
 	if (load_group(c, top_keys, path, config_root_setting(&cf), err) == -1)
 		goto out;
+	if (strcmp(c->subtitles_as, "track") != 0 &&
+	    strcmp(c->subtitles_as, "sidecar") != 0 &&
+	    strcmp(c->subtitles_as, "both") != 0) {
+		err_set(err, "%s: subtitles_as: must be \"track\", \"sidecar\" "
+		    "or \"both\"", path);
+		goto out;
+	}
+	if (strcmp(c->subtitle_format, "vtt") != 0 &&
+	    strcmp(c->subtitle_format, "srt") != 0) {
+		err_set(err, "%s: subtitle_format: must be \"vtt\" or \"srt\"",
+		    path);
+		goto out;
+	}
 	set_str(&c->path, path);
 	rc = 0;
 out:
@@ -291,6 +308,8 @@ conf_free(struct conf *c)
 	free(c->library_dir);
 	free(c->mount_point);
 	free(c->log_file);
+	free(c->subtitles_as);
+	free(c->subtitle_format);
 	free(c->http.listen);
 	free(c->http.plain_listen);
 	for (i = 0; i < c->http.ntokens; i++)

@@ -54,6 +54,8 @@ struct conf {
 	int low_speed_time_s;		/* stall: < 1 KB/s for this long */
 	int retries;			/* per request, backoff 1 s, 2 s, 4 s, ... */
 	bool lossy_skip_segments;	/* skip a segment that keeps failing */
+	char *subtitles_as;		/* "track", "sidecar" or "both" */
+	char *subtitle_format;		/* sidecars: "vtt" or "srt" */
 	char *log_file;			/* "" = stderr */
 	bool log_json;
 	/* bandwidth_limit and schedule: the spooler's one shared budget

@@ -56,8 +56,18 @@ struct small_fetch {
 	int index;			/* key index, for keys */
 };
 
+/* The main variant, up to 8 audio and 8 subtitle renditions. */
+#define DL_MAX_AUDIO	8
+#define DL_MAX_SUBS	8
+#define DL_MAX_TRACKS	(1 + DL_MAX_AUDIO + DL_MAX_SUBS)
+
 struct track {
-	char kind;			/* 'v' main variant, 'a' audio */
+	char kind;			/* its files' letter: 'v' main variant,
+					   'a'..'h' audio, 'm'..'t' subtitles */
+	char type;			/* 'v', 'a' or 's' */
+	/* A rendition's EXT-X-MEDIA labels (NULL: none). */
+	char *language, *name, *characteristics;
+	bool is_default, forced, labelled;
 	char *url;			/* media playlist URL */
 	struct dseg *segs;
 	size_t nsegs, capsegs;
@@ -101,8 +111,12 @@ struct download {
 	bool failed, cancel_req, finish_req;
 
 	struct small_fetch top;		/* the URL given */
-	struct track tracks[2];
+	struct track tracks[DL_MAX_TRACKS];
 	int ntracks;
+	char *audio, *subtitles;	/* the choices; NULL: default, none */
+	enum download_subs_as subs_as;
+	char *sidecar_ext;		/* "vtt" or "srt" */
+	char **sidecars;		/* written, final paths, NULL-ended */
 	struct dkey *keys;
 	size_t nkeys, capkeys;
 	struct small_fetch *keyfetch;	/* one at a time, for simplicity */
@@ -153,6 +167,8 @@ void workdir_save_key(struct download *d, size_t idx,
     const unsigned char *key);
 /* The chosen variant (info), then source.url: the mark a resume needs. */
 void workdir_save_info(struct download *d);
+/* A labelled download's renditions (tracks), for a resume. */
+void workdir_save_tracks(struct download *d);
 /* Picks up a previous run on the same URL, or empties the workdir. */
 void workdir_resume(struct download *d);
 
@@ -160,6 +176,10 @@ void workdir_resume(struct download *d);
 int plan_load_track(struct download *d, struct track *t, const char *text,
     size_t len, const char *url, bool save, struct err *err);
 void plan_set_track(struct download *d, int i, char kind, const char *url);
+/* The file letter of the n-th rendition of a type ('a' or 's'). */
+char plan_track_letter(char type, int n);
+/* The choice string saved with a labelled download (caller frees). */
+char *plan_choice_line(const struct download *d);
 void plan_step(struct download *d);
 void plan_live_step(struct download *d);
 void plan_free(struct download *d);

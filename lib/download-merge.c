@@ -1,10 +1,13 @@
 /* download-merge - the remux + verify worker thread of a download */
 #include "config.h"
 
+#include <ctype.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "download-int.h"
@@ -13,8 +16,13 @@
 #include "xmalloc.h"
 
 struct merge_input {
-	struct remux_track tracks[2];
-	struct remux_part *parts[2];
+	struct remux_track tracks[DL_MAX_TRACKS];
+	struct remux_part *parts[DL_MAX_TRACKS];
+	struct remux_expect expect[DL_MAX_TRACKS];
+	size_t nexpect;
+	char *labels[DL_MAX_TRACKS];
+	char *sidecar_tmp[DL_MAX_TRACKS];	/* written by the remux */
+	char *sidecar[DL_MAX_TRACKS];		/* renamed to after verify */
 	char **paths;			/* every string we allocated */
 	size_t npaths, cappaths;
 };
@@ -26,6 +34,102 @@ keep(struct merge_input *in, char *s)
 	    sizeof(*in->paths));
 	in->paths[in->npaths++] = s;
 	return s;
+}
+
+/* EXTINF sum of a track's finished segments. */
+static double
+track_duration(const struct track *t)
+{
+	double sum = 0;
+	size_t i;
+
+	for (i = 0; i < t->nsegs; i++)
+		if (t->segs[i].state == IT_DONE)
+			sum += t->segs[i].duration;
+	return sum;
+}
+
+/* A language tag fit for a file name: [A-Za-z0-9-], else "und". */
+static void
+name_language(const char *tag, char *out, size_t size)
+{
+	size_t n = 0;
+
+	for (; tag != NULL && *tag != '\0' && n + 1 < size && n < 16; tag++)
+		if (isalnum((unsigned char)*tag) || *tag == '-')
+			out[n++] = *tag;
+	out[n] = '\0';
+	if (n == 0)
+		snprintf(out, size, "und");
+}
+
+/*
+ * OUTPUT-BASE.LANG[.forced][.N].EXT next to the output, and the hidden
+ * name the remux writes it under (.BASE.LANG.part.EXT) until verified.
+ */
+static void
+sidecar_names(struct download *d, struct merge_input *in, int k)
+{
+	const struct track *t = &d->tracks[k];
+	const char *slash = strrchr(d->output, '/');
+	size_t dirlen = slash ? (size_t)(slash - d->output) + 1 : 0;
+	const char *base = d->output + dirlen;
+	size_t blen = strlen(base);
+	char lang[24], tail[48];
+	int j, same = 0;
+
+	if (blen > 4 && strcasecmp(base + blen - 4, ".mp4") == 0)
+		blen -= 4;
+	name_language(t->language, lang, sizeof(lang));
+	for (j = 1; j < k; j++)
+		if (d->tracks[j].type == 's' && d->tracks[j].forced ==
+		    t->forced && strcmp(d->tracks[j].language ?
+		    d->tracks[j].language : "", t->language ? t->language :
+		    "") == 0)
+			same++;
+	if (same > 0)
+		snprintf(tail, sizeof(tail), "%s%s.%d", lang, t->forced ?
+		    ".forced" : "", same + 1);
+	else
+		snprintf(tail, sizeof(tail), "%s%s", lang, t->forced ?
+		    ".forced" : "");
+	in->sidecar[k] = xasprintf("%.*s%.*s.%s.%s", (int)dirlen, d->output,
+	    (int)blen, base, tail, d->sidecar_ext);
+	in->sidecar_tmp[k] = xasprintf("%.*s.%.*s.%s.part.%s", (int)dirlen,
+	    d->output, (int)blen, base, tail, d->sidecar_ext);
+}
+
+/* A rendition's labels, where it goes, and what verify expects of it. */
+static void
+label_track(struct download *d, struct merge_input *in, int k)
+{
+	const struct track *t = &d->tracks[k];
+	struct remux_track *rt = &in->tracks[k];
+	struct remux_expect *e;
+
+	rt->language = t->language;
+	rt->name = t->name;
+	rt->characteristics = t->characteristics;
+	rt->is_default = t->is_default;
+	rt->forced = t->forced;
+	in->labels[k] = xasprintf("%s %s (%s)", t->type == 's' ? "subtitles" :
+	    "audio", t->language ? t->language : "und", t->name ? t->name :
+	    "unnamed");
+	if (t->type == 's') {
+		rt->in_mp4 = d->subs_as != DL_SUBS_SIDECAR;
+		if (d->subs_as != DL_SUBS_TRACK) {
+			sidecar_names(d, in, k);
+			rt->sidecar = in->sidecar_tmp[k];
+		}
+		if (!rt->in_mp4)
+			return;
+	}
+	e = &in->expect[in->nexpect++];
+	e->subtitles = t->type == 's';
+	e->language = t->language;
+	e->is_default = t->is_default;
+	e->duration = track_duration(t);
+	e->label = in->labels[k];
 }
 
 /* Only finished segments: a lossy download may have skipped some. */
@@ -54,7 +158,10 @@ build_inputs(struct download *d, struct merge_input *in)
 		}
 		in->tracks[k].parts = in->parts[k];
 		in->tracks[k].nparts = n;
-		in->tracks[k].audio_only = t->kind == 'a';
+		in->tracks[k].audio_only = t->type == 'a';
+		in->tracks[k].subtitles = t->type == 's';
+		if (t->labelled)
+			label_track(d, in, k);
 	}
 }
 
@@ -66,8 +173,46 @@ free_inputs(struct merge_input *in)
 	for (i = 0; i < in->npaths; i++)
 		free(in->paths[i]);
 	free(in->paths);
-	free(in->parts[0]);
-	free(in->parts[1]);
+	for (i = 0; i < DL_MAX_TRACKS; i++) {
+		free(in->parts[i]);
+		free(in->labels[i]);
+		free(in->sidecar[i]);
+		free(in->sidecar_tmp[i]);
+	}
+}
+
+/* Every sidecar there and not empty; then renamed to its final name. */
+static int
+sidecars_finish(struct download *d, struct merge_input *in, int rc)
+{
+	struct stat st;
+	size_t n = 0;
+	int k;
+
+	for (k = 0; k < d->ntracks; k++) {
+		if (in->sidecar_tmp[k] == NULL)
+			continue;
+		if (rc == 0 && (stat(in->sidecar_tmp[k], &st) == -1 ||
+		    st.st_size == 0))
+			rc = err_set(&d->merge_err, "verify: %s: no sidecar "
+			    "file written", in->labels[k]);
+	}
+	for (k = 0; k < d->ntracks && rc == 0; k++) {
+		if (in->sidecar_tmp[k] == NULL)
+			continue;
+		if (rename(in->sidecar_tmp[k], in->sidecar[k]) == -1) {
+			rc = err_errno(&d->merge_err, "Cannot rename to %s",
+			    in->sidecar[k]);
+			break;
+		}
+		d->sidecars = xrealloc(d->sidecars, (n + 2) * sizeof(char *));
+		d->sidecars[n++] = xstrdup(in->sidecar[k]);
+		d->sidecars[n] = NULL;
+	}
+	for (k = 0; k < d->ntracks && rc != 0; k++)
+		if (in->sidecar_tmp[k] != NULL)
+			unlink(in->sidecar_tmp[k]);
+	return rc;
 }
 
 /*
@@ -97,14 +242,7 @@ on_progress(void *arg, double fraction)
 static double
 expected_duration(const struct download *d)
 {
-	const struct track *t = &d->tracks[0];
-	double sum = 0;
-	size_t i;
-
-	for (i = 0; i < t->nsegs; i++)
-		if (t->segs[i].state == IT_DONE)
-			sum += t->segs[i].duration;
-	return sum;
+	return track_duration(&d->tracks[0]);
 }
 
 static void *
@@ -122,13 +260,17 @@ merge_main(void *arg)
 	probe_kinds(&in, &pv, &pa);
 	want_video = d->want_video < 0 ? pv : d->want_video;
 	want_audio = d->want_audio < 0 ? pa : d->want_audio;
-	if (d->ntracks > 1)
+	if (d->ntracks > 1 && d->tracks[1].type == 'a')
 		want_audio = true;
 	rc = remux_to_mp4(in.tracks, d->ntracks, d->tmp_output, on_progress,
 	    d, &d->merge_err);
 	if (rc == 0)
 		rc = remux_verify(d->tmp_output, want_video, want_audio,
 		    expected_duration(d), &res, &d->merge_err);
+	if (rc == 0)
+		rc = remux_verify_tracks(d->tmp_output, in.expect, in.nexpect,
+		    &d->merge_err);
+	rc = sidecars_finish(d, &in, rc);
 	if (rc == 0 && rename(d->tmp_output, d->output) < 0)
 		rc = err_errno(&d->merge_err, "Cannot rename to %s",
 		    d->output);

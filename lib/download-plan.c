@@ -183,6 +183,7 @@ void
 plan_set_track(struct download *d, int i, char kind, const char *url)
 {
 	d->tracks[i].kind = kind;
+	d->tracks[i].type = kind == 'v' ? 'v' : kind >= 'm' ? 's' : 'a';
 	free(d->tracks[i].url);
 	d->tracks[i].url = xstrdup(url);
 	if (d->ntracks <= i)
@@ -199,6 +200,94 @@ codecs_have(const char *codecs, const char *const *list)
 	for (i = 0; list[i] != NULL; i++)
 		if (strcasestr(codecs, list[i]) != NULL)
 			return 1;
+	return 0;
+}
+
+char
+plan_track_letter(char type, int n)
+{
+	return (char)(type == 'a' ? 'a' + n : 'm' + n);
+}
+
+char *
+plan_choice_line(const struct download *d)
+{
+	return xasprintf("audio=%s subtitles=%s", d->audio ? d->audio :
+	    "default", d->subtitles ? d->subtitles : "none");
+}
+
+static char *
+dup_or_null(const char *s)
+{
+	return s != NULL ? xstrdup(s) : NULL;
+}
+
+/* Track i from rendition r, with its labels. */
+static void
+add_rendition(struct download *d, int i, char kind,
+    const struct hls_rendition *r)
+{
+	struct track *t = &d->tracks[i];
+
+	plan_set_track(d, i, kind, r->uri);
+	t->language = dup_or_null(r->language);
+	t->name = dup_or_null(r->name);
+	t->characteristics = dup_or_null(r->characteristics);
+	t->is_default = r->is_default;
+	t->forced = r->forced;
+	t->labelled = true;
+}
+
+/* The languages of type's renditions in v's group, for an error. */
+static void
+have_languages(const struct hls_playlist *m, int v, enum hls_media_type type,
+    char *buf, size_t size)
+{
+	int idx[DL_MAX_AUDIO + DL_MAX_SUBS];
+	int n = playlist_select_renditions(m, v, type, "all", idx,
+	    DL_MAX_AUDIO + DL_MAX_SUBS, NULL);
+	size_t used = 0;
+	int i;
+
+	snprintf(buf, size, "none");
+	for (i = 0; i < n && used < size; i++) {
+		const struct hls_rendition *r = &m->renditions[idx[i]];
+
+		used += (size_t)snprintf(buf + used, size - used, "%s%.20s",
+		    i > 0 ? ", " : "", r->language ? r->language : r->name);
+	}
+}
+
+/*
+ * The renditions the choices keep, after the main track: "all" or a list
+ * of languages (a list that matches nothing is an error; "all" without
+ * renditions keeps what the variant carries).
+ */
+static int
+choose_renditions(struct download *d, const struct hls_playlist *m, int vi,
+    enum hls_media_type type, const char *choice, struct err *err)
+{
+	int idx[DL_MAX_SUBS > DL_MAX_AUDIO ? DL_MAX_SUBS : DL_MAX_AUDIO];
+	char type_c = type == HLS_MEDIA_AUDIO ? 'a' : 's';
+	int max = type == HLS_MEDIA_AUDIO ? DL_MAX_AUDIO : DL_MAX_SUBS;
+	char have[256];
+	int n, k;
+
+	n = playlist_select_renditions(m, vi, type, choice, idx, (size_t)max,
+	    err);
+	if (n < 0)
+		return -1;
+	if (n == 0 && strcasecmp(choice, "all") != 0) {
+		have_languages(m, vi, type, have, sizeof(have));
+		return err_setk(err, ERR_INVALID, "no %s rendition in %.60s "
+		    "(the stream has: %s)", type == HLS_MEDIA_AUDIO ? "audio" :
+		    "subtitle", choice, have);
+	}
+	for (k = 0; k < n; k++)
+		add_rendition(d, d->ntracks, plan_track_letter(type_c, k),
+		    &m->renditions[idx[k]]);
+	if (n > 0 && type == HLS_MEDIA_AUDIO)
+		d->want_audio = 1;
 	return 0;
 }
 
@@ -222,11 +311,22 @@ choose_variant(struct download *d, const struct hls_playlist *m,
 	d->height = v->height;
 	d->want_video = codecs_have(v->codecs, video);
 	d->want_audio = codecs_have(v->codecs, audio);
-	ai = playlist_audio_for(m, vi);
-	if (ai >= 0) {
+	if (d->audio != NULL) {
+		if (choose_renditions(d, m, vi, HLS_MEDIA_AUDIO, d->audio,
+		    err) == -1)
+			return -1;
+		/* "all" of a group without URIs: the variant's own audio */
+		if (d->ntracks == 1 && (ai = playlist_audio_for(m, vi)) >= 0) {
+			plan_set_track(d, 1, 'a', m->renditions[ai].uri);
+			d->want_audio = 1;
+		}
+	} else if ((ai = playlist_audio_for(m, vi)) >= 0) {
 		plan_set_track(d, 1, 'a', m->renditions[ai].uri);
 		d->want_audio = 1;
 	}
+	if (d->subtitles != NULL && choose_renditions(d, m, vi,
+	    HLS_MEDIA_SUBTITLES, d->subtitles, err) == -1)
+		return -1;
 	return 0;
 }
 
@@ -386,10 +486,13 @@ plan_free(struct download *d)
 	size_t i, j;
 	int k;
 
-	for (k = 0; k < 2; k++) {
+	for (k = 0; k < DL_MAX_TRACKS; k++) {
 		struct track *t = &d->tracks[k];
 
 		small_cancel(d, &t->pl);
+		free(t->language);
+		free(t->name);
+		free(t->characteristics);
 		small_free(&t->pl);
 		for (i = 0; i < t->nsegs; i++)
 			free(t->segs[i].uri);

@@ -120,11 +120,59 @@ workdir_save_key(struct download *d, size_t idx, const unsigned char *key)
 	write_file(d, name, key, CRYPT_KEY_LEN);
 }
 
+/* A label as one tab-free field; "-" for none. */
+static void
+put_field(char **buf, size_t *len, size_t *cap, const char *s)
+{
+	const char *v = s != NULL && s[0] != '\0' ? s : "-";
+	size_t n = strnlen(v, 200), i;
+
+	*buf = xgrow(*buf, cap, *len + n + 2, 1);
+	for (i = 0; i < n; i++)
+		(*buf)[(*len)++] = (unsigned char)v[i] < 0x20 ? ' ' : v[i];
+	(*buf)[(*len)++] = '\t';
+}
+
+/*
+ * "tracks": the choice line, then one line per track after the main one:
+ * letter, labelled, default, forced, language, name, characteristics.
+ * Only a download with a choice other than default/none has it, so a
+ * plain download's work directory is what it always was.
+ */
+void
+workdir_save_tracks(struct download *d)
+{
+	char *buf = NULL, *line, flags[16];
+	size_t len = 0, cap = 0;
+	int i;
+
+	if (d->audio == NULL && d->subtitles == NULL)
+		return;
+	line = plan_choice_line(d);
+	put_field(&buf, &len, &cap, line);
+	buf[len - 1] = '\n';
+	free(line);
+	for (i = 1; i < d->ntracks; i++) {
+		const struct track *t = &d->tracks[i];
+
+		snprintf(flags, sizeof(flags), "%c\t%d\t%d\t%d", t->kind,
+		    t->labelled, t->is_default, t->forced);
+		put_field(&buf, &len, &cap, flags);
+		put_field(&buf, &len, &cap, t->language);
+		put_field(&buf, &len, &cap, t->name);
+		put_field(&buf, &len, &cap, t->characteristics);
+		buf[len - 1] = '\n';
+	}
+	write_file(d, "tracks", buf, len);
+	free(buf);
+}
+
 void
 workdir_save_info(struct download *d)
 {
 	char info[128];
 
+	workdir_save_tracks(d);
 	snprintf(info, sizeof(info), "%d %d %d %d\n", d->width, d->height,
 	    d->want_video, d->want_audio);
 	write_file(d, "info", info, strlen(info));
@@ -151,7 +199,7 @@ static bool
 ours(const char *name, bool parts_only)
 {
 	static const char *const prefixes[] = { "seg-", "init-", "key-",
-	    "media-", "source.url", "info", NULL };
+	    "media-", "source.url", "info", "tracks", NULL };
 	size_t n = strlen(name);
 	int i;
 
@@ -226,11 +274,70 @@ mark_done_files(struct download *d)
 	}
 }
 
+static char *
+get_field(char **p)
+{
+	char *f = strsep(p, "\t");
+
+	return f == NULL || strcmp(f, "-") == 0 ? NULL : xstrdup(f);
+}
+
+/*
+ * The track letters of a previous run into kinds (NUL-ended) and their
+ * labels into d->tracks; false when its choice is not this one's.
+ */
+static bool
+resume_labels(struct download *d, char *kinds, size_t max)
+{
+	char *text = read_file(d, "tracks", 64 << 10, NULL), *line, *p, *want;
+	char *save = NULL;
+	size_t n = 0;
+	bool ok;
+
+	kinds[0] = 'v';
+	if (text == NULL) {	/* a plain download: v and maybe a */
+		kinds[1] = 'a';
+		kinds[2] = '\0';
+		return d->audio == NULL && d->subtitles == NULL;
+	}
+	want = plan_choice_line(d);
+	line = strtok_r(text, "\n", &save);
+	ok = line != NULL && strcmp(line, want) == 0;
+	free(want);
+	for (n = 1; ok && n + 1 < max &&
+	    (line = strtok_r(NULL, "\n", &save)) != NULL; n++) {
+		struct track *t = &d->tracks[n];
+		int lab = 0, def = 0, forced = 0;
+		char kind = 0;
+
+		p = line;
+		if (sscanf(p, "%c\t%d\t%d\t%d", &kind, &lab, &def, &forced) != 4 ||
+		    strchr("abcdefghmnopqrst", kind) == NULL) {
+			ok = false;
+			break;
+		}
+		kinds[n] = kind;
+		strsep(&p, "\t");
+		strsep(&p, "\t");
+		strsep(&p, "\t");
+		strsep(&p, "\t");
+		t->labelled = lab != 0;
+		t->is_default = def != 0;
+		t->forced = forced != 0;
+		t->language = get_field(&p);
+		t->name = get_field(&p);
+		t->characteristics = get_field(&p);
+	}
+	kinds[n] = '\0';
+	free(text);
+	return ok;
+}
+
 /* Loads a previous run's playlists; false if there is nothing to resume. */
 static bool
 resume_tracks(struct download *d)
 {
-	char name[32], *text, *url, *info;
+	char name[32], *text, *url, *info, kinds[DL_MAX_TRACKS + 2];
 	size_t len;
 	struct err err;
 	int i;
@@ -241,8 +348,10 @@ resume_tracks(struct download *d)
 	    &d->want_video, &d->want_audio) != 4)
 		ok = false;
 	free(info);
-	for (i = 0; i < 2 && ok; i++) {
-		char kind = i == 0 ? 'v' : 'a';
+	if (ok)
+		ok = resume_labels(d, kinds, sizeof(kinds));
+	for (i = 0; ok && kinds[i] != '\0'; i++) {
+		char kind = kinds[i];
 
 		snprintf(name, sizeof(name), "media-%c.url", kind);
 		url = read_file(d, name, 64 << 10, NULL);
@@ -252,8 +361,9 @@ resume_tracks(struct download *d)
 			plan_set_track(d, i, kind, url);
 			ok = plan_load_track(d, &d->tracks[i], text, len, url,
 			    false, &err) == 0 && d->tracks[i].endlist;
-		} else if (i == 0) {
-			ok = false;
+		} else if (i == 0 || kind != 'a' || d->audio != NULL ||
+		    d->subtitles != NULL) {
+			ok = false;	/* only a plain download may lack 'a' */
 		}
 		free(url);
 		free(text);

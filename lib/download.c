@@ -116,8 +116,23 @@ download_new(struct fetcher *f, const struct download_opts *o,
 		    o->workdir ? o->workdir : "(none)");
 		return NULL;
 	}
+	if (playlist_check_choice(o->audio, err) == -1 ||
+	    playlist_check_choice(o->subtitles, err) == -1)
+		return NULL;
+	if (o->sidecar_format != NULL && strcmp(o->sidecar_format, "vtt") != 0 &&
+	    strcmp(o->sidecar_format, "srt") != 0) {
+		err_setk(err, ERR_INVALID, "subtitle sidecar format must be vtt "
+		    "or srt");
+		return NULL;
+	}
 	d = xcalloc(1, sizeof(*d));
 	d->f = f;
+	if (o->audio != NULL && strcasecmp(o->audio, "default") != 0)
+		d->audio = xstrdup(o->audio);
+	if (o->subtitles != NULL && strcasecmp(o->subtitles, "none") != 0)
+		d->subtitles = xstrdup(o->subtitles);
+	d->subs_as = o->subtitles_as;
+	d->sidecar_ext = xstrdup(o->sidecar_format ? o->sidecar_format : "vtt");
 	d->url = xstrdup(o->url);
 	d->quality = xstrdup(o->quality ? o->quality : "best");
 	d->workdir = xstrdup(o->workdir);
@@ -149,7 +164,7 @@ stop_network(struct download *d)
 
 	seg_cancel_all(d);
 	small_cancel(d, &d->top);
-	for (i = 0; i < 2; i++)
+	for (i = 0; i < d->ntracks; i++)
 		small_cancel(d, &d->tracks[i].pl);
 }
 
@@ -181,6 +196,26 @@ any_segment_done(const struct download *d)
 		if (d->tracks[0].segs[i].state == IT_DONE)
 			return true;
 	return false;
+}
+
+int
+download_subs_as_parse(const char *word)
+{
+	if (word == NULL || strcmp(word, "track") == 0)
+		return DL_SUBS_TRACK;
+	if (strcmp(word, "sidecar") == 0)
+		return DL_SUBS_SIDECAR;
+	if (strcmp(word, "both") == 0)
+		return DL_SUBS_BOTH;
+	return -1;
+}
+
+const char *const *
+download_sidecars(const struct download *d)
+{
+	static const char *const none[] = { NULL };
+
+	return d->sidecars != NULL ? (const char *const *)d->sidecars : none;
 }
 
 enum download_state
@@ -262,6 +297,12 @@ download_free(struct download *d)
 	for (i = 0; d->headers[i] != NULL; i++)
 		free(d->headers[i]);
 	free(d->headers);
+	for (i = 0; d->sidecars != NULL && d->sidecars[i] != NULL; i++)
+		free(d->sidecars[i]);
+	free(d->sidecars);
+	free(d->audio);
+	free(d->subtitles);
+	free(d->sidecar_ext);
 	free(d->url);
 	free(d->quality);
 	free(d->workdir);

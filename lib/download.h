@@ -45,6 +45,19 @@ struct download_opts {
 	int live_max_seconds;		/* live: stop recording after this */
 	int64_t min_free_bytes;		/* pause below this much free space */
 	bool lossy;			/* skip segments that keep failing */
+	/*
+	 * Renditions of a master playlist's chosen variant. audio: NULL or
+	 * "default" (the one a player would pick, unlabelled: the output of
+	 * before), "all" (every audio rendition of the variant's group, each
+	 * a labelled track), or languages "en,fr". subtitles: NULL or "none",
+	 * "all", or languages; kept as mov_text tracks and/or sidecar files
+	 * OUTPUT-BASE.LANG.vtt|.srt (subtitles_as, sidecar_format).
+	 */
+	const char *audio;
+	const char *subtitles;
+	enum download_subs_as { DL_SUBS_TRACK, DL_SUBS_SIDECAR, DL_SUBS_BOTH }
+	    subtitles_as;
+	const char *sidecar_format;	/* "vtt" (default) or "srt" */
 };
 
 struct download_progress {
@@ -85,6 +98,14 @@ const char *download_state_name(enum download_state s);
  * resume rather than start over.
  */
 bool download_workdir_has_segments(const char *workdir);
+
+/*
+ * After DL_DONE: the sidecar files written next to the output (final
+ * paths), NULL-terminated; valid until download_free.
+ */
+const char *const *download_sidecars(const struct download *d);
+/* "track", "sidecar", "both" (NULL: track) as enum download_subs_as, -1. */
+int download_subs_as_parse(const char *word);
 
 /* The title a playlist URL suggests ("master" is skipped), sanitized. */
 char *download_title_from_url(const char *url);

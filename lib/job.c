@@ -17,6 +17,7 @@
 #include "file.h"
 #include "job.h"
 #include "log.h"
+#include "playlist.h"
 #include "xmalloc.h"
 
 #define JOB_MAX_STRING 8192	/* any one string field */
@@ -187,6 +188,50 @@ get_string(json_t *obj, const char *field, char **out, size_t max,
 	return 0;
 }
 
+#define JOB_MAX_CHOICE 256
+
+/*
+ * "audio" / "subtitles": a word ("all", "default", "none", "en,fr") or an
+ * array of languages, kept as one comma-separated string.
+ */
+static int
+get_choice(json_t *obj, const char *field, char **out, struct err *err)
+{
+	json_t *v = json_object_get(obj, field), *e;
+	size_t i, len = 0;
+	char *buf;
+	struct err perr;
+
+	if (v == NULL || json_is_null(v))
+		return 0;
+	if (json_is_string(v)) {
+		if (get_string(obj, field, out, JOB_MAX_CHOICE, err) == -1)
+			return -1;
+	} else if (json_is_array(v) && json_array_size(v) > 0 &&
+	    json_array_size(v) <= 32) {
+		buf = xcalloc(1, JOB_MAX_CHOICE + 1);
+		json_array_foreach(v, i, e) {
+			if (!json_is_string(e) || len + json_string_length(e) +
+			    1 > JOB_MAX_CHOICE || strchr(json_string_value(e),
+			    ',') != NULL) {
+				free(buf);
+				return invalid(err, "Invalid job: \"%s\" must be "
+				    "a string or a short list of languages",
+				    field);
+			}
+			len += (size_t)snprintf(buf + len, JOB_MAX_CHOICE + 1 -
+			    len, "%s%s", i > 0 ? "," : "", json_string_value(e));
+		}
+		*out = buf;
+	} else {
+		return invalid(err, "Invalid job: \"%s\" must be a string or "
+		    "a list of languages", field);
+	}
+	if (playlist_check_choice(*out, &perr) == -1)
+		return invalid(err, "Invalid job: \"%s\": %s", field, perr.msg);
+	return 0;
+}
+
 static int
 parse_headers(json_t *obj, struct job_spec *job, struct err *err)
 {
@@ -235,6 +280,8 @@ parse_json(const char *buf, size_t len, struct job_spec *job, struct err *err)
 	    get_string(root, "source_page", &job->source_page, JOB_MAX_URL,
 	    err) == -1 ||
 	    get_string(root, "id", &job->id, 128, err) == -1 ||
+	    get_choice(root, "audio", &job->audio, err) == -1 ||
+	    get_choice(root, "subtitles", &job->subtitles, err) == -1 ||
 	    parse_headers(root, job, err) == -1)
 		goto out;
 	if (job->url == NULL) {
@@ -317,6 +364,8 @@ job_encode(const struct job_spec *job)
 	OPT(quality);
 	OPT(source_page);
 	OPT(id);
+	OPT(audio);
+	OPT(subtitles);
 #undef OPT
 	if (job->nheaders > 0) {
 		hdrs = json_object();
@@ -341,6 +390,8 @@ job_spec_free(struct job_spec *job)
 	free(job->title);
 	free(job->referer);
 	free(job->quality);
+	free(job->audio);
+	free(job->subtitles);
 	free(job->source_page);
 	free(job->id);
 	for (i = 0; i < job->nheaders; i++) {

@@ -9,7 +9,9 @@
 /*
  * A .job is a UTF-8 JSON object; only "url" is required:
  *   {"url": "...", "title": "...", "referer": "...", "headers": {...},
- *    "quality": "best", "source_page": "...", "id": "..."}
+ *    "quality": "best", "source_page": "...", "id": "...",
+ *    "audio": "default"|"all"|"en,fr"|["en","fr"],
+ *    "subtitles": "none"|"all"|"en,fr"|["en","fr"]}
  * A file holding just a URL (one line, http or https) is a job too.
  *
  * job_parse validates everything a job can carry: the scheme is http or
@@ -33,6 +35,8 @@ struct job_spec {
 	char *quality;		/* never NULL after parse: "best" by default */
 	char *source_page;
 	char *id;		/* client's id; NULL if none */
+	char *audio;		/* "default" (NULL), "all", "en,fr" */
+	char *subtitles;	/* "none" (NULL), "all", "en,fr" */
 	struct job_header headers[JOB_MAX_HEADERS];
 	size_t nheaders;
 };

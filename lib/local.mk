@@ -17,11 +17,12 @@ lib_libm3u8nas_a_SOURCES = \
 lib_libm3u8nas_a_SOURCES += lib/url.c lib/url.h \
 	lib/playlist-attr.c lib/playlist-attr.h \
 	lib/playlist.c lib/playlist-int.h lib/playlist-tags.c \
-	lib/playlist-master.c lib/playlist-choose.c
+	lib/playlist-master.c lib/playlist-choose.c lib/playlist-select.c
 
 # Remuxing segments into one MP4, and verifying it
 lib_libm3u8nas_a_SOURCES += lib/remux.c lib/remux-input.c \
 	lib/remux-verify.c lib/remux-av.c lib/remux-bsf.c lib/remux-map.c \
+	lib/remux-subs.c \
 	lib/remux-int.h
 
 # The fetcher, AES-128 decryption and the download engine

@@ -124,6 +124,7 @@ rendition_clear(struct hls_rendition *r)
 	free(r->name);
 	free(r->language);
 	free(r->uri);
+	free(r->characteristics);
 }
 
 static int
@@ -142,6 +143,9 @@ rendition_read(struct parser *p, const struct playlist_attr_list *al,
 	r->language = dup_or_null(playlist_attr_get(al, "LANGUAGE"));
 	r->is_default = playlist_attr_yes(playlist_attr_get(al, "DEFAULT"));
 	r->autoselect = playlist_attr_yes(playlist_attr_get(al, "AUTOSELECT"));
+	r->forced = playlist_attr_yes(playlist_attr_get(al, "FORCED"));
+	r->characteristics = dup_or_null(playlist_attr_get(al,
+	    "CHARACTERISTICS"));
 	if (uri != NULL && r->type != HLS_MEDIA_CLOSED_CAPTIONS &&
 	    (r->uri = playlist_resolve(p, uri, err)) == NULL) {
 		rendition_clear(r);

@@ -368,6 +368,7 @@ playlist_free(struct hls_playlist *pl)
 		free(pl->renditions[i].name);
 		free(pl->renditions[i].language);
 		free(pl->renditions[i].uri);
+		free(pl->renditions[i].characteristics);
 	}
 	free(pl->segments);
 	free(pl->keys);

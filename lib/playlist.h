@@ -81,6 +81,8 @@ struct hls_rendition {		/* EXT-X-MEDIA */
 	char *uri;		/* NULL: carried in the variant's stream */
 	bool is_default;
 	bool autoselect;
+	bool forced;		/* FORCED=YES (subtitles) */
+	char *characteristics;	/* CHARACTERISTICS or NULL */
 };
 
 struct hls_playlist {
@@ -132,5 +134,19 @@ int playlist_choose_variant(const struct hls_playlist *master,
  * the preferred rendition among those with a URI is returned.
  */
 int playlist_audio_for(const struct hls_playlist *master, int variant);
+
+/*
+ * Renditions of `type` (audio or subtitles) in variant v's group (AUDIO or
+ * SUBTITLES attribute) that have a URI, chosen by `choice`: "all", or a
+ * comma-separated list of languages (RFC 5646 tags; "en" matches "en" and
+ * "en-US", case-insensitively) or NAMEs. Playlist order, at most max, into
+ * out; duplicates (same URI) once. Returns how many (0: none match), or -1
+ * with ERR_INVALID for a malformed choice.
+ */
+int playlist_select_renditions(const struct hls_playlist *master, int v,
+    enum hls_media_type type, const char *choice, int *out, size_t max,
+    struct err *err);
+/* A choice word is "all", "default", "none" or a list of languages (0/-1). */
+int playlist_check_choice(const char *choice, struct err *err);
 
 #endif

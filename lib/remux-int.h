@@ -75,6 +75,7 @@ struct rx_track {
 	int64_t end_us;		/* largest dts + duration written so far */
 	AVPacket *pkt;		/* read ahead; valid when has_pkt */
 	bool has_pkt, done;
+	struct rx_subs *subs;	/* a subtitle track's cues: remux-subs.c */
 };
 
 /* An output stream and what we know about its time line. */
@@ -126,6 +127,18 @@ const AVCodecParameters *rx_bsf_par(const struct rx_track *tr, unsigned i);
 /* 1: pkt filtered in place; 0: the filter refused it, it is gone. */
 int rx_bsf_filter(struct rx_track *tr, AVPacket *pkt);
 void rx_bsf_close(struct rx_track *tr);
+
+/* remux-subs.c: a subtitle track's cues, sidecar and output stream. */
+int rx_subs_open(struct rx_job *j, struct rx_track *tr, int64_t video_us,
+    struct err *err);
+/* Its next mov_text packet into tr->pkt: 1, 0 at the end, -1. */
+int rx_subs_next(struct rx_job *j, struct rx_track *tr, struct err *err);
+void rx_subs_free(struct rx_track *tr);
+/* A rendition's language, name and dispositions on an output stream. */
+void rx_label_stream(AVStream *st, const struct remux_track *t);
+/* WEBVTT signature and X-TIMESTAMP-MAP of a WebVTT file's header. */
+int rx_vtt_header(const char *text, size_t len, bool *has, int64_t *mpegts,
+    int64_t *local_us, struct err *err);
 
 /* remux-av.c */
 /* err_set with ": <av_strerror text>" appended; returns -1. */

@@ -88,6 +88,8 @@ rx_map_first(struct rx_job *j, struct rx_track *tr, struct err *err)
 			return rx_averr(err, ret, "copying stream parameters");
 		ost->codecpar->codec_tag = 0;
 		ost->time_base = st->time_base;
+		if (tr->t->audio_only)
+			rx_label_stream(ost, tr->t);
 		j->outs = xgrow(j->outs, &j->capouts, (size_t)ost->index,
 		    sizeof(*j->outs));
 		j->outs[ost->index] = (struct rx_out){ .track = tr->tindex,

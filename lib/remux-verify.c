@@ -4,6 +4,7 @@
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <sys/stat.h>
 
 #include <libavformat/avformat.h>
@@ -150,5 +151,113 @@ out:
 	avformat_close_input(&fmt);
 	if (res != NULL)
 		*res = r;
+	return ret;
+}
+
+/* The k-th stream of this type in fmt, or NULL. */
+static const AVStream *
+rx_nth(AVFormatContext *fmt, enum AVMediaType type, size_t k)
+{
+	unsigned i;
+
+	for (i = 0; i < fmt->nb_streams; i++)
+		if (fmt->streams[i]->codecpar->codec_type == type && k-- == 0)
+			return fmt->streams[i];
+	return NULL;
+}
+
+static size_t
+rx_count_type(AVFormatContext *fmt, enum AVMediaType type)
+{
+	size_t n = 0;
+	unsigned i;
+
+	for (i = 0; i < fmt->nb_streams; i++)
+		n += fmt->streams[i]->codecpar->codec_type == type;
+	return n;
+}
+
+/* Seconds from the first sample's start to the last one's end. */
+static double
+rx_stream_span(const AVStream *st)
+{
+	const AVIndexEntry *first, *last;
+	int n = avformat_index_get_entries_count(st);
+
+	if (st->duration != AV_NOPTS_VALUE && st->duration > 0)
+		return st->duration * av_q2d(st->time_base);
+	if (n == 0 || (first = avformat_index_get_entry((AVStream *)st,
+	    0)) == NULL || (last = avformat_index_get_entry((AVStream *)st,
+	    n - 1)) == NULL)
+		return 0;
+	return (last->timestamp - first->timestamp) * av_q2d(st->time_base);
+}
+
+static int
+rx_check_one(AVFormatContext *fmt, const struct remux_expect *e,
+    const AVStream *st, struct err *err)
+{
+	const AVDictionaryEntry *lang;
+	double got, slack;
+
+	if (st == NULL)
+		return err_set(err, "verify: %s missing from the output",
+		    e->label);
+	got = rx_stream_span(st);
+	if (avformat_index_get_entries_count(st) == 0)
+		return err_set(err, "verify: %s has no samples", e->label);
+	lang = av_dict_get(st->metadata, "language", NULL, 0);
+	if (e->language != NULL && (lang == NULL || strcmp(lang->value,
+	    remux_iso639(e->language)) != 0))
+		return err_set(err, "verify: %s has language %s, not %s",
+		    e->label, lang != NULL ? lang->value : "(none)",
+		    remux_iso639(e->language));
+	if (e->duration <= 0)
+		return 0;
+	slack = fmax(RX_DURATION_SLACK, RX_DURATION_RATIO * e->duration);
+	if (e->subtitles ? got > e->duration + slack :
+	    fabs(got - e->duration) > slack)
+		return err_set(err, "verify: %s lasts %.1f s, its playlist "
+		    "says %.1f s", e->label, got, e->duration);
+	(void)fmt;
+	return 0;
+}
+
+int
+remux_verify_tracks(const char *output, const struct remux_expect *ex,
+    size_t n, struct err *err)
+{
+	AVFormatContext *fmt = NULL;
+	size_t i, na = 0, ns = 0, ka = 0, ks = 0, have_a, have_s;
+	int ret = -1;
+
+	rx_log_init();
+	for (i = 0; i < n; i++) {
+		na += !ex[i].subtitles;
+		ns += ex[i].subtitles;
+	}
+	if (n == 0)
+		return 0;
+	if (rx_open_mp4(&fmt, output, err) == -1)
+		goto out;
+	have_a = rx_count_type(fmt, AVMEDIA_TYPE_AUDIO);
+	have_s = rx_count_type(fmt, AVMEDIA_TYPE_SUBTITLE);
+	for (i = 0; i < n; i++) {
+		const AVStream *st;
+
+		/* Renditions are the last audio streams (the variant's own
+		 * audio, if any, comes first) and the subtitle streams. */
+		if (ex[i].subtitles)
+			st = have_s >= ns ? rx_nth(fmt, AVMEDIA_TYPE_SUBTITLE,
+			    have_s - ns + ks++) : NULL;
+		else
+			st = have_a >= na ? rx_nth(fmt, AVMEDIA_TYPE_AUDIO,
+			    have_a - na + ka++) : NULL;
+		if (rx_check_one(fmt, &ex[i], st, err) == -1)
+			goto out;
+	}
+	ret = 0;
+out:
+	avformat_close_input(&fmt);
 	return ret;
 }

@@ -106,6 +106,8 @@ rx_next(struct rx_job *j, struct rx_track *tr, struct err *err)
 {
 	int ret, o, idx;
 
+	if (tr->t->subtitles)
+		return rx_subs_next(j, tr, err);
 	for (;;) {
 		if ((ret = rx_track_read(tr, err)) == -1)
 			return -1;
@@ -255,20 +257,32 @@ rx_open_tracks(struct rx_job *j, const struct remux_track *tracks,
 {
 	struct rx_track *tr;
 	bool timed = false;
+	int64_t video_us = 0;
 	size_t i;
 
 	for (i = 0; i < j->ntr; i++) {
 		tr = &j->tr[i];
 		tr->pkt = av_packet_alloc();
+		if (tracks[i].subtitles)
+			continue;
 		if (rx_track_open_group(tr, &j->prog, err) == -1 ||
 		    rx_map_first(j, tr, err) == -1)
 			return -1;
 		if (tr->timed && (!timed || tr->start_us < j->base_us))
 			j->base_us = tr->start_us;
+		if (i == 0)
+			video_us = tr->start_us;
 		timed = timed || tr->timed;
 	}
 	if (j->nouts == 0)
 		return err_set(err, "no audio or video stream in the input");
+	/* Subtitles go on the time line the others just set. */
+	if (!j->tr[0].timed)
+		video_us = j->base_us;
+	for (i = 0; i < j->ntr; i++)
+		if (tracks[i].subtitles &&
+		    rx_subs_open(j, &j->tr[i], video_us, err) == -1)
+			return -1;
 	return 0;
 }
 
@@ -335,6 +349,7 @@ rx_job_free(struct rx_job *j)
 
 	for (i = 0; i < j->ntr; i++) {
 		rx_track_close_group(&j->tr[i]);
+		rx_subs_free(&j->tr[i]);
 		av_packet_free(&j->tr[i].pkt);
 	}
 	free(j->tr);

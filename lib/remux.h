@@ -66,7 +66,53 @@ struct remux_track {
 	const struct remux_part *parts;
 	size_t nparts;
 	bool audio_only;	/* a separate audio rendition: keep audio only */
+	/*
+	 * A rendition's labels, from its EXT-X-MEDIA (all NULL/false: none
+	 * written, as for a plain download). language is the playlist's
+	 * RFC 5646 tag, stored as ISO 639-2 ("en" -> "eng"); name goes to
+	 * the handler name; is_default -> AV_DISPOSITION_DEFAULT, forced ->
+	 * AV_DISPOSITION_FORCED; characteristics "public.accessibility.
+	 * describes-music-and-sound" -> AV_DISPOSITION_HEARING_IMPAIRED,
+	 * "...describes-video" -> AV_DISPOSITION_VISUAL_IMPAIRED.
+	 */
+	const char *language, *name, *characteristics;
+	bool is_default, forced;
+	/*
+	 * Subtitles: the parts are WebVTT files (one per segment, each with
+	 * its own X-TIMESTAMP-MAP, or one file). Their cues are put on the
+	 * output's time line (MPEGTS:<90 kHz>,LOCAL:<time> maps a cue time to
+	 * the media timestamps; without a map, cue time 0 is the video's first
+	 * picture), cues repeated by consecutive segments kept once, and
+	 * written as a mov_text stream when `in_mp4`, and into `sidecar` when
+	 * set (WebVTT as read when it ends in .vtt, SubRip when in .srt).
+	 * Subtitle tracks come after every audio/video track.
+	 */
+	bool subtitles, in_mp4;
+	const char *sidecar;
 };
+
+/*
+ * What remux_verify_tracks checks, one entry per kept rendition, in the
+ * order of the tracks given to remux_to_mp4 (audio renditions are the last
+ * audio streams of the file, subtitle tracks with in_mp4 its subtitle
+ * streams). duration is the rendition's EXTINF sum (0: not checked); an
+ * audio stream must match it within max(1.5 s, 2 %), a subtitle stream may
+ * not run past it. label names the track in the error ("audio fr
+ * (Francais)").
+ */
+struct remux_expect {
+	bool subtitles;
+	const char *language;	/* as in remux_track, or NULL */
+	bool is_default;
+	double duration;
+	const char *label;
+};
+
+int remux_verify_tracks(const char *output, const struct remux_expect *ex,
+    size_t n, struct err *err);
+
+/* The ISO 639-2 code MP4 stores for an RFC 5646 tag ("und" if unknown). */
+const char *remux_iso639(const char *tag);
 
 struct remux_result {
 	bool has_video;

@@ -201,6 +201,34 @@ already_placed(const struct job_row *row, const char *hidden)
 	    S_ISREG(st.st_mode) && st.st_size > 0 && access(hidden, F_OK) == -1;
 }
 
+/*
+ * Subtitle sidecars follow the video: .m3u8nas-ID.en.vtt becomes
+ * TITLE.en.vtt beside TITLE.mp4 (link + unlink: never over another file).
+ * One that cannot move is left where it is, with a warning.
+ */
+static void
+place_sidecars(struct run *r)
+{
+	const char *const *sc = r->dl != NULL ? download_sidecars(r->dl) : NULL;
+	size_t hb = strlen(r->output) - 4, fb;
+	char *to;
+
+	if (sc == NULL || r->row.file_path == NULL)
+		return;
+	fb = strlen(r->row.file_path);
+	if (fb > 4 && strcmp(r->row.file_path + fb - 4, ".mp4") == 0)
+		fb -= 4;
+	for (; *sc != NULL; sc++) {
+		if (strncmp(*sc, r->output, hb) != 0)
+			continue;
+		to = xasprintf("%.*s%s", (int)fb, r->row.file_path, *sc + hb);
+		if (link(*sc, to) == -1 || unlink(*sc) == -1)
+			log_warn("%s: cannot move the subtitles to %s",
+			    r->row.id, to);
+		free(to);
+	}
+}
+
 static int
 place_output(struct spoold *d, struct run *r, struct err *err)
 {
@@ -218,6 +246,7 @@ place_output(struct spoold *d, struct run *r, struct err *err)
 	if (rename(r->output, r->row.file_path) == -1)
 		return err_errno(err, "cannot move the video to %s",
 		    r->row.file_path);
+	place_sidecars(r);
 	return 0;
 }
 
@@ -271,6 +300,11 @@ run_start(struct spoold *d, struct job_row *row)
 	o.live_max_seconds = d->conf->live_max_seconds;
 	o.min_free_bytes = d->conf->min_free_bytes;
 	o.lossy = d->conf->lossy_skip_segments;
+	o.audio = r->job.audio;
+	o.subtitles = r->job.subtitles;
+	o.subtitles_as = (enum download_subs_as)download_subs_as_parse(
+	    d->conf->subtitles_as);
+	o.sidecar_format = d->conf->subtitle_format;
 	if ((r->dl = download_new(d->fetcher, &o, &err)) == NULL)
 		goto fail;
 	r->state = DL_STARTING;

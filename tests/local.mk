@@ -59,6 +59,12 @@ tests_unit_check_remux_SOURCES = tests/unit/check_remux.c \
 	tests/unit/remux-fixture.c tests/unit/remux-fixture.h
 tests_unit_check_remux_CFLAGS = $(UNIT_CFLAGS)
 tests_unit_check_remux_LDADD = $(UNIT_LDADD)
+check_PROGRAMS += tests/unit/check_tracks
+TESTS += tests/unit/check_tracks
+tests_unit_check_tracks_SOURCES = tests/unit/check_tracks.c \
+	tests/unit/remux-fixture.c tests/unit/remux-fixture.h
+tests_unit_check_tracks_CFLAGS = $(UNIT_CFLAGS)
+tests_unit_check_tracks_LDADD = $(UNIT_LDADD)
 check_PROGRAMS += tests/unit/check_remux_bad
 TESTS += tests/unit/check_remux_bad
 tests_unit_check_remux_bad_SOURCES = tests/unit/check_remux_bad.c \
@@ -72,7 +78,7 @@ tests_unit_check_remux_bad_LDADD = $(UNIT_LDADD)
 # tests/streams/ (a few MB, ~10 s).
 TESTS += tests/integ/t-origin.sh
 EXTRA_DIST += tests/integ/origin.py tests/integ/mkstreams.sh \
-	tests/integ/t-origin.sh
+	tests/integ/t-origin.sh tests/integ/cues-check.py
 $(TEST_LOGS): tests/streams/.done
 tests/streams/.done: $(top_srcdir)/tests/integ/mkstreams.sh
 	$(AM_V_GEN)FFMPEG='$(FFMPEG)' $(SHELL) \
@@ -97,7 +103,7 @@ ENGINE_T = tests/integ/t-get-streams.sh tests/integ/t-get-quality.sh \
 	tests/integ/t-get-errors.sh tests/integ/t-get-protected.sh \
 	tests/integ/t-get-resume.sh tests/integ/t-get-live.sh \
 	tests/integ/t-get-memory.sh tests/integ/t-get-diskfull.sh \
-	tests/integ/t-get-http.sh
+	tests/integ/t-get-http.sh tests/integ/t-get-tracks.sh
 TESTS += $(ENGINE_T)
 EXTRA_DIST += $(ENGINE_T)
 
@@ -123,7 +129,7 @@ tests_unit_check_spool_LDADD = $(UNIT_LDADD)
 SPOOL_TESTS = tests/integ/t-spool-basic.sh tests/integ/t-spool-bad.sh \
 	tests/integ/t-spool-many.sh tests/integ/t-spool-control.sh \
 	tests/integ/t-spool-kill.sh tests/integ/t-spool-disk.sh \
-	tests/integ/t-spool-live.sh
+	tests/integ/t-spool-live.sh tests/integ/t-spool-tracks.sh
 TESTS += $(SPOOL_TESTS)
 EXTRA_DIST += tests/integ/spool-lib.sh $(SPOOL_TESTS)
 

@@ -13,12 +13,12 @@
 #   source_video=F source_audio=F   (altaudio) separate references per stream
 #   plus informational keys (encrypted=, variants=, best=, live=, ...)
 # Streams: plain aes aes-noiv fmp4 byterange master altaudio disc abs
-# protected live/one live/loop ct bad.  Idempotent and safe to run concurrently (flock).
+# protected live/one live/loop ct bad tracks tracks-fmp4.  Idempotent and safe to run concurrently (flock).
 # Needs ffmpeg ($FFMPEG) and openssl; 320x240 ultrafast encodes, a few seconds.
 set -eu
 
 # Bump when the stream set changes: an older OUTDIR/.done is then remade.
-VERSION=2
+VERSION=3
 FF=${FFMPEG:-ffmpeg}
 FFQ="$FF -nostdin -hide_banner -loglevel error -y"
 X264="-c:v libx264 -preset ultrafast -profile:v baseline -level 3.0 -pix_fmt yuv420p -sc_threshold 0"
@@ -280,6 +280,142 @@ EOF
 	printf '#EXTM3U\n#EXT-X-TARGETDURATION:2\n#EXT-X-ENDLIST\n' >"$d/empty.m3u8"
 }
 
+# The cues of the test subtitles, one per line: start end text ("|" = a new
+# line in the cue). Times are seconds from the video's first picture.
+cues_en() {
+	cat <<'EOF'
+0.500 1.500 Hello
+1.800 2.600 Across the boundary
+4.250 5.000 <i>Italic</i> line
+7.000 8.000 Two|lines
+9.000 9.900 The end
+EOF
+}
+cues_fr() {
+	cat <<'EOF'
+0.750 1.250 Bonjour
+3.000 4.500 Au milieu
+8.100 9.600 Fin
+EOF
+}
+
+# vtt_time SECONDS - hh:mm:ss.mmm
+vtt_time() {
+	awk -v t="$1" 'BEGIN { ms = int(t * 1000 + 0.5);
+		printf "%02d:%02d:%02d.%03d", ms / 3600000, (ms / 60000) % 60,
+		    (ms / 1000) % 60, ms % 1000 }'
+}
+
+# vtt_cues SHIFT FROM TO - the cues (stdin) overlapping [FROM, TO), their
+# times + SHIFT, as WebVTT cue blocks
+vtt_cues() {
+	while read -r a b text; do
+		awk -v a="$a" -v b="$b" -v f="$2" -v t="$3" \
+		    'BEGIN { exit !(a < t && b > f) }' || continue
+		printf '%s --> %s\n%s\n\n' \
+		    "$(vtt_time "$(awk -v x="$a" -v s="$1" 'BEGIN{print x+s}')")" \
+		    "$(vtt_time "$(awk -v x="$b" -v s="$1" 'BEGIN{print x+s}')")" \
+		    "$(printf '%s' "$text" | tr '|' '\n')"
+	done
+}
+
+# mk_vtt_segmented DIR PTS - 2 s WebVTT segments over 10 s, each with its
+# own X-TIMESTAMP-MAP (MPEGTS = PTS + 2 s * N at LOCAL = 10 s + 2 s * N: the
+# local clock runs 10 s ahead), cues spanning a boundary in both segments
+mk_vtt_segmented() {
+	dir=$1 pts=$2
+	mkdir -p "$dir"
+	printf '#EXTM3U\n#EXT-X-VERSION:3\n#EXT-X-TARGETDURATION:2\n#EXT-X-PLAYLIST-TYPE:VOD\n#EXT-X-MEDIA-SEQUENCE:0\n' \
+		>"$dir/index.m3u8"
+	for n in 0 1 2 3 4; do
+		from=$((n * 2)) to=$((n * 2 + 2))
+		{
+			echo WEBVTT
+			echo "X-TIMESTAMP-MAP=MPEGTS:$((pts + n * 180000)),LOCAL:$(vtt_time $((10 + n * 2)))"
+			echo
+			cues_en | vtt_cues 10 "$from" "$to"
+		} >"$dir/seg$n.vtt"
+		printf '#EXTINF:2.000000,\nseg%d.vtt\n' "$n" >>"$dir/index.m3u8"
+	done
+	echo '#EXT-X-ENDLIST' >>"$dir/index.m3u8"
+}
+
+# mk_vtt_single DIR - one WebVTT file for the whole 10 s, no timestamp map
+mk_vtt_single() {
+	dir=$1
+	mkdir -p "$dir"
+	{
+		printf 'WEBVTT\n\n'
+		cues_fr | vtt_cues 0 0 10
+	} >"$dir/all.vtt"
+	printf '#EXTM3U\n#EXT-X-VERSION:3\n#EXT-X-TARGETDURATION:10\n#EXT-X-PLAYLIST-TYPE:VOD\n#EXTINF:10.000000,\nall.vtt\n#EXT-X-ENDLIST\n' \
+		>"$dir/index.m3u8"
+}
+
+# tracks_master DIR CODECS - the master of a tracks stream
+tracks_master() {
+	cat >"$1/index.m3u8" <<EOF
+#EXTM3U
+#EXT-X-VERSION:6
+#EXT-X-MEDIA:TYPE=AUDIO,GROUP-ID="aud",NAME="English",LANGUAGE="en",DEFAULT=NO,AUTOSELECT=YES,URI="a-en/index.m3u8"
+#EXT-X-MEDIA:TYPE=AUDIO,GROUP-ID="aud",NAME="Francais",LANGUAGE="fr",DEFAULT=YES,AUTOSELECT=YES,URI="a-fr/index.m3u8"
+#EXT-X-MEDIA:TYPE=SUBTITLES,GROUP-ID="subs",NAME="English",LANGUAGE="en",DEFAULT=YES,AUTOSELECT=YES,URI="s-en/index.m3u8"
+#EXT-X-MEDIA:TYPE=SUBTITLES,GROUP-ID="subs",NAME="Francais",LANGUAGE="fr",DEFAULT=NO,AUTOSELECT=YES,FORCED=NO,URI="s-fr/index.m3u8"
+#EXT-X-STREAM-INF:BANDWIDTH=$(bandwidth "$1/v/source.ts" 10),RESOLUTION=320x240,CODECS="$2",AUDIO="aud",SUBTITLES="subs"
+v/index.m3u8
+EOF
+}
+
+# tracks: a video-only variant, audio en (2 s segments) and fr (3 s,
+# DEFAULT=YES), subtitles en (segmented, X-TIMESTAMP-MAP) and fr (one file,
+# no map). tracks-fmp4: the same media as fragmented MP4.
+mk_tracks() {
+	d=$OUT/tracks
+	newdir "$d"
+	mkdir -p "$d/v" "$d/a-en" "$d/a-fr"
+	encode "$d/v/source.ts" 10 320x240 testsrc2 300k none
+	encode "$d/a-en/source.ts" 10 - none - 440
+	encode "$d/a-fr/source.ts" 10 - none - 880
+	cut "$d/v/source.ts" "$d/v"
+	cut "$d/a-en/source.ts" "$d/a-en"
+	$FFQ -i "$d/a-fr/source.ts" -map 0 -c copy $HLSVOD -hls_time 3 \
+		-hls_segment_filename "$d/a-fr/seg%d.ts" "$d/a-fr/index.m3u8"
+	pts=$(${FFPROBE:-ffprobe} -v error -select_streams v:0 \
+		-show_entries stream=start_pts -of csv=p=0 "$d/v/source.ts" |
+		head -n 1 | tr -dc 0-9)
+	mk_vtt_segmented "$d/s-en" "$pts"
+	mk_vtt_single "$d/s-fr"
+	cues_en >"$d/s-en/cues"
+	cues_fr >"$d/s-fr/cues"
+	tracks_master "$d" "$CODECS_AV"
+	expect "$d" video=1 audio=2 subtitles=2 duration=10.0 \
+		source_video=v/source.ts source_audio=a-fr/source.ts \
+		audio_en=a-en/source.ts audio_fr=a-fr/source.ts video_pts="$pts"
+	f=$OUT/tracks-fmp4
+	newdir "$f"
+	for t in v a-en a-fr; do
+		mkdir -p "$f/$t"
+		cp "$d/$t/source.ts" "$f/$t/source.ts"
+		ht=2
+		[ "$t" = a-fr ] && ht=3
+		$FFQ -i "$f/$t/source.ts" -map 0 -c copy -bsf:a aac_adtstoasc \
+			$HLSVOD -hls_time $ht -hls_segment_type fmp4 \
+			-hls_fmp4_init_filename init.mp4 \
+			-hls_segment_filename "$f/$t/seg%d.m4s" "$f/$t/index.m3u8"
+	done
+	# the map names the fMP4 video's own first timestamp (90 kHz)
+	fpts=$(cat "$f/v/init.mp4" "$f/v/seg0.m4s" | ${FFPROBE:-ffprobe} \
+		-v error -select_streams v:0 -show_entries stream=start_time \
+		-of csv=p=0 - | head -n 1 | awk '{ printf "%d", $1 * 90000 + 0.5 }')
+	mk_vtt_segmented "$f/s-en" "$fpts"
+	cp -r "$d/s-fr" "$f/"
+	cp "$d/s-en/cues" "$f/s-en/cues"
+	tracks_master "$f" "$CODECS_AV"
+	expect "$f" video=1 audio=2 subtitles=2 duration=10.0 container=fmp4 \
+		source_video=v/source.ts source_audio=a-fr/source.ts \
+		audio_en=a-en/source.ts audio_fr=a-fr/source.ts video_pts="$fpts"
+}
+
 # big OUTDIR SIZE_MB: a 10 s noisy 640x360 clip at a high bitrate, looped by
 # stream copy to about SIZE_MB, cut into 5 s segments.
 mk_big() {
@@ -344,5 +480,6 @@ mk_protected
 mk_live
 mk_ct
 mk_bad
+mk_tracks
 echo "$VERSION" >"$OUT/.done.tmp"
 mv "$OUT/.done.tmp" "$OUT/.done"

@@ -18,6 +18,12 @@ expect 200 "probe a master"
 jcheck "master: 3 variants" 'j["type"] == "master" and len(j["variants"]) == 3 and j["live"] is False'
 jcheck "variant fields" '[v["label"] for v in j["variants"]] == ["180p", "240p", "360p"] and [v["height"] for v in j["variants"]] == [180, 240, 360] and all(v["bandwidth"] > 0 and v["width"] > 0 and v["codecs"] == "avc1.42c01e,mp4a.40.2" and v["uri"].endswith("/index.m3u8") and v["uri"].startswith("http") for v in j["variants"])'
 jcheck "answer names the url" "j['url'] == '$ORIGIN/master/index.m3u8'"
+jcheck "no renditions" 'j["audio"] == [] and j["subtitles"] == []'
+
+probe "{\"url\": \"$ORIGIN/tracks/index.m3u8\"}"
+expect 200 "probe a master with languages"
+jcheck "audio renditions" 'j["audio"] == [{"language": "en", "name": "English", "default": False, "codecs": "mp4a.40.2", "group": "aud"}, {"language": "fr", "name": "Francais", "default": True, "codecs": "mp4a.40.2", "group": "aud"}]'
+jcheck "subtitle renditions" 'j["subtitles"] == [{"language": "en", "name": "English", "default": True, "forced": False}, {"language": "fr", "name": "Francais", "default": False, "forced": False}]'
 
 probe "{\"url\": \"$ORIGIN/protected/index.m3u8\"}"
 expect 502 "protected stream without its headers"
