@@ -16,6 +16,7 @@
 #include <event2/keyvalq_struct.h>
 
 #include "httpd.h"
+#include "guard.h"
 #include "control.h"
 #include "job.h"
 #include "job-json.h"
@@ -195,7 +196,7 @@ route_download(struct httpd_req *r)
 	struct httpd *h = r->h;
 	struct job_spec spec;
 	json_t *body = NULL;
-	char *text = NULL, *dup_id = NULL;
+	char *text = NULL, *dup_id = NULL, *key = NULL;
 	enum job_status dup_status;
 	char *final = NULL, id[JOB_ID_NEW_SIZE];
 	struct err err;
@@ -208,7 +209,9 @@ route_download(struct httpd_req *r)
 		httpd_reply_err(r, &err);
 		goto out;
 	}
-	switch (find_duplicate(h, spec.url, &dup_id, &dup_status, &err)) {
+	/* The stream's identity, and all the API ever shows of its URL. */
+	key = guard_url_public(spec.url);
+	switch (find_duplicate(h, key, &dup_id, &dup_status, &err)) {
 	case -1:
 		log_event(LOG_WARN, "store", NULL, "%s", err.msg);
 		httpd_reply_error(r, 503, "the job store cannot be read");
@@ -230,10 +233,11 @@ route_download(struct httpd_req *r)
 		    "cannot write the job into the spool");
 		goto out;
 	}
-	recent_add(h->recent, final, spec.url, spec.title, spec.quality);
-	log_event(LOG_INFO, "posted", final, "%s", spec.url);
+	recent_add(h->recent, final, key, spec.title, spec.quality);
+	log_event(LOG_INFO, "posted", final, "%s", key);
 	reply_job_id(r, 201, final, JOB_PENDING);
 out:
+	free(key);
 	free(final);
 	free(dup_id);
 	free(text);

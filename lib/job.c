@@ -15,6 +15,7 @@
 #include <jansson.h>
 
 #include "file.h"
+#include "guard.h"
 #include "job.h"
 #include "log.h"
 #include "xmalloc.h"
@@ -56,7 +57,10 @@ check_url(const char *field, const char *url, struct err *err)
 		    "control characters", field);
 	if (!is_http_url(url)) {
 		colon = strchr(url, ':');
-		if (colon != NULL && colon - url < 16)
+		/* The scheme is named only when it is a well-known one:
+		 * the first word of a refused file may be a secret. */
+		if (colon != NULL && colon - url < 16 &&
+		    guard_scheme_nameable(url, (size_t)(colon - url)))
 			return invalid(err, "Invalid job: unsupported scheme "
 			    "'%.*s' in \"%s\" (only http and https)",
 			    (int)(colon - url), url, field);
@@ -217,9 +221,16 @@ parse_json(const char *buf, size_t len, struct job_spec *job, struct err *err)
 
 	/* jansson refuses \u0000 in strings unless told otherwise: good. */
 	root = json_loadb(buf, len, JSON_REJECT_DUPLICATES, &jerr);
-	if (root == NULL)
-		return invalid(err, "Invalid job: not valid JSON (line %d: %s)",
-		    jerr.line, jerr.text);
+	if (root == NULL) {
+		/* jansson quotes the text it choked on ("invalid token near
+		 * 'session=...'"): the reason keeps only what went wrong. */
+		char *near = strstr(jerr.text, " near ");
+
+		if (near != NULL)
+			*near = '\0';
+		return invalid(err, "Invalid job: not valid JSON (line %d, "
+		    "column %d: %s)", jerr.line, jerr.column, jerr.text);
+	}
 	if (!json_is_object(root)) {
 		invalid(err, "Invalid job: the JSON must be an object");
 		goto out;
@@ -372,7 +383,9 @@ job_write_file(const char *dir, const char *name, const struct job_spec *job,
 		path = xasprintf("%s/%s.job", dir, base);
 		if (faccessat(AT_FDCWD, path, F_OK, AT_SYMLINK_NOFOLLOW) == 0)
 			continue;	/* taken: skip the write */
-		if (file_write_atomic(AT_FDCWD, path, text, strlen(text), 0644,
+		/* 0600: a job may carry cookies; only the daemons' user
+		 * (the spooler, the endpoint) reads it, never the share. */
+		if (file_write_atomic(AT_FDCWD, path, text, strlen(text), 0600,
 		    FILE_SYNC | FILE_NOREPLACE, err) == 0)
 			break;
 		if (errno != EEXIST)	/* else taken meanwhile: next name */

@@ -51,30 +51,20 @@ intake_read_job(struct spoold *d, const char *id, struct job_spec *job,
 	return rc;
 }
 
+/* The names of the job's headers as a JSON array: never their values,
+ * which stay in processing/<id>/job (0600). */
 static char *
 headers_json(const struct job_spec *job)
 {
-	json_t *o = json_object();
+	json_t *o = json_array();
 	char *s;
 	size_t i;
 
 	for (i = 0; i < job->nheaders; i++)
-		json_object_set_new(o, job->headers[i].name,
-		    json_string(job->headers[i].value));
+		json_array_append_new(o, json_string(job->headers[i].name));
 	s = json_dumps(o, JSON_COMPACT | JSON_PRESERVE_ORDER);
 	json_decref(o);
 	return s;
-}
-
-static const char *
-header_value(const struct job_spec *job, const char *name)
-{
-	size_t i;
-
-	for (i = 0; i < job->nheaders; i++)
-		if (strcasecmp(job->headers[i].name, name) == 0)
-			return job->headers[i].value;
-	return NULL;
 }
 
 /* The job's title, from the job or else its URL, safe as a file name. */
@@ -111,22 +101,23 @@ admit(struct spoold *d, const char *id, const char *job_name)
 	row.eta_s = -1;
 	row.workdir = xasprintf("%s/%s/work", d->sp.processing, id);
 	if (ok) {
-		row.url = xstrdup(job.url);
+		/* The row is read by the tree and the API: the stream's URL
+		 * without its query, the job's page URLs likewise. */
+		row.url = guard_url_public(job.url);
 		row.title = job_title(&job);
 		row.quality = xstrdup(job.quality);
 		row.headers_json = headers_json(&job);
-		row.referer = job.referer ? xstrdup(job.referer) : NULL;
-		row.source_page = job.source_page ? xstrdup(job.source_page) :
+		row.referer = job.referer ? guard_url_public(job.referer) :
 		    NULL;
-		if (header_value(&job, "User-Agent") != NULL)
-			row.user_agent = xstrdup(header_value(&job,
-			    "User-Agent"));
+		row.source_page = job.source_page ?
+		    guard_url_public(job.source_page) : NULL;
 		row.status = JOB_PENDING;
 		job_spec_free(&job);
 	} else {
 		row.url = xstrdup("");
 		row.title = xstrdup(job_name);
 		row.status = JOB_FAILED;
+		guard_redact_text(err.msg);
 		row.error_msg = xstrdup(err.msg);
 	}
 	/* The trace in failed/ first: whoever sees the row failed finds it. */

@@ -10,6 +10,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "guard.h"
 #include "log.h"
 #include "spoold.h"
 #include "xmalloc.h"
@@ -108,6 +109,8 @@ runner_fail(struct spoold *d, struct job_row *row, const char *reason)
 	char *out = hidden_output(d, row->id);
 	char *why = xstrdup(reason);	/* reason may point into row */
 
+	/* A fetch error names the URL: never its tokens. */
+	guard_redact_text(why);
 	row->status = JOB_FAILED;
 	row_set(&row->error_msg, why);
 	drop_placeholder(row);
@@ -280,7 +283,7 @@ run_start(struct spoold *d, struct job_row *row)
 	r->next = d->runs;
 	d->runs = r;
 	d->nruns++;
-	log_event(LOG_INFO, "started", r->row.id, "%s", r->job.url);
+	log_event(LOG_INFO, "started", r->row.id, "%s", r->row.url);
 	return;
 fail:
 	runner_fail(d, &r->row, err.msg);
