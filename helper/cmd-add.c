@@ -17,7 +17,7 @@
 
 /*
  * For scripts on the NAS itself: the same .job the endpoint writes, with
- * the same checks (job_validate, the spooler's) and the same writer (tmp + fsync + rename
+ * the same checks (job_validate_conf, the spooler's) and the same writer (tmp + fsync + rename
  * into incoming/), named by a random id ("j" + 12 hex digits) that the
  * spooler takes as the job's id. Prints that id on stdout.
  */
@@ -25,7 +25,7 @@ static void
 usage(FILE *fp)
 {
 	fprintf(fp, "usage: m3u8nas add URL [-t TITLE] [-r REFERER] [-q QUALITY]"
-	    "\n           [-H 'Name: value']... [-c FILE]\n\n"
+	    "\n           [-H 'Name: value']... [-F FOLDER] [-f] [-c FILE]\n\n"
 	    "Drop a job into the spool's incoming/ for m3u8nas-spoold and print"
 	    " its id.\n\n"
 	    "  -t, --title TITLE      the video's title (its file name)\n"
@@ -34,6 +34,10 @@ usage(FILE *fp)
 	    "bandwidth\n"
 	    "  -H, --header 'N: v'    a request header the site needs "
 	    "(repeatable)\n"
+	    "  -F, --folder NAME      a folder of the configuration (default: "
+	    "library)\n"
+	    "  -f, --force            download even if the stream is already in "
+	    "the library\n"
 	    "  -c, --config FILE      configuration file (default %s)\n"
 	    "  -h, --help             this help\n", CONF_DEFAULT_PATH);
 }
@@ -55,7 +59,7 @@ load_conf(struct conf *c, const char *path)
 
 /* Encodes what the options gave, then validates it as the spooler will. */
 static int
-build_job(struct job_spec *opt, bool allow_private, struct job_spec *job,
+build_job(struct job_spec *opt, const struct conf *c, struct job_spec *job,
     struct err *err)
 {
 	char *text;
@@ -64,7 +68,7 @@ build_job(struct job_spec *opt, bool allow_private, struct job_spec *job,
 	if (opt->quality == NULL)
 		opt->quality = xstrdup("best");
 	text = job_encode(opt);
-	rc = job_validate(text, strlen(text), allow_private, job, err);
+	rc = job_validate_conf(text, strlen(text), c, job, err);
 	free(text);
 	return rc;
 }
@@ -104,6 +108,8 @@ cmd_add(int argc, char **argv)
 		{ "quality", required_argument, NULL, 'q' },
 		{ "header", required_argument, NULL, 'H' },
 		{ "config", required_argument, NULL, 'c' },
+		{ "folder", required_argument, NULL, 'F' },
+		{ "force", no_argument, NULL, 'f' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 }
 	};
@@ -117,13 +123,15 @@ cmd_add(int argc, char **argv)
 	memset(&job, 0, sizeof(job));
 	memset(&c, 0, sizeof(c));
 	optind = 1;
-	while ((ch = getopt_long(argc, argv, "t:r:q:H:c:h", longopts,
+	while ((ch = getopt_long(argc, argv, "t:r:q:H:c:F:fh", longopts,
 	    NULL)) != -1) {
 		switch (ch) {
 		case 't': free(opt.title); opt.title = xstrdup(optarg); break;
 		case 'r': free(opt.referer); opt.referer = xstrdup(optarg); break;
 		case 'q': free(opt.quality); opt.quality = xstrdup(optarg); break;
 		case 'c': path = optarg; break;
+		case 'F': free(opt.folder); opt.folder = xstrdup(optarg); break;
+		case 'f': opt.force = true; break;
 		case 'H':
 			if (job_add_header_line(&opt, optarg, &err) != 0) {
 				fprintf(stderr, "m3u8nas add: %s\n", err.msg);
@@ -143,7 +151,7 @@ cmd_add(int argc, char **argv)
 	rc = 1;
 	if (load_conf(&c, path) != 0)
 		goto out;
-	if (build_job(&opt, c.allow_private_targets, &job, &err) != 0) {
+	if (build_job(&opt, &c, &job, &err) != 0) {
 		fprintf(stderr, "m3u8nas add: %s\n", err.msg);
 		rc = 2;
 		goto out;

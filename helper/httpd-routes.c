@@ -38,6 +38,8 @@ static const struct route routes[] = {
 	{ R_STATUS,   "/api/status",   EVHTTP_REQ_GET,  false, true },
 	{ R_PROBE,    "/api/probe",    EVHTTP_REQ_POST, false, true },
 	{ R_METRICS,  "/metrics",      EVHTTP_REQ_GET,  false, true },
+	{ R_FOLDERS,  "/api/folders",  EVHTTP_REQ_GET,  false, true },
+	{ R_LOOKUP,   "/api/lookup",   EVHTTP_REQ_POST, false, true },
 	{ R_JOB,      "",              EVHTTP_REQ_GET,  true,  true },
 	{ R_CANCEL,   "/cancel",       EVHTTP_REQ_POST, true,  true },
 	{ R_RETRY,    "/retry",        EVHTTP_REQ_POST, true,  true },
@@ -137,6 +139,8 @@ run(struct httpd_req *r)
 	case R_HEALTH: route_health(r); break;
 	case R_PROBE: route_probe(r); break;
 	case R_METRICS: route_metrics(r); break;
+	case R_FOLDERS: route_folders(r); break;
+	case R_LOOKUP: route_lookup(r); break;
 	default: httpd_reply_error(r, 404, "no such route"); break;
 	}
 }
@@ -207,7 +211,8 @@ httpd_dispatch(struct evhttp_request *req, void *arg)
 		    method_name(rt->method));
 		return;
 	}
-	if (m == EVHTTP_REQ_POST && !rate_ok(r))
+	/* A lookup reads, as GETs do: it does not spend the POST budget. */
+	if (m == EVHTTP_REQ_POST && rt->id != R_LOOKUP && !rate_ok(r))
 		return;
 	if (rt->auth && !authorized(r)) {
 		evhttp_add_header(evhttp_request_get_output_headers(req),

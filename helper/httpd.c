@@ -31,7 +31,8 @@ static const char *const route_names[R_COUNT] = {
 	[R_JOB] = "/api/jobs/{id}", [R_CANCEL] = "/api/jobs/{id}/cancel",
 	[R_RETRY] = "/api/jobs/{id}/retry", [R_STATUS] = "/api/status",
 	[R_HEALTH] = "/api/health", [R_PROBE] = "/api/probe",
-	[R_METRICS] = "/metrics", [R_PREFLIGHT] = "OPTIONS",
+	[R_METRICS] = "/metrics", [R_FOLDERS] = "/api/folders",
+	[R_LOOKUP] = "/api/lookup", [R_PREFLIGHT] = "OPTIONS",
 	[R_UNKNOWN] = "other",
 };
 

@@ -12,6 +12,7 @@
 #include <openssl/ssl.h>
 
 #include "conf.h"
+#include "store.h"
 #include "control.h"
 #include "err.h"
 #include "job-id.h"
@@ -37,7 +38,8 @@
 /* Routes, for dispatch and for the per-route request counters. */
 enum httpd_route {
 	R_DOWNLOAD, R_JOBS, R_JOB, R_CANCEL, R_RETRY, R_STATUS, R_HEALTH,
-	R_PROBE, R_METRICS, R_PREFLIGHT, R_UNKNOWN, R_COUNT
+	R_PROBE, R_METRICS, R_FOLDERS, R_LOOKUP, R_PREFLIGHT, R_UNKNOWN,
+	R_COUNT
 };
 
 struct limiter;
@@ -157,6 +159,19 @@ void route_control(struct httpd_req *r, enum control_word w);
 void route_status(struct httpd_req *r);
 void route_health(struct httpd_req *r);
 void route_metrics(struct httpd_req *r);
+
+/*
+ * The stream `key` (guard_url_public of its URL) already in the library
+ * (a completed job whose video exists) or on its way (unfinished, or a
+ * recent post still in flight): 1 with *row (*owned: free it with
+ * job_row_free), 0 none, -1 store error.
+ */
+int httpd_find_stream(struct httpd *h, const char *key, struct job_row *row,
+    bool *owned, struct err *err);
+
+/* httpd-library.c: GET /api/folders, POST /api/lookup */
+void route_folders(struct httpd_req *r);
+void route_lookup(struct httpd_req *r);
 
 /* httpd-probe.c */
 struct probe_pool *probe_pool_new(struct httpd *h, struct err *err);

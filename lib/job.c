@@ -16,6 +16,7 @@
 
 #include "file.h"
 #include "guard.h"
+#include "job-id.h"
 #include "job.h"
 #include "log.h"
 #include "xmalloc.h"
@@ -216,7 +217,7 @@ static int
 parse_json(const char *buf, size_t len, struct job_spec *job, struct err *err)
 {
 	json_error_t jerr;
-	json_t *root;
+	json_t *root, *v;
 	int rc = -1;
 
 	/* jansson refuses \u0000 in strings unless told otherwise: good. */
@@ -246,8 +247,24 @@ parse_json(const char *buf, size_t len, struct job_spec *job, struct err *err)
 	    get_string(root, "source_page", &job->source_page, JOB_MAX_URL,
 	    err) == -1 ||
 	    get_string(root, "id", &job->id, 128, err) == -1 ||
+	    get_string(root, "folder", &job->folder, 64, err) == -1 ||
 	    parse_headers(root, job, err) == -1)
 		goto out;
+	if ((v = json_object_get(root, "force")) != NULL && !json_is_null(v)) {
+		if (!json_is_boolean(v)) {
+			invalid(err, "Invalid job: \"force\" must be true or "
+			    "false");
+			goto out;
+		}
+		job->force = json_is_true(v);
+	}
+	/* A name, never a path: the configuration maps it to one. */
+	if (job->folder != NULL && *job->folder != '\0' &&
+	    !job_id_valid(job->folder)) {
+		invalid(err, "Invalid job: \"folder\" must be a folder name "
+		    "(letters, digits, '.', '_', '-')");
+		goto out;
+	}
 	if (job->url == NULL) {
 		invalid(err, "Invalid job: \"url\" must be a string");
 		goto out;
@@ -328,7 +345,10 @@ job_encode(const struct job_spec *job)
 	OPT(quality);
 	OPT(source_page);
 	OPT(id);
+	OPT(folder);
 #undef OPT
+	if (job->force)
+		json_object_set_new(root, "force", json_true());
 	if (job->nheaders > 0) {
 		hdrs = json_object();
 		for (i = 0; i < job->nheaders; i++)
@@ -354,6 +374,7 @@ job_spec_free(struct job_spec *job)
 	free(job->quality);
 	free(job->source_page);
 	free(job->id);
+	free(job->folder);
 	for (i = 0; i < job->nheaders; i++) {
 		free(job->headers[i].name);
 		free(job->headers[i].value);

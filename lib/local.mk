@@ -39,6 +39,9 @@ lib_libm3u8nas_a_SOURCES += lib/job.c lib/store.c \
 lib_libm3u8nas_a_SOURCES += lib/guard.c lib/guard.h \
 	lib/spool.c lib/spool.h
 
+# What lands in the library: names, .nfo sidecars, posters (issue 13)
+lib_libm3u8nas_a_SOURCES += lib/name.c lib/name.h
+
 # Headers of the modules above that their lines do not list
 EXTRA_DIST += lib/playlist.h lib/remux.h lib/fetch.h lib/download.h \
 	lib/job.h lib/store.h

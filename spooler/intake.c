@@ -17,6 +17,7 @@
 #include "guard.h"
 #include "job-validate.h"
 #include "log.h"
+#include "name.h"
 #include "spoold.h"
 #include "xmalloc.h"
 
@@ -46,7 +47,7 @@ intake_read_job(struct spoold *d, const char *id, struct job_spec *job,
 	if (spool_read_job(&d->sp, id, d->conf->max_job_file_bytes, &buf, &len,
 	    err) == -1)
 		return -1;
-	rc = job_validate(buf, len, d->conf->allow_private_targets, job, err);
+	rc = job_validate_conf(buf, len, d->conf, job, err);
 	free(buf);
 	return rc;
 }
@@ -67,14 +68,21 @@ headers_json(const struct job_spec *job)
 	return s;
 }
 
-/* The job's title, from the job or else its URL, safe as a file name. */
+/*
+ * The job's title, safe as a file name: the job's own, else the name the
+ * person dropped it as (concert.job: "concert"; not an id the endpoint
+ * made), else a name from its URL ("video" when nothing tells).
+ */
 static char *
-job_title(const struct job_spec *job)
+job_title(const struct job_spec *job, const char *job_name)
 {
 	char *t, *s;
 
 	if (job->title != NULL && *job->title != '\0')
 		return guard_sanitize_name(job->title, GUARD_TITLE);
+	if (job_name != NULL && *job_name != '\0' &&
+	    !name_is_generated(job_name))
+		return guard_sanitize_name(job_name, GUARD_TITLE);
 	t = download_title_from_url(job->url);
 	s = guard_sanitize_name(t, GUARD_TITLE);
 	free(t);
@@ -104,7 +112,9 @@ admit(struct spoold *d, const char *id, const char *job_name)
 		/* The row is read by the tree and the API: the stream's URL
 		 * without its query, the job's page URLs likewise. */
 		row.url = guard_url_public(job.url);
-		row.title = job_title(&job);
+		row.title = job_title(&job, job_name);
+		row.folder = job.folder != NULL && *job.folder != '\0' ?
+		    xstrdup(job.folder) : NULL;
 		row.quality = xstrdup(job.quality);
 		row.headers_json = headers_json(&job);
 		row.referer = job.referer ? guard_url_public(job.referer) :

@@ -12,6 +12,7 @@
 
 #include "guard.h"
 #include "log.h"
+#include "name.h"
 #include "spoold.h"
 #include "xmalloc.h"
 
@@ -82,12 +83,23 @@ run_find(struct spoold *d, const char *id)
 	return NULL;
 }
 
-/* The hidden name the download writes its result under, in the library:
+/* The directory the job's video lands in (its folder), NULL when the
+ * configuration no longer knows the row's folder. */
+static const char *
+dest_dir(struct spoold *d, const struct job_row *row)
+{
+	return conf_folder_path(d->conf, row->folder);
+}
+
+/* The hidden name the download writes its result under, in its folder:
  * same filesystem as the final name, so placing it is one rename. */
 static char *
-hidden_output(struct spoold *d, const char *id)
+hidden_output(struct spoold *d, const struct job_row *row)
 {
-	return xasprintf("%s/.m3u8nas-%s.mp4", d->conf->library_dir, id);
+	const char *dir = dest_dir(d, row);
+
+	return xasprintf("%s/.m3u8nas-%s.mp4", dir != NULL ? dir :
+	    d->conf->library_dir, row->id);
 }
 
 /* Drops an empty placeholder the row reserved (failed or cancelled). */
@@ -106,7 +118,7 @@ void
 runner_fail(struct spoold *d, struct job_row *row, const char *reason)
 {
 	struct err err;
-	char *out = hidden_output(d, row->id);
+	char *out = hidden_output(d, row);
 	char *why = xstrdup(reason);	/* reason may point into row */
 
 	/* A fetch error names the URL: never its tokens. */
@@ -130,7 +142,7 @@ void
 runner_finish_cancelled(struct spoold *d, struct job_row *row)
 {
 	struct err err;
-	char *out = hidden_output(d, row->id);
+	char *out = hidden_output(d, row);
 
 	row->status = JOB_CANCELLED;
 	row_set(&row->error_msg, "cancelled by request");
@@ -148,46 +160,125 @@ runner_finish_cancelled(struct spoold *d, struct job_row *row)
 	free(out);
 }
 
+/* The name_template's fields for a row (lib/name.h); *buf holds them. */
+struct fields_buf {
+	char date[16], height[16];
+	char *site;
+};
+
+static void
+row_fields(const struct job_row *row, struct name_fields *f,
+    struct fields_buf *b)
+{
+	const char *page = row->source_page != NULL && *row->source_page ?
+	    row->source_page : row->referer != NULL && *row->referer ?
+	    row->referer : row->url;
+	time_t t = (time_t)(row->created_at > 0 ? row->created_at : time(NULL));
+	const char *x = row->resolution != NULL ? strchr(row->resolution, 'x') :
+	    NULL;
+	struct tm tm;
+
+	memset(b, 0, sizeof(*b));
+	if (localtime_r(&t, &tm) != NULL)
+		strftime(b->date, sizeof(b->date), "%Y-%m-%d", &tm);
+	if (x != NULL && atoi(x + 1) > 0)
+		snprintf(b->height, sizeof(b->height), "%d", atoi(x + 1));
+	b->site = guard_url_host(page);
+	f->title = row->title;
+	f->job = row->job_name;
+	f->site = b->site;
+	f->date = b->date;
+	f->height = b->height;
+	f->id = row->id;
+}
+
 /*
- * Reserves "<title>.mp4" (or "<title> (N).mp4") in the library with an
- * empty file made O_EXCL, and records it in the row before the video is
- * renamed over it. After a kill at any point the restarted job knows its
- * name: an empty file is its own placeholder, a full one means the video
- * is already in place. So a name is never taken twice and never
- * overwritten.
+ * Opens (making it if missing) each folder component of rel under dirfd,
+ * never following a symbolic link, so the name stays under its folder.
+ * Returns the last directory's fd (dirfd itself when rel has no '/'), and
+ * *base points at the file name in rel; -1 on error.
+ */
+static int
+open_subdirs(int dirfd, char *rel, char **base, struct err *err)
+{
+	char *s = rel, *slash;
+	int fd = dirfd, next;
+
+	while ((slash = strchr(s, '/')) != NULL) {
+		*slash = '\0';
+		if (mkdirat(fd, s, 0755) == -1 && errno != EEXIST) {
+			err_errno(err, "cannot create the folder %s", s);
+			next = -1;
+		} else if ((next = openat(fd, s, O_RDONLY | O_DIRECTORY |
+		    O_NOFOLLOW | O_CLOEXEC)) == -1)
+			err_errno(err, "cannot open the folder %s", s);
+		*slash = '/';
+		if (fd != dirfd)
+			close(fd);
+		if ((fd = next) == -1)
+			return -1;
+		s = slash + 1;
+	}
+	*base = s;
+	return fd;
+}
+
+/*
+ * Reserves "<name>.mp4" (or "<name> (N).mp4") in the job's folder, the
+ * name from name_template (subfolders made as needed), with an empty file
+ * made O_EXCL, and records it in the row before the video is renamed
+ * over it. After a kill at any point the restarted job knows its name:
+ * an empty file is its own placeholder, a full one means the video is
+ * already in place. So a name is never taken twice and never overwritten.
  */
 static char *
-reserve_name(struct spoold *d, const char *title, struct err *err)
+reserve_name(struct spoold *d, const struct job_row *row, struct err *err)
 {
-	char *name, *path = NULL;
-	int libfd, fd, k;
+	const char *dir = dest_dir(d, row);
+	struct name_fields f;
+	struct fields_buf fb;
+	char *rel, *base, *name, *path = NULL;
+	int dirfd, libfd = -1, fd, k;
 
-	libfd = open(d->conf->library_dir, O_RDONLY | O_DIRECTORY |
-	    O_CLOEXEC);
-	if (libfd == -1) {
-		err_errno(err, "%s", d->conf->library_dir);
+	if (dir == NULL) {
+		err_set(err, "the folder \"%s\" is no longer configured",
+		    row->folder);
 		return NULL;
 	}
+	row_fields(row, &f, &fb);
+	rel = name_expand(d->conf->name_template, &f);
+	free(fb.site);
+	dirfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (dirfd == -1) {
+		err_errno(err, "%s", dir);
+		goto out;
+	}
+	if ((libfd = open_subdirs(dirfd, rel, &base, err)) == -1)
+		goto out;
 	for (k = 1; k <= MAX_NAME_SUFFIX && path == NULL; k++) {
-		name = k == 1 ? xasprintf("%s.mp4", title) :
-		    xasprintf("%s (%d).mp4", title, k);
+		name = k == 1 ? xasprintf("%s.mp4", base) :
+		    xasprintf("%s (%d).mp4", base, k);
 		fd = openat(libfd, name, O_WRONLY | O_CREAT | O_EXCL |
 		    O_NOFOLLOW | O_CLOEXEC, 0644);
 		if (fd != -1) {
 			close(fd);
-			path = xasprintf("%s/%s", d->conf->library_dir, name);
+			path = xasprintf("%s/%.*s%s", dir, (int)(base - rel),
+			    rel, name);
 		} else if (errno != EEXIST) {
-			err_errno(err, "cannot create %s in %s", name,
-			    d->conf->library_dir);
+			err_errno(err, "cannot create %s in %s", name, dir);
 			free(name);
 			break;
 		}
 		free(name);
 	}
 	if (path == NULL && k > MAX_NAME_SUFFIX)
-		err_set(err, "no free name for %s in %s", title,
-		    d->conf->library_dir);
-	close(libfd);
+		err_set(err, "no free name for %s in %s", rel, dir);
+out:
+	if (libfd != -1 && libfd != dirfd)
+		close(libfd);
+	if (dirfd != -1)
+		close(dirfd);
+	free(rel);
 	return path;
 }
 
@@ -209,7 +300,7 @@ place_output(struct spoold *d, struct run *r, struct err *err)
 
 	if (r->row.file_path == NULL || lstat(r->row.file_path, &st) == -1 ||
 	    !S_ISREG(st.st_mode) || st.st_size != 0) {
-		if ((path = reserve_name(d, r->row.title, err)) == NULL)
+		if ((path = reserve_name(d, &r->row, err)) == NULL)
 			return -1;
 		row_set(&r->row.file_path, path);
 		free(path);
@@ -250,14 +341,20 @@ run_start(struct spoold *d, struct job_row *row)
 	r = xcalloc(1, sizeof(*r));
 	r->row = *row;
 	memset(row, 0, sizeof(*row));
-	r->output = hidden_output(d, r->row.id);
+	r->output = hidden_output(d, &r->row);
 	if (already_placed(&r->row, r->output)) {
 		/* Killed after the video moved, before the row said so. */
 		mark_completed(d, &r->row);
 		run_free(r);
 		return;
 	}
-	if (intake_read_job(d, r->row.id, &r->job, &err) == -1 ||
+	if (dest_dir(d, &r->row) == NULL) {
+		err_set(&err, "the folder \"%s\" is no longer configured",
+		    r->row.folder);
+		goto fail;
+	}
+	if (spool_mkdirs(dest_dir(d, &r->row), 0755, &err) == -1 ||
+	    intake_read_job(d, r->row.id, &r->job, &err) == -1 ||
 	    (r->workdir = spool_workdir(&d->sp, r->row.id, &err)) == NULL)
 		goto fail;
 	r->headers = job_header_lines(&r->job);

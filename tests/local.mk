@@ -177,3 +177,10 @@ EXTRA_DIST += tests/integ/t-ext-unit.sh tests/integ/t-ext-e2e.sh
 
 # The playlist corpus the parser suite reads
 EXTRA_DIST += tests/corpus
+
+# What lands in the library (issue 13): names, sidecars
+check_PROGRAMS += tests/unit/check_name
+TESTS += tests/unit/check_name
+tests_unit_check_name_SOURCES = tests/unit/check_name.c
+tests_unit_check_name_CFLAGS = $(UNIT_CFLAGS)
+tests_unit_check_name_LDADD = $(UNIT_LDADD)
