@@ -96,10 +96,10 @@ job_title(const struct job_spec *job, const char *job_name)
 static void
 admit(struct spoold *d, const char *id, const char *job_name)
 {
-	struct job_row row;
+	struct job_row row, orig;
 	struct job_spec job;
 	struct err err;
-	bool ok;
+	bool ok, force = false, dup_done = false;
 
 	memset(&row, 0, sizeof(row));
 	ok = intake_read_job(d, id, &job, &err) == 0;
@@ -122,6 +122,7 @@ admit(struct spoold *d, const char *id, const char *job_name)
 		row.source_page = job.source_page ?
 		    guard_url_public(job.source_page) : NULL;
 		row.status = JOB_PENDING;
+		force = job.force;
 		job_spec_free(&job);
 	} else {
 		row.url = xstrdup("");
@@ -129,6 +130,16 @@ admit(struct spoold *d, const char *id, const char *job_name)
 		row.status = JOB_FAILED;
 		guard_redact_text(err.msg);
 		row.error_msg = xstrdup(err.msg);
+	}
+	/* The same stream already here: done at once; on its way: wait
+	 * attached to that job (dedupe.c). */
+	if (ok && !force && dedupe_find(d, row.url, &orig) == 1) {
+		if (orig.status == JOB_COMPLETED) {
+			dedupe_complete(&row, &orig);
+			dup_done = true;
+		} else
+			row_set(&row.duplicate_of, orig.id);
+		job_row_free(&orig);
 	}
 	/* The trace in failed/ first: whoever sees the row failed finds it. */
 	if (!ok && spool_fail(&d->sp, id, row.error_msg, &err) == -1)
@@ -141,6 +152,14 @@ admit(struct spoold *d, const char *id, const char *job_name)
 		    ok ? "" : " (refused)");
 	if (!ok)
 		log_event(LOG_WARN, "failed", id, "%s", row.error_msg);
+	if (row.duplicate_of != NULL)
+		log_event(LOG_INFO, "duplicate", id, "%s %s", dup_done ?
+		    "already downloaded by" : "attached to", row.duplicate_of);
+	if (dup_done) {
+		spool_remove_job_dir(&d->sp, id, NULL);
+		log_event(LOG_INFO, "completed", id, "duplicate of %s: %s",
+		    row.duplicate_of, row.file_path);
+	}
 	job_row_free(&row);
 }
 
@@ -291,6 +310,7 @@ intake_recover(struct spoold *d)
 	struct err err;
 	size_t i;
 
+	d->settle = true;	/* attached jobs whose original ended meanwhile */
 	each_entry(d->sp.processing_fd, recover_dir, d);
 	if (store_list_unfinished(d->st, collect_lost, &l, &err) == -1)
 		log_warnx("recovering jobs: %s", err.msg);

@@ -133,6 +133,7 @@ runner_fail(struct spoold *d, struct job_row *row, const char *reason)
 	if (spool_fail(&d->sp, row->id, why, &err) == -1)
 		log_warnx("%s: %s", row->id, err.msg);
 	row_save(d, row);
+	d->settle = true;
 	log_event(LOG_WARN, "failed", row->id, "%s", why);
 	free(why);
 	free(out);
@@ -156,6 +157,7 @@ runner_finish_cancelled(struct spoold *d, struct job_row *row)
 	if (spool_fail(&d->sp, row->id, "cancelled by request", &err) == -1)
 		log_warnx("%s: %s", row->id, err.msg);
 	row_save(d, row);
+	d->settle = true;
 	log_event(LOG_INFO, "cancelled", row->id, "cancelled by request");
 	free(out);
 }
@@ -325,6 +327,7 @@ mark_completed(struct spoold *d, struct job_row *row)
 	if (stat(row->file_path, &st) == 0)
 		row->size_bytes = st.st_size;
 	row_save(d, row);
+	d->settle = true;
 	spool_remove_job_dir(&d->sp, row->id, NULL);
 	log_event(LOG_INFO, "completed", row->id, "%s (%lld bytes)",
 	    row->file_path, (long long)row->size_bytes);
@@ -399,7 +402,7 @@ pick_next(const struct job_row *row, void *arg)
 
 	/* Suspended and waiting jobs wait for a person, not for a slot;
 	 * a running row without a run was cut short by a restart. */
-	if (run_find(p->d, row->id) != NULL ||
+	if (run_find(p->d, row->id) != NULL || row->duplicate_of != NULL ||
 	    !(job_status_runnable(row->status) ||
 	    job_status_running(row->status)))
 		return 0;
@@ -414,6 +417,8 @@ runner_schedule(struct spoold *d)
 	struct job_row row;
 	struct err err;
 
+	if (d->settle)
+		dedupe_settle(d);
 	while (!d->stopping && !d->disk_short &&
 	    d->nruns < d->conf->max_jobs) {
 		p.id = NULL;

@@ -44,6 +44,8 @@ struct spoold {
 	bool stopping;
 	int64_t next_scan_ms;		/* periodic rescan of incoming/ control/ */
 	int64_t bytes_base;		/* bytes_downloaded before this run */
+	bool settle;			/* rows attached to another may end */
+	struct hook *hooks;		/* on_complete programs running */
 };
 
 
@@ -71,6 +73,18 @@ bool runner_cancel(struct spoold *d, const char *id);
 /* Ends a job that is not running: row, spool files, log. */
 void runner_finish_cancelled(struct spoold *d, struct job_row *row);
 void runner_fail(struct spoold *d, struct job_row *row, const char *reason);
+/*
+ * The same stream already downloaded or on its way (dedupe.c): 1 with
+ * *orig filled (a completed job whose video exists, or an unfinished one
+ * that is no duplicate itself), 0 none, -1 store error.
+ */
+int dedupe_find(struct spoold *d, const char *url, struct job_row *orig);
+/* Makes row a duplicate of the completed orig: completed at once, its
+ * video orig's. The caller saves the row. */
+void dedupe_complete(struct job_row *row, const struct job_row *orig);
+/* Rows attached to a running job whose download has ended: completed
+ * with its video, or, when it failed, set to download on their own. */
+void dedupe_settle(struct spoold *d);
 
 /* control.c */
 void control_name(struct spoold *d, const char *name);
