@@ -13,6 +13,8 @@
 #include "guard.h"
 #include "log.h"
 #include "name.h"
+#include "file.h"
+#include "sidecar.h"
 #include "spoold.h"
 #include "xmalloc.h"
 
@@ -314,6 +316,89 @@ place_output(struct spoold *d, struct run *r, struct err *err)
 	return 0;
 }
 
+/* "1280x720" -> 1280, 720; 0, 0 when unknown. */
+static void
+row_size(const struct job_row *row, int *w, int *h)
+{
+	*w = *h = 0;
+	if (row->resolution != NULL &&
+	    sscanf(row->resolution, "%dx%d", w, h) != 2)
+		*w = *h = 0;
+}
+
+/* The .nfo and the poster beside the video (nfo, poster): a failure is
+ * logged, never the job's. */
+static void
+write_sidecars(struct spoold *d, const struct job_row *row)
+{
+	struct nfo_info in;
+	struct err err;
+	uint8_t *jpeg;
+	size_t len;
+	char *text, *path;
+
+	if (d->conf->nfo) {
+		memset(&in, 0, sizeof(in));
+		in.title = row->title;
+		in.source_page = row->source_page;
+		in.added = row->completed_at;
+		in.duration = row->duration;
+		row_size(row, &in.width, &in.height);
+		text = nfo_render(&in);
+		path = sidecar_nfo_path(row->file_path);
+		if (file_write_atomic(AT_FDCWD, path, text, strlen(text), 0644,
+		    0, &err) == -1)
+			log_event(LOG_WARN, "nfo", row->id, "%s", err.msg);
+		free(path);
+		free(text);
+	}
+	if (d->conf->poster) {
+		path = sidecar_poster_path(row->file_path);
+		if (poster_make(row->file_path, &jpeg, &len, &err) == -1 ||
+		    file_write_atomic(AT_FDCWD, path, jpeg, len, 0644, 0,
+		    &err) == -1)
+			log_event(LOG_WARN, "poster", row->id, "%s", err.msg);
+		free(jpeg);
+		free(path);
+	}
+}
+
+struct sweep {
+	char **videos;
+	size_t n, cap;
+};
+
+static int
+sweep_one(const struct job_row *row, void *arg)
+{
+	struct sweep *s = arg;
+	struct stat st;
+
+	if (row->file_path == NULL || lstat(row->file_path, &st) == 0)
+		return 0;
+	s->videos = xgrow(s->videos, &s->cap, s->n, sizeof(*s->videos));
+	s->videos[s->n++] = xstrdup(row->file_path);
+	return 0;
+}
+
+void
+runner_sweep_sidecars(struct spoold *d)
+{
+	struct sweep s = { NULL, 0, 0 };
+	struct err err;
+	size_t i;
+
+	if (store_list_jobs(d->st, JOB_COMPLETED, -1, 0, sweep_one, &s,
+	    &err) == -1)
+		log_warnx("sidecars: %s", err.msg);
+	for (i = 0; i < s.n; i++) {
+		/* The video is gone (deleted over SMB): its sidecars too. */
+		sidecar_remove(s.videos[i]);
+		free(s.videos[i]);
+	}
+	free(s.videos);
+}
+
 static void
 mark_completed(struct spoold *d, struct job_row *row)
 {
@@ -331,6 +416,8 @@ mark_completed(struct spoold *d, struct job_row *row)
 	spool_remove_job_dir(&d->sp, row->id, NULL);
 	log_event(LOG_INFO, "completed", row->id, "%s (%lld bytes)",
 	    row->file_path, (long long)row->size_bytes);
+	write_sidecars(d, row);
+	hook_start(d, row);
 }
 
 /* Starts the download of row (taken over: the caller's copy is zeroed). */

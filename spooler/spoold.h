@@ -64,6 +64,8 @@ int intake_read_job(struct spoold *d, const char *id, struct job_spec *job,
 void runner_schedule(struct spoold *d);
 /* Steps every download; writes rows when `tick` (or on state changes). */
 void runner_step(struct spoold *d, bool tick);
+/* Removes the .nfo and poster of completed videos that are gone. */
+void runner_sweep_sidecars(struct spoold *d);
 /* Disk space check (once a tick): pauses and resumes the queue. */
 void runner_check_disk(struct spoold *d);
 /* Stops every download, keeping its workdir (shutdown). */
@@ -85,6 +87,13 @@ void dedupe_complete(struct job_row *row, const struct job_row *orig);
 /* Rows attached to a running job whose download has ended: completed
  * with its video, or, when it failed, set to download on their own. */
 void dedupe_settle(struct spoold *d);
+
+/* hook.c: on_complete */
+void hook_start(struct spoold *d, const struct job_row *row);
+/* Reaps finished programs and kills those past on_complete_timeout. */
+void hook_reap(struct spoold *d);
+/* Shutdown: kills and reaps every program still running. */
+void hook_stop_all(struct spoold *d);
 
 /* control.c */
 void control_name(struct spoold *d, const char *name);
