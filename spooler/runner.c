@@ -13,6 +13,7 @@
 #include "guard.h"
 #include "log.h"
 #include "name.h"
+#include "remux.h"
 #include "file.h"
 #include "sidecar.h"
 #include "spoold.h"
@@ -563,12 +564,33 @@ run_update(struct spoold *d, struct run *r)
 	row_save(d, &r->row);
 }
 
+/* Without a master playlist nothing said the size: the verified file
+ * does ({height}, the .nfo, M3U8NAS_RESOLUTION). */
+static void
+learn_size(struct job_row *row, const char *video)
+{
+	struct remux_result res;
+	char buf[32];
+
+	memset(&res, 0, sizeof(res));
+	if (row->resolution != NULL && *row->resolution != '\0')
+		return;
+	if (remux_verify(video, false, false, 0, &res, NULL) == 0 &&
+	    res.width > 0 && res.height > 0) {
+		snprintf(buf, sizeof(buf), "%dx%d", res.width, res.height);
+		row_set(&row->resolution, buf);
+		if (!(row->duration > 0))
+			row->duration = res.duration;
+	}
+}
+
 static void
 run_done(struct spoold *d, struct run *r)
 {
 	struct err err;
 
 	run_update(d, r);
+	learn_size(&r->row, r->output);
 	if (place_output(d, r, &err) == -1)
 		runner_fail(d, &r->row, err.msg);
 	else

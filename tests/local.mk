@@ -184,3 +184,5 @@ TESTS += tests/unit/check_name
 tests_unit_check_name_SOURCES = tests/unit/check_name.c
 tests_unit_check_name_CFLAGS = $(UNIT_CFLAGS)
 tests_unit_check_name_LDADD = $(UNIT_LDADD)
+TESTS += tests/integ/t-library.sh
+EXTRA_DIST += tests/integ/t-library.sh
