@@ -11,7 +11,8 @@
  * lands, without ".mp4": "{title}" by default. Fields:
  *
  *   {title}   the job's title (or its dropped name, or a name from the URL)
- *   {job}     the dropped file's name without .job ("concert")
+ *   {job}     the dropped file's name without .job ("concert"); the
+ *             title for a job the endpoint or `m3u8nas add` wrote
  *   {site}    the host of the source page (else the referer, else the
  *             stream), "www.example.com"
  *   {date}    the day the job arrived, YYYY-MM-DD (local time)

@@ -190,7 +190,8 @@ row_fields(const struct job_row *row, struct name_fields *f,
 		snprintf(b->height, sizeof(b->height), "%d", atoi(x + 1));
 	b->site = guard_url_host(page);
 	f->title = row->title;
-	f->job = row->job_name;
+	/* No file was dropped (the endpoint's id): the title stands in. */
+	f->job = name_is_generated(row->job_name) ? row->title : row->job_name;
 	f->site = b->site;
 	f->date = b->date;
 	f->height = b->height;

@@ -51,7 +51,7 @@ drop() {
 	printf '%s\n' "$2" >"$W/spool/incoming/.$1.tmp" && mv "$W/spool/incoming/.$1.tmp" "$W/spool/incoming/$1"
 }
 
-SECRETS="SECRETCOOKIE SECRETAUTH SECRETTOKEN SECRETPAGE"
+SECRETS="SECRETCOOKIE SECRETAUTH SECRETTOKEN SECRETPAGE"	# SECRETTOKEN: 1..7
 URL="$ORIGIN/plain/index.m3u8"
 
 # 1. Names, folder, sidecars, hook.
@@ -166,11 +166,26 @@ wait_done "$fid" completed 90
 fout=$(field "$fid" file_path)
 [ -s "$fout" ] && [ "$fout" != "$out" ] && ok "a second file $fout" || bad "force landed as '$fout'"
 
+# A duplicate of a job still running waits attached to it and ends with it:
+# one download for both.
+origin_ctl "set?latency_ms=400" >/dev/null
+drop first.job "{\"url\": \"$ORIGIN/aes/index.m3u8?token=SECRETTOKEN6\"}"
+wait_for "[ \"\$(field first status)\" = downloading ]" 30 || bad "first never started"
+drop second.job "{\"url\": \"$ORIGIN/aes/index.m3u8?token=SECRETTOKEN7\"}"
+wait_for "[ \"\$(field second duplicate_of)\" = first ]" 30 &&
+	ok "second attached to first ($(field second status))" || bad "second: $(field second status) $(field second duplicate_of)"
+origin_ctl "set?latency_ms=0" >/dev/null
+wait_done first completed 90
+wait_done second completed 30
+[ "$(field second file_path)" = "$(field first file_path)" ] && ok "attached: the same video" ||
+	bad "second landed as $(field second file_path)"
+[ "$(origin_count /aes/seg0.ts)" = 1 ] && ok "downloaded once" || bad "aes/seg0.ts fetched $(origin_count /aes/seg0.ts) times"
+
 # 4. Secrets: nowhere in the tree, the API, the logs; on disk only in
 # files no one else may read.
 req GET "/api/jobs?limit=100"
 cp "$W/body" "$W/api-list.json"
-for j in concert broken quoted "$id" "$fid"; do
+for j in concert broken quoted "$id" "$fid" first second; do
 	req GET "/api/jobs/$j"
 	cat "$W/body" >>"$W/api-list.json"
 done
