@@ -213,8 +213,8 @@ static void
 reply_job_id(struct httpd_req *r, int code, const char *id,
     enum job_status status)
 {
-	httpd_reply_json(r, code, json_pack("{s:s, s:s, s:s}", "id", id,
-	    "job_id", id, "status", job_status_name(status)));
+	httpd_reply_json(r, code, json_pack("{s:s, s:s}", "job_id", id,
+	    "status", job_status_name(status)));
 }
 
 void

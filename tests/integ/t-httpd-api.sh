@@ -50,7 +50,7 @@ EOF
 
 req POST /api/download -d "{\"url\": \"$URL1\"}"
 expect 200 "same url again (pending)"
-jcheck "same job id" "j == {'job_id': '$ID1', 'status': 'pending'}"
+jcheck "same job id" "j == {'id': '$ID1', 'job_id': '$ID1', 'status': 'pending', 'duplicate': True}"
 [ "$(ls "$W/spool/incoming" | wc -l)" = 1 ] && ok "no second .job" ||
 	bad "a second .job was written"
 
@@ -177,7 +177,7 @@ jcheck "failed JOB" 'j["status"] == "failed" and j["error"].startswith("HTTP 403
 
 req POST /api/download -d '{"url": "https://cdn.example.com/2.m3u8"}'
 expect 200 "url of a downloading job"
-jcheck "its id and status" 'j == {"job_id": "seed2", "status": "downloading"}'
+jcheck "its id and status" 'j == {"id": "seed2", "job_id": "seed2", "status": "downloading", "duplicate": True}'
 req POST /api/download -d '{"url": "https://cdn.example.com/6.m3u8"}'
 expect 201 "url of a completed job makes a new job"
 
