@@ -15,6 +15,7 @@
 #include <event2/http.h>
 #include <event2/keyvalq_struct.h>
 
+#include "clock.h"
 #include "httpd.h"
 #include "guard.h"
 #include "control.h"
@@ -97,6 +98,8 @@ pick_stream(const struct job_row *row, void *arg)
 	struct stream_pick *p = arg;
 	struct stat sb;
 
+	if (row->live)		/* each live recording is its own */
+		return 0;
 	if (job_status_unfinished(row->status) ||
 	    (row->status == JOB_COMPLETED && row->file_path != NULL &&
 	    stat(row->file_path, &sb) == 0 && S_ISREG(sb.st_mode) &&
@@ -248,6 +251,9 @@ route_download(struct httpd_req *r)
 		httpd_reply_error(r, 503, "the job store cannot be read");
 		goto out;
 	case 1:
+		/* Nothing is written: the POST budget is for new jobs. */
+		if (h->limiter != NULL)
+			limiter_give_back(h->limiter, r->peer, clock_us() / 1e6);
 		httpd_reply_json(r, 200, json_pack("{s:s, s:s, s:s, s:b}",
 		    "id", dup.id, "job_id", dup.id, "status",
 		    job_status_name(dup.status), "duplicate", 1));

@@ -105,6 +105,8 @@ struct limiter *limiter_new(int per_minute, int slots);
 void limiter_free(struct limiter *l);
 /* 0: allowed; > 0: refused, retry after that many seconds. */
 int limiter_take(struct limiter *l, const char *client, double now);
+/* Returns the token a request took, when it wrote nothing (a duplicate). */
+void limiter_give_back(struct limiter *l, const char *client, double now);
 /* true when `given` (length n) equals one of the configured tokens. */
 bool httpd_token_ok(const struct conf_http *hc, const char *given, size_t n);
 

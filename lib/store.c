@@ -68,6 +68,7 @@ static const char *const migrations[] = {
 	 * (header values, the URLs' queries: readers show these columns) */
 	"ALTER TABLE jobs ADD COLUMN duplicate_of TEXT;"
 	"ALTER TABLE jobs ADD COLUMN folder TEXT;"
+	"ALTER TABLE jobs ADD COLUMN live INTEGER NOT NULL DEFAULT 0;"
 	"UPDATE jobs SET headers_json = (SELECT json_group_array(key)"
 	"  FROM json_each(jobs.headers_json))"
 	"  WHERE json_valid(headers_json)"
@@ -249,7 +250,7 @@ upsert_meta(struct store *st, const struct job_row *row, struct err *err)
 	" updated_at = ?13, file_path = ?14, error_msg = ?15," \
 	" retry_count = ?16, quality = ?17, headers_json = ?18," \
 	" job_name = ?19, size_bytes = ?20, workdir = ?21," \
-	" duplicate_of = ?23, folder = ?24"
+	" duplicate_of = ?23, folder = ?24, live = ?25"
 
 static void
 bind_job(sqlite3_stmt *stmt, const struct job_row *r)
@@ -279,6 +280,7 @@ bind_job(sqlite3_stmt *stmt, const struct job_row *r)
 	    time(NULL));
 	bind_text(stmt, 23, r->duplicate_of);
 	bind_text(stmt, 24, r->folder);
+	sqlite3_bind_int(stmt, 25, r->live ? 1 : 0);
 }
 
 static int
@@ -360,7 +362,7 @@ store_heartbeat(struct store *st, struct err *err)
 	" j.eta_s, j.created_at, j.started_at, j.completed_at, j.updated_at," \
 	" j.file_path, j.error_msg, j.retry_count, j.quality, j.headers_json," \
 	" j.job_name, j.size_bytes, j.workdir, m.referer, m.user_agent," \
-	" m.source_page, m.resolution, m.duration, j.duplicate_of, j.folder"
+	" m.source_page, m.resolution, m.duration, j.duplicate_of, j.folder, j.live"
 #define JOB_FROM " FROM jobs j LEFT JOIN job_metadata m ON m.job_id = j.id"
 
 static char *
@@ -419,6 +421,7 @@ row_from_stmt(sqlite3_stmt *s, struct job_row *r)
 	r->duration = sqlite3_column_double(s, 26);
 	r->duplicate_of = col_text(s, 27);
 	r->folder = col_text(s, 28);
+	r->live = sqlite3_column_int(s, 29) != 0;
 }
 
 int

@@ -18,7 +18,8 @@
  *        job_name (the file name the person dropped, without .job),
  *        size_bytes, workdir, duplicate_of (the job whose video this
  *        one is: the same stream, downloaded once), folder (the name of
- *        the configured destination, NULL: library_dir))
+ *        the configured destination, NULL: library_dir), live (1 once
+ *        the download found a live stream: each recording is its own))
  *
  * No secret is stored: url, referer and source_page are guard_url_public
  * forms (no query), headers_json is the JSON array of the job's header
@@ -52,6 +53,7 @@ struct job_row {
 	int64_t created_at, started_at, completed_at, updated_at;
 	int retry_count;
 	char *duplicate_of, *folder;
+	bool live;		/* a live recording: never a duplicate's original */
 };
 
 struct store_counts {

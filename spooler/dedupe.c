@@ -38,6 +38,9 @@ pick(const struct job_row *row, void *arg)
 {
 	struct find *f = arg;
 
+	/* A live recording is never another's: each is its own moment. */
+	if (row->live)
+		return 0;
 	if (job_status_unfinished(row->status) ||
 	    (row->status == JOB_COMPLETED && video_exists(row->file_path))) {
 		*f->orig = *row;	/* taken over */
@@ -118,9 +121,9 @@ settle_one(struct spoold *d, const char *id)
 		job_row_free(&row);
 		return;
 	}
-	if (rc == 1 && job_status_unfinished(orig.status))
+	if (rc == 1 && job_status_unfinished(orig.status) && !orig.live)
 		goto out;	/* still on its way: keep waiting */
-	if (rc == 1 && orig.status == JOB_COMPLETED &&
+	if (rc == 1 && orig.status == JOB_COMPLETED && !orig.live &&
 	    video_exists(orig.file_path)) {
 		dedupe_complete(&row, &orig);
 		row_save(d, &row);
@@ -130,9 +133,11 @@ settle_one(struct spoold *d, const char *id)
 	} else {
 		/* The original failed, was cancelled or lost its video:
 		 * this job downloads the stream itself. */
-		log_event(LOG_INFO, "detached", row.id, "%s ended %s: "
-		    "downloading on its own", row.duplicate_of, rc == 1 ?
-		    job_status_name(orig.status) : "unknown");
+		log_event(LOG_INFO, "detached", row.id, "%s %s %s: "
+		    "downloading on its own", row.duplicate_of, rc == 1 &&
+		    orig.live ? "is" : "ended", rc != 1 ? "unknown" :
+		    orig.live ? "a live recording" :
+		    job_status_name(orig.status));
 		row_set(&row.duplicate_of, NULL);
 		row_save(d, &row);
 	}

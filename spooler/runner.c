@@ -558,6 +558,11 @@ run_update(struct spoold *d, struct run *r)
 	r->row.eta_s = p.eta_s < 0 ? -1 : (int64_t)(p.eta_s + 0.5);
 	r->row.duration = p.duration;
 	r->row.size_bytes = p.bytes_estimate;
+	if (p.live && !r->row.live) {
+		/* Jobs attached to this one record on their own (dedupe.c). */
+		r->row.live = true;
+		d->settle = true;
+	}
 	if (p.width > 0 && p.height > 0) {
 		snprintf(res, sizeof(res), "%dx%d", p.width, p.height);
 		row_set(&r->row.resolution, res);
