@@ -135,6 +135,7 @@ info_json(const struct job_row *r)
 	json_object_set_new(o, "headers", header_names(r->headers_json));
 	set_str(o, "folder", r->folder);
 	set_str(o, "duplicate_of", r->duplicate_of);
+	json_object_set_new(o, "live", json_integer(r->live ? 1 : 0));
 	return o;
 }
 
