@@ -413,12 +413,13 @@ mark_completed(struct spoold *d, struct job_row *row)
 	row->completed_at = time(NULL);
 	if (stat(row->file_path, &st) == 0)
 		row->size_bytes = st.st_size;
+	/* Before the row says completed: whoever sees it finds them. */
+	write_sidecars(d, row);
 	row_save(d, row);
 	d->settle = true;
 	spool_remove_job_dir(&d->sp, row->id, NULL);
 	log_event(LOG_INFO, "completed", row->id, "%s (%lld bytes)",
 	    row->file_path, (long long)row->size_bytes);
-	write_sidecars(d, row);
 	hook_start(d, row);
 }
 
@@ -532,7 +533,9 @@ status_of(enum download_state s)
 	case DL_MERGING:
 		return JOB_MERGING;
 	case DL_DONE:
-		return JOB_COMPLETED;
+		/* Completed only once the video is in place (mark_completed):
+		 * a reader that sees "completed" finds file_path set. */
+		return JOB_MERGING;
 	case DL_FAILED:
 		return JOB_FAILED;
 	case DL_CANCELLED:
