@@ -17,7 +17,7 @@
 
 /*
  * For scripts on the NAS itself: the same .job the endpoint writes, with
- * the same checks (job_validate, the spooler's) and the same writer (tmp + fsync + rename
+ * the same checks (job_validate_conf, the spooler's) and the same writer (tmp + fsync + rename
  * into incoming/), named by a random id ("j" + 12 hex digits) that the
  * spooler takes as the job's id. Prints that id on stdout.
  */
@@ -25,7 +25,7 @@ static void
 usage(FILE *fp)
 {
 	fprintf(fp, "usage: m3u8nas add URL [-t TITLE] [-r REFERER] [-q QUALITY]"
-	    "\n           [-H 'Name: value']... [-c FILE]\n\n"
+	    "\n           [-H 'Name: value']... [-F FOLDER] [-f] [-c FILE]\n\n"
 	    "Drop a job into the spool's incoming/ for m3u8nas-spoold and print"
 	    " its id.\n\n"
 	    "  -t, --title TITLE      the video's title (its file name)\n"
@@ -36,6 +36,10 @@ usage(FILE *fp)
 	    "(repeatable)\n"
 	    "      --audio CHOICE     default, all, or languages like en,fr\n"
 	    "      --subs CHOICE      none (default), all, or languages\n"
+	    "  -F, --folder NAME      a folder of the configuration (default: "
+	    "library)\n"
+	    "  -f, --force            download even if the stream is already in "
+	    "the library\n"
 	    "  -c, --config FILE      configuration file (default %s)\n"
 	    "  -h, --help             this help\n", CONF_DEFAULT_PATH);
 }
@@ -54,7 +58,7 @@ load_conf(struct conf *c, const char *path)
 
 /* Encodes what the options gave, then validates it as the spooler will. */
 static int
-build_job(struct job_spec *opt, bool allow_private, struct job_spec *job,
+build_job(struct job_spec *opt, const struct conf *c, struct job_spec *job,
     struct err *err)
 {
 	char *text;
@@ -63,7 +67,7 @@ build_job(struct job_spec *opt, bool allow_private, struct job_spec *job,
 	if (opt->quality == NULL)
 		opt->quality = xstrdup("best");
 	text = job_encode(opt);
-	rc = job_validate(text, strlen(text), allow_private, job, err);
+	rc = job_validate_conf(text, strlen(text), c, job, err);
 	free(text);
 	return rc;
 }
@@ -104,6 +108,8 @@ cmd_add(int argc, char **argv)
 		{ "quality", required_argument, NULL, 'q' },
 		{ "header", required_argument, NULL, 'H' },
 		{ "config", required_argument, NULL, 'c' },
+		{ "folder", required_argument, NULL, 'F' },
+		{ "force", no_argument, NULL, 'f' },
 		{ "help", no_argument, NULL, 'h' },
 		{ "audio", required_argument, NULL, 'A' },
 		{ "subs", required_argument, NULL, 'S' },
@@ -119,7 +125,7 @@ cmd_add(int argc, char **argv)
 	memset(&job, 0, sizeof(job));
 	memset(&c, 0, sizeof(c));
 	optind = 1;
-	while ((ch = getopt_long(argc, argv, "t:r:q:H:c:h", longopts,
+	while ((ch = getopt_long(argc, argv, "t:r:q:H:c:F:fh", longopts,
 	    NULL)) != -1) {
 		switch (ch) {
 		case 't': free(opt.title); opt.title = xstrdup(optarg); break;
@@ -129,6 +135,8 @@ cmd_add(int argc, char **argv)
 		case 'A': free(opt.audio); opt.audio = xstrdup(optarg); break;
 		case 'S': free(opt.subtitles); opt.subtitles = xstrdup(optarg);
 			break;
+		case 'F': free(opt.folder); opt.folder = xstrdup(optarg); break;
+		case 'f': opt.force = true; break;
 		case 'H':
 			if (job_add_header_line(&opt, optarg, &err) != 0) {
 				fprintf(stderr, "m3u8nas add: %s\n", err.msg);
@@ -148,7 +156,7 @@ cmd_add(int argc, char **argv)
 	rc = 1;
 	if (load_conf(&c, path) != 0)
 		goto out;
-	if (build_job(&opt, c.allow_private_targets, &job, &err) != 0) {
+	if (build_job(&opt, &c, &job, &err) != 0) {
 		fprintf(stderr, "m3u8nas add: %s\n", err.msg);
 		rc = 2;
 		goto out;

@@ -15,7 +15,9 @@
 #include <event2/http.h>
 #include <event2/keyvalq_struct.h>
 
+#include "clock.h"
 #include "httpd.h"
+#include "guard.h"
 #include "control.h"
 #include "file.h"
 #include "job.h"
@@ -85,39 +87,62 @@ recent_waiting(struct httpd *h, const struct recent_job *rj)
 	return yes;
 }
 
-/*
- * The job already pending or running for `url`, if any (1, with *id
- * newly allocated and *status set), 0 if none, -1 on a store error.
- */
-static int
-find_duplicate(struct httpd *h, const char *url, char **id,
-    enum job_status *status, struct err *err)
-{
-	const struct recent_job *rj;
-	struct job_row row;
-	struct store *st;
-	bool absent, owned;
-	int rc;
+/* Is this stored row the stream's video, or on its way to be? */
+struct stream_pick {
+	struct job_row *row;
+	bool found;
+};
 
-	if ((st = httpd_store(h, &absent, err)) == NULL && !absent)
-		return -1;
-	if (st != NULL && (rc = store_find_active_by_url(st, url, id, err)) != 0) {
-		if (rc < 0)
-			return -1;
-		*status = JOB_PENDING;
-		if (store_get_job(st, *id, &row, err) == 1) {
-			*status = row.status;
-			job_row_free(&row);
-		}
+static int
+pick_stream(const struct job_row *row, void *arg)
+{
+	struct stream_pick *p = arg;
+	struct stat sb;
+
+	if (row->live)		/* each live recording is its own */
+		return 0;
+	if (job_status_unfinished(row->status) ||
+	    (row->status == JOB_COMPLETED && row->file_path != NULL &&
+	    stat(row->file_path, &sb) == 0 && S_ISREG(sb.st_mode) &&
+	    sb.st_size > 0)) {
+		/* Taken over: each_row frees what is left in *row. */
+		*p->row = *row;
+		memset((struct job_row *)row, 0, sizeof(*row));
+		p->found = true;
 		return 1;
 	}
-	if ((rj = recent_by_url(h->recent, url)) == NULL)
-		return 0;
-	if ((rc = find_job(h, rj->id, &row, &owned, err)) < 0)
+	return 0;
+}
+
+int
+httpd_find_stream(struct httpd *h, const char *key, struct job_row *row,
+    bool *owned, struct err *err)
+{
+	struct stream_pick p = { row, false };
+	const struct recent_job *rj;
+	struct store *st;
+	bool absent;
+	int rc;
+
+	*owned = false;
+	if ((st = httpd_store(h, &absent, err)) == NULL && !absent)
 		return -1;
-	if (owned) {
-		/* stored and finished: find_active_by_url said so */
-		job_row_free(&row);
+	if (st != NULL) {
+		if (store_list_by_url(st, key, pick_stream, &p, err) == -1)
+			return -1;
+		if (p.found) {
+			*owned = true;
+			return 1;
+		}
+	}
+	if ((rj = recent_by_url(h->recent, key)) == NULL)
+		return 0;
+	if ((rc = find_job(h, rj->id, row, owned, err)) < 0)
+		return -1;
+	if (*owned) {
+		/* stored, and not the stream's video (failed, gone) */
+		job_row_free(row);
+		*owned = false;
 		recent_forget(h->recent, rj->id);
 		return 0;
 	}
@@ -125,8 +150,6 @@ find_duplicate(struct httpd *h, const char *url, char **id,
 		recent_forget(h->recent, rj->id);	/* refused, moved aside */
 		return 0;
 	}
-	*id = xstrdup(rj->id);
-	*status = JOB_PENDING;
 	return 1;
 }
 
@@ -140,7 +163,7 @@ static char *
 body_to_job(json_t *body, struct err *err)
 {
 	static const char *const strs[] = { "url", "title", "referer",
-		"quality", "source_page", NULL };
+		"quality", "source_page", "folder", NULL };
 	json_t *job = json_object(), *v, *hv;
 	const char *const *k;
 	const char *name;
@@ -162,6 +185,14 @@ body_to_job(json_t *body, struct err *err)
 	if (json_object_get(job, "url") == NULL) {
 		err_setk(err, ERR_INVALID, "\"url\" is missing");
 		goto out;
+	}
+	if ((v = json_object_get(body, "force")) != NULL && !json_is_null(v)) {
+		if (!json_is_boolean(v)) {
+			err_setk(err, ERR_INVALID, "\"force\" must be true or "
+			    "false");
+			goto out;
+		}
+		json_object_set(job, "force", v);
 	}
 	if ((v = json_object_get(body, "headers")) != NULL && !json_is_null(v)) {
 		bool strings = json_is_object(v);
@@ -208,26 +239,39 @@ route_download(struct httpd_req *r)
 	struct httpd *h = r->h;
 	struct job_spec spec;
 	json_t *body = NULL;
-	char *text = NULL, *dup_id = NULL;
-	enum job_status dup_status;
+	char *text = NULL, *key = NULL;
+	struct job_row dup;
+	bool dup_owned = false;
 	char *final = NULL, id[JOB_ID_NEW_SIZE];
 	struct err err;
 
 	memset(&spec, 0, sizeof(spec));
 	if ((body = httpd_req_json(r, &err)) == NULL ||
 	    (text = body_to_job(body, &err)) == NULL ||
-	    job_validate(text, strlen(text), h->conf.allow_private_targets,
-	    &spec, &err) != 0) {
+	    job_validate_conf(text, strlen(text), &h->conf, &spec,
+	    &err) != 0) {
 		httpd_reply_err(r, &err);
 		goto out;
 	}
-	switch (find_duplicate(h, spec.url, &dup_id, &dup_status, &err)) {
+	/* The stream's identity, and all the API ever shows of its URL. */
+	key = guard_url_public(spec.url);
+	/* The same stream (query tokens set aside) downloaded or on its
+	 * way: answered with that job, unless the person says force. */
+	switch (spec.force ? 0 : httpd_find_stream(h, key, &dup, &dup_owned,
+	    &err)) {
 	case -1:
 		log_event(LOG_WARN, "store", NULL, "%s", err.msg);
 		httpd_reply_error(r, 503, "the job store cannot be read");
 		goto out;
 	case 1:
-		reply_job_id(r, 200, dup_id, dup_status);
+		/* Nothing is written: the POST budget is for new jobs. */
+		if (h->limiter != NULL)
+			limiter_give_back(h->limiter, r->peer, clock_us() / 1e6);
+		httpd_reply_json(r, 200, json_pack("{s:s, s:s, s:s, s:b}",
+		    "id", dup.id, "job_id", dup.id, "status",
+		    job_status_name(dup.status), "duplicate", 1));
+		if (dup_owned)
+			job_row_free(&dup);
 		goto out;
 	}
 	if (job_new_id(id, sizeof(id), &err) != 0) {
@@ -243,12 +287,12 @@ route_download(struct httpd_req *r)
 		    "cannot write the job into the spool");
 		goto out;
 	}
-	recent_add(h->recent, final, spec.url, spec.title, spec.quality);
-	log_event(LOG_INFO, "posted", final, "%s", spec.url);
+	recent_add(h->recent, final, key, spec.title, spec.quality);
+	log_event(LOG_INFO, "posted", final, "%s", key);
 	reply_job_id(r, 201, final, JOB_PENDING);
 out:
+	free(key);
 	free(final);
-	free(dup_id);
 	free(text);
 	json_decref(body);
 	job_spec_free(&spec);

@@ -103,6 +103,14 @@ limiter_take(struct limiter *l, const char *client, double now)
 	return (int)ceil((1.0 - b->tokens) / l->rate);
 }
 
+void
+limiter_give_back(struct limiter *l, const char *client, double now)
+{
+	struct bucket *b = limiter_slot(l, client, now);
+
+	b->tokens = fmin(l->capacity, b->tokens + 1.0);
+}
+
 /*
  * Every configured token is compared, without stopping at a match, with
  * CRYPTO_memcmp (time independent of where the bytes differ); only the

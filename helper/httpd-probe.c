@@ -17,6 +17,7 @@
 #include <event2/http.h>
 
 #include "fetch.h"
+#include "guard.h"
 #include "httpd.h"
 #include "job.h"
 #include "log.h"
@@ -207,6 +208,7 @@ probe_answer(struct probe *p, struct probe_fetch *pf)
 
 	if (!pf->ok) {
 		p->code = 502;
+		guard_redact_text(pf->err.msg);	/* no URL query in answers */
 		p->answer = json_pack("{s:s, s:o}", "error", pf->err.msg,
 		    "http_status", pf->http_status > 0 ?
 		    json_integer(pf->http_status) : json_null());
@@ -216,6 +218,7 @@ probe_answer(struct probe *p, struct probe_fetch *pf)
 	    pf->buf.len, pf->effective_url != NULL ? pf->effective_url : p->url,
 	    &pl, &err) != 0) {
 		p->code = 502;
+		guard_redact_text(err.msg);
 		p->answer = json_pack("{s:s, s:I}", "error", err.msg,
 		    "http_status", (json_int_t)pf->http_status);
 		return;

@@ -12,6 +12,7 @@
 #include <event2/keyvalq_struct.h>
 
 #include "clock.h"
+#include "guard.h"
 #include "httpd.h"
 #include "log.h"
 #include "xmalloc.h"
@@ -169,6 +170,8 @@ httpd_reply_error(struct httpd_req *r, int code, const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
+	/* No URL's query or userinfo in an answer (guard.h). */
+	guard_redact_text(msg);
 	/* msg may quote client bytes that are not UTF-8 */
 	if ((s = json_string(msg)) == NULL)
 		s = json_string("invalid request (not UTF-8)");

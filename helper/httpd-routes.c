@@ -44,6 +44,8 @@ static const struct route routes[] = {
 	{ R_METRICS,  "/metrics",      GET,  false, true },
 	{ R_EVENTS,   "/api/events",   GET,  false, true },
 	{ R_SETTINGS, "/api/settings", GET | PUT, false, true },
+	{ R_FOLDERS,  "/api/folders",  GET,  false, true },
+	{ R_LOOKUP,   "/api/lookup",   POST, false, true },
 	{ R_SESSION,  "/api/session",  GET | POST | DEL, false, false },
 	{ R_JOB,      "",              GET,  true,  true },
 	{ R_REMOVE,   "",              DEL,  true,  true },
@@ -189,6 +191,8 @@ run(struct httpd_req *r)
 	case R_SESSION: route_session(r); break;
 	case R_WEB: route_web(r); break;
 	case R_LOG: route_log(r); break;
+	case R_FOLDERS: route_folders(r); break;
+	case R_LOOKUP: route_lookup(r); break;
 	default: httpd_reply_error(r, 404, "no such route"); break;
 	}
 }
@@ -255,7 +259,8 @@ admit(struct httpd_req *r, const struct route *rt, int m)
 		r->auth = AUTH_SESSION;
 		return true;
 	}
-	if (changes && rt->id != R_SESSION && !rate_ok(r))
+	/* A lookup reads, as GETs do: it does not spend the POST budget. */
+	if (changes && rt->id != R_SESSION && rt->id != R_LOOKUP && !rate_ok(r))
 		return false;
 	if (!rt->auth)
 		return true;

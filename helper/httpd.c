@@ -37,6 +37,7 @@ static const char *const route_names[R_COUNT] = {
 	[R_VIDEO] = "/api/jobs/{id}/video", [R_EVENTS] = "/api/events",
 	[R_SETTINGS] = "/api/settings", [R_SESSION] = "/api/session",
 	[R_WEB] = "/ (page)", [R_LOG] = "/api/jobs/{id}/log",
+	[R_FOLDERS] = "/api/folders", [R_LOOKUP] = "/api/lookup",
 };
 
 const char *

@@ -13,6 +13,7 @@
 #include <openssl/ssl.h>
 
 #include "conf.h"
+#include "store.h"
 #include "control.h"
 #include "err.h"
 #include "job-id.h"
@@ -49,7 +50,7 @@ enum httpd_route {
 	R_DOWNLOAD, R_JOBS, R_JOB, R_CANCEL, R_RETRY, R_STATUS, R_HEALTH,
 	R_PROBE, R_METRICS, R_PREFLIGHT, R_UNKNOWN,
 	R_PAUSE, R_RESUME, R_REMOVE, R_VIDEO, R_EVENTS, R_SETTINGS,
-	R_SESSION, R_WEB, R_LOG, R_COUNT
+	R_SESSION, R_WEB, R_LOG, R_FOLDERS, R_LOOKUP, R_COUNT
 };
 
 /* How a request proved who it is. */
@@ -143,6 +144,8 @@ void limiter_free(struct limiter *l);
 uint32_t httpd_hash(const char *s);
 /* 0: allowed; > 0: refused, retry after that many seconds. */
 int limiter_take(struct limiter *l, const char *client, double now);
+/* Returns the token a request took, when it wrote nothing (a duplicate). */
+void limiter_give_back(struct limiter *l, const char *client, double now);
 /* true when `given` (length n) equals one of the configured tokens. */
 bool httpd_token_ok(const struct conf_http *hc, const char *given, size_t n);
 
@@ -263,6 +266,19 @@ void metrics_write_jobs(FILE *fp, struct httpd *h);
 void route_status(struct httpd_req *r);
 void route_health(struct httpd_req *r);
 void route_metrics(struct httpd_req *r);
+
+/*
+ * The stream `key` (guard_url_public of its URL) already in the library
+ * (a completed job whose video exists) or on its way (unfinished, or a
+ * recent post still in flight): 1 with *row (*owned: free it with
+ * job_row_free), 0 none, -1 store error.
+ */
+int httpd_find_stream(struct httpd *h, const char *key, struct job_row *row,
+    bool *owned, struct err *err);
+
+/* httpd-library.c: GET /api/folders, POST /api/lookup */
+void route_folders(struct httpd_req *r);
+void route_lookup(struct httpd_req *r);
 
 /* httpd-probe.c */
 struct probe_pool *probe_pool_new(struct httpd *h, struct err *err);

@@ -13,7 +13,7 @@ helper_m3u8nas_httpd_SOURCES = helper/httpd.c helper/httpd.h \
 	helper/httpd-reply.c helper/httpd-routes.c helper/httpd-jobs.c \
 	helper/httpd-status.c helper/httpd-probe.c \
 	helper/httpd-session.c helper/httpd-events.c helper/httpd-media.c \
-	helper/httpd-settings.c
+	helper/httpd-settings.c helper/httpd-library.c
 helper_m3u8nas_httpd_SOURCES += helper/httpd-metrics.c
 helper_m3u8nas_httpd_CFLAGS = $(AM_CFLAGS) $(EVENT_CFLAGS) \
 	$(EVENT_SSL_CFLAGS) $(OPENSSL_CFLAGS) $(JANSSON_CFLAGS) \

@@ -9,6 +9,8 @@
 #include <libconfig.h>
 
 #include "conf.h"
+#include "job-id.h"
+#include "name.h"
 #include "xmalloc.h"
 
 enum conf_type { T_STR, T_INT, T_INT64_MB, T_INT64_KB, T_BOOL, T_TOKENS,
@@ -46,6 +48,11 @@ static const struct conf_key top_keys[] = {
 	K("log_json", T_BOOL, log_json, 0, 0),
 	K("bandwidth_limit", T_RATE, bandwidth, 0, 0),
 	K("schedule", T_SCHEDULE, bandwidth, 0, 0),
+	K("name_template", T_STR, name_template, 0, 0),
+	K("nfo", T_BOOL, nfo, 0, 0),
+	K("poster", T_BOOL, poster, 0, 0),
+	K("on_complete", T_STR, on_complete, 0, 0),
+	K("on_complete_timeout", T_INT, on_complete_timeout_s, 1, 24 * 3600),
 	{ NULL, 0, 0, 0, 0 }
 };
 #define H(name, type, field, min, max) \
@@ -103,6 +110,11 @@ conf_defaults(struct conf *c, const char *root)
 	c->subtitle_format = xstrdup("vtt");
 	c->log_file = xstrdup("");
 	c->log_json = true;
+	c->name_template = xstrdup(NAME_DEFAULT_TEMPLATE);
+	c->nfo = false;
+	c->poster = false;
+	c->on_complete = xstrdup("");
+	c->on_complete_timeout_s = 60;
 	c->http.listen = xstrdup("0.0.0.0:8443");
 	c->http.plain_listen = xstrdup("");
 	c->http.tokens[0] = xstrdup(CONF_SAMPLE_TOKEN);
@@ -189,6 +201,86 @@ load_bandwidth(struct conf *c, const struct conf_key *k, const char *file,
 	return 0;
 }
 
+static void
+free_folders(struct conf *c)
+{
+	int i;
+
+	for (i = 0; i < c->nfolders; i++) {
+		free(c->folders[i].name);
+		free(c->folders[i].path);
+	}
+	c->nfolders = 0;
+}
+
+/* folders = { movies = "/srv/media/movies"; ... }; */
+static int
+load_folders(struct conf *c, const char *file, config_setting_t *g,
+    struct err *err)
+{
+	config_setting_t *s;
+	const char *name, *path;
+	int i, j;
+
+	if (!config_setting_is_group(g))
+		return bad_value(file, g, "must be a group { name = \"/path\"; "
+		    "... }", err);
+	free_folders(c);
+	for (i = 0; (s = config_setting_get_elem(g, i)) != NULL; i++) {
+		name = config_setting_name(s);
+		if (c->nfolders == CONF_MAX_FOLDERS)
+			return bad_value(file, g, "too many folders (at most "
+			    "32)", err);
+		if (config_setting_type(s) != CONFIG_TYPE_STRING ||
+		    (path = config_setting_get_string(s))[0] != '/')
+			return bad_value(file, s, "must be an absolute path "
+			    "(a string starting with /)", err);
+		if (!job_id_valid(name) || strlen(name) > 64)
+			return bad_value(file, s, "a folder name is letters, "
+			    "digits, '.', '_' and '-'", err);
+		if (strcmp(name, CONF_LIBRARY_FOLDER) == 0)
+			return bad_value(file, s, "\"library\" is library_dir "
+			    "(set that key instead)", err);
+		for (j = 0; j < c->nfolders; j++)
+			if (strcmp(c->folders[j].name, name) == 0)
+				return bad_value(file, s, "named twice", err);
+		c->folders[c->nfolders].name = xstrdup(name);
+		c->folders[c->nfolders++].path = xstrdup(path);
+	}
+	return 0;
+}
+
+const char *
+conf_folder_path(const struct conf *c, const char *name)
+{
+	int i;
+
+	if (name == NULL || *name == '\0' ||
+	    strcmp(name, CONF_LIBRARY_FOLDER) == 0)
+		return c->library_dir;
+	for (i = 0; i < c->nfolders; i++)
+		if (strcmp(c->folders[i].name, name) == 0)
+			return c->folders[i].path;
+	return NULL;
+}
+
+/* Values a key's type cannot check. */
+static int
+check_key(struct conf *c, const struct conf_key *k, const char *file,
+    config_setting_t *s, struct err *err)
+{
+	struct err why;
+
+	if (strcmp(k->name, "name_template") == 0 &&
+	    name_template_check(c->name_template, &why) == -1)
+		return bad_value(file, s, why.msg, err);
+	if (strcmp(k->name, "on_complete") == 0 && *c->on_complete != '\0' &&
+	    *c->on_complete != '/')
+		return bad_value(file, s, "must be an absolute path to a "
+		    "program (it runs without a shell)", err);
+	return 0;
+}
+
 static int
 load_key(struct conf *c, const struct conf_key *k, const char *file,
     config_setting_t *s, struct err *err)
@@ -245,7 +337,13 @@ load_group(struct conf *c, const struct conf_key *keys, const char *file,
 			if (strcmp(k->name, config_setting_name(s)) == 0)
 				break;
 		if (k->name != NULL) {
-			if (load_key(c, k, file, s, err) == -1)
+			if (load_key(c, k, file, s, err) == -1 ||
+			    (keys == top_keys && check_key(c, k, file, s,
+			    err) == -1))
+				return -1;
+		} else if (keys == top_keys &&
+		    strcmp(config_setting_name(s), "folders") == 0) {
+			if (load_folders(c, file, s, err) == -1)
 				return -1;
 		} else if (keys == top_keys &&
 		    strcmp(config_setting_name(s), "http") == 0) {
@@ -310,6 +408,9 @@ conf_free(struct conf *c)
 	free(c->log_file);
 	free(c->subtitles_as);
 	free(c->subtitle_format);
+	free(c->name_template);
+	free(c->on_complete);
+	free_folders(c);
 	free(c->http.listen);
 	free(c->http.plain_listen);
 	for (i = 0; i < c->http.ntokens; i++)

@@ -20,6 +20,15 @@
 #define CONF_DEFAULT_SPOOL LOCALSTATEDIR "/spool/m3u8nas"
 #define CONF_SAMPLE_TOKEN "change-me"	/* the sample file's; never served */
 #define CONF_MAX_TOKENS 16
+#define CONF_MAX_FOLDERS 32
+/* The folder name of library_dir, the default destination. */
+#define CONF_LIBRARY_FOLDER "library"
+
+/* A named destination a job may pick with "folder" (folders = { ... }). */
+struct conf_folder {
+	char *name;			/* [A-Za-z0-9._-], not "library" */
+	char *path;			/* absolute */
+};
 
 struct conf_http {
 	char *listen;			/* "0.0.0.0:8443" */
@@ -61,6 +70,14 @@ struct conf {
 	/* bandwidth_limit and schedule: the spooler's one shared budget
 	 * (state/settings.json, written at run time, overrides these) */
 	struct bw_settings bandwidth;
+	/* What lands in the library (issue 13) */
+	char *name_template;		/* "{title}" (lib/name.h) */
+	struct conf_folder folders[CONF_MAX_FOLDERS];
+	int nfolders;
+	bool nfo;			/* a Kodi/Jellyfin <name>.nfo */
+	bool poster;			/* <name>-poster.jpg */
+	char *on_complete;		/* "" = none; a program, no shell */
+	int on_complete_timeout_s;
 	struct conf_http http;
 };
 
@@ -71,6 +88,12 @@ void conf_defaults(struct conf *c, const char *root);
  * "FILE:LINE: key: reason". 0 or -1.
  */
 int conf_load(struct conf *c, const char *path, struct err *err);
+/*
+ * The directory of the folder `name`: library_dir for NULL, "" or
+ * "library", a configured folder's path, or NULL when no folder has that
+ * name.
+ */
+const char *conf_folder_path(const struct conf *c, const char *name);
 /* Frees every string the conf owns; c itself is the caller's. */
 void conf_free(struct conf *c);
 /*

@@ -1,6 +1,7 @@
 /* guard - what may become a name on disk, and what a job may point at */
 #include "config.h"
 
+#include <ctype.h>
 #include <netinet/in.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -190,16 +191,21 @@ guard_check_url(const char *url, bool allow_private, struct err *err)
 	 * message can name the scheme. The scheme is judged before the host:
 	 * "file:///etc/shadow" has none, and its scheme is the reason. */
 	if ((scheme = url_scheme(url)) == NULL) {
-		err_setk(err, ERR_INVALID, "not a valid URL: '%.200s'", url);
+		/* Never quoted: the text may be anything (a header line). */
+		err_setk(err, ERR_INVALID, "not a valid URL");
 		goto out;
 	}
 	if (strcmp(scheme, "http") != 0 && strcmp(scheme, "https") != 0) {
-		err_setk(err, ERR_INVALID,
-		    "unsupported scheme '%.32s' (only http and https)", scheme);
+		if (guard_scheme_nameable(scheme, strlen(scheme)))
+			err_setk(err, ERR_INVALID, "unsupported scheme '%.32s' "
+			    "(only http and https)", scheme);
+		else
+			err_setk(err, ERR_INVALID,
+			    "unsupported scheme (only http and https)");
 		goto out;
 	}
 	if (url_scheme_host(url, NULL, &host, NULL) < 0) {
-		err_setk(err, ERR_INVALID, "not a valid URL (no host): '%.200s'", url);
+		err_setk(err, ERR_INVALID, "not a valid URL (no host)");
 		goto out;
 	}
 	if (!allow_private && host_is_private(host)) {
@@ -213,4 +219,146 @@ out:
 	free(host);
 	free(scheme);
 	return rc;
+}
+
+bool
+guard_scheme_nameable(const char *scheme, size_t n)
+{
+	static const char *const known[] = { "file", "ftp", "ftps", "sftp",
+		"data", "javascript", "gopher", "rtmp", "rtmps", "rtsp", "ws",
+		"wss", "smb", "blob", "about", "mailto", "tel", "ldap", "dict",
+		"telnet", "tftp", "scp", "chrome", "chrome-extension", "hls",
+		"concat", "udp", "tcp", NULL };
+	const char *const *k;
+
+	for (k = known; *k != NULL; k++)
+		if (strlen(*k) == n && strncasecmp(*k, scheme, n) == 0)
+			return true;
+	return false;
+}
+
+/* The authority of an http(s) URL: where it starts (after "://"), or
+ * NULL for another text. */
+static const char *
+http_authority(const char *u, size_t *scheme_len)
+{
+	if (strncasecmp(u, "http://", 7) == 0) {
+		*scheme_len = 4;
+		return u + 7;
+	}
+	if (strncasecmp(u, "https://", 8) == 0) {
+		*scheme_len = 5;
+		return u + 8;
+	}
+	return NULL;
+}
+
+/* The host[:port] of the authority [a, end): past any userinfo. */
+static const char *
+past_userinfo(const char *a, const char *end)
+{
+	const char *p, *host = a;
+
+	for (p = a; p < end; p++)
+		if (*p == '@')
+			host = p + 1;
+	return host;
+}
+
+/* Where the port's ':' is in host[:port] [h, end), or end. */
+static const char *
+port_colon(const char *h, const char *end)
+{
+	const char *p = h;
+
+	if (p < end && *p == '[')	/* [v6]:port */
+		while (p < end && *p != ']')
+			p++;
+	while (p < end && *p != ':')
+		p++;
+	return p;
+}
+
+char *
+guard_url_public(const char *url)
+{
+	const char *a, *aend, *h, *colon, *path;
+	size_t slen, plen, i;
+	char *out, *host;
+	bool dflt;
+
+	if ((a = http_authority(url, &slen)) == NULL)
+		return xstrndup(url, strcspn(url, "?#"));
+	aend = a + strcspn(a, "/?#");
+	h = past_userinfo(a, aend);
+	colon = port_colon(h, aend);
+	path = aend;
+	plen = strcspn(path, "?#");
+	if (*path != '/')
+		plen = 0;
+	dflt = colon == aend || (slen == 4 && aend - colon == 3 &&
+	    strncmp(colon, ":80", 3) == 0) || (slen == 5 &&
+	    aend - colon == 4 && strncmp(colon, ":443", 4) == 0);
+	host = xstrndup(h, (size_t)((dflt ? colon : aend) - h));
+	for (i = 0; host[i] != '\0'; i++)
+		host[i] = (char)tolower((unsigned char)host[i]);
+	out = xasprintf("%s://%s%.*s", slen == 4 ? "http" : "https", host,
+	    plen > 0 ? (int)plen : 1, plen > 0 ? path : "/");
+	free(host);
+	return out;
+}
+
+char *
+guard_url_host(const char *url)
+{
+	const char *a, *aend, *h, *colon;
+	size_t slen, i;
+	char *host;
+
+	if (url == NULL || (a = http_authority(url, &slen)) == NULL)
+		return NULL;
+	aend = a + strcspn(a, "/?#");
+	h = past_userinfo(a, aend);
+	colon = port_colon(h, aend);
+	if (colon == h)
+		return NULL;
+	host = xstrndup(h, (size_t)(colon - h));
+	for (i = 0; host[i] != '\0'; i++)
+		host[i] = (char)tolower((unsigned char)host[i]);
+	return host;
+}
+
+/* What ends a URL inside a text: blanks and quotes. */
+#define URL_END " \t\r\n'\"<>`"
+
+void
+guard_redact_text(char *text)
+{
+	char *r = text, *w = text, *end, *aend, *h, *keep;
+	size_t slen;
+
+	while (*r != '\0') {
+		if ((r == text || !isalnum((unsigned char)r[-1])) &&
+		    http_authority(r, &slen) != NULL) {
+			end = r + strcspn(r, URL_END);
+			aend = r + slen + 3;
+			/* scheme:// */
+			while (r < aend)
+				*w++ = *r++;
+			aend = r + strcspn(r, "/?#" URL_END);
+			if (aend > end)
+				aend = end;
+			h = (char *)past_userinfo(r, aend);
+			r = h;
+			keep = r + strcspn(r, "?#" URL_END);
+			if (keep > end)
+				keep = end;
+			while (r < keep)
+				*w++ = *r++;
+			r = end;	/* the query and fragment go */
+			continue;
+		}
+		*w++ = *r++;
+	}
+	*w = '\0';
 }

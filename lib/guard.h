@@ -3,6 +3,7 @@
 #define M3U8NAS_GUARD_H
 
 #include <stdbool.h>
+#include <stddef.h>
 
 #include "err.h"
 
@@ -49,5 +50,33 @@ int guard_check_title(const char *title, struct err *err);
  * without a request. 0 or -1 with err set.
  */
 int guard_check_url(const char *url, bool allow_private, struct err *err);
+
+/*
+ * Secrets on the way out. A stream URL's query string (signed tokens,
+ * session ids) and its user:password@ are private to the job: they go to
+ * the origin and nowhere else (not the store, the tree, the API, the logs,
+ * failed/<id>.error).
+ *
+ * guard_url_public: scheme://host[:port]/path of url with scheme and host
+ * in lower case, a default port dropped, userinfo, query and fragment
+ * removed: the URL as a person may see it, and the identity of a stream
+ * (two links to one stream differ only in their tokens). Newly allocated;
+ * a text that is no http(s) URL comes back unchanged but cut at '?' or '#'.
+ *
+ * guard_redact_text: every http(s):// URL inside a free text (an error
+ * message, a log line) loses its userinfo, query and fragment, in place
+ * (the text only shrinks).
+ */
+char *guard_url_public(const char *url);
+void guard_redact_text(char *text);
+/* The lower-case host of an http(s) URL (no port), newly allocated, or
+ * NULL. */
+char *guard_url_host(const char *url);
+/*
+ * A scheme a refusal may name ("unsupported scheme 'ftp'"): one of the
+ * well-known ones (file, ftp, data, javascript, rtmp...). Anything else is
+ * not quoted: a refused file's first word ("Cookie:") may be a secret.
+ */
+bool guard_scheme_nameable(const char *scheme, size_t n);
 
 #endif

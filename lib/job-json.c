@@ -39,6 +39,27 @@ set_counters(json_t *o, const struct job_row *j)
 	json_object_set_new(o, "speed_bps", json_real(j->speed_bps));
 }
 
+/* The names of the headers a job carries (the store keeps no value): an
+ * array, whatever form an older row had. */
+static json_t *
+header_names(const char *text)
+{
+	json_t *h = text != NULL ? json_loads(text, JSON_DECODE_ANY, NULL) :
+	    NULL, *names = json_array(), *v;
+	const char *k;
+	size_t i;
+
+	if (json_is_array(h)) {
+		json_array_foreach(h, i, v)
+			if (json_is_string(v))
+				json_array_append(names, v);
+	} else if (json_is_object(h))
+		json_object_foreach(h, k, v)
+			json_array_append_new(names, json_string(k));
+	json_decref(h);
+	return names;
+}
+
 static json_t *
 api_json(const struct job_row *j)
 {
@@ -62,6 +83,11 @@ api_json(const struct job_row *j)
 	json_object_set_new(o, "completed_at", job_json_time(j->completed_at));
 	json_object_set_new(o, "retry_count", json_integer(j->retry_count));
 	json_object_set_new(o, "quality", api_str(j->quality));
+	json_object_set_new(o, "folder", api_str(j->folder));
+	json_object_set_new(o, "duplicate", json_boolean(j->duplicate_of !=
+	    NULL));
+	json_object_set_new(o, "duplicate_of", api_str(j->duplicate_of));
+	json_object_set_new(o, "headers", header_names(j->headers_json));
 	return o;
 }
 
@@ -88,18 +114,6 @@ set_str(json_t *o, const char *key, const char *value)
 	    json_null());
 }
 
-/* headers_json is the store's own JSON text: embedded as JSON. */
-static json_t *
-headers_value(const char *text)
-{
-	json_t *h;
-
-	if (text == NULL || *text == '\0')
-		return json_null();
-	h = json_loads(text, JSON_DECODE_ANY, NULL);
-	return h != NULL ? h : json_string(text);
-}
-
 static void
 set_times(json_t *o, const struct job_row *r)
 {
@@ -116,7 +130,7 @@ info_json(const struct job_row *r)
 
 	set_str(o, "id", r->id);
 	set_str(o, "job_name", r->job_name);
-	set_str(o, "url", r->url);
+	set_str(o, "url", r->url);	/* public form: no query */
 	set_str(o, "title", r->title);
 	set_str(o, "status", job_status_name(r->status));
 	set_counters(o, r);
@@ -133,7 +147,10 @@ info_json(const struct job_row *r)
 	set_str(o, "source_page", r->source_page);
 	set_str(o, "resolution", r->resolution);
 	json_object_set_new(o, "duration", json_real(r->duration));
-	json_object_set_new(o, "headers", headers_value(r->headers_json));
+	json_object_set_new(o, "headers", header_names(r->headers_json));
+	set_str(o, "folder", r->folder);
+	set_str(o, "duplicate_of", r->duplicate_of);
+	json_object_set_new(o, "live", json_integer(r->live ? 1 : 0));
 	return o;
 }
 

@@ -15,15 +15,16 @@
  *                  and byte counts, speed_bps, eta_s (null unless the job
  *                  is unfinished and moving), error, output, size_bytes,
  *                  ISO 8601 times (null when unset), retry_count,
- *                  quality. Empty or non-UTF-8 strings are null.
+ *                  quality, folder, duplicate (bool) and duplicate_of,
+ *                  headers (the names only). Empty or non-UTF-8
+ *                  strings are null.
  *   JOB_JSON_PAGE  the same for the NAS's own page (a signed-in session,
  *                  and /api/events), plus name (the dropped file's),
  *                  source_page, referer, resolution, duration_s,
- *                  updated_at: the Bearer API's shape stays exactly the
- *                  extension's.
+ *                  updated_at.
  *   JOB_JSON_INFO  jobs/<id>/info.json of the FUSE tree: every column of
  *                  the row under its store name, times as unix seconds,
- *                  headers as the JSON the store holds.
+ *                  headers as the array of their names (never a value).
  */
 enum job_json_view { JOB_JSON_API, JOB_JSON_INFO, JOB_JSON_PAGE };
 

@@ -1,10 +1,13 @@
 /* job-validate - the one gate a job passes, wherever it comes from */
 #include "config.h"
 
+#include <stdlib.h>
 #include <string.h>
 
+#include "conf.h"
 #include "guard.h"
 #include "job-validate.h"
+#include "xmalloc.h"
 
 /*
  * The kind a refusal carries: policy stays ERR_REFUSED, anything else a
@@ -47,4 +50,30 @@ job_validate(const char *buf, size_t len, bool allow_private,
 		return refuse(err);
 	}
 	return 0;
+}
+
+int
+job_validate_conf(const char *buf, size_t len, const struct conf *c,
+    struct job_spec *job, struct err *err)
+{
+	char *known;
+	int i;
+
+	if (job_validate(buf, len, c->allow_private_targets, job, err) == -1)
+		return -1;
+	if (conf_folder_path(c, job->folder) != NULL)
+		return 0;
+	known = xstrdup(CONF_LIBRARY_FOLDER);
+	for (i = 0; i < c->nfolders; i++) {
+		char *next = xasprintf("%s, %s", known, c->folders[i].name);
+
+		free(known);
+		known = next;
+	}
+	/* The name passed job_parse's folder rule: safe to quote. */
+	err_setk(err, ERR_INVALID, "Invalid job: no folder named \"%s\" "
+	    "(known: %s)", job->folder, known);
+	free(known);
+	job_spec_free(job);
+	return -1;
 }

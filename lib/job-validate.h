@@ -26,4 +26,14 @@
 int job_validate(const char *buf, size_t len, bool allow_private,
     struct job_spec *job, struct err *err);
 
+/*
+ * job_validate with the configuration known (the spooler, the endpoint,
+ * `m3u8nas add`): allow_private_targets from c, and a "folder" must name
+ * one of c's folders ("library" or none: library_dir), else ERR_INVALID
+ * "Invalid job: no folder named \"x\" (known: library, movies)".
+ */
+struct conf;
+int job_validate_conf(const char *buf, size_t len, const struct conf *c,
+    struct job_spec *job, struct err *err);
+
 #endif

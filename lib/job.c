@@ -15,6 +15,8 @@
 #include <jansson.h>
 
 #include "file.h"
+#include "guard.h"
+#include "job-id.h"
 #include "job.h"
 #include "log.h"
 #include "playlist.h"
@@ -57,7 +59,10 @@ check_url(const char *field, const char *url, struct err *err)
 		    "control characters", field);
 	if (!is_http_url(url)) {
 		colon = strchr(url, ':');
-		if (colon != NULL && colon - url < 16)
+		/* The scheme is named only when it is a well-known one:
+		 * the first word of a refused file may be a secret. */
+		if (colon != NULL && colon - url < 16 &&
+		    guard_scheme_nameable(url, (size_t)(colon - url)))
 			return invalid(err, "Invalid job: unsupported scheme "
 			    "'%.*s' in \"%s\" (only http and https)",
 			    (int)(colon - url), url, field);
@@ -257,14 +262,21 @@ static int
 parse_json(const char *buf, size_t len, struct job_spec *job, struct err *err)
 {
 	json_error_t jerr;
-	json_t *root;
+	json_t *root, *v;
 	int rc = -1;
 
 	/* jansson refuses \u0000 in strings unless told otherwise: good. */
 	root = json_loadb(buf, len, JSON_REJECT_DUPLICATES, &jerr);
-	if (root == NULL)
-		return invalid(err, "Invalid job: not valid JSON (line %d: %s)",
-		    jerr.line, jerr.text);
+	if (root == NULL) {
+		/* jansson quotes the text it choked on ("invalid token near
+		 * 'session=...'"): the reason keeps only what went wrong. */
+		char *near = strstr(jerr.text, " near ");
+
+		if (near != NULL)
+			*near = '\0';
+		return invalid(err, "Invalid job: not valid JSON (line %d, "
+		    "column %d: %s)", jerr.line, jerr.column, jerr.text);
+	}
 	if (!json_is_object(root)) {
 		invalid(err, "Invalid job: the JSON must be an object");
 		goto out;
@@ -282,8 +294,24 @@ parse_json(const char *buf, size_t len, struct job_spec *job, struct err *err)
 	    get_string(root, "id", &job->id, 128, err) == -1 ||
 	    get_choice(root, "audio", &job->audio, err) == -1 ||
 	    get_choice(root, "subtitles", &job->subtitles, err) == -1 ||
+	    get_string(root, "folder", &job->folder, 64, err) == -1 ||
 	    parse_headers(root, job, err) == -1)
 		goto out;
+	if ((v = json_object_get(root, "force")) != NULL && !json_is_null(v)) {
+		if (!json_is_boolean(v)) {
+			invalid(err, "Invalid job: \"force\" must be true or "
+			    "false");
+			goto out;
+		}
+		job->force = json_is_true(v);
+	}
+	/* A name, never a path: the configuration maps it to one. */
+	if (job->folder != NULL && *job->folder != '\0' &&
+	    !job_id_valid(job->folder)) {
+		invalid(err, "Invalid job: \"folder\" must be a folder name "
+		    "(letters, digits, '.', '_', '-')");
+		goto out;
+	}
 	if (job->url == NULL) {
 		invalid(err, "Invalid job: \"url\" must be a string");
 		goto out;
@@ -366,7 +394,10 @@ job_encode(const struct job_spec *job)
 	OPT(id);
 	OPT(audio);
 	OPT(subtitles);
+	OPT(folder);
 #undef OPT
+	if (job->force)
+		json_object_set_new(root, "force", json_true());
 	if (job->nheaders > 0) {
 		hdrs = json_object();
 		for (i = 0; i < job->nheaders; i++)
@@ -394,6 +425,7 @@ job_spec_free(struct job_spec *job)
 	free(job->subtitles);
 	free(job->source_page);
 	free(job->id);
+	free(job->folder);
 	for (i = 0; i < job->nheaders; i++) {
 		free(job->headers[i].name);
 		free(job->headers[i].value);
@@ -423,7 +455,9 @@ job_write_file(const char *dir, const char *name, const struct job_spec *job,
 		path = xasprintf("%s/%s.job", dir, base);
 		if (faccessat(AT_FDCWD, path, F_OK, AT_SYMLINK_NOFOLLOW) == 0)
 			continue;	/* taken: skip the write */
-		if (file_write_atomic(AT_FDCWD, path, text, strlen(text), 0644,
+		/* 0600: a job may carry cookies; only the daemons' user
+		 * (the spooler, the endpoint) reads it, never the share. */
+		if (file_write_atomic(AT_FDCWD, path, text, strlen(text), 0600,
 		    FILE_SYNC | FILE_NOREPLACE, err) == 0)
 			break;
 		if (errno != EEXIST)	/* else taken meanwhile: next name */

@@ -2,6 +2,7 @@
 #ifndef M3U8NAS_JOB_H
 #define M3U8NAS_JOB_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 #include "err.h"
@@ -11,12 +12,17 @@
  *   {"url": "...", "title": "...", "referer": "...", "headers": {...},
  *    "quality": "best", "source_page": "...", "id": "...",
  *    "audio": "default"|"all"|"en,fr"|["en","fr"],
- *    "subtitles": "none"|"all"|"en,fr"|["en","fr"]}
+ *    "subtitles": "none"|"all"|"en,fr"|["en","fr"],
+ *    "folder": "movies", "force": true}
  * A file holding just a URL (one line, http or https) is a job too.
  *
  * job_parse validates everything a job can carry: the scheme is http or
  * https, header names are tokens and values hold no CR/LF, strings are
- * bounded, quality is best|worst|<N>p|<bandwidth>. Anything else fails with
+ * bounded, quality is best|worst|<N>p|<bandwidth>, folder is a folder
+ * name ([A-Za-z0-9._-], never a path; which names exist is the
+ * configuration's, see job_validate_conf), force a boolean (download
+ * again even when the stream is already in the library). Anything else
+ * fails with
  * one readable line, e.g. "Invalid job: \"url\" is missing".
  */
 #define JOB_MAX_HEADERS 32
@@ -37,6 +43,8 @@ struct job_spec {
 	char *id;		/* client's id; NULL if none */
 	char *audio;		/* "default" (NULL), "all", "en,fr" */
 	char *subtitles;	/* "none" (NULL), "all", "en,fr" */
+	char *folder;		/* a configured folder's name; NULL: library */
+	bool force;		/* download even if already downloaded */
 	struct job_header headers[JOB_MAX_HEADERS];
 	size_t nheaders;
 };

@@ -43,6 +43,9 @@ lib_libm3u8nas_a_SOURCES += lib/guard.c lib/guard.h \
 
 # Operations: a process's CPU time and memory for /metrics
 lib_libm3u8nas_a_SOURCES += lib/procstat.c lib/procstat.h
+# What lands in the library: names, .nfo sidecars, posters (issue 13)
+lib_libm3u8nas_a_SOURCES += lib/name.c lib/name.h \
+	lib/sidecar.c lib/sidecar.h lib/poster.c
 
 # Headers of the modules above that their lines do not list
 EXTRA_DIST += lib/playlist.h lib/remux.h lib/fetch.h lib/download.h \

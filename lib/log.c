@@ -12,6 +12,7 @@
 
 #include <jansson.h>
 
+#include "guard.h"
 #include "log.h"
 
 static const char *log_prog = "m3u8nas";
@@ -138,6 +139,8 @@ log_vmsg(enum log_level level, const char *event, const char *job,
 		n = strlen(msg);
 		snprintf(msg + n, sizeof(msg) - n, ": %s", strerror(saved));
 	}
+	/* No URL's query or userinfo ever reaches a log (guard.h). */
+	guard_redact_text(msg);
 	if (log_fmt == LOG_TEXT) {
 		fprintf(log_stream(), "%s: %s", log_prog,
 		    level == LOG_ERROR ? "error: " :

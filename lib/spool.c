@@ -264,9 +264,10 @@ spool_claim(struct spool *sp, const char *name,
 		return -1;
 	target = xasprintf("%s/job", *id);
 	/* Renames the entry itself: a symlink or FIFO is moved, not opened. */
-	if (renameat(sp->incoming_fd, name, sp->processing_fd, target) == 0)
+	if (renameat(sp->incoming_fd, name, sp->processing_fd, target) == 0) {
 		rc = 1;
-	else {
+		spool_make_private(sp->processing_fd, target, NULL);
+	} else {
 		rc = errno == ENOENT ? 0 : err_errno(err, "cannot claim %s/%s",
 		    sp->incoming, name);
 		unlinkat(sp->processing_fd, *id, AT_REMOVEDIR);
@@ -315,6 +316,8 @@ spool_move_aside(struct spool *sp, int dirfd, const char *name,
 		err_set(err, "no free name in %s for %s", sp->failed, b);
 		goto out;
 	}
+	/* failed/ is seen by the share: its .job files are not. */
+	spool_make_private(sp->failed_fd, job, NULL);
 	error = xasprintf("%.*s.error", (int)(strlen(job) - 4), job);
 	/* One line: a reason never spans lines, whatever it quotes. */
 	line = xasprintf("%s\n", reason);
@@ -331,6 +334,46 @@ out:
 	free(error);
 	free(job);
 	free(b);
+	return rc;
+}
+
+#define PRIVATE_MAX (1 << 20)
+
+int
+spool_make_private(int dirfd, const char *name, struct err *err)
+{
+	struct stat st;
+	char *buf = NULL;
+	size_t len;
+	int fd, rc = 0;
+
+	if (fstatat(dirfd, name, &st, AT_SYMLINK_NOFOLLOW) == -1)
+		return err_errno(err, "%s", name);
+	if (!S_ISREG(st.st_mode))
+		return 0;
+	fd = openat(dirfd, name, O_RDONLY | O_NOFOLLOW | O_NONBLOCK |
+	    O_CLOEXEC);
+	if (fd == -1)
+		return err_errno(err, "%s", name);
+	if (fstat(fd, &st) == -1 || !S_ISREG(st.st_mode)) {
+		close(fd);
+		return 0;
+	}
+	if ((st.st_mode & 07777) == 0600 && st.st_uid == geteuid()) {
+		close(fd);
+		return 0;
+	}
+	if (st.st_uid == geteuid() && fchmod(fd, 0600) == 0) {
+		close(fd);
+		return 0;
+	}
+	close(fd);
+	/* Someone else's file: a copy of our own replaces it. */
+	if (file_read_bounded(dirfd, name, PRIVATE_MAX, &buf, &len, err) == -1 ||
+	    file_write_atomic(dirfd, name, buf, len, 0600, FILE_SYNC,
+	    err) == -1)
+		rc = -1;
+	free(buf);
 	return rc;
 }
 

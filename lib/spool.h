@@ -120,6 +120,13 @@ int spool_fail(struct spool *sp, const char *id, const char *reason,
  * in failed/ (processing/<id>/ is still created), -1 error.
  */
 int spool_requeue(struct spool *sp, const char *id, struct err *err);
+/*
+ * A job file holds secrets (cookies, tokens): dirfd/name, if a regular
+ * file, is made 0600 and the daemons' own (rewritten when chmod is not
+ * allowed: a file an SMB user dropped belongs to that user). Anything
+ * else is left alone. 0 or -1.
+ */
+int spool_make_private(int dirfd, const char *name, struct err *err);
 /* Removes processing/<id>/ and everything in it (no symlink followed). */
 int spool_remove_job_dir(struct spool *sp, const char *id, struct err *err);
 /* processing/<id>/work, created if missing (caller frees). NULL on error. */

@@ -75,6 +75,22 @@ static const char *const migrations[] = {
 	"  duration_s INTEGER,"
 	"  bytes INTEGER NOT NULL DEFAULT 0,"
 	"  finished_at INTEGER NOT NULL);",
+	/* 3: duplicates, folders; no secret stays in the store
+	 * (header values, the URLs' queries: readers show these columns) */
+	"ALTER TABLE jobs ADD COLUMN duplicate_of TEXT;"
+	"ALTER TABLE jobs ADD COLUMN folder TEXT;"
+	"ALTER TABLE jobs ADD COLUMN live INTEGER NOT NULL DEFAULT 0;"
+	"UPDATE jobs SET headers_json = (SELECT json_group_array(key)"
+	"  FROM json_each(jobs.headers_json))"
+	"  WHERE json_valid(headers_json)"
+	"  AND json_type(headers_json) = 'object';"
+	"UPDATE jobs SET url = substr(url, 1, instr(url, '?') - 1)"
+	"  WHERE instr(url, '?') > 0;"
+	"UPDATE job_metadata SET user_agent = NULL;"
+	"UPDATE job_metadata SET referer = substr(referer, 1,"
+	"  instr(referer, '?') - 1) WHERE instr(referer, '?') > 0;"
+	"UPDATE job_metadata SET source_page = substr(source_page, 1,"
+	"  instr(source_page, '?') - 1) WHERE instr(source_page, '?') > 0;",
 };
 #define NMIGRATIONS ((int)(sizeof(migrations) / sizeof(migrations[0])))
 
@@ -246,7 +262,8 @@ upsert_meta(struct store *st, const struct job_row *row, struct err *err)
 	" speed_bps = ?9, eta_s = ?10, started_at = ?11, completed_at = ?12," \
 	" updated_at = ?13, file_path = ?14, error_msg = ?15," \
 	" retry_count = ?16, quality = ?17, headers_json = ?18," \
-	" job_name = ?19, size_bytes = ?20, workdir = ?21, error_kind = ?23"
+	" job_name = ?19, size_bytes = ?20, workdir = ?21, error_kind = ?23," \
+	" duplicate_of = ?24, folder = ?25, live = ?26"
 
 static void
 bind_job(sqlite3_stmt *stmt, const struct job_row *r)
@@ -276,6 +293,9 @@ bind_job(sqlite3_stmt *stmt, const struct job_row *r)
 	    time(NULL));
 	bind_text(stmt, 23, r->error_kind != ERR_NONE ?
 	    err_kind_name(r->error_kind) : NULL);
+	bind_text(stmt, 24, r->duplicate_of);
+	bind_text(stmt, 25, r->folder);
+	sqlite3_bind_int(stmt, 26, r->live ? 1 : 0);
 }
 
 /*
@@ -405,7 +425,8 @@ store_heartbeat(struct store *st, struct err *err)
 	" j.eta_s, j.created_at, j.started_at, j.completed_at, j.updated_at," \
 	" j.file_path, j.error_msg, j.retry_count, j.quality, j.headers_json," \
 	" j.job_name, j.size_bytes, j.workdir, m.referer, m.user_agent," \
-	" m.source_page, m.resolution, m.duration, j.error_kind"
+	" m.source_page, m.resolution, m.duration, j.error_kind," \
+	" j.duplicate_of, j.folder, j.live"
 #define JOB_FROM " FROM jobs j LEFT JOIN job_metadata m ON m.job_id = j.id"
 
 static char *
@@ -464,6 +485,9 @@ row_from_stmt(sqlite3_stmt *s, struct job_row *r)
 	r->duration = sqlite3_column_double(s, 26);
 	r->error_kind = sqlite3_column_type(s, 27) == SQLITE_NULL ? ERR_NONE :
 	    kind_of_name((const char *)sqlite3_column_text(s, 27));
+	r->duplicate_of = col_text(s, 28);
+	r->folder = col_text(s, 29);
+	r->live = sqlite3_column_int(s, 30) != 0;
 }
 
 int
@@ -628,6 +652,21 @@ store_find_active_by_url(struct store *st, const char *url, char **id,
 }
 
 int
+store_list_by_url(struct store *st, const char *url,
+    int (*fn)(const struct job_row *, void *), void *arg, struct err *err)
+{
+	sqlite3_stmt *stmt;
+
+	if (prepare(st, "SELECT " JOB_COLUMNS JOB_FROM " WHERE j.url = ?1"
+	    " AND j.duplicate_of IS NULL"
+	    " ORDER BY j.created_at DESC, j.rowid DESC LIMIT 50", &stmt,
+	    err) == -1)
+		return -1;
+	bind_text(stmt, 1, url);
+	return each_row(st, stmt, fn, arg, err);
+}
+
+int
 store_counts(struct store *st, struct store_counts *c, struct err *err)
 {
 	sqlite3_stmt *stmt;
@@ -683,6 +722,8 @@ job_row_free(struct job_row *r)
 	free(r->user_agent);
 	free(r->source_page);
 	free(r->resolution);
+	free(r->duplicate_of);
+	free(r->folder);
 	memset(r, 0, sizeof(*r));
 }
 

@@ -9,7 +9,7 @@
 #include "job-status.h"
 
 /*
- * Schema (PRAGMA user_version = 2; store_open migrates forward):
+ * Schema (PRAGMA user_version = 3; store_open migrates forward):
  *
  *   jobs(id TEXT PRIMARY KEY, url, title, status, progress REAL 0..100,
  *        segments_done, segments_total, bytes_done, speed_bps REAL, eta_s,
@@ -17,7 +17,14 @@
  *        file_path, error_msg, retry_count, quality, headers_json,
  *        job_name (the file name the person dropped, without .job),
  *        size_bytes, workdir, error_kind (v2: err_kind_name of why it
- *        failed, NULL otherwise))
+ *        failed, NULL otherwise), duplicate_of (v3: the job whose video
+ *        this one is: the same stream, downloaded once), folder (the name
+ *        of the configured destination, NULL: library_dir), live (1 once
+ *        the download found a live stream: each recording is its own))
+ *
+ * No secret is stored: url, referer and source_page are guard_url_public
+ * forms (no query), headers_json is the JSON array of the job's header
+ * names; the values stay in the job file (0600).
  *   job_metadata(job_id PRIMARY KEY REFERENCES jobs, referer, user_agent,
  *        source_page, resolution, duration REAL, segment_count)
  *   spooler(key PRIMARY KEY, value)  -- "heartbeat" (unix s), "pid",
@@ -50,6 +57,8 @@ struct job_row {
 	int64_t created_at, started_at, completed_at, updated_at;
 	int retry_count;
 	enum err_kind error_kind;	/* why it failed; ERR_NONE otherwise */
+	char *duplicate_of, *folder;
+	bool live;		/* a live recording: never a duplicate's original */
 };
 
 struct store_counts {
@@ -96,6 +105,10 @@ int store_list_ids(struct store *st, int status,
 /* The job with this url still pending or running, if any: 1, 0, -1. */
 int store_find_active_by_url(struct store *st, const char *url, char **id,
     struct err *err);
+/* Jobs of this (public) url that are no duplicate, newest first (at most
+ * 50): fn as in store_list_jobs (returns non-zero to stop). */
+int store_list_by_url(struct store *st, const char *url,
+    int (*fn)(const struct job_row *, void *), void *arg, struct err *err);
 int store_counts(struct store *st, struct store_counts *c, struct err *err);
 /* Unfinished jobs (job_status_unfinished), oldest first. */
 int store_list_unfinished(struct store *st,

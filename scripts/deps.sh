@@ -15,7 +15,8 @@ libjansson-dev libevent-dev check openssl ca-certificates ffmpeg python3"
 # systemd host it also enables a prometheus service on :9090); logrotate:
 # t-ops-logs runs the shipped snippet.
 test_pkgs="curl procps psmisc time smbclient samba nodejs npm chromium
-debhelper dpkg-dev lintian systemd prometheus logrotate"
+debhelper dpkg-dev lintian systemd prometheus logrotate
+libxml2-utils"
 bench_pkgs="yt-dlp streamlink wrk hyperfine time"
 
 want="$build"

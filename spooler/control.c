@@ -64,7 +64,7 @@ rewrite_job(struct spoold *d, const struct job_row *row, struct err *err)
 	dir = xasprintf("%s/%s", d->sp.processing, row->id);
 	fd = open(dir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 	rc = fd == -1 ? err_errno(err, "%s", dir) :
-	    file_write_atomic(fd, "job", text, strlen(text), 0644, FILE_SYNC,
+	    file_write_atomic(fd, "job", text, strlen(text), 0600, FILE_SYNC,
 	    err);
 	if (fd != -1)
 		close(fd);

@@ -17,6 +17,7 @@
 #include "guard.h"
 #include "job-validate.h"
 #include "log.h"
+#include "name.h"
 #include "spoold.h"
 #include "xmalloc.h"
 
@@ -46,45 +47,42 @@ intake_read_job(struct spoold *d, const char *id, struct job_spec *job,
 	if (spool_read_job(&d->sp, id, d->conf->max_job_file_bytes, &buf, &len,
 	    err) == -1)
 		return -1;
-	rc = job_validate(buf, len, d->conf->allow_private_targets, job, err);
+	rc = job_validate_conf(buf, len, d->conf, job, err);
 	free(buf);
 	return rc;
 }
 
+/* The names of the job's headers as a JSON array: never their values,
+ * which stay in processing/<id>/job (0600). */
 static char *
 headers_json(const struct job_spec *job)
 {
-	json_t *o = json_object();
+	json_t *o = json_array();
 	char *s;
 	size_t i;
 
 	for (i = 0; i < job->nheaders; i++)
-		json_object_set_new(o, job->headers[i].name,
-		    json_string(job->headers[i].value));
+		json_array_append_new(o, json_string(job->headers[i].name));
 	s = json_dumps(o, JSON_COMPACT | JSON_PRESERVE_ORDER);
 	json_decref(o);
 	return s;
 }
 
-static const char *
-header_value(const struct job_spec *job, const char *name)
-{
-	size_t i;
-
-	for (i = 0; i < job->nheaders; i++)
-		if (strcasecmp(job->headers[i].name, name) == 0)
-			return job->headers[i].value;
-	return NULL;
-}
-
-/* The job's title, from the job or else its URL, safe as a file name. */
+/*
+ * The job's title, safe as a file name: the job's own, else the name the
+ * person dropped it as (concert.job: "concert"; not an id the endpoint
+ * made), else a name from its URL ("video" when nothing tells).
+ */
 static char *
-job_title(const struct job_spec *job)
+job_title(const struct job_spec *job, const char *job_name)
 {
 	char *t, *s;
 
 	if (job->title != NULL && *job->title != '\0')
 		return guard_sanitize_name(job->title, GUARD_TITLE);
+	if (job_name != NULL && *job_name != '\0' &&
+	    !name_is_generated(job_name))
+		return guard_sanitize_name(job_name, GUARD_TITLE);
 	t = download_title_from_url(job->url);
 	s = guard_sanitize_name(t, GUARD_TITLE);
 	free(t);
@@ -98,10 +96,10 @@ job_title(const struct job_spec *job)
 static void
 admit(struct spoold *d, const char *id, const char *job_name)
 {
-	struct job_row row;
+	struct job_row row, orig;
 	struct job_spec job;
 	struct err err;
-	bool ok;
+	bool ok, force = false, dup_done = false;
 
 	memset(&row, 0, sizeof(row));
 	ok = intake_read_job(d, id, &job, &err) == 0;
@@ -111,25 +109,39 @@ admit(struct spoold *d, const char *id, const char *job_name)
 	row.eta_s = -1;
 	row.workdir = xasprintf("%s/%s/work", d->sp.processing, id);
 	if (ok) {
-		row.url = xstrdup(job.url);
-		row.title = job_title(&job);
+		/* The row is read by the tree and the API: the stream's URL
+		 * without its query, the job's page URLs likewise. */
+		row.url = guard_url_public(job.url);
+		row.title = job_title(&job, job_name);
+		row.folder = job.folder != NULL && *job.folder != '\0' ?
+		    xstrdup(job.folder) : NULL;
 		row.quality = xstrdup(job.quality);
 		row.headers_json = headers_json(&job);
-		row.referer = job.referer ? xstrdup(job.referer) : NULL;
-		row.source_page = job.source_page ? xstrdup(job.source_page) :
+		row.referer = job.referer ? guard_url_public(job.referer) :
 		    NULL;
-		if (header_value(&job, "User-Agent") != NULL)
-			row.user_agent = xstrdup(header_value(&job,
-			    "User-Agent"));
+		row.source_page = job.source_page ?
+		    guard_url_public(job.source_page) : NULL;
 		row.status = JOB_PENDING;
+		force = job.force;
 		job_spec_free(&job);
 	} else {
 		row.url = xstrdup("");
 		row.title = xstrdup(job_name);
 		row.status = JOB_FAILED;
+		guard_redact_text(err.msg);
 		row.error_msg = xstrdup(err.msg);
 		row.error_kind = err.kind != ERR_NONE ? err.kind :
 		    ERR_PERMANENT;
+	}
+	/* The same stream already here: done at once; on its way: wait
+	 * attached to that job (dedupe.c). */
+	if (ok && !force && dedupe_find(d, row.url, &orig) == 1) {
+		if (orig.status == JOB_COMPLETED) {
+			dedupe_complete(&row, &orig);
+			dup_done = true;
+		} else
+			row_set(&row.duplicate_of, orig.id);
+		job_row_free(&orig);
 	}
 	/* The trace in failed/ first: whoever sees the row failed finds it. */
 	if (!ok && spool_fail(&d->sp, id, row.error_msg, &err) == -1)
@@ -142,6 +154,14 @@ admit(struct spoold *d, const char *id, const char *job_name)
 		    ok ? "" : " (refused)");
 	if (!ok)
 		log_event(LOG_WARN, "failed", id, "%s", row.error_msg);
+	if (row.duplicate_of != NULL)
+		log_event(LOG_INFO, "duplicate", id, "%s %s", dup_done ?
+		    "already downloaded by" : "attached to", row.duplicate_of);
+	if (dup_done) {
+		spool_remove_job_dir(&d->sp, id, NULL);
+		log_event(LOG_INFO, "completed", id, "duplicate of %s: %s",
+		    row.duplicate_of, row.file_path);
+	}
 	job_row_free(&row);
 }
 
@@ -292,6 +312,7 @@ intake_recover(struct spoold *d)
 	struct err err;
 	size_t i;
 
+	d->settle = true;	/* attached jobs whose original ended meanwhile */
 	each_entry(d->sp.processing_fd, recover_dir, d);
 	if (store_list_unfinished(d->st, collect_lost, &l, &err) == -1)
 		log_warnx("recovering jobs: %s", err.msg);

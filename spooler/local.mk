@@ -2,7 +2,8 @@
 sbin_PROGRAMS += spooler/m3u8nas-spoold
 spooler_m3u8nas_spoold_SOURCES = spooler/spoold.c spooler/spoold.h \
 	spooler/loop.c spooler/loop.h \
-	spooler/intake.c spooler/runner.c spooler/control.c
+	spooler/intake.c spooler/runner.c spooler/control.c \
+	spooler/dedupe.c spooler/hook.c
 spooler_m3u8nas_spoold_CFLAGS = $(AM_CFLAGS) $(CURL_CFLAGS) $(JANSSON_CFLAGS) \
 	$(SQLITE_CFLAGS)
 spooler_m3u8nas_spoold_LDADD = $(ALL_LIBS)

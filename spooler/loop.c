@@ -35,6 +35,7 @@ loop_block_signals(struct err *err)
 	sigaddset(&set, SIGTERM);
 	sigaddset(&set, SIGINT);
 	sigaddset(&set, SIGHUP);
+	sigaddset(&set, SIGCHLD);	/* on_complete programs (hook.c) */
 	if (sigprocmask(SIG_BLOCK, &set, NULL) == -1)
 		return err_errno(err, "sigprocmask");
 	return 0;
@@ -49,6 +50,7 @@ open_fds(struct spoold *d, struct err *err)
 	sigaddset(&set, SIGTERM);
 	sigaddset(&set, SIGINT);
 	sigaddset(&set, SIGHUP);
+	sigaddset(&set, SIGCHLD);
 	d->sig_fd = signalfd(-1, &set, SFD_NONBLOCK | SFD_CLOEXEC);
 	if (d->sig_fd == -1)
 		return err_errno(err, "signalfd");
@@ -94,6 +96,10 @@ read_signals(struct spoold *d)
 	struct signalfd_siginfo si;
 
 	while (read(d->sig_fd, &si, sizeof(si)) == (ssize_t)sizeof(si)) {
+		if (si.ssi_signo == SIGCHLD) {
+			hook_reap(d);
+			continue;
+		}
 		if (si.ssi_signo == SIGHUP) {
 			/* logrotate moved log_file aside: a new file */
 			if (log_reopen() == -1)
@@ -198,15 +204,18 @@ loop_run(struct spoold *d, struct err *err)
 			tick_meta(d);
 			runner_check_disk(d);
 			control_apply_budget(d);
+			hook_reap(d);	/* timeouts; a SIGCHLD missed */
 		}
 		runner_step(d, tick);
 		if (now >= d->next_scan_ms) {
 			d->next_scan_ms = now + SPOOLD_RESCAN_MS;
 			intake_scan_control(d);
 			intake_scan_incoming(d);
+			runner_sweep_sidecars(d);
 		}
 	}
 	runner_stop_all(d);
+	hook_stop_all(d);
 	return 0;
 }
 

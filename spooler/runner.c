@@ -10,7 +10,12 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "guard.h"
 #include "log.h"
+#include "name.h"
+#include "remux.h"
+#include "file.h"
+#include "sidecar.h"
 #include "spoold.h"
 #include "xmalloc.h"
 
@@ -81,12 +86,23 @@ run_find(struct spoold *d, const char *id)
 	return NULL;
 }
 
-/* The hidden name the download writes its result under, in the library:
+/* The directory the job's video lands in (its folder), NULL when the
+ * configuration no longer knows the row's folder. */
+static const char *
+dest_dir(struct spoold *d, const struct job_row *row)
+{
+	return conf_folder_path(d->conf, row->folder);
+}
+
+/* The hidden name the download writes its result under, in its folder:
  * same filesystem as the final name, so placing it is one rename. */
 static char *
-hidden_output(struct spoold *d, const char *id)
+hidden_output(struct spoold *d, const struct job_row *row)
 {
-	return xasprintf("%s/.m3u8nas-%s.mp4", d->conf->library_dir, id);
+	const char *dir = dest_dir(d, row);
+
+	return xasprintf("%s/.m3u8nas-%s.mp4", dir != NULL ? dir :
+	    d->conf->library_dir, row->id);
 }
 
 /* Drops an empty placeholder the row reserved (failed or cancelled). */
@@ -106,9 +122,11 @@ runner_fail(struct spoold *d, struct job_row *row, enum err_kind kind,
     const char *reason)
 {
 	struct err err;
-	char *out = hidden_output(d, row->id);
+	char *out = hidden_output(d, row);
 	char *why = xstrdup(reason);	/* reason may point into row */
 
+	/* A fetch error names the URL: never its tokens. */
+	guard_redact_text(why);
 	row->status = JOB_FAILED;
 	row->error_kind = kind != ERR_NONE ? kind : ERR_PERMANENT;
 	row_set(&row->error_msg, why);
@@ -120,6 +138,7 @@ runner_fail(struct spoold *d, struct job_row *row, enum err_kind kind,
 	if (spool_fail(&d->sp, row->id, why, &err) == -1)
 		log_warnx("%s: %s", row->id, err.msg);
 	row_save(d, row);
+	d->settle = true;
 	log_event(LOG_WARN, "failed", row->id, "%s", why);
 	free(why);
 	free(out);
@@ -129,7 +148,7 @@ void
 runner_finish_cancelled(struct spoold *d, struct job_row *row)
 {
 	struct err err;
-	char *out = hidden_output(d, row->id);
+	char *out = hidden_output(d, row);
 
 	row->status = JOB_CANCELLED;
 	row->error_kind = ERR_CANCELLED;
@@ -144,50 +163,131 @@ runner_finish_cancelled(struct spoold *d, struct job_row *row)
 	if (spool_fail(&d->sp, row->id, "cancelled by request", &err) == -1)
 		log_warnx("%s: %s", row->id, err.msg);
 	row_save(d, row);
+	d->settle = true;
 	log_event(LOG_INFO, "cancelled", row->id, "cancelled by request");
 	free(out);
 }
 
+/* The name_template's fields for a row (lib/name.h); *buf holds them. */
+struct fields_buf {
+	char date[16], height[16];
+	char *site;
+};
+
+static void
+row_fields(const struct job_row *row, struct name_fields *f,
+    struct fields_buf *b)
+{
+	const char *page = row->source_page != NULL && *row->source_page ?
+	    row->source_page : row->referer != NULL && *row->referer ?
+	    row->referer : row->url;
+	time_t t = (time_t)(row->created_at > 0 ? row->created_at : time(NULL));
+	const char *x = row->resolution != NULL ? strchr(row->resolution, 'x') :
+	    NULL;
+	struct tm tm;
+
+	memset(b, 0, sizeof(*b));
+	if (localtime_r(&t, &tm) != NULL)
+		strftime(b->date, sizeof(b->date), "%Y-%m-%d", &tm);
+	if (x != NULL && atoi(x + 1) > 0)
+		snprintf(b->height, sizeof(b->height), "%d", atoi(x + 1));
+	b->site = guard_url_host(page);
+	f->title = row->title;
+	/* No file was dropped (the endpoint's id): the title stands in. */
+	f->job = name_is_generated(row->job_name) ? row->title : row->job_name;
+	f->site = b->site;
+	f->date = b->date;
+	f->height = b->height;
+	f->id = row->id;
+}
+
 /*
- * Reserves "<title>.mp4" (or "<title> (N).mp4") in the library with an
- * empty file made O_EXCL, and records it in the row before the video is
- * renamed over it. After a kill at any point the restarted job knows its
- * name: an empty file is its own placeholder, a full one means the video
- * is already in place. So a name is never taken twice and never
- * overwritten.
+ * Opens (making it if missing) each folder component of rel under dirfd,
+ * never following a symbolic link, so the name stays under its folder.
+ * Returns the last directory's fd (dirfd itself when rel has no '/'), and
+ * *base points at the file name in rel; -1 on error.
+ */
+static int
+open_subdirs(int dirfd, char *rel, char **base, struct err *err)
+{
+	char *s = rel, *slash;
+	int fd = dirfd, next;
+
+	while ((slash = strchr(s, '/')) != NULL) {
+		*slash = '\0';
+		if (mkdirat(fd, s, 0755) == -1 && errno != EEXIST) {
+			err_errno(err, "cannot create the folder %s", s);
+			next = -1;
+		} else if ((next = openat(fd, s, O_RDONLY | O_DIRECTORY |
+		    O_NOFOLLOW | O_CLOEXEC)) == -1)
+			err_errno(err, "cannot open the folder %s", s);
+		*slash = '/';
+		if (fd != dirfd)
+			close(fd);
+		if ((fd = next) == -1)
+			return -1;
+		s = slash + 1;
+	}
+	*base = s;
+	return fd;
+}
+
+/*
+ * Reserves "<name>.mp4" (or "<name> (N).mp4") in the job's folder, the
+ * name from name_template (subfolders made as needed), with an empty file
+ * made O_EXCL, and records it in the row before the video is renamed
+ * over it. After a kill at any point the restarted job knows its name:
+ * an empty file is its own placeholder, a full one means the video is
+ * already in place. So a name is never taken twice and never overwritten.
  */
 static char *
-reserve_name(struct spoold *d, const char *title, struct err *err)
+reserve_name(struct spoold *d, const struct job_row *row, struct err *err)
 {
-	char *name, *path = NULL;
-	int libfd, fd, k;
+	const char *dir = dest_dir(d, row);
+	struct name_fields f;
+	struct fields_buf fb;
+	char *rel, *base, *name, *path = NULL;
+	int dirfd, libfd = -1, fd, k;
 
-	libfd = open(d->conf->library_dir, O_RDONLY | O_DIRECTORY |
-	    O_CLOEXEC);
-	if (libfd == -1) {
-		err_errno(err, "%s", d->conf->library_dir);
+	if (dir == NULL) {
+		err_set(err, "the folder \"%s\" is no longer configured",
+		    row->folder);
 		return NULL;
 	}
+	row_fields(row, &f, &fb);
+	rel = name_expand(d->conf->name_template, &f);
+	free(fb.site);
+	dirfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (dirfd == -1) {
+		err_errno(err, "%s", dir);
+		goto out;
+	}
+	if ((libfd = open_subdirs(dirfd, rel, &base, err)) == -1)
+		goto out;
 	for (k = 1; k <= MAX_NAME_SUFFIX && path == NULL; k++) {
-		name = k == 1 ? xasprintf("%s.mp4", title) :
-		    xasprintf("%s (%d).mp4", title, k);
+		name = k == 1 ? xasprintf("%s.mp4", base) :
+		    xasprintf("%s (%d).mp4", base, k);
 		fd = openat(libfd, name, O_WRONLY | O_CREAT | O_EXCL |
 		    O_NOFOLLOW | O_CLOEXEC, 0644);
 		if (fd != -1) {
 			close(fd);
-			path = xasprintf("%s/%s", d->conf->library_dir, name);
+			path = xasprintf("%s/%.*s%s", dir, (int)(base - rel),
+			    rel, name);
 		} else if (errno != EEXIST) {
-			err_errno(err, "cannot create %s in %s", name,
-			    d->conf->library_dir);
+			err_errno(err, "cannot create %s in %s", name, dir);
 			free(name);
 			break;
 		}
 		free(name);
 	}
 	if (path == NULL && k > MAX_NAME_SUFFIX)
-		err_set(err, "no free name for %s in %s", title,
-		    d->conf->library_dir);
-	close(libfd);
+		err_set(err, "no free name for %s in %s", rel, dir);
+out:
+	if (libfd != -1 && libfd != dirfd)
+		close(libfd);
+	if (dirfd != -1)
+		close(dirfd);
+	free(rel);
 	return path;
 }
 
@@ -237,7 +337,7 @@ place_output(struct spoold *d, struct run *r, struct err *err)
 
 	if (r->row.file_path == NULL || lstat(r->row.file_path, &st) == -1 ||
 	    !S_ISREG(st.st_mode) || st.st_size != 0) {
-		if ((path = reserve_name(d, r->row.title, err)) == NULL)
+		if ((path = reserve_name(d, &r->row, err)) == NULL)
 			return -1;
 		row_set(&r->row.file_path, path);
 		free(path);
@@ -248,6 +348,89 @@ place_output(struct spoold *d, struct run *r, struct err *err)
 		    r->row.file_path);
 	place_sidecars(r);
 	return 0;
+}
+
+/* "1280x720" -> 1280, 720; 0, 0 when unknown. */
+static void
+row_size(const struct job_row *row, int *w, int *h)
+{
+	*w = *h = 0;
+	if (row->resolution != NULL &&
+	    sscanf(row->resolution, "%dx%d", w, h) != 2)
+		*w = *h = 0;
+}
+
+/* The .nfo and the poster beside the video (nfo, poster): a failure is
+ * logged, never the job's. */
+static void
+write_sidecars(struct spoold *d, const struct job_row *row)
+{
+	struct nfo_info in;
+	struct err err;
+	uint8_t *jpeg;
+	size_t len;
+	char *text, *path;
+
+	if (d->conf->nfo) {
+		memset(&in, 0, sizeof(in));
+		in.title = row->title;
+		in.source_page = row->source_page;
+		in.added = row->completed_at;
+		in.duration = row->duration;
+		row_size(row, &in.width, &in.height);
+		text = nfo_render(&in);
+		path = sidecar_nfo_path(row->file_path);
+		if (file_write_atomic(AT_FDCWD, path, text, strlen(text), 0644,
+		    0, &err) == -1)
+			log_event(LOG_WARN, "nfo", row->id, "%s", err.msg);
+		free(path);
+		free(text);
+	}
+	if (d->conf->poster) {
+		path = sidecar_poster_path(row->file_path);
+		if (poster_make(row->file_path, &jpeg, &len, &err) == -1 ||
+		    file_write_atomic(AT_FDCWD, path, jpeg, len, 0644, 0,
+		    &err) == -1)
+			log_event(LOG_WARN, "poster", row->id, "%s", err.msg);
+		free(jpeg);
+		free(path);
+	}
+}
+
+struct sweep {
+	char **videos;
+	size_t n, cap;
+};
+
+static int
+sweep_one(const struct job_row *row, void *arg)
+{
+	struct sweep *s = arg;
+	struct stat st;
+
+	if (row->file_path == NULL || lstat(row->file_path, &st) == 0)
+		return 0;
+	s->videos = xgrow(s->videos, &s->cap, s->n, sizeof(*s->videos));
+	s->videos[s->n++] = xstrdup(row->file_path);
+	return 0;
+}
+
+void
+runner_sweep_sidecars(struct spoold *d)
+{
+	struct sweep s = { NULL, 0, 0 };
+	struct err err;
+	size_t i;
+
+	if (store_list_jobs(d->st, JOB_COMPLETED, -1, 0, sweep_one, &s,
+	    &err) == -1)
+		log_warnx("sidecars: %s", err.msg);
+	for (i = 0; i < s.n; i++) {
+		/* The video is gone (deleted over SMB): its sidecars too. */
+		sidecar_remove(s.videos[i]);
+		free(s.videos[i]);
+	}
+	free(s.videos);
 }
 
 static void
@@ -262,10 +445,14 @@ mark_completed(struct spoold *d, struct job_row *row)
 	row->completed_at = time(NULL);
 	if (stat(row->file_path, &st) == 0)
 		row->size_bytes = st.st_size;
+	/* Before the row says completed: whoever sees it finds them. */
+	write_sidecars(d, row);
 	row_save(d, row);
+	d->settle = true;
 	spool_remove_job_dir(&d->sp, row->id, NULL);
 	log_event(LOG_INFO, "completed", row->id, "%s (%lld bytes)",
 	    row->file_path, (long long)row->size_bytes);
+	hook_start(d, row);
 }
 
 /* Starts the download of row (taken over: the caller's copy is zeroed). */
@@ -279,14 +466,20 @@ run_start(struct spoold *d, struct job_row *row)
 	r = xcalloc(1, sizeof(*r));
 	r->row = *row;
 	memset(row, 0, sizeof(*row));
-	r->output = hidden_output(d, r->row.id);
+	r->output = hidden_output(d, &r->row);
 	if (already_placed(&r->row, r->output)) {
 		/* Killed after the video moved, before the row said so. */
 		mark_completed(d, &r->row);
 		run_free(r);
 		return;
 	}
-	if (intake_read_job(d, r->row.id, &r->job, &err) == -1 ||
+	if (dest_dir(d, &r->row) == NULL) {
+		err_set(&err, "the folder \"%s\" is no longer configured",
+		    r->row.folder);
+		goto fail;
+	}
+	if (spool_mkdirs(dest_dir(d, &r->row), 0755, &err) == -1 ||
+	    intake_read_job(d, r->row.id, &r->job, &err) == -1 ||
 	    (r->workdir = spool_workdir(&d->sp, r->row.id, &err)) == NULL)
 		goto fail;
 	r->headers = job_header_lines(&r->job);
@@ -318,7 +511,7 @@ run_start(struct spoold *d, struct job_row *row)
 	r->next = d->runs;
 	d->runs = r;
 	d->nruns++;
-	log_event(LOG_INFO, "started", r->row.id, "%s", r->job.url);
+	log_event(LOG_INFO, "started", r->row.id, "%s", r->row.url);
 	return;
 fail:
 	runner_fail(d, &r->row, err.kind, err.msg);
@@ -337,7 +530,7 @@ pick_next(const struct job_row *row, void *arg)
 
 	/* Suspended and waiting jobs wait for a person, not for a slot;
 	 * a running row without a run was cut short by a restart. */
-	if (run_find(p->d, row->id) != NULL ||
+	if (run_find(p->d, row->id) != NULL || row->duplicate_of != NULL ||
 	    !(job_status_runnable(row->status) ||
 	    job_status_running(row->status)))
 		return 0;
@@ -352,6 +545,8 @@ runner_schedule(struct spoold *d)
 	struct job_row row;
 	struct err err;
 
+	if (d->settle)
+		dedupe_settle(d);
 	while (!d->stopping && !d->disk_short &&
 	    d->nruns < d->conf->max_jobs) {
 		p.id = NULL;
@@ -376,7 +571,9 @@ status_of(enum download_state s)
 	case DL_MERGING:
 		return JOB_MERGING;
 	case DL_DONE:
-		return JOB_COMPLETED;
+		/* Completed only once the video is in place (mark_completed):
+		 * a reader that sees "completed" finds file_path set. */
+		return JOB_MERGING;
 	case DL_FAILED:
 		return JOB_FAILED;
 	case DL_CANCELLED:
@@ -402,11 +599,36 @@ run_update(struct spoold *d, struct run *r)
 	r->row.eta_s = p.eta_s < 0 ? -1 : (int64_t)(p.eta_s + 0.5);
 	r->row.duration = p.duration;
 	r->row.size_bytes = p.bytes_estimate;
+	if (p.live && !r->row.live) {
+		/* Jobs attached to this one record on their own (dedupe.c). */
+		r->row.live = true;
+		d->settle = true;
+	}
 	if (p.width > 0 && p.height > 0) {
 		snprintf(res, sizeof(res), "%dx%d", p.width, p.height);
 		row_set(&r->row.resolution, res);
 	}
 	row_save(d, &r->row);
+}
+
+/* Without a master playlist nothing said the size: the verified file
+ * does ({height}, the .nfo, M3U8NAS_RESOLUTION). */
+static void
+learn_size(struct job_row *row, const char *video)
+{
+	struct remux_result res;
+	char buf[32];
+
+	memset(&res, 0, sizeof(res));
+	if (row->resolution != NULL && *row->resolution != '\0')
+		return;
+	if (remux_verify(video, false, false, 0, &res, NULL) == 0 &&
+	    res.width > 0 && res.height > 0) {
+		snprintf(buf, sizeof(buf), "%dx%d", res.width, res.height);
+		row_set(&row->resolution, buf);
+		if (!(row->duration > 0))
+			row->duration = res.duration;
+	}
 }
 
 static void
@@ -415,6 +637,7 @@ run_done(struct spoold *d, struct run *r)
 	struct err err;
 
 	run_update(d, r);
+	learn_size(&r->row, r->output);
 	if (place_output(d, r, &err) == -1)
 		runner_fail(d, &r->row, err.kind, err.msg);
 	else

@@ -47,6 +47,8 @@ struct spoold {
 	int64_t next_scan_ms;		/* periodic rescan of incoming/ control/ */
 	int64_t bytes_base;		/* bytes_downloaded before this run */
 	struct bw_settings bw;		/* the owner's limit and schedule */
+	bool settle;			/* rows attached to another may end */
+	struct hook *hooks;		/* on_complete programs running */
 };
 
 
@@ -65,6 +67,8 @@ int intake_read_job(struct spoold *d, const char *id, struct job_spec *job,
 void runner_schedule(struct spoold *d);
 /* Steps every download; writes rows when `tick` (or on state changes). */
 void runner_step(struct spoold *d, bool tick);
+/* Removes the .nfo and poster of completed videos that are gone. */
+void runner_sweep_sidecars(struct spoold *d);
 /* Disk space check (once a tick): pauses and resumes the queue. */
 void runner_check_disk(struct spoold *d);
 /* Stops every download, keeping its workdir (shutdown). */
@@ -83,6 +87,25 @@ void runner_finish_cancelled(struct spoold *d, struct job_row *row);
  * failures by kind). */
 void runner_fail(struct spoold *d, struct job_row *row, enum err_kind kind,
     const char *reason);
+/*
+ * The same stream already downloaded or on its way (dedupe.c): 1 with
+ * *orig filled (a completed job whose video exists, or an unfinished one
+ * that is no duplicate itself), 0 none, -1 store error.
+ */
+int dedupe_find(struct spoold *d, const char *url, struct job_row *orig);
+/* Makes row a duplicate of the completed orig: completed at once, its
+ * video orig's. The caller saves the row. */
+void dedupe_complete(struct job_row *row, const struct job_row *orig);
+/* Rows attached to a running job whose download has ended: completed
+ * with its video, or, when it failed, set to download on their own. */
+void dedupe_settle(struct spoold *d);
+
+/* hook.c: on_complete */
+void hook_start(struct spoold *d, const struct job_row *row);
+/* Reaps finished programs and kills those past on_complete_timeout. */
+void hook_reap(struct spoold *d);
+/* Shutdown: kills and reaps every program still running. */
+void hook_stop_all(struct spoold *d);
 
 /* control.c */
 void control_name(struct spoold *d, const char *name);

@@ -210,3 +210,16 @@ TESTS += tests/integ/t-ops-logs.sh tests/integ/t-ops-tls.sh \
 	tests/integ/t-ops-alerts.sh tests/integ/t-ops-metrics.sh
 EXTRA_DIST += tests/integ/t-ops-logs.sh tests/integ/t-ops-tls.sh \
 	tests/integ/t-ops-alerts.sh tests/integ/t-ops-metrics.sh
+# What lands in the library (issue 13): names, sidecars
+check_PROGRAMS += tests/unit/check_name
+TESTS += tests/unit/check_name
+tests_unit_check_name_SOURCES = tests/unit/check_name.c
+tests_unit_check_name_CFLAGS = $(UNIT_CFLAGS)
+tests_unit_check_name_LDADD = $(UNIT_LDADD)
+TESTS += tests/integ/t-library.sh
+EXTRA_DIST += tests/integ/t-library.sh
+check_PROGRAMS += tests/unit/check_sidecar
+TESTS += tests/unit/check_sidecar
+tests_unit_check_sidecar_SOURCES = tests/unit/check_sidecar.c
+tests_unit_check_sidecar_CFLAGS = $(UNIT_CFLAGS)
+tests_unit_check_sidecar_LDADD = $(UNIT_LDADD)

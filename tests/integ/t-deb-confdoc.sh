@@ -12,11 +12,17 @@ bad() { echo "FAIL: $*"; fails=$((fails + 1)); }
 
 # The key tables: K("name", ...) at the top level, H("name", ...) in http.
 keys=$(sed -n 's/^[[:space:]]*[KH]("\([a-z_]*\)",.*/\1/p' "$conf_c")
+# and the groups read by name (folders = { ... }).
+keys="$keys
+$(sed -n 's/.*config_setting_name(s), "\([a-z_]*\)") == 0.*/\1/p' "$conf_c" |
+	grep -vx http)"
 [ "$(echo "$keys" | wc -l)" -ge 20 ] || bad "found only: $keys"
 # Entries of the man page: ".TP" then ".B name".
 man_keys=$(awk 'prev == ".TP" && $1 == ".B" { print $2 } { prev = $0 }' "$man")
 # Keys of the sample: "name = value;" lines (top level and inside http).
-sample_keys=$(sed -n 's/^[[:space:]]*\([a-z_]*\) = .*/\1/p' "$sample" |
+# A group shown commented out ("#folders = {") counts: it has no default.
+sample_keys=$(sed -n -e 's/^[[:space:]]*\([a-z_]*\) = .*/\1/p' \
+	-e 's/^#\([a-z_]*\) = .*/\1/p' "$sample" |
 	grep -vx http)
 
 for k in $keys; do

@@ -50,14 +50,14 @@ EOF
 
 req POST /api/download -d "{\"url\": \"$URL1\"}"
 expect 200 "same url again (pending)"
-jcheck "same job id" "j == {'job_id': '$ID1', 'status': 'pending'}"
+jcheck "same job id" "j == {'id': '$ID1', 'job_id': '$ID1', 'status': 'pending', 'duplicate': True}"
 [ "$(ls "$W/spool/incoming" | wc -l)" = 1 ] && ok "no second .job" ||
 	bad "a second .job was written"
 
 req GET "/api/jobs/$ID1"
 expect 200 "a posted job before the spooler stores it"
-jcheck "JOB shape" 'sorted(j) == sorted(["job_id","url","title","status","progress","segments_done","segments_total","bytes_done","speed_bps","eta_s","error","output","size_bytes","created_at","started_at","completed_at","retry_count","quality"])'
-jcheck "pending JOB values" "j['status'] == 'pending' and j['url'] == '$URL1' and j['title'] == 'Concert' and j['quality'] == '720p' and j['error'] is None and j['eta_s'] is None and j['created_at'].endswith('Z')"
+jcheck "JOB shape" 'sorted(j) == sorted(["job_id","url","title","status","progress","segments_done","segments_total","bytes_done","speed_bps","eta_s","error","output","size_bytes","created_at","started_at","completed_at","retry_count","quality","folder","duplicate","duplicate_of","headers"])'
+jcheck "pending JOB values" "j['status'] == 'pending' and j['url'] == '${URL1%%\?*}' and j['title'] == 'Concert' and j['quality'] == '720p' and j['error'] is None and j['eta_s'] is None and j['created_at'].endswith('Z')"
 
 req POST "/api/jobs/$ID1/retry"
 expect 409 "retry a pending job"
@@ -177,7 +177,7 @@ jcheck "failed JOB" 'j["status"] == "failed" and j["error"].startswith("HTTP 403
 
 req POST /api/download -d '{"url": "https://cdn.example.com/2.m3u8"}'
 expect 200 "url of a downloading job"
-jcheck "its id and status" 'j == {"job_id": "seed2", "status": "downloading"}'
+jcheck "its id and status" 'j == {"id": "seed2", "job_id": "seed2", "status": "downloading", "duplicate": True}'
 req POST /api/download -d '{"url": "https://cdn.example.com/6.m3u8"}'
 expect 201 "url of a completed job makes a new job"
 

@@ -53,7 +53,7 @@ id2=$(jget 'j["job_id"]')
 wait_status "$id2" downloading 30 && ok "slow job downloading" || bad "never downloading: $(cat "$W/body")"
 req POST /api/download -d "{\"url\": \"$ORIGIN/plain/index.m3u8\"}"
 expect 200 "same url while it downloads"
-jcheck "same job" "j == {'job_id': '$id2', 'status': 'downloading'}"
+jcheck "same job" "j == {'id': '$id2', 'job_id': '$id2', 'status': 'downloading', 'duplicate': True}"
 req POST "/api/jobs/$id2/retry"
 expect 409 "retry a running job"
 req POST "/api/jobs/$id2/cancel"

@@ -9,9 +9,11 @@ streams=$(streams_dir)
 spool_conf "max_jobs = 3;" "segment_concurrency = 2;"
 spoold_start
 
+# "force": the same stream 20 times on purpose (else 19 would be
+# duplicates attached to the first).
 i=1
 while [ $i -le 20 ]; do
-	drop "job$i.job" "{\"url\": \"$ORIGIN/plain/index.m3u8\", \"title\": \"same\"}"
+	drop "job$i.job" "{\"url\": \"$ORIGIN/plain/index.m3u8\", \"title\": \"same\", \"force\": true}"
 	i=$((i + 1))
 done
 

@@ -87,7 +87,44 @@ static const struct {
 	  "tokens: each token must be a string of 8 or more characters" },
 	{ "http = { bogus = 1; };\n", "bogus: unknown key" },
 	{ "http = 5;\n", "http: must be a group" },
+	{ "name_template = \"{title\";\n", "unclosed '{'" },
+	{ "name_template = \"{nope}\";\n", "unknown field {nope}" },
+	{ "name_template = \"/abs/{title}\";\n", "must be relative" },
+	{ "folders = { movies = \"relative\"; };\n", "movies: must be an absolute path" },
+	{ "folders = { library = \"/x\"; };\n", "library_dir" },
+	{ "folders = 5;\n", "folders: must be a group" },
+	{ "on_complete = \"hook.sh\";\n", "on_complete: must be an absolute path" },
+	{ "on_complete_timeout = 0;\n", "on_complete_timeout: must be between" },
+	{ "nfo = 1;\n", "nfo: must be true or false" },
 };
+
+START_TEST(library_keys)
+{
+	struct conf c;
+	struct err err;
+	char *path = write_tmp("name_template = \"{site}/{title} ({height}p)\";\n"
+	    "folders = { movies = \"/srv/movies\"; shows = \"/srv/shows\"; };\n"
+	    "nfo = true; poster = true;\n"
+	    "on_complete = \"/usr/local/bin/hook\"; on_complete_timeout = 5;\n");
+
+	conf_defaults(&c, NULL);
+	ck_assert_str_eq(c.name_template, "{title}");
+	ck_assert_str_eq(c.on_complete, "");
+	ck_assert_int_eq(conf_load(&c, path, &err), 0);
+	ck_assert_str_eq(c.name_template, "{site}/{title} ({height}p)");
+	ck_assert_int_eq(c.nfolders, 2);
+	ck_assert_str_eq(conf_folder_path(&c, "movies"), "/srv/movies");
+	ck_assert_str_eq(conf_folder_path(&c, "shows"), "/srv/shows");
+	ck_assert_str_eq(conf_folder_path(&c, "library"), c.library_dir);
+	ck_assert_str_eq(conf_folder_path(&c, NULL), c.library_dir);
+	ck_assert_ptr_null(conf_folder_path(&c, "music"));
+	ck_assert(c.nfo && c.poster);
+	ck_assert_str_eq(c.on_complete, "/usr/local/bin/hook");
+	ck_assert_int_eq(c.on_complete_timeout_s, 5);
+	conf_free(&c);
+	unlink(path);
+}
+END_TEST
 
 START_TEST(bad_file_names_key_and_line)
 {
@@ -166,6 +203,7 @@ conf_suite(void)
 	    sizeof(bad_cases) / sizeof(bad_cases[0]));
 	tcase_add_test(tc, missing_file_is_an_error);
 	tcase_add_test(tc, sample_token_refused_beyond_loopback);
+	tcase_add_test(tc, library_keys);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -116,8 +116,10 @@ START_TEST(info_json_has_every_column)
 	    r.title);
 	ck_assert_int_eq(json_integer_value(json_object_get(o,
 	    "segments_done")), 7);
-	ck_assert_str_eq(json_string_value(json_object_get(json_object_get(o,
-	    "headers"), "Cookie")), "a=b");
+	/* An older row's headers object: only the names come out. */
+	ck_assert_str_eq(json_string_value(json_array_get(json_object_get(o,
+	    "headers"), 0)), "Cookie");
+	ck_assert_ptr_null(strstr(text, "a=b"));
 	ck_assert(json_is_null(json_object_get(o, "url")));
 	json_decref(o);
 	free(text);

@@ -2,6 +2,7 @@
 #include "config.h"
 
 #include <check.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -185,6 +186,68 @@ START_TEST(title_table)
 }
 END_TEST
 
+static const struct {
+	const char *in, *want;
+} public_cases[] = {
+	{ "https://CDN.Example.com/a/b.m3u8?token=abc&x=1", "https://cdn.example.com/a/b.m3u8" },
+	{ "HTTP://user:pw@example.com:80/x#frag", "http://example.com/x" },
+	{ "https://example.com:443", "https://example.com/" },
+	{ "https://example.com:8443/p?", "https://example.com:8443/p" },
+	{ "http://[::1]:8080/v.m3u8?s=1", "http://[::1]:8080/v.m3u8" },
+	{ "https://example.com?x=1", "https://example.com/" },
+	{ "https://a@b@example.com/p", "https://example.com/p" },
+	{ "not a url?secret", "not a url" },
+};
+
+START_TEST(public_table)
+{
+	char *s = guard_url_public(public_cases[_i].in);
+
+	ck_assert_str_eq(s, public_cases[_i].want);
+	free(s);
+}
+END_TEST
+
+static const struct {
+	const char *in, *want;
+} redact_cases[] = {
+	{ "HTTP 403 Access denied fetching https://cdn.example.com/s/1.ts?sig=SECRET",
+	  "HTTP 403 Access denied fetching https://cdn.example.com/s/1.ts" },
+	{ "a 'http://u:SECRET@h.example/x?y=SECRET' b", "a 'http://h.example/x' b" },
+	{ "two http://a/x?SECRET and https://b/y#SECRET.", "two http://a/x and https://b/y" },
+	{ "no url here ?x=1", "no url here ?x=1" },
+	{ "xhttp://a/b?c", "xhttp://a/b?c" },
+	{ "https://h/p\n?tail", "https://h/p\n?tail" },
+	{ "", "" },
+	{ "https://", "https://" },
+};
+
+START_TEST(redact_table)
+{
+	char buf[256];
+
+	snprintf(buf, sizeof(buf), "%s", redact_cases[_i].in);
+	guard_redact_text(buf);
+	ck_assert_str_eq(buf, redact_cases[_i].want);
+	ck_assert_ptr_null(strstr(buf, "SECRET"));
+}
+END_TEST
+
+START_TEST(host_and_schemes)
+{
+	char *h = guard_url_host("https://u:p@WWW.Example.com:8443/x?y");
+
+	ck_assert_str_eq(h, "www.example.com");
+	free(h);
+	ck_assert_ptr_null(guard_url_host("ftp://example.com/"));
+	ck_assert_ptr_null(guard_url_host(NULL));
+	ck_assert(guard_scheme_nameable("FTP", 3));
+	ck_assert(guard_scheme_nameable("file", 4));
+	ck_assert(!guard_scheme_nameable("Cookie", 6));
+	ck_assert(!guard_scheme_nameable("session", 7));
+}
+END_TEST
+
 #define N(a) ((int)(sizeof(a) / sizeof((a)[0])))
 
 static Suite *
@@ -197,6 +260,9 @@ guard_suite(void)
 	tcase_add_test(tc, sanitize_bounds);
 	tcase_add_loop_test(tc, url_table, 0, N(url_cases));
 	tcase_add_loop_test(tc, title_table, 0, N(title_cases));
+	tcase_add_loop_test(tc, public_table, 0, N(public_cases));
+	tcase_add_loop_test(tc, redact_table, 0, N(redact_cases));
+	tcase_add_test(tc, host_and_schemes);
 	suite_add_tcase(s, tc);
 	return s;
 }

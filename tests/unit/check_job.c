@@ -174,6 +174,8 @@ START_TEST(write_file_never_overwrites)
 	ck_assert_ptr_nonnull(fgets(buf, sizeof(buf), fp));
 	fclose(fp);
 	ck_assert_str_eq(buf, "{\n");
+	/* Only the daemons' user reads a job (it may carry cookies). */
+	ck_assert_int_eq(sb.st_mode & 07777, 0600);
 	unlink(path);
 	free(path);
 	path = xasprintf("%s/concert.job", dir);
@@ -228,6 +230,32 @@ START_TEST(validate_applies_policy)
 	ck_assert_msg(strncmp(err.msg, "Invalid job: ", 13) == 0, "%s",
 	    err.msg);
 	ck_assert(err.kind == ERR_INVALID || err.kind == ERR_REFUSED);
+}
+END_TEST
+
+/* A refusal never quotes the refused file: its first word may be a secret. */
+static const char *const secret_files[] = {
+	"Cookie: session=SECRET\n",
+	"session=SECRET\n",
+	"SECRET://host/x\n",
+	"{SECRET: 1}",
+	"{\"url\": SECRET}",
+	"[SECRET]",
+	"{\"url\": \"SECRET:x\"}",
+	"{\"url\": \"https://h/x\", \"SECRET\": }",
+	"https://h/x?SECRET\nhttps://h/y?SECRET\n",
+};
+
+START_TEST(refusals_quote_nothing)
+{
+	struct job_spec job;
+	struct err err;
+	const char *t = secret_files[_i];
+
+	ck_assert_int_eq(job_validate(t, strlen(t), false, &job, &err), -1);
+	ck_assert_msg(strstr(err.msg, "SECRET") == NULL &&
+	    strstr(err.msg, "Cookie") == NULL &&
+	    strstr(err.msg, "session") == NULL, "case %d: %s", _i, err.msg);
 }
 END_TEST
 
@@ -315,6 +343,8 @@ job_suite(void)
 	tcase_add_loop_test(tc, validate_applies_policy, 0,
 	    sizeof(validate_cases) / sizeof(validate_cases[0]));
 	tcase_add_test(tc, validate_refuses_nul);
+	tcase_add_loop_test(tc, refusals_quote_nothing, 0,
+	    sizeof(secret_files) / sizeof(secret_files[0]));
 	tcase_add_test(tc, ids_new_and_valid);
 	tcase_add_test(tc, header_lines_referer_once);
 	tcase_add_test(tc, encode_roundtrips);

@@ -265,14 +265,19 @@ START_TEST(v1_database_migrates)
 	ck_assert_int_eq(sqlite3_open(dbpath, &db), SQLITE_OK);
 	ck_assert_int_eq(sqlite3_exec(db, "DROP TABLE job_finished;"
 	    "ALTER TABLE jobs DROP COLUMN error_kind;"
+	    "ALTER TABLE jobs DROP COLUMN duplicate_of;"
+	    "ALTER TABLE jobs DROP COLUMN folder;"
+	    "ALTER TABLE jobs DROP COLUMN live;"
 	    "INSERT INTO jobs (id, url, status, created_at) VALUES"
-	    " ('old', 'https://o.example/m.m3u8', 'failed', 5);"
+	    " ('old', 'https://o.example/m.m3u8?token=s3cret', 'failed', 5);"
 	    "PRAGMA user_version = 1;", NULL, NULL, NULL), SQLITE_OK);
 	sqlite3_close(db);
 	st = store_open(dbpath, false, &err);
 	ck_assert_msg(st != NULL, "%s", err.msg);
 	ck_assert_int_eq(store_get_job(st, "old", &r, &err), 1);
 	ck_assert_int_eq(r.error_kind, ERR_NONE);
+	/* Version 3 set the URL's query (a token) aside. */
+	ck_assert_str_eq(r.url, "https://o.example/m.m3u8");
 	job_row_free(&r);
 	move(st, "old", "pending", ERR_NONE);
 	move(st, "old", "failed", ERR_TEMPORARY);
