@@ -31,6 +31,8 @@
 #define HTTPD_MAX_ID		128	/* longest job id in a path */
 #define HTTPD_LIST_MAX		500	/* biggest ?limit= */
 #define HTTPD_LIST_DEFAULT	50
+/* The path of a request refused by httpd-conn.c: + its FRAME_* number. */
+#define HTTPD_REFUSED_PREFIX	"/.m3u8nas-refused/"
 
 /* Routes, for dispatch and for the per-route request counters. */
 enum httpd_route {
@@ -66,6 +68,13 @@ struct httpd {
 	/* TLS connections open; accepting pauses at max_connections. */
 	int nconn;
 	bool paused;
+	/* Connections per peer address (httpd-conn.c), unordered. */
+	struct httpd_peer {
+		char addr[46];
+		int n;
+	} *peers;
+	int npeers;
+	uint64_t refused_per_address;
 
 	/* /metrics counters */
 	struct httpd_metric metrics[64];
@@ -88,13 +97,23 @@ struct httpd_req {
 
 /* httpd.c */
 const char *httpd_route_name(enum httpd_route r);
-void httpd_conn_closed(struct httpd *h);
+void httpd_conn_closed(struct httpd *h);	/* after nconn-- */
 
 /* httpd-tls.c: the server's SSL_CTX (TLS 1.2+), self-signed if need be. */
 SSL_CTX *httpd_tls_new(const struct conf *c, const char *state_dir,
     struct err *err);
 /* A new accepting SSL bufferevent for evhttp (evhttp_set_bevcb). */
 struct bufferevent *httpd_tls_bev(struct event_base *base, void *arg);
+
+/*
+ * httpd-conn.c: the gate in front of evhttp (per-address cap, request
+ * deadline, framing). _new counts the connection; _attach hooks the
+ * TLS bufferevent; _free (from the SSL's free) counts it down.
+ */
+struct httpd_conn;
+struct httpd_conn *httpd_conn_new(struct httpd *h);
+void httpd_conn_attach(struct httpd_conn *c, struct bufferevent *bev);
+void httpd_conn_free(struct httpd_conn *c);
 
 /* httpd-limit.c: per-client token buckets and the bearer-token check. */
 struct limiter *limiter_new(int per_minute, int slots);

@@ -152,13 +152,20 @@ tests_check_httpd_limit_SOURCES = tests/check_httpd_limit.c \
 tests_check_httpd_limit_CFLAGS = $(UNIT_CFLAGS) -I$(top_srcdir)/helper \
 	$(EVENT_CFLAGS) $(OPENSSL_CFLAGS)
 tests_check_httpd_limit_LDADD = $(UNIT_LDADD)
+check_PROGRAMS += tests/check_httpd_frame
+TESTS += tests/check_httpd_frame
+tests_check_httpd_frame_SOURCES = tests/check_httpd_frame.c \
+	helper/httpd-frame.c helper/httpd-frame.h
+tests_check_httpd_frame_CFLAGS = $(UNIT_CFLAGS) -I$(top_srcdir)/helper
+tests_check_httpd_frame_LDADD = $(UNIT_LDADD)
 check_PROGRAMS += tests/httpd-seed
 tests_httpd_seed_SOURCES = tests/httpd-seed.c
 tests_httpd_seed_CFLAGS = $(UNIT_CFLAGS)
 tests_httpd_seed_LDADD = $(UNIT_LDADD)
 TESTS += tests/t-httpd-api.sh tests/t-httpd-guard.sh tests/t-httpd-probe.sh \
-	tests/t-httpd-add.sh tests/t-httpd-e2e.sh
+	tests/t-httpd-add.sh tests/t-httpd-e2e.sh tests/t-httpd-frame.sh
 EXTRA_DIST += tests/httpd-lib.sh tests/httpd-raw.py tests/t-httpd-api.sh \
+	tests/t-httpd-frame.sh \
 	tests/t-httpd-guard.sh tests/t-httpd-probe.sh tests/t-httpd-add.sh \
 	tests/t-httpd-e2e.sh
 
