@@ -3,10 +3,14 @@
 
 #include <errno.h>
 #include <limits.h>
+#include <spawn.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mount.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <fuse.h>
@@ -126,6 +130,111 @@ absolute(const char *path)
 	return xasprintf("%s/%s", cwd, path);
 }
 
+extern char **environ;
+
+/* `path` as /proc/self/mountinfo writes it (space, tab, \\, \\n as \\ooo). */
+static char *
+mountinfo_escape(const char *path)
+{
+	char *out = xmalloc(4 * strlen(path) + 1), *o = out;
+
+	for (; *path != '\0'; path++)
+		if (strchr(" \t\n\\", *path) != NULL)
+			o += sprintf(o, "\\%03o", (unsigned char)*path);
+		else
+			*o++ = *path;
+	*o = '\0';
+	return out;
+}
+
+/* The file system type mounted last on `path`, or NULL (caller frees). */
+static char *
+mounted_type(const char *path)
+{
+	char *want = mountinfo_escape(path), *line = NULL, *type = NULL;
+	char *mp, *sep, *t, *save;
+	size_t cap = 0;
+	int i;
+	FILE *fp = fopen("/proc/self/mountinfo", "r");
+
+	if (fp == NULL) {
+		free(want);
+		return NULL;
+	}
+	while (getline(&line, &cap, fp) != -1) {
+		/* id parent major:minor root MOUNTPOINT ... - TYPE source */
+		mp = strtok_r(line, " ", &save);
+		for (i = 0; i < 4 && mp != NULL; i++)
+			mp = strtok_r(NULL, " ", &save);
+		if (mp == NULL || strcmp(mp, want) != 0)
+			continue;
+		sep = strstr(save, " - ");
+		if (sep == NULL || (t = strtok_r(sep + 3, " ", &save)) == NULL)
+			continue;
+		free(type);
+		type = xstrdup(t);
+	}
+	free(line);
+	fclose(fp);
+	free(want);
+	return type;
+}
+
+/* fusermount3 -uz PATH, for when we may not umount2 ourselves. */
+static int
+fusermount_lazy(const char *path)
+{
+	char *argv[] = { "fusermount3", "-uz", (char *)path, NULL };
+	pid_t pid;
+	int st;
+
+	if (posix_spawnp(&pid, "fusermount3", NULL, NULL, argv, environ) != 0)
+		return -1;
+	if (waitpid(pid, &st, 0) == -1 || !WIFEXITED(st) ||
+	    WEXITSTATUS(st) != 0)
+		return -1;
+	return 0;
+}
+
+/*
+ * Before mounting: a mount point left behind by an m3u8nas-fs that died
+ * (kill -9, OOM) answers every call with ENOTCONN, and libfuse would give
+ * up on it ("Transport endpoint is not connected"): it is unmounted
+ * lazily, with a log line. A live m3u8nas-fs mount is never mounted over
+ * (two servers of one tree): that is refused. 0, or -1 (logged).
+ */
+static int
+prepare_mountpoint(const char *path)
+{
+	struct stat sb;
+	char *type;
+
+	if (stat(path, &sb) == 0) {
+		type = mounted_type(path);
+		if (type != NULL && strcmp(type, "fuse.m3u8nas-fs") == 0) {
+			log_warnx("%s is already mounted by a running m3u8nas-fs: "
+			    "not mounting over it", path);
+			free(type);
+			return -1;
+		}
+		free(type);
+		return 0;
+	}
+	if (errno != ENOTCONN)
+		return 0;		/* libfuse says what is wrong */
+	log_warnx("%s: stale mount (its m3u8nas-fs is gone): unmounting it "
+	    "lazily", path);
+	if (umount2(path, MNT_DETACH) != 0 && fusermount_lazy(path) != 0) {
+		log_warn("cannot unmount the stale mount on %s", path);
+		return -1;
+	}
+	if (stat(path, &sb) != 0) {
+		log_warn("%s after unmounting the stale mount", path);
+		return -1;
+	}
+	return 0;
+}
+
 /*
  * libfuse's own steps (what fuse_main does), so that the end is ours: a
  * signal ends the loop, then unmount, destroy, free, in reverse order of
@@ -178,7 +287,7 @@ static int
 serve(struct fuse_args *args, struct fs_opts *o, struct conf *c)
 {
 	struct fs_ctx ctx;
-	char *spool, *db;
+	char *spool, *db, *mp;
 	int rc;
 
 	if (c->log_file != NULL && *c->log_file != '\0' &&
@@ -194,10 +303,11 @@ serve(struct fuse_args *args, struct fs_opts *o, struct conf *c)
 	ctx.mounted = time(NULL);
 	pthread_mutex_init(&ctx.lock, NULL);
 	fuse_opt_insert_arg(args, 1, FS_DEFAULT_OPTS);
-	fuse_opt_add_arg(args, o->mountpoint != NULL ? o->mountpoint :
-	    c->mount_point);
+	mp = absolute(o->mountpoint != NULL ? o->mountpoint : c->mount_point);
+	fuse_opt_add_arg(args, mp);
 	log_info("serving %s read-only", db);
-	rc = run_fuse(args, &ctx);
+	rc = prepare_mountpoint(mp) == 0 ? run_fuse(args, &ctx) : 1;
+	free(mp);
 	/* The loop and the mount are gone: now the files, then the store. */
 	ops_free_handles(&ctx);
 	pthread_mutex_destroy(&ctx.lock);
