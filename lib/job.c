@@ -13,6 +13,7 @@
 
 #include <jansson.h>
 
+#include "guard.h"
 #include "job.h"
 #include "log.h"
 #include "xmalloc.h"
@@ -49,12 +50,32 @@ check_url(const char *field, const char *url, struct err *err)
 	if (has_control(url) || strchr(url, ' ') != NULL)
 		return err_set(err, "Invalid job: \"%s\" holds spaces or "
 		    "control characters", field);
+	if (!guard_utf8_ok(url))
+		return err_set(err, "Invalid job: \"%s\" is not UTF-8 "
+		    "(percent-encode other bytes)", field);
 	if (!is_http_url(url)) {
+		/*
+		 * Only a scheme from this list is named: a refusal never
+		 * quotes a file's own words (a first line "root:..." stays
+		 * unsaid).
+		 */
+		static const char *const known[] = { "file", "ftp", "ftps",
+			"data", "javascript", "blob", "about", "mailto", "rtmp",
+			"rtmps", "rtsp", "ws", "wss", "smb", "sftp", "scp",
+			"gopher", "dict", "ldap", "telnet", "tftp", "chrome",
+			"chrome-extension", "view-source", NULL };
+		const char *const *k;
+
 		colon = strchr(url, ':');
-		if (colon != NULL && colon - url < 16)
+		for (k = known; colon != NULL && *k != NULL; k++)
+			if (strlen(*k) == (size_t)(colon - url) &&
+			    strncasecmp(url, *k, strlen(*k)) == 0)
+				return err_set(err, "Invalid job: unsupported "
+				    "scheme '%s' in \"%s\" (only http and https)",
+				    *k, field);
+		if (colon != NULL)
 			return err_set(err, "Invalid job: unsupported scheme "
-			    "'%.*s' in \"%s\" (only http and https)",
-			    (int)(colon - url), url, field);
+			    "in \"%s\" (only http and https)", field);
 		return err_set(err, "Invalid job: \"%s\" is not an http(s) "
 		    "URL", field);
 	}
@@ -175,6 +196,26 @@ parse_headers(json_t *obj, struct job_spec *job, struct err *err)
 	return 0;
 }
 
+/*
+ * jansson's error text quotes the input ("invalid token near 'xyz'"): a
+ * refused file's bytes would reach failed/<id>.error, the log, the store and
+ * the API (a root-only file hard-linked into incoming/ included). Only
+ * the reason before " near " is kept, and only printable ASCII of it.
+ */
+static const char *
+json_reason(char *text)
+{
+	char *p = strstr(text, " near ");
+
+	if (p != NULL)
+		*p = '\0';
+	for (p = text; *p != '\0'; p++)
+		if ((unsigned char)*p < 0x20 || (unsigned char)*p >= 0x7f ||
+		    *p == '\'' || *p == '"')
+			*p = '?';
+	return text;
+}
+
 static int
 parse_json(const char *buf, size_t len, struct job_spec *job, struct err *err)
 {
@@ -186,7 +227,7 @@ parse_json(const char *buf, size_t len, struct job_spec *job, struct err *err)
 	root = json_loadb(buf, len, JSON_REJECT_DUPLICATES, &jerr);
 	if (root == NULL)
 		return err_set(err, "Invalid job: not valid JSON (line %d: %s)",
-		    jerr.line, jerr.text);
+		    jerr.line, json_reason(jerr.text));
 	if (!json_is_object(root)) {
 		err_set(err, "Invalid job: the JSON must be an object");
 		goto out;
@@ -269,6 +310,55 @@ fail:
 	return -1;
 }
 
+/*
+ * A JSON string of s. jansson's json_string refuses bytes that are not
+ * UTF-8 and json_object_set_new then drops the key without a word (a
+ * Latin-1 title vanished so): such bytes become U+FFFD instead. Parsed
+ * jobs are UTF-8 already; this is the net under every other caller.
+ */
+static json_t *
+str_json(const char *s)
+{
+	json_t *j = json_string(s);
+	char *fixed, *o;
+	size_t n;
+
+	if (j != NULL)
+		return j;
+	o = fixed = xmalloc(3 * strlen(s) + 1);
+	while (*s != '\0') {
+		if ((unsigned char)*s < 0x80) {
+			*o++ = *s++;
+			continue;
+		}
+		/* the longest well-formed sequence here, else one byte */
+		for (n = 4; n > 1; n--) {
+			char seq[5] = { 0 };
+
+			if (strnlen(s, n) < n)
+				continue;
+			memcpy(seq, s, n);
+			if (guard_utf8_ok(seq))
+				break;
+		}
+		if (n > 1) {
+			memcpy(o, s, n);
+			o += n;
+			s += n;
+		} else {
+			memcpy(o, "\xef\xbf\xbd", 3);
+			o += 3;
+			s++;
+		}
+	}
+	*o = '\0';
+	j = json_string(fixed);
+	free(fixed);
+	if (j == NULL)
+		fatalx("cannot encode a job string");
+	return j;
+}
+
 char *
 job_encode(const struct job_spec *job)
 {
@@ -276,9 +366,9 @@ job_encode(const struct job_spec *job)
 	char *text;
 	size_t i;
 
-	json_object_set_new(root, "url", json_string(job->url));
+	json_object_set_new(root, "url", str_json(job->url));
 #define OPT(field) if (job->field != NULL) \
-	json_object_set_new(root, #field, json_string(job->field))
+	json_object_set_new(root, #field, str_json(job->field))
 	OPT(title);
 	OPT(referer);
 	OPT(quality);
@@ -289,7 +379,7 @@ job_encode(const struct job_spec *job)
 		hdrs = json_object();
 		for (i = 0; i < job->nheaders; i++)
 			json_object_set_new(hdrs, job->headers[i].name,
-			    json_string(job->headers[i].value));
+			    str_json(job->headers[i].value));
 		json_object_set_new(root, "headers", hdrs);
 	}
 	text = json_dumps(root, JSON_INDENT(2) | JSON_PRESERVE_ORDER);

@@ -10,7 +10,8 @@ build="build-essential autoconf automake autoconf-archive pkg-config
 libcurl4-openssl-dev libfuse3-dev fuse3 libsqlite3-dev sqlite3
 libavformat-dev libavcodec-dev libavutil-dev libconfig-dev libssl-dev
 libjansson-dev libevent-dev check openssl ca-certificates ffmpeg python3"
-test_pkgs="curl procps psmisc time smbclient samba nodejs npm chromium"
+test_pkgs="curl procps psmisc time smbclient samba nodejs npm chromium
+clang libclang-rt-14-dev"
 bench_pkgs="yt-dlp streamlink wrk hyperfine time"
 
 want="$build"

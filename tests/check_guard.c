@@ -187,6 +187,24 @@ static const struct {
 	{ AF_INET6, "2606:4700::1111", 0 }, { AF_INET6, "ff02::1", 1 },
 };
 
+static const struct {
+	const char *s;
+	bool ok;
+} utf8_cases[] = {
+	{ "", true }, { "plain", true }, { "caf\303\251", true },
+	{ "\xe2\x82\xac", true }, { "\xf0\x9f\x98\x80", true },
+	{ "caf\351", false }, { "\xc0\xaf", false }, { "\xe0\x80\xaf", false },
+	{ "\xed\xa0\x80", false }, { "\xf4\x90\x80\x80", false },
+	{ "\xe2\x82", false }, { "\x80", false }, { "\xff", false },
+};
+
+START_TEST(utf8_table)
+{
+	ck_assert_msg(guard_utf8_ok(utf8_cases[_i].s) == utf8_cases[_i].ok,
+	    "case %d", _i);
+}
+END_TEST
+
 START_TEST(addr_table)
 {
 	unsigned char buf[16];
@@ -213,6 +231,7 @@ main(void)
 	tcase_add_loop_test(tc, url_table, 0, N(url_cases));
 	tcase_add_loop_test(tc, title_table, 0, N(title_cases));
 	tcase_add_loop_test(tc, addr_table, 0, N(addr_cases));
+	tcase_add_loop_test(tc, utf8_table, 0, N(utf8_cases));
 	suite_add_tcase(s, tc);
 	sr = srunner_create(s);
 	srunner_run_all(sr, CK_NORMAL);
