@@ -183,10 +183,18 @@ on_signal(evutil_socket_t sig, short what, void *arg)
 	event_base_loopexit(h->base, NULL);
 }
 
+/*
+ * Started before the spooler ever ran, the endpoint makes the spool with
+ * the spooler's own modes (lib/spool.c): incoming/ is the SMB drop box
+ * (group-writable, setgid), control/ group-writable too; chmod because
+ * the umask would take the group's write away.
+ */
 static void
-mkdir_spool(const char *path)
+mkdir_spool(const char *path, mode_t mode)
 {
-	if (mkdir(path, 0750) != 0 && errno != EEXIST)
+	if (mkdir(path, mode) == 0)
+		chmod(path, mode);
+	else if (errno != EEXIST)
 		log_warn("mkdir %s", path);
 }
 
@@ -214,10 +222,10 @@ load_config(struct httpd *h, const char *path)
 	h->control = conf_spool_path(&h->conf, "control");
 	h->state = conf_spool_path(&h->conf, "state");
 	h->db_path = xasprintf("%s/%s", h->state, STORE_FILE);
-	mkdir_spool(h->conf.spool_dir);
-	mkdir_spool(h->incoming);
-	mkdir_spool(h->control);
-	mkdir_spool(h->state);
+	mkdir_spool(h->conf.spool_dir, 0755);
+	mkdir_spool(h->incoming, 02775);
+	mkdir_spool(h->control, 02770);
+	mkdir_spool(h->state, 0750);
 }
 
 static void

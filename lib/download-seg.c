@@ -165,9 +165,15 @@ xfer_start(struct download *d, struct track *t, long idx)
 		req.url = s->uri;
 		req.offset = s->offset;
 		req.length = s->length;
-		if (s->key >= 0)
-			x->cr = crypt_new(d->keys[s->key].key, CRYPT_KEY_LEN,
-			    s->iv, &err);
+		/* Without its decryptor the segment would land as cipher
+		 * text under a plain name: fail the download instead. */
+		if (s->key >= 0 && (x->cr = crypt_new(d->keys[s->key].key,
+		    CRYPT_KEY_LEN, s->iv, &err)) == NULL) {
+			download_fail(d, err.msg);
+			free(x->final);
+			free(x);
+			return;
+		}
 	} else {
 		const struct dmap *m = &t->maps[-idx - 1];
 
