@@ -121,6 +121,10 @@ xfer_done(void *arg, const struct fetch_result *res)
 		*st = IT_TODO;
 		x->t->cursor = 0;
 		if (x->nospace) {
+			if (!d->nospace)
+				log_warnx("no space left on device writing %s: "
+				    "paused until %lld MB are free", x->part,
+				    (long long)(NOSPACE_RESUME_BYTES >> 20));
 			d->nospace = true;	/* paused, not failed */
 		} else if (d->cancel_req || d->failed) {
 			/* nothing to say */
@@ -187,9 +191,12 @@ xfer_start(struct download *d, struct track *t, long idx)
 	x->fd = open(x->part, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC |
 	    O_NOFOLLOW, 0644);
 	if (x->fd < 0) {
-		if (errno == ENOSPC || errno == EDQUOT)
+		if (errno == ENOSPC || errno == EDQUOT) {
+			if (!d->nospace)
+				log_warnx("no space left on device creating %s: "
+				    "paused", x->part);
 			d->nospace = true;
-		else
+		} else
 			download_fail(d, (err_errno(&err, "Cannot create %s",
 			    x->part), err.msg));
 		crypt_free(x->cr);
