@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "download-int.h"
@@ -148,7 +149,9 @@ merge_start(struct download *d)
 {
 	int rc;
 
+	log_info("merging into %s", d->output);
 	atomic_store(&d->merge_done, 0);
+	atomic_store(&d->merge_permille, 0);
 	rc = pthread_create(&d->thread, NULL, merge_main, d);
 	if (rc != 0) {
 		download_fail(d, "cannot start the remux thread");
@@ -160,7 +163,33 @@ merge_start(struct download *d)
 	return 0;
 }
 
-/* After merge_done: joins the thread and settles the state. */
+/* What a merge writes, about: the segments it reads, plus a margin. */
+static int64_t
+merge_estimate(struct download *d)
+{
+	struct merge_input in;
+	struct stat sb;
+	int64_t sum = 0;
+	size_t i;
+	int k;
+
+	memset(&in, 0, sizeof(in));
+	build_inputs(d, &in);
+	for (k = 0; k < d->ntracks; k++)
+		for (i = 0; i < in.tracks[k].nparts; i++)
+			if (stat(in.tracks[k].parts[i].path, &sb) == 0)
+				sum += sb.st_size;
+	free_inputs(&in);
+	return sum + sum / 8 + (1 << 20);
+}
+
+/*
+ * After merge_done: joins the thread and settles the state. A merge that
+ * met a full disk (its partial output is gone) does not fail and is not
+ * run again at once: the download goes back to "segments all done" and
+ * pauses until the disk has room for the whole output (seg_space_check),
+ * then merges again, once.
+ */
 void
 merge_collect(struct download *d)
 {
@@ -172,7 +201,17 @@ merge_collect(struct download *d)
 		d->state = DL_CANCELLED;
 	else if (d->merge_rc == 0)
 		d->state = DL_DONE;
-	else {
+	else if (d->merge_err.kind == ERR_NOSPACE) {
+		d->merge_need_bytes = merge_estimate(d);
+		log_warnx("no space left on device merging %s: paused until "
+		    "%lld MB are free (%s)", d->output,
+		    (long long)(d->merge_need_bytes >> 20), d->merge_err.msg);
+		d->nospace = true;
+		d->space_checked_ms = 0;
+		d->phase = PH_SEGMENTS;
+		d->state = DL_PAUSED;
+		err_clear(&d->merge_err);
+	} else {
 		download_fail(d, d->merge_err.msg);
 		d->state = DL_FAILED;
 	}

@@ -303,9 +303,10 @@ seg_space_check(struct download *d)
 		    avail >> 20, d->workdir);
 	d->space_low = avail < d->min_free_bytes;
 	if (d->nospace && avail >= d->min_free_bytes &&
-	    avail >= NOSPACE_RESUME_BYTES) {
+	    avail >= NOSPACE_RESUME_BYTES && avail >= d->merge_need_bytes) {
 		log_info("resuming: %" PRId64 " MB free again", avail >> 20);
 		d->nospace = false;
+		d->merge_need_bytes = 0;
 	}
 }
 

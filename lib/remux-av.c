@@ -1,6 +1,7 @@
 /* remux-av - libav glue: error codes as readable text, libav's log to ours */
 #include "config.h"
 
+#include <errno.h>
 #include <pthread.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -25,7 +26,9 @@ rx_averr(struct err *err, int code, const char *fmt, ...)
 	va_end(ap);
 	if (av_strerror(code, av, sizeof(av)) < 0)
 		snprintf(av, sizeof(av), "libav error %d", code);
-	return err_set(err, "%s: %s", what, av);
+	/* A full disk is a pause for the caller, not a failure. */
+	return err_setk(err, code == AVERROR(ENOSPC) || code == AVERROR(EDQUOT) ?
+	    ERR_NOSPACE : ERR_PERMANENT, "%s: %s", what, av);
 }
 
 /*

@@ -118,7 +118,7 @@ tests_check_spool_CFLAGS = $(UNIT_CFLAGS)
 tests_check_spool_LDADD = $(UNIT_LDADD)
 SPOOL_TESTS = tests/t-spool-basic.sh tests/t-spool-bad.sh \
 	tests/t-spool-many.sh tests/t-spool-control.sh tests/t-spool-kill.sh \
-	tests/t-spool-disk.sh tests/t-spool-live.sh
+	tests/t-spool-disk.sh tests/t-spool-live.sh tests/t-spool-mergefull.sh
 TESTS += $(SPOOL_TESTS)
 EXTRA_DIST += tests/spool-lib.sh $(SPOOL_TESTS)
 
