@@ -129,7 +129,7 @@ if [ ! -f "$demo/index.m3u8" ]; then
 	    "$demo/index.m3u8"
 fi
 rm -f "$home/run/demo.port"
-python3 tests/origin.py --root "$demo" --port-file "$home/run/demo.port" \
+python3 tests/integ/origin.py --root "$demo" --port-file "$home/run/demo.port" \
     --max-seconds 60 >"$home/log/demo-origin.log" 2>&1 &
 origin=$!
 i=0

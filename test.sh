@@ -51,7 +51,7 @@ fi
 if [ "$distcheck" = yes ] && [ "$status" = 0 ]; then
 	# The full suite just ran on this tree; distcheck proves the tarball
 	# builds, installs and passes its unit suites from a pristine copy.
-	units=$(cd "$top" && ls tests/check_*.c | sed 's/\.c$//' | tr '\n' ' ')
+	units=$(cd "$top" && ls tests/unit/check_*.c | sed 's/\.c$//' | tr '\n' ' ')
 	make distcheck DISTCHECK_CONFIGURE_FLAGS="$flags" TESTS="$units" \
 	    >distcheck.out 2>&1 ||
 		{ tail -40 distcheck.out; status=1; }

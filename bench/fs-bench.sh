@@ -13,7 +13,7 @@
 top_srcdir=${top_srcdir:-$(cd "$(dirname "$0")/.." && pwd)}
 top_builddir=${top_builddir:-$top_srcdir/build}
 export top_srcdir top_builddir
-. "$top_srcdir/tests/fs-lib.sh"
+. "$top_srcdir/tests/integ/fs-lib.sh"
 n=${1:-10000}
 
 seed bulk "$n" j

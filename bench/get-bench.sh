@@ -47,10 +47,10 @@ cleanup() {
 trap cleanup EXIT INT TERM
 
 for s in $sizes $peer_size; do
-	sh "$top/tests/mkstreams.sh" --big "$streams" "$s" >/dev/null
+	sh "$top/tests/integ/mkstreams.sh" --big "$streams" "$s" >/dev/null
 done
 rm -f "$WORK/port"
-python3 "$top/tests/origin.py" --root "$streams" --port-file "$WORK/port" \
+python3 "$top/tests/integ/origin.py" --root "$streams" --port-file "$WORK/port" \
 	--latency-ms "$LATENCY_MS" --rate "$RATE" --max-seconds 7200 &
 origin_pid=$!
 n=0

@@ -3,7 +3,7 @@
 #
 #   bench/httpd-bench.sh [BUILDDIR] [SECONDS] [CONNECTIONS]
 #
-# Seeds a store with 1000 jobs (tests/httpd-seed), starts the endpoint with
+# Seeds a store with 1000 jobs (tests/integ/httpd-seed), starts the endpoint with
 # the rate limit off and the access log on (as in production, into a file),
 # then measures with `wrk --latency` (one thread per core, keep-alive):
 #   GET  /api/jobs/{id}   one SQLite read + JSON per request
@@ -19,10 +19,10 @@ build=${1:-$here/../build}
 secs=${2:-10}
 conns=${3:-32}
 httpd=$build/helper/m3u8nas-httpd
-seed=$build/tests/httpd-seed
+seed=$build/tests/integ/httpd-seed
 command -v wrk >/dev/null || { echo "wrk not found (scripts/deps.sh --bench)"; exit 1; }
 [ -x "$httpd" ] && [ -x "$seed" ] || { echo "build first: make && make check-programs"; exit 1; }
-[ -x "$seed" ] || { echo "no $seed (make tests/httpd-seed)"; exit 1; }
+[ -x "$seed" ] || { echo "no $seed (make tests/integ/httpd-seed)"; exit 1; }
 
 # BENCH_TMPFS=1: spool on /dev/shm, to separate fsync from the server's work
 base=${TMPDIR:-/tmp}

@@ -14,8 +14,8 @@
 : "${top_srcdir:=$(cd "$(dirname "$0")/.." && pwd)}"
 : "${top_builddir:=$top_srcdir/build}"
 export top_srcdir top_builddir
-. "$top_srcdir/tests/lib.sh"
-. "$top_srcdir/tests/spool-lib.sh"
+. "$top_srcdir/tests/integ/lib.sh"
+. "$top_srcdir/tests/integ/spool-lib.sh"
 
 runs=${1:-15}
 size=${2:-24}
@@ -64,7 +64,7 @@ median "$(tmpdir)/lat" "first-segment-request"
 spoold_stop
 
 # 2. Three at once against three sequential gets, 2 MB/s per connection.
-big=$(sh "$top_srcdir/tests/mkstreams.sh" --big "$(streams_dir)" "$size") ||
+big=$(sh "$top_srcdir/tests/integ/mkstreams.sh" --big "$(streams_dir)" "$size") ||
 	fail "mkstreams --big"
 bigpath=/$(basename "$big")/index.m3u8
 origin_ctl "set?rate=2000000" >/dev/null

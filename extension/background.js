@@ -10,13 +10,16 @@ import { detectHls, classifyPlaylist } from './lib/hls.js';
 import { pickHeaders, headerValue } from './lib/headers.js';
 import {
   newTabState, addStream, classifyStream, setProbe, findStream,
-  visibleStreams, badgeText, menuTarget,
+  visibleStreams, badgeText, menuTarget, commitDocument, requestDocument,
+  sameStream, streamKey,
 } from './lib/streams.js';
 import {
   nasRequest, NasError, downloadBody, probeBody, PROBE_TIMEOUT_MS,
+  jobIdOf, refreshBody, isMissingRoute,
 } from './lib/api.js';
 import {
   trackJob, toPoll, applyJob, markGone, prune, notification, sortedEntries,
+  mergeJobs, onNasMatch, refreshCandidates, folderFor,
 } from './lib/jobs.js';
 import { loadSettings } from './lib/settings.js';
 
@@ -34,6 +37,26 @@ const CLASSIFY_TIMEOUT_MS = 5000;
 const PENDING_MAX = 500;
 // Most polls per alarm: one GET per running job.
 const POLL_MAX = 20;
+// The NAS's recent jobs (every source) the popup lists, and how old the
+// copy the worker matches streams against may be.
+const LIST_LIMIT = 20;
+const LIST_MAX_AGE_MS = 15000;
+const LIST_IDLE_AGE_MS = 60000;
+// Fresh URLs remembered per waiting job (each is sent once).
+const REFRESHED_MAX = 8;
+
+// ---- a trace of detection, for diagnosis ------------------------------------
+
+// The last events seen (playlists, main-frame commits), bounded; read by
+// the end-to-end test when a count is wrong (globalThis.__trace).
+const TRACE_MAX = 200;
+const trace = [];
+globalThis.__trace = trace;
+function traceEvent(e) {
+  trace.push(e);
+  if (trace.length > TRACE_MAX)
+    trace.shift();
+}
 
 // ---- per-tab stream state -------------------------------------------------
 
@@ -76,12 +99,18 @@ async function commit(tabId) {
   refreshPageMenu();
 }
 
-async function forgetTab(tabId, pageUrl) {
+async function forgetTab(tabId) {
   await ready();
-  if (pageUrl === undefined)
-    tabs.delete(tabId);
-  else
-    tabs.set(tabId, newTabState(pageUrl));
+  tabs.delete(tabId);
+  await commit(tabId);
+}
+
+// A new document committed in the tab's main frame: its own streams stay
+// (they may have been recorded before this event arrived), the previous
+// document's go.
+async function commitTab(tabId, nav) {
+  await ready();
+  commitDocument(tabState(tabId), nav);
   await commit(tabId);
 }
 
@@ -108,8 +137,13 @@ chrome.webRequest.onResponseStarted.addListener((d) => {
     return;
   const contentType = headerValue(d.responseHeaders, 'content-type');
   const via = detectHls(d.url, contentType);
-  if (via)
-    record(d.tabId, { url: d.url, via, contentType, headers, at: Date.now() });
+  if (via) {
+    traceEvent({ ev: 'playlist', tab: d.tabId, url: d.url, frame: d.frameId, doc: d.documentId, pdoc: d.parentDocumentId, ts: d.timeStamp });
+    record(d.tabId, {
+      url: d.url, via, contentType, headers, doc: requestDocument(d),
+      at: typeof d.timeStamp === 'number' ? d.timeStamp : Date.now(),
+    });
+  }
 }, FILTER, ['responseHeaders']);
 
 chrome.webRequest.onErrorOccurred.addListener((d) => {
@@ -121,16 +155,27 @@ async function record(tabId, seen) {
   const t = tabState(tabId);
   const added = addStream(t, seen);
   await commit(tabId);
-  if (added)
-    classify(tabId, findStream(t, seen.url).url);
+  const s = findStream(t, seen.url);
+  if (added) {
+    const key = `${tabId} ${s.url}`;
+    const run = classify(tabId, s.url).finally(() => classifying.delete(key));
+    classifying.set(key, run);
+  }
+  if (s)
+    refreshFrom(tabId, s).catch(() => {});
 }
 
-// Read a new playlist once to tell master from media, so a master's own
-// variants fold under it.  Best effort: a site that wants more than its
-// cookies (a Referer, a token header) says no, and the NAS's probe
-// classifies the stream later instead.
-async function classify(tabId, url) {
-  let text;
+// The facts kept from the worker's own read of a playlist (the popup
+// shows them where the NAS's probe says nothing).
+function localFacts(info) {
+  const f = { audio: info.audio || [], subtitles: info.subtitles || [] };
+  if (info.type === 'media')
+    Object.assign(f, { duration: info.duration, segments: info.segments, live: info.live, encrypted: info.encrypted });
+  return f;
+}
+
+// Read a playlist with the browser's cookies, bounded: its text or null.
+async function readPlaylist(url) {
   try {
     const res = await fetch(url, {
       credentials: 'include',
@@ -139,24 +184,61 @@ async function classify(tabId, url) {
     });
     const len = Number(res.headers.get('content-length') || 0);
     if (!res.ok || len > CLASSIFY_MAX_BYTES)
-      return;
-    text = await res.text();
-    if (text.length > CLASSIFY_MAX_BYTES)
-      return;
+      return null;
+    const text = await res.text();
+    return text.length > CLASSIFY_MAX_BYTES ? null : text;
   } catch {
-    return;
+    return null;
   }
-  await ready();
-  const t = tabs.get(tabId);
-  if (t && classifyStream(t, url, classifyPlaylist(text, url)))
-    await commit(tabId);
 }
 
-// A new document in the tab: its streams are the old page's.  In-page
-// history changes (onHistoryStateUpdated) keep them.
+// A master says nothing of duration, segments or keys: read them from
+// one of its media playlists (the smallest).  {facts} or null.
+async function variantFacts(variants) {
+  const vs = [...(variants || [])].filter((v) => v && v.uri)
+    .sort((a, b) => (a.bandwidth || 0) - (b.bandwidth || 0));
+  if (vs.length === 0)
+    return null;
+  const text = await readPlaylist(vs[0].uri);
+  if (text === null)
+    return null;
+  const info = classifyPlaylist(text, vs[0].uri);
+  return info.type === 'media' ? localFacts(info) : null;
+}
+
+// The worker's own reads in flight, by "tabId url": a probe waits for
+// them, so that the popup gets the facts they find.
+const classifying = new Map();
+
+// Read a new playlist once to tell master from media, so a master's own
+// variants fold under it.  Best effort: a site that wants more than its
+// cookies (a Referer, a token header) says no, and the NAS's probe
+// classifies the stream later instead.
+async function classify(tabId, url) {
+  const text = await readPlaylist(url);
+  if (text === null)
+    return;
+  const info = classifyPlaylist(text, url);
+  const media = info.type === 'master' ? await variantFacts(info.variants) : null;
+  await ready();
+  const t = tabs.get(tabId);
+  if (t && classifyStream(t, url, info)) {
+    const s = findStream(t, url);
+    s.local = localFacts(info);
+    if (media)
+      s.media = media;
+    await commit(tabId);
+  }
+}
+
+// A new document in the tab's main frame: the previous one's streams go,
+// the new one's stay, whichever of its requests and this event reached the
+// worker first (per documentId; by time where the browser gives none).
+// In-page history changes (onHistoryStateUpdated) keep them all.
 chrome.webNavigation.onCommitted.addListener((d) => {
+  traceEvent({ ev: 'commit', tab: d.tabId, url: d.url, frame: d.frameId, doc: d.documentId, ts: d.timeStamp });
   if (d.frameId === 0)
-    forgetTab(d.tabId, d.url);
+    commitTab(d.tabId, { doc: d.documentId || '', url: d.url, at: d.timeStamp || Date.now() });
 });
 
 chrome.tabs.onRemoved.addListener((tabId) => {
@@ -184,6 +266,7 @@ async function describeTab(tabId) {
 
 async function probe(tabId, url) {
   await ready();
+  await classifying.get(`${tabId} ${streamKey(url)}`);
   const t = tabs.get(tabId);
   const s = t && findStream(t, url);
   if (!s)
@@ -193,8 +276,28 @@ async function probe(tabId, url) {
     const p = await nasRequest(settings, 'POST', '/api/probe', probeBody(s),
       { timeoutMs: PROBE_TIMEOUT_MS });
     setProbe(t, url, p, null);
+    if (p.type === 'master' && !(p.duration > 0) && !s.media) {
+      // The worker's own look at a variant first (no POST); the NAS's
+      // probe of it when the site refuses the worker.
+      let media = await variantFacts(p.variants);
+      if (!media) {
+        const low = [...(p.variants || [])].sort((a, b) => (a.bandwidth || 0) - (b.bandwidth || 0))[0];
+        if (low && low.uri) {
+          try {
+            const v = await nasRequest(settings, 'POST', '/api/probe', probeBody({ ...s, url: low.uri }),
+              { timeoutMs: PROBE_TIMEOUT_MS });
+            if (v.type === 'media')
+              media = v;
+          } catch {
+            // the facts stay unknown; the picker still works
+          }
+        }
+      }
+      if (media)
+        s.media = media;
+    }
     await commit(tabId);
-    return { probe: p };
+    return { probe: p, media: s.media || null, local: s.local || null };
   } catch (e) {
     const kind = e instanceof NasError ? e.kind : 'protocol';
     // Only the stream's own problem is worth keeping with it; a NAS
@@ -209,21 +312,28 @@ async function probe(tabId, url) {
 
 // Send one stream (found in tabId, or a bare URL from a context menu) to
 // the NAS; track the job.  Returns {job_id} or {error, kind}.
-async function send(tabId, url, quality) {
+// opts = {title, folder, force}: see downloadBody.  A stream the NAS
+// already has (and no force) answers {duplicate: true, job_id, status}.
+async function send(tabId, url, quality, opts = {}) {
   await ready();
   const t = tabs.get(tabId);
   const s = (t && findStream(t, url)) || { url, headers: {} };
   const page = await pageOf(tabId);
   const settings = await loadSettings();
   try {
-    const r = await nasRequest(settings, 'POST', '/api/download',
-      downloadBody(s, page, quality || settings.quality));
-    if (typeof r.job_id !== 'string' && typeof r.job_id !== 'number')
+    const body = downloadBody(s, page, quality || settings.quality, opts);
+    const r = await nasRequest(settings, 'POST', '/api/download', body);
+    const id = jobIdOf(r);
+    if (id === null)
       throw new NasError('protocol', 'The NAS did not return a job id.');
-    const id = String(r.job_id);
+    if (opts.folder)
+      await rememberFolder(page.url, opts.folder);
+    if (r.duplicate === true)
+      return { duplicate: true, job_id: id, status: r.status || '' };
     await withJobs((tracked) => {
-      trackJob(tracked, id, { url: s.url, title: page.title }, Date.now());
+      trackJob(tracked, id, { url: s.url, title: body.title || page.title, source_page: body.source_page }, Date.now());
     });
+    nasListAt = 0;
     await chrome.alarms.create(ALARM, { periodInMinutes: POLL_MINUTES });
     return { job_id: id };
   } catch (e) {
@@ -284,13 +394,220 @@ async function poll() {
         break;
       }
     }
-    return { left: toPoll(tracked).length, list: sortedEntries(tracked) };
+    return { left: toPoll(tracked).length, tracked: { ...tracked } };
   });
   for (const [entry, ev] of events)
     await notify(entry, ev).catch(() => {});
-  if (entries.left === 0)
+  // The NAS's own list: the jobs of every source (SMB, the CLI, other
+  // browsers).  Without it (an error), this browser's jobs alone.
+  let list = null;
+  if (error === null) {
+    try {
+      list = await nasList(settings, 0);
+    } catch (e) {
+      error = e.message;
+    }
+  }
+  const waiting = (list || []).some((j) => j.status === 'waiting');
+  if (waiting)
+    refreshWaiting(list).catch(() => {});
+  if (entries.left === 0 && !waiting)
     await chrome.alarms.clear(ALARM);
-  return { jobs: entries.list, error };
+  const rows = list ? mergeJobs(list, entries.tracked)
+    : sortedEntries(entries.tracked).map((e) => ({ ...e, at: e.sentAt, mine: true }));
+  return { jobs: rows, error, all: list !== null };
+}
+
+// ---- the NAS's jobs from every source ------------------------------------
+
+let nasListCache = [];
+let nasListAt = 0;
+let listFailedAt = 0;
+
+// GET /api/jobs?limit=N, newest first; a copy younger than maxAgeMs is
+// reused.  Rejects with a NasError.
+async function nasList(settings, maxAgeMs) {
+  if (maxAgeMs > 0 && Date.now() - nasListAt < maxAgeMs)
+    return nasListCache;
+  const r = await nasRequest(settings, 'GET', `/api/jobs?limit=${LIST_LIMIT}`);
+  nasListCache = Array.isArray(r.jobs) ? r.jobs : [];
+  nasListAt = Date.now();
+  listFailedAt = 0;
+  return nasListCache;
+}
+
+// Routes an older NAS lacks (404), learnt once per worker life.
+const missing = new Set();
+
+// Is the stream at url already on the NAS (running or completed)?  The
+// recent jobs first (a GET), then POST /api/lookup, which knows them all.
+// {found, id, status, title} or {found: false}; {error} when unknown.
+async function lookup(tabId, url) {
+  await ready();
+  const settings = await loadSettings();
+  try {
+    const m = onNasMatch(await nasList(settings, 5000), url, sameStream);
+    if (m)
+      return m;
+  } catch (e) {
+    return { error: e.message, kind: e instanceof NasError ? e.kind : 'protocol' };
+  }
+  if (missing.has('lookup'))
+    return { found: false, checked: 'jobs' };
+  try {
+    const r = await nasRequest(settings, 'POST', '/api/lookup', { url });
+    if (r.found === true)
+      return { found: true, id: String(r.id ?? r.job_id ?? ''), status: r.status || '', title: r.title || '' };
+    return { found: false, checked: 'lookup' };
+  } catch (e) {
+    if (e instanceof NasError && isMissingRoute(e)) {
+      missing.add('lookup');
+      return { found: false, checked: 'jobs' };
+    }
+    return { found: false, checked: 'jobs', error: e.message, kind: e instanceof NasError ? e.kind : 'protocol' };
+  }
+}
+
+// ---- folders -----------------------------------------------------------------
+
+function hostOf(url) {
+  try {
+    return new URL(url).host;
+  } catch {
+    return '';
+  }
+}
+
+async function rememberFolder(pageUrl, folder) {
+  const host = hostOf(pageUrl);
+  if (!host)
+    return;
+  const { folderBySite = {} } = await chrome.storage.local.get('folderBySite');
+  folderBySite[host] = folder;
+  const keys = Object.keys(folderBySite);
+  if (keys.length > 200)
+    delete folderBySite[keys[0]];
+  await chrome.storage.local.set({ folderBySite });
+}
+
+// The NAS's folders and the one to preselect for the tab's site:
+// {folders: [names], selected} or {folders: null} (an older NAS: no
+// choice offered).
+async function folders(tabId) {
+  const settings = await loadSettings();
+  if (missing.has('folders'))
+    return { folders: null };
+  try {
+    const r = await nasRequest(settings, 'GET', '/api/folders');
+    const list = (Array.isArray(r.folders) ? r.folders : []).filter((f) => f && typeof f.name === 'string');
+    const { folderBySite = {} } = await chrome.storage.local.get('folderBySite');
+    const page = await pageOf(tabId);
+    return {
+      folders: list.map((f) => f.name),
+      selected: folderFor(folderBySite, hostOf(page.url), list, r.default),
+    };
+  } catch (e) {
+    if (e instanceof NasError && isMissingRoute(e))
+      missing.add('folders');
+    return { folders: null };
+  }
+}
+
+// ---- refreshing an expiring link -----------------------------------------
+
+// Jobs whose "Refresh" was pressed: id -> the tab opened for it.
+const wanted = new Map();
+
+async function sentRefreshes() {
+  const { refreshed = {} } = await chrome.storage.local.get('refreshed');
+  return refreshed;
+}
+
+// Send the fresh URL of stream s (seen in tabId) to every job waiting for
+// it, once per URL; notify.  One at a time: a playlist seen twice in a row
+// must not send its URL twice.
+let refreshChain = Promise.resolve();
+function refreshJobs(tabId, s, jobs) {
+  const run = refreshChain.then(() => refreshJobsNow(tabId, s, jobs));
+  refreshChain = run.catch(() => {});
+  return run;
+}
+
+async function refreshJobsNow(tabId, s, jobs) {
+  const settings = await loadSettings();
+  const refreshed = await sentRefreshes();
+  const page = await pageOf(tabId);
+  for (const j of refreshCandidates(jobs, s.url, sameStream, refreshed)) {
+    const id = String(j.job_id ?? j.id);
+    if (streamKey(j.url) === s.url)
+      continue; // the very URL that expired: no new token in it
+    if (missing.has('refresh'))
+      return;
+    refreshed[id] = [...(refreshed[id] || []), s.url].slice(-REFRESHED_MAX);
+    await chrome.storage.local.set({ refreshed });
+    const name = j.title || s.url;
+    let n;
+    try {
+      await nasRequest(settings, 'POST', `/api/jobs/${encodeURIComponent(id)}/refresh`, refreshBody(s, page));
+      j.status = 'downloading';
+      n = { title: 'Fresh link sent to the NAS', message: `${name}: the download goes on.` };
+    } catch (e) {
+      if (e instanceof NasError && e.kind === 'notfound' && /no such route/i.test(e.message))
+        missing.add('refresh');
+      n = wanted.has(id) ? { title: 'Link not refreshed', message: `${name}: ${e.message}` } : null;
+    }
+    wanted.delete(id);
+    nasListAt = 0;
+    if (n)
+      await chrome.notifications.create(`refresh-${id}-${Date.now()}`, {
+        type: 'basic', iconUrl: 'icons/icon128.png', ...n,
+      }).catch(() => {});
+  }
+}
+
+// A stream seen (again) in a tab: does a waiting job want its URL?
+async function refreshFrom(tabId, s) {
+  const settings = await loadSettings();
+  if (!settings.endpoint || !settings.key || missing.has('refresh'))
+    return;
+  // A NAS that did not answer is asked again a minute later, not at each
+  // reload of a live playlist.
+  if (Date.now() - listFailedAt < LIST_IDLE_AGE_MS)
+    return;
+  const hot = wanted.size > 0 || nasListCache.some((j) => j.status === 'waiting');
+  let jobs;
+  try {
+    jobs = await nasList(settings, hot ? LIST_MAX_AGE_MS : LIST_IDLE_AGE_MS);
+  } catch {
+    listFailedAt = Date.now();
+    return;
+  }
+  if (jobs.some((j) => j.status === 'waiting'))
+    await refreshJobs(tabId, s, jobs);
+}
+
+// The list shows waiting jobs: the streams the tabs already hold may be
+// the fresh links they wait for.
+async function refreshWaiting(jobs) {
+  await ready();
+  for (const [tabId, t] of tabs)
+    for (const s of t.streams || [])
+      if (jobs.some((j) => j.status === 'waiting' && sameStream(j.url, s.url)))
+        await refreshJobs(tabId, s, jobs);
+}
+
+// "Refresh" on a waiting job: open the page the stream came from; the
+// stream it loads there is sent as the fresh link.
+async function refreshOpen(id) {
+  const { jobs = {} } = await chrome.storage.local.get('jobs');
+  const listed = nasListCache.find((j) => String(j.job_id ?? j.id) === id) || {};
+  const page = (jobs[id] && jobs[id].source_page) || listed.source_page || listed.referer || '';
+  if (!/^https?:\/\//.test(page))
+    return { error: 'The NAS does not know the page this video came from: open it and play the video, the link is refreshed by itself.' };
+  const tab = await chrome.tabs.create({ url: page, active: true });
+  wanted.set(id, tab.id);
+  await chrome.alarms.create(ALARM, { periodInMinutes: POLL_MINUTES });
+  return { opened: page, tabId: tab.id };
 }
 
 async function jobAction(id, action) {
@@ -367,7 +684,10 @@ const HANDLERS = {
   status: () => nasStatus(),
   tab: (m) => describeTab(m.tabId),
   probe: (m) => probe(m.tabId, m.url),
-  send: (m) => send(m.tabId, m.url, m.quality),
+  send: (m) => send(m.tabId, m.url, m.quality, { title: m.title, folder: m.folder, force: m.force === true }),
+  lookup: (m) => lookup(m.tabId, m.url),
+  folders: (m) => folders(m.tabId),
+  refreshOpen: (m) => refreshOpen(String(m.id)),
   poll: () => poll(),
   cancel: (m) => jobAction(m.id, 'cancel'),
   retry: (m) => jobAction(m.id, 'retry'),

@@ -20,9 +20,10 @@ EXTRA_DIST += \
 	extension/test/api.test.mjs extension/test/format.test.mjs \
 	extension/test/headers.test.mjs extension/test/hls.test.mjs \
 	extension/test/jobs.test.mjs extension/test/streams.test.mjs \
+	extension/test/second.test.mjs \
 	extension/e2e/e2e.mjs
 
-# tests/t-ext-e2e.sh leaves playwright-core (npm ci) and the run's
+# tests/integ/t-ext-e2e.sh leaves playwright-core (npm ci) and the run's
 # screenshots in the build tree.
 clean-local: clean-local-ext-e2e
 clean-local-ext-e2e:

@@ -2,8 +2,8 @@
 sbin_PROGRAMS += fs/m3u8nas-fs
 FS_CFLAGS = $(AM_CFLAGS) $(FUSE_CFLAGS) $(SQLITE_CFLAGS) $(JANSSON_CFLAGS) \
 	-DFUSE_USE_VERSION=32
-# The pure parts (rendering, paths, control requests), shared with the tests.
-FS_CORE = fs/render.c fs/render.h fs/tree.c fs/tree.h fs/ctl.c fs/ctl.h
+# The pure parts (rendering, paths), shared with the tests.
+FS_CORE = fs/render.c fs/render.h fs/tree.c fs/tree.h
 fs_m3u8nas_fs_SOURCES = fs/main.c fs/ops.c fs/ops.h fs/source.c fs/source.h \
 	$(FS_CORE)
 fs_m3u8nas_fs_CFLAGS = $(FS_CFLAGS)

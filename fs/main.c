@@ -20,6 +20,7 @@
 #include "conf.h"
 #include "log.h"
 #include "ops.h"
+#include "spool.h"
 #include "store.h"
 #include "xmalloc.h"
 
@@ -294,10 +295,10 @@ serve(struct fuse_args *args, struct fs_opts *o, struct conf *c)
 	    log_to_file(c->log_file) == -1)
 		fprintf(stderr, "m3u8nas-fs: cannot log to %s\n", c->log_file);
 	spool = absolute(c->spool_dir);
-	db = xasprintf("%s/state/%s", spool, STORE_FILE);
+	db = spool_store_path(spool);
 	memset(&ctx, 0, sizeof(ctx));
 	ctx.src = source_new(db, spool);
-	ctx.control_dir = xasprintf("%s/control", spool);
+	ctx.control_dir = spool_path(spool, SPOOL_CONTROL);
 	ctx.uid = getuid();
 	ctx.gid = getgid();
 	ctx.mounted = time(NULL);

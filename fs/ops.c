@@ -12,7 +12,7 @@
 #include <sys/statvfs.h>
 #include <unistd.h>
 
-#include "ctl.h"
+#include "control.h"
 #include "log.h"
 #include "ops.h"
 #include "render.h"
@@ -115,7 +115,7 @@ video_stat(const struct job_row *row, const char *name, struct stat *vsb)
 	char *vn;
 	int ok;
 
-	if (row->status == NULL || strcmp(row->status, "completed") != 0)
+	if (row->status != JOB_COMPLETED)
 		return 0;
 	vn = render_video_name(row);
 	ok = vn != NULL && strcmp(vn, name) == 0 &&
@@ -201,7 +201,7 @@ getattr_job(const struct tree_path *p, struct stat *sb, struct handle *h)
 		stat_file(sb, 0444, (size_t)vsb.st_size, vsb.st_mtime);
 		break;
 	default:		/* TK_STATUSLINK */
-		if (row.status == NULL || strcmp(row.status, p->status) != 0) {
+		if (row.status != p->status) {
 			rc = -ENOENT;
 			break;
 		}
@@ -343,13 +343,14 @@ fs_readdir(const char *path, void *buf, fuse_fill_dir_t filler, off_t off,
 		fill_one("status", &f);
 		return 0;
 	case TK_JOBS:
-		return source_list_ids(ctx()->src, NULL, fill_one, &f) == -1 ?
+		return source_list_ids(ctx()->src, STORE_ANY_STATUS, fill_one,
+		    &f) == -1 ?
 		    -EIO : 0;
 	case TK_JOB:
 		return readdir_job(&p, &f);
 	case TK_BYSTATUS:
-		for (i = 0; tree_statuses[i] != NULL; i++)
-			fill_one(tree_statuses[i], &f);
+		for (i = 0; i < JOB_NSTATUS; i++)
+			fill_one(job_status_name((enum job_status)i), &f);
 		return 0;
 	case TK_STATUSDIR:
 		f.mode = S_IFLNK;
@@ -486,14 +487,17 @@ fs_write(const char *path, const char *buf, size_t size, off_t off,
 
 	if (h == NULL || !h->ctl)
 		return -EROFS;
-	if ((w = ctl_parse(buf, size)) < 0)
+	/* A word the spooler does not carry out yet is refused here, where
+	 * the person who wrote it hears about it. */
+	if ((w = control_word_parse(buf, size)) < 0 ||
+	    !control_word_supported(w))
 		return -EINVAL;
-	if (ctl_request(ctx()->control_dir, h->id, w, &err) == -1) {
+	if (control_request(ctx()->control_dir, h->id, w, &err) == -1) {
 		w = errno;
 		log_warnx("%s", err.msg);
 		return -w;
 	}
-	log_info("job %s: %s requested", h->id, ctl_word_name(w));
+	log_info("job %s: %s requested", h->id, control_word_name(w));
 	return (int)size;
 }
 

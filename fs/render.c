@@ -5,8 +5,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <jansson.h>
-
+#include "job-json.h"
+#include "log.h"
 #include "render.h"
 #include "xmalloc.h"
 
@@ -72,26 +72,20 @@ render_duration(char *buf, size_t size, int64_t s)
 		    (long long)(s % 60));
 }
 
-/* A job is moving only in these states; elsewhere speed and ETA mean nothing. */
-static bool
-is_active(const struct job_row *row)
-{
-	return row->status != NULL && (strcmp(row->status, "downloading") == 0 ||
-	    strcmp(row->status, "merging") == 0);
-}
-
 static char *
 render_progress(const struct job_row *row)
 {
 	char speed[32], eta[32];
 	double pct = row->progress;
+	bool moving = job_status_running(row->status);
 
 	if (pct < 0)
 		pct = 0;
 	if (pct > 100)
 		pct = 100;
-	render_bytes(speed, sizeof(speed), is_active(row) ? row->speed_bps : 0);
-	render_duration(eta, sizeof(eta), is_active(row) ? row->eta_s : -1);
+	/* Only a running job moves; elsewhere speed and ETA mean nothing. */
+	render_bytes(speed, sizeof(speed), moving ? row->speed_bps : 0);
+	render_duration(eta, sizeof(eta), moving ? row->eta_s : -1);
 	return xasprintf("%.1f%% %lld/%lld segments %s/s ETA %s\n", pct,
 	    (long long)row->segments_done, (long long)row->segments_total,
 	    speed, eta);
@@ -104,54 +98,13 @@ line_or_empty(const char *s)
 	return s != NULL && *s != '\0' ? xasprintf("%s\n", s) : xstrdup("");
 }
 
-static void
-set_str(json_t *o, const char *key, const char *value)
-{
-	json_object_set_new(o, key, value != NULL ? json_string(value) :
-	    json_null());
-}
-
+/* info.json: the row as lib/job-json's INFO view, indented for people. */
 static char *
 render_info(const struct job_row *r)
 {
-	json_t *o = json_object();
+	json_t *o = job_row_json(r, JOB_JSON_INFO);
 	char *text, *out;
 
-	set_str(o, "id", r->id);
-	set_str(o, "job_name", r->job_name);
-	set_str(o, "url", r->url);
-	set_str(o, "title", r->title);
-	set_str(o, "status", r->status);
-	json_object_set_new(o, "progress", json_real(r->progress));
-	json_object_set_new(o, "segments_done", json_integer(r->segments_done));
-	json_object_set_new(o, "segments_total",
-	    json_integer(r->segments_total));
-	json_object_set_new(o, "bytes_done", json_integer(r->bytes_done));
-	json_object_set_new(o, "speed_bps", json_real(r->speed_bps));
-	json_object_set_new(o, "eta_s", json_integer(r->eta_s));
-	json_object_set_new(o, "size_bytes", json_integer(r->size_bytes));
-	json_object_set_new(o, "created_at", json_integer(r->created_at));
-	json_object_set_new(o, "started_at", json_integer(r->started_at));
-	json_object_set_new(o, "completed_at", json_integer(r->completed_at));
-	json_object_set_new(o, "updated_at", json_integer(r->updated_at));
-	set_str(o, "file_path", r->file_path);
-	set_str(o, "error_msg", r->error_msg);
-	json_object_set_new(o, "retry_count", json_integer(r->retry_count));
-	set_str(o, "quality", r->quality);
-	set_str(o, "workdir", r->workdir);
-	set_str(o, "referer", r->referer);
-	set_str(o, "user_agent", r->user_agent);
-	set_str(o, "source_page", r->source_page);
-	set_str(o, "resolution", r->resolution);
-	json_object_set_new(o, "duration", json_real(r->duration));
-	/* headers_json is the store's own JSON text: embed it as JSON. */
-	if (r->headers_json != NULL && *r->headers_json != '\0') {
-		json_t *h = json_loads(r->headers_json, JSON_DECODE_ANY, NULL);
-
-		json_object_set_new(o, "headers", h != NULL ? h :
-		    json_string(r->headers_json));
-	} else
-		json_object_set_new(o, "headers", json_null());
 	text = json_dumps(o, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
 	json_decref(o);
 	out = xasprintf("%s\n", text != NULL ? text : "{}");
@@ -169,7 +122,7 @@ render_job_file(enum fs_file f, const struct job_row *row, size_t *len)
 		out = render_progress(row);
 		break;
 	case FS_STATUS:
-		out = line_or_empty(row->status);
+		out = line_or_empty(job_status_name(row->status));
 		break;
 	case FS_TITLE:
 		out = line_or_empty(row->title);
@@ -181,12 +134,12 @@ render_job_file(enum fs_file f, const struct job_row *row, size_t *len)
 		out = line_or_empty(row->error_msg);
 		break;
 	case FS_SPEED:
-		render_bytes(buf, sizeof(buf), is_active(row) ?
+		render_bytes(buf, sizeof(buf), job_status_running(row->status) ?
 		    row->speed_bps : 0);
 		out = xasprintf("%s/s\n", buf);
 		break;
 	case FS_ETA:
-		render_duration(buf, sizeof(buf), is_active(row) ?
+		render_duration(buf, sizeof(buf), job_status_running(row->status) ?
 		    row->eta_s : -1);
 		out = xasprintf("%s\n", buf);
 		break;
@@ -209,40 +162,52 @@ render_job_file(enum fs_file f, const struct job_row *row, size_t *len)
 	return out;
 }
 
+/* "queue" is the pending count; "active" the running ones. */
+static void
+status_counts(FILE *fp, const struct store_counts *c)
+{
+	int64_t active = 0;
+	int i;
+
+	for (i = 0; i < JOB_NSTATUS; i++)
+		if (job_status_running((enum job_status)i))
+			active += c->by_status[i];
+	fprintf(fp, "queue: %lld\nactive: %lld\n",
+	    (long long)c->by_status[JOB_PENDING], (long long)active);
+	/* Every other state by its name, so a new state shows up here. */
+	for (i = 0; i < JOB_NSTATUS; i++)
+		if (i != JOB_PENDING)
+			fprintf(fp, "%s: %lld\n",
+			    job_status_name((enum job_status)i),
+			    (long long)c->by_status[i]);
+	fprintf(fp, "total: %lld\n", (long long)c->total);
+}
+
 char *
 render_status(const struct fs_status *s, size_t *len)
 {
 	const struct store_counts *c = &s->counts;
-	char disk[32], *out;
+	char disk[32], *out = NULL;
+	FILE *fp;
 
 	if (s->disk_free >= 0)
 		render_bytes(disk, sizeof(disk), (double)s->disk_free);
 	else
 		snprintf(disk, sizeof(disk), "unknown");
-	out = xasprintf(
-	    "queue: %lld\n"
-	    "active: %lld\n"
-	    "downloading: %lld\n"
-	    "merging: %lld\n"
-	    "paused: %lld\n"
-	    "completed: %lld\n"
-	    "failed: %lld\n"
-	    "cancelled: %lld\n"
-	    "total: %lld\n"
-	    "disk_free: %s\n"
+	if ((fp = open_memstream(&out, len)) == NULL)
+		fatal("open_memstream");
+	status_counts(fp, c);
+	fprintf(fp, "disk_free: %s\n"
 	    "disk_free_bytes: %lld\n"
 	    "spooler: %s\n"
 	    "store: %s%s%s\n",
-	    (long long)c->pending, (long long)(c->downloading + c->merging),
-	    (long long)c->downloading, (long long)c->merging,
-	    (long long)c->paused, (long long)c->completed,
-	    (long long)c->failed, (long long)c->cancelled, (long long)c->total,
 	    disk, (long long)s->disk_free,
 	    c->spooler_alive ? "alive" : "stopped",
 	    s->store_ok ? "ok" : "unavailable",
 	    s->store_ok || *s->store_note == '\0' ? "" : " - ",
 	    s->store_ok ? "" : s->store_note);
-	*len = strlen(out);
+	if (fclose(fp) != 0)
+		fatal("open_memstream");
 	return out;
 }
 

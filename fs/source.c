@@ -9,8 +9,8 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/statvfs.h>
-#include <time.h>
 
+#include "clock.h"
 #include "log.h"
 #include "source.h"
 #include "xmalloc.h"
@@ -34,15 +34,6 @@ struct source {
 	size_t nnames, capnames;
 	int64_t names_ms;	/* when built; 0 never */
 };
-
-static int64_t
-now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
 
 struct source *
 source_new(const char *db_path, const char *spool_dir)
@@ -180,9 +171,9 @@ ensure_open(struct source *src)
 	check_immutable(src);
 	if (src->st != NULL)
 		return src->st;
-	if (now_ms() < src->next_try_ms)
+	if (clock_ms() < src->next_try_ms)
 		return NULL;
-	src->next_try_ms = now_ms() + SOURCE_REOPEN_MS;
+	src->next_try_ms = clock_ms() + SOURCE_REOPEN_MS;
 	if (stat(src->db_path, &sb) == -1) {
 		snprintf(src->note, sizeof(src->note), "%s: %s (the spooler "
 		    "has not run yet?)", src->db_path, strerror(errno));
@@ -244,7 +235,7 @@ ids_cb(const char *id, const char *job_name, void *arg)
 }
 
 int
-source_list_ids(struct source *src, const char *status,
+source_list_ids(struct source *src, int status,
     int (*fn)(const char *id, void *), void *arg)
 {
 	struct ids_arg a = { fn, arg };
@@ -343,10 +334,10 @@ names_rebuild(struct source *src)
 	size_t i, lead;
 
 	names_clear(src);
-	src->names_ms = now_ms();
+	src->names_ms = clock_ms();
 	if ((st = ensure_open(src)) == NULL)
 		return;
-	if (store_list_ids(st, NULL, names_cb, src, &err) == -1) {
+	if (store_list_ids(st, STORE_ANY_STATUS, names_cb, src, &err) == -1) {
 		query_failed(src, &err);
 		names_clear(src);
 		return;
@@ -392,11 +383,11 @@ source_find_name(struct source *src, const char *name, char **id)
 
 	*id = NULL;
 	pthread_mutex_lock(&src->lock);
-	age = now_ms() - src->names_ms;
+	age = clock_ms() - src->names_ms;
 	if (src->names_ms == 0 || age >= SOURCE_NAMES_TTL_MS)
 		names_rebuild(src);
 	e = names_find(src, name);
-	if (e == NULL && now_ms() - src->names_ms >= SOURCE_NAMES_MISS_MS) {
+	if (e == NULL && clock_ms() - src->names_ms >= SOURCE_NAMES_MISS_MS) {
 		names_rebuild(src);
 		e = names_find(src, name);
 	}

@@ -31,8 +31,9 @@ void source_free(struct source *src);
 
 /* 1 found (row filled, free with job_row_free), 0 none, -1 store error. */
 int source_get_job(struct source *src, const char *id, struct job_row *row);
-/* Ids newest first (status NULL = all); 0, or -1 on a store error. */
-int source_list_ids(struct source *src, const char *status,
+/* Ids newest first (status: enum job_status or STORE_ANY_STATUS); 0, or
+ * -1 on a store error. */
+int source_list_ids(struct source *src, int status,
     int (*fn)(const char *id, void *), void *arg);
 /* Fills s (never fails: an unreadable store is reported in s). */
 void source_status(struct source *src, struct fs_status *s);

@@ -4,24 +4,9 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "job-id.h"
 #include "render.h"
 #include "tree.h"
-
-const char *const tree_statuses[] = {
-	"pending", "downloading", "merging", "paused", "completed", "failed",
-	"cancelled", NULL
-};
-
-static const char *
-known_status(const char *s)
-{
-	int i;
-
-	for (i = 0; tree_statuses[i] != NULL; i++)
-		if (strcmp(tree_statuses[i], s) == 0)
-			return tree_statuses[i];
-	return NULL;
-}
 
 /* Splits path into at most 3 components; their count, or -1. */
 static int
@@ -59,6 +44,9 @@ parse_jobs(char comp[3][TREE_MAX_NAME + 1], int n, struct tree_path *p)
 		p->kind = TK_JOBS;
 		return 0;
 	}
+	/* A name that cannot be a job id is no job: no store query for it. */
+	if (!job_id_valid(comp[1]))
+		return -1;
 	snprintf(p->id, sizeof(p->id), "%s", comp[1]);
 	if (n == 2) {
 		p->kind = TK_JOB;
@@ -77,12 +65,14 @@ parse_by_status(char comp[3][TREE_MAX_NAME + 1], int n, struct tree_path *p)
 		p->kind = TK_BYSTATUS;
 		return 0;
 	}
-	if ((p->status = known_status(comp[1])) == NULL)
+	if (job_status_parse(comp[1], &p->status) == -1)
 		return -1;
 	if (n == 2) {
 		p->kind = TK_STATUSDIR;
 		return 0;
 	}
+	if (!job_id_valid(comp[2]))
+		return -1;
 	p->kind = TK_STATUSLINK;
 	snprintf(p->id, sizeof(p->id), "%s", comp[2]);
 	return 0;

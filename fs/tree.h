@@ -13,6 +13,8 @@
  * tree_parse only classifies a path; whether the job, status or name
  * exists is the store's to say.
  */
+#include "job-status.h"
+
 #define TREE_MAX_NAME 255
 
 enum tree_kind {
@@ -24,12 +26,9 @@ struct tree_path {
 	enum tree_kind kind;
 	char id[TREE_MAX_NAME + 1];	/* TK_JOB*, TK_STATUSLINK */
 	char name[TREE_MAX_NAME + 1];	/* TK_JOBOTHER, TK_NAMELINK */
-	const char *status;		/* TK_STATUSDIR, TK_STATUSLINK */
+	enum job_status status;		/* TK_STATUSDIR, TK_STATUSLINK */
 	int file;			/* TK_JOBFILE: an enum fs_file */
 };
-
-/* Every job status, in the order by-status/ lists them; NULL-terminated. */
-extern const char *const tree_statuses[];
 
 /* 0, or -1 when no node can live at path (ENOENT). */
 int tree_parse(const char *path, struct tree_path *p);

@@ -7,17 +7,18 @@
 #include <string.h>
 #include <unistd.h>
 
-#include <openssl/rand.h>
-
 #include "cmd.h"
 #include "conf.h"
 #include "guard.h"
 #include "job.h"
+#include "job-id.h"
+#include "job-validate.h"
+#include "spool.h"
 #include "xmalloc.h"
 
 /*
  * For scripts on the NAS itself: the same .job the endpoint writes, with
- * the same checks (job_parse) and the same writer (tmp + fsync + rename
+ * the same checks (job_validate, the spooler's) and the same writer (tmp + fsync + rename
  * into incoming/), named by a random id ("j" + 12 hex digits) that the
  * spooler takes as the job's id. Prints that id on stdout.
  */
@@ -53,9 +54,10 @@ load_conf(struct conf *c, const char *path)
 	return 0;
 }
 
-/* Encodes what the options gave, then parses it back: job_parse decides. */
+/* Encodes what the options gave, then validates it as the spooler will. */
 static int
-build_job(struct job_spec *opt, struct job_spec *job, struct err *err)
+build_job(struct job_spec *opt, bool allow_private, struct job_spec *job,
+    struct err *err)
 {
 	char *text;
 	int rc;
@@ -82,7 +84,7 @@ build_job(struct job_spec *opt, struct job_spec *job, struct err *err)
 	if (opt->quality == NULL)
 		opt->quality = xstrdup("best");
 	text = job_encode(opt);
-	rc = job_parse(text, strlen(text), job, err);
+	rc = job_validate(text, strlen(text), allow_private, job, err);
 	free(text);
 	return rc;
 }
@@ -90,18 +92,15 @@ build_job(struct job_spec *opt, struct job_spec *job, struct err *err)
 static int
 write_job(const struct conf *c, struct job_spec *job)
 {
-	char *incoming = conf_spool_path(c, "incoming"), *final = NULL;
-	unsigned char b[6];
-	char id[16];
+	char *incoming = spool_path(c->spool_dir, SPOOL_INCOMING), *final = NULL;
+	char id[JOB_ID_NEW_SIZE];
 	struct err err;
 	int rc = 1;
 
-	if (RAND_bytes(b, sizeof(b)) != 1) {
-		fprintf(stderr, "m3u8nas add: no random bytes\n");
+	if (job_new_id(id, sizeof(id), &err) != 0) {
+		fprintf(stderr, "m3u8nas add: %s\n", err.msg);
 		goto out;
 	}
-	snprintf(id, sizeof(id), "j%02x%02x%02x%02x%02x%02x", b[0], b[1], b[2],
-	    b[3], b[4], b[5]);
 	free(job->id);
 	job->id = xstrdup(id);
 	if (job_write_file(incoming, id, job, &final, &err) != 0) {
@@ -160,13 +159,15 @@ cmd_add(int argc, char **argv)
 		goto out;
 	}
 	opt.url = xstrdup(argv[optind]);
-	if (build_job(&opt, &job, &err) != 0) {
-		fprintf(stderr, "m3u8nas add: %s\n", err.msg);
-		goto out;
-	}
+	/* The configuration first: allow_private_targets is part of the check. */
 	rc = 1;
 	if (load_conf(&c, path) != 0)
 		goto out;
+	if (build_job(&opt, c.allow_private_targets, &job, &err) != 0) {
+		fprintf(stderr, "m3u8nas add: %s\n", err.msg);
+		rc = 2;
+		goto out;
+	}
 	rc = write_job(&c, &job);
 out:
 	if (c.spool_dir != NULL)

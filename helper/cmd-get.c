@@ -12,9 +12,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <time.h>
 #include <unistd.h>
 
+#include "clock.h"
 #include "cmd.h"
 #include "conf.h"
 #include "download.h"
@@ -242,15 +242,6 @@ remove_work_dir(const char *path)
 	rmdir(path);
 }
 
-static int64_t
-now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 static void
 human(double bytes, char *buf, size_t len)
 {
@@ -286,7 +277,7 @@ show(struct download *d, bool tty, int64_t *last, bool final)
 {
 	struct download_progress p;
 	char line[256];
-	int64_t now = now_ms();
+	int64_t now = clock_ms();
 
 	if (!final && now - *last < (tty ? TTY_REDRAW_MS : PLAIN_EVERY_MS))
 		return;
@@ -321,21 +312,6 @@ run(struct fetcher *f, struct download *d)
 	if (tty)
 		show(d, tty, &last, true);
 	return st;
-}
-
-static bool
-has_segments(const char *path)
-{
-	DIR *dir = opendir(path);
-	struct dirent *de;
-	bool yes = false;
-
-	while (dir != NULL && !yes && (de = readdir(dir)) != NULL)
-		yes = strncmp(de->d_name, "seg-", 4) == 0 &&
-		    strstr(de->d_name, ".part") == NULL;
-	if (dir != NULL)
-		closedir(dir);
-	return yes;
 }
 
 static int
@@ -388,13 +364,13 @@ get(struct get_opts *g)
 		fail("interrupted%s", g->no_keep ? "" :
 		    "; run the same command again to resume");
 	} else {
-		fail("%s", download_error(d));
+		fail("%s", download_error(d)->msg);
 	}
 out:
 	download_free(d);
 	fetcher_free(f);
 	if (work != NULL && !g->keep_work && (rc == 0 || g->no_keep ||
-	    !has_segments(work)))
+	    !download_workdir_has_segments(work)))
 		remove_work_dir(work);
 	free(work);
 	free(output);

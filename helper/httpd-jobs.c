@@ -14,77 +14,17 @@
 
 #include <event2/http.h>
 #include <event2/keyvalq_struct.h>
-#include <openssl/rand.h>
 
 #include "httpd.h"
+#include "control.h"
 #include "job.h"
+#include "job-json.h"
+#include "job-id.h"
+#include "job-validate.h"
 #include "log.h"
+#include "spool.h"
 #include "store.h"
 #include "xmalloc.h"
-
-static const char *const statuses[] = { "pending", "downloading", "merging",
-	"paused", "completed", "failed", "cancelled", NULL };
-
-json_t *
-httpd_time_json(int64_t t)
-{
-	char buf[32];
-	struct tm tm;
-	time_t tt = (time_t)t;
-
-	if (t <= 0 || gmtime_r(&tt, &tm) == NULL)
-		return json_null();
-	strftime(buf, sizeof(buf), "%Y-%m-%dT%H:%M:%SZ", &tm);
-	return json_string(buf);
-}
-
-/* A string, or null for NULL, "" and bytes that are not UTF-8. */
-static json_t *
-str_json(const char *s)
-{
-	json_t *j = s != NULL && *s != '\0' ? json_string(s) : NULL;
-
-	return j != NULL ? j : json_null();
-}
-
-static bool
-is_active(const char *status)
-{
-	return strcmp(status, "pending") == 0 ||
-	    strcmp(status, "downloading") == 0 ||
-	    strcmp(status, "merging") == 0 || strcmp(status, "paused") == 0;
-}
-
-/* The JOB object of the API (DESIGN.md; the extension reads these keys). */
-static json_t *
-job_json(const struct job_row *j)
-{
-	json_t *o = json_object();
-
-	json_object_set_new(o, "job_id", str_json(j->id));
-	json_object_set_new(o, "url", str_json(j->url));
-	json_object_set_new(o, "title", str_json(j->title));
-	json_object_set_new(o, "status", str_json(j->status));
-	json_object_set_new(o, "progress", json_real(j->progress));
-	json_object_set_new(o, "segments_done", json_integer(j->segments_done));
-	json_object_set_new(o, "segments_total",
-	    json_integer(j->segments_total));
-	json_object_set_new(o, "bytes_done", json_integer(j->bytes_done));
-	json_object_set_new(o, "speed_bps", json_real(j->speed_bps));
-	json_object_set_new(o, "eta_s", j->eta_s >= 0 &&
-	    is_active(j->status != NULL ? j->status : "") &&
-	    j->speed_bps > 0 ? json_integer(j->eta_s) : json_null());
-	json_object_set_new(o, "error", str_json(j->error_msg));
-	json_object_set_new(o, "output", str_json(j->file_path));
-	json_object_set_new(o, "size_bytes", json_integer(j->size_bytes));
-	json_object_set_new(o, "created_at", httpd_time_json(j->created_at));
-	json_object_set_new(o, "started_at", httpd_time_json(j->started_at));
-	json_object_set_new(o, "completed_at",
-	    httpd_time_json(j->completed_at));
-	json_object_set_new(o, "retry_count", json_integer(j->retry_count));
-	json_object_set_new(o, "quality", str_json(j->quality));
-	return o;
-}
 
 /* A posted job the spooler has not stored yet, as a pending JOB. */
 static void
@@ -95,7 +35,7 @@ recent_row(const struct recent_job *rj, struct job_row *row)
 	row->url = rj->url;
 	row->title = rj->title;
 	row->quality = rj->quality;
-	row->status = (char *)"pending";
+	row->status = JOB_PENDING;
 	row->created_at = rj->created;
 	row->eta_s = -1;
 }
@@ -133,22 +73,24 @@ static bool
 recent_waiting(struct httpd *h, const struct recent_job *rj)
 {
 	char *p = xasprintf("%s/%s.job", h->incoming, rj->id);
-	char *q = xasprintf("%s/processing/%s", h->conf.spool_dir, rj->id);
+	char *dir = spool_path(h->conf.spool_dir, SPOOL_PROCESSING);
+	char *q = xasprintf("%s/%s", dir, rj->id);
 	struct stat sb;
 	bool yes = lstat(p, &sb) == 0 || lstat(q, &sb) == 0;
 
 	free(p);
 	free(q);
+	free(dir);
 	return yes;
 }
 
 /*
- * The job already pending or running for `url`, if any (1, with *id and
- * *status newly allocated), 0 if none, -1 on a store error.
+ * The job already pending or running for `url`, if any (1, with *id
+ * newly allocated and *status set), 0 if none, -1 on a store error.
  */
 static int
-find_duplicate(struct httpd *h, const char *url, char **id, char **status,
-    struct err *err)
+find_duplicate(struct httpd *h, const char *url, char **id,
+    enum job_status *status, struct err *err)
 {
 	const struct recent_job *rj;
 	struct job_row row;
@@ -161,11 +103,11 @@ find_duplicate(struct httpd *h, const char *url, char **id, char **status,
 	if (st != NULL && (rc = store_find_active_by_url(st, url, id, err)) != 0) {
 		if (rc < 0)
 			return -1;
+		*status = JOB_PENDING;
 		if (store_get_job(st, *id, &row, err) == 1) {
-			*status = xstrdup(row.status);
+			*status = row.status;
 			job_row_free(&row);
-		} else
-			*status = xstrdup("pending");
+		}
 		return 1;
 	}
 	if ((rj = recent_by_url(h->recent, url)) == NULL)
@@ -183,14 +125,15 @@ find_duplicate(struct httpd *h, const char *url, char **id, char **status,
 		return 0;
 	}
 	*id = xstrdup(rj->id);
-	*status = xstrdup("pending");
+	*status = JOB_PENDING;
 	return 1;
 }
 
 /*
  * The posted body, checked field by field so that a wrong type names its
- * field, then re-encoded with only the keys a .job carries and validated
- * by job_parse: the endpoint accepts exactly what the spooler would.
+ * field, then re-encoded with only the keys a .job carries, for
+ * job_validate: the endpoint accepts exactly what the spooler would.
+ * Errors are ERR_INVALID.
  */
 static char *
 body_to_job(json_t *body, struct err *err)
@@ -203,20 +146,20 @@ body_to_job(json_t *body, struct err *err)
 	char *text = NULL;
 
 	if (!json_is_object(body)) {
-		err_set(err, "the body must be a JSON object");
+		err_setk(err, ERR_INVALID, "the body must be a JSON object");
 		goto out;
 	}
 	for (k = strs; *k != NULL; k++) {
 		if ((v = json_object_get(body, *k)) == NULL || json_is_null(v))
 			continue;
 		if (!json_is_string(v)) {
-			err_set(err, "\"%s\" must be a string", *k);
+			err_setk(err, ERR_INVALID, "\"%s\" must be a string", *k);
 			goto out;
 		}
 		json_object_set(job, *k, v);
 	}
 	if (json_object_get(job, "url") == NULL) {
-		err_set(err, "\"url\" is missing");
+		err_setk(err, ERR_INVALID, "\"url\" is missing");
 		goto out;
 	}
 	if ((v = json_object_get(body, "headers")) != NULL && !json_is_null(v)) {
@@ -226,7 +169,8 @@ body_to_job(json_t *body, struct err *err)
 			json_object_foreach(v, name, hv)
 				strings = strings && json_is_string(hv);
 		if (!strings) {
-			err_set(err, "\"headers\" must be an object of strings");
+			err_setk(err, ERR_INVALID,
+			    "\"headers\" must be an object of strings");
 			goto out;
 		}
 		json_object_set(job, "headers", v);
@@ -238,22 +182,11 @@ out:
 }
 
 static void
-new_id(char *id, size_t size)
-{
-	unsigned char b[6];
-
-	if (RAND_bytes(b, sizeof(b)) != 1)
-		fatalx("RAND_bytes failed");
-	snprintf(id, size, "j%02x%02x%02x%02x%02x%02x", b[0], b[1], b[2], b[3],
-	    b[4], b[5]);
-}
-
-static void
 reply_job_id(struct httpd_req *r, int code, const char *id,
-    const char *status)
+    enum job_status status)
 {
 	httpd_reply_json(r, code, json_pack("{s:s, s:s}", "job_id", id,
-	    "status", status));
+	    "status", job_status_name(status)));
 }
 
 void
@@ -261,28 +194,18 @@ route_download(struct httpd_req *r)
 {
 	struct httpd *h = r->h;
 	struct job_spec spec;
-	json_error_t jerr;
 	json_t *body = NULL;
-	char *text = NULL, *raw, *dup_id = NULL, *dup_status = NULL;
-	char *final = NULL, id[32];
+	char *text = NULL, *dup_id = NULL;
+	enum job_status dup_status;
+	char *final = NULL, id[JOB_ID_NEW_SIZE];
 	struct err err;
-	size_t len;
 
 	memset(&spec, 0, sizeof(spec));
-	raw = httpd_req_body(r, &len);
-	body = json_loadb(raw, len, JSON_REJECT_DUPLICATES | JSON_DECODE_ANY,
-	    &jerr);
-	free(raw);
-	if (body == NULL) {
-		httpd_reply_error(r, 400, "invalid JSON: %s", jerr.text);
-		goto out;
-	}
-	if ((text = body_to_job(body, &err)) == NULL) {
-		httpd_reply_error(r, 400, "%s", err.msg);
-		goto out;
-	}
-	if (job_parse(text, strlen(text), &spec, &err) != 0) {
-		httpd_reply_error(r, 400, "%s", err.msg);
+	if ((body = httpd_req_json(r, &err)) == NULL ||
+	    (text = body_to_job(body, &err)) == NULL ||
+	    job_validate(text, strlen(text), h->conf.allow_private_targets,
+	    &spec, &err) != 0) {
+		httpd_reply_err(r, &err);
 		goto out;
 	}
 	switch (find_duplicate(h, spec.url, &dup_id, &dup_status, &err)) {
@@ -294,21 +217,25 @@ route_download(struct httpd_req *r)
 		reply_job_id(r, 200, dup_id, dup_status);
 		goto out;
 	}
-	new_id(id, sizeof(id));
+	if (job_new_id(id, sizeof(id), &err) != 0) {
+		log_event(LOG_ERROR, "write", NULL, "%s", err.msg);
+		httpd_reply_error(r, 500, "cannot make a job id");
+		goto out;
+	}
 	free(spec.id);
 	spec.id = xstrdup(id);
 	if (job_write_file(h->incoming, id, &spec, &final, &err) != 0) {
 		log_event(LOG_ERROR, "write", id, "%s", err.msg);
-		httpd_reply_error(r, 500, "cannot write the job into the spool");
+		httpd_reply_error(r, httpd_status_of(&err),
+		    "cannot write the job into the spool");
 		goto out;
 	}
 	recent_add(h->recent, final, spec.url, spec.title, spec.quality);
 	log_event(LOG_INFO, "posted", final, "%s", spec.url);
-	reply_job_id(r, 201, final, "pending");
+	reply_job_id(r, 201, final, JOB_PENDING);
 out:
 	free(final);
 	free(dup_id);
-	free(dup_status);
 	free(text);
 	json_decref(body);
 	job_spec_free(&spec);
@@ -330,7 +257,7 @@ route_job(struct httpd_req *r)
 		httpd_reply_error(r, 404, "no such job: %s", r->id);
 		return;
 	}
-	httpd_reply_json(r, 200, job_json(&row));
+	httpd_reply_json(r, 200, job_row_json(&row, JOB_JSON_API));
 	if (owned)
 		job_row_free(&row);
 }
@@ -338,7 +265,7 @@ route_job(struct httpd_req *r)
 static int
 list_one(const struct job_row *row, void *arg)
 {
-	json_array_append_new(arg, job_json(row));
+	json_array_append_new(arg, job_row_json(row, JOB_JSON_API));
 	return 0;
 }
 
@@ -361,17 +288,41 @@ query_long(const struct evkeyvalq *q, const char *key, long def, long min,
 }
 
 static int64_t
-count_of(const struct store_counts *c, const char *status)
+count_of(const struct store_counts *c, int status)
 {
-	const int64_t *by[] = { &c->pending, &c->downloading, &c->merging,
-		&c->paused, &c->completed, &c->failed, &c->cancelled };
+	return status == STORE_ANY_STATUS ? c->total : c->by_status[status];
+}
+
+/* "pending, downloading, ..., cancelled": every state, for the 400. */
+static char *
+status_words(void)
+{
+	char *s = xstrdup(""), *next;
 	int i;
 
-	if (status == NULL)
-		return c->total;
-	for (i = 0; statuses[i] != NULL; i++)
-		if (strcmp(statuses[i], status) == 0)
-			return *by[i];
+	for (i = 0; i < JOB_NSTATUS; i++) {
+		next = xasprintf("%s%s%s", s, i ? ", " : "",
+		    job_status_name((enum job_status)i));
+		free(s);
+		s = next;
+	}
+	return s;
+}
+
+/* The ?status= filter: 0 with *status set (STORE_ANY_STATUS when absent),
+ * -1 for a word that names no state. */
+static int
+query_status(const struct evkeyvalq *q, int *status)
+{
+	const char *v = evhttp_find_header(q, "status");
+	enum job_status s;
+
+	*status = STORE_ANY_STATUS;
+	if (v == NULL || *v == '\0')
+		return 0;
+	if (job_status_parse(v, &s) == -1)
+		return -1;
+	*status = (int)s;
 	return 0;
 }
 
@@ -383,25 +334,20 @@ route_jobs(struct httpd_req *r)
 	struct store *st;
 	struct err err;
 	json_t *jobs = json_array();
-	const char *status;
+	char *words;
 	long limit, offset;
 	bool absent;
-	int i;
+	int status;
 
 	TAILQ_INIT(&q);
 	if (r->query != NULL && evhttp_parse_query_str(r->query, &q) != 0) {
 		httpd_reply_error(r, 400, "bad query string");
 		goto out;
 	}
-	status = evhttp_find_header(&q, "status");
-	if (status != NULL && *status == '\0')
-		status = NULL;
-	for (i = 0; status != NULL && statuses[i] != NULL; i++)
-		if (strcmp(statuses[i], status) == 0)
-			break;
-	if (status != NULL && statuses[i] == NULL) {
-		httpd_reply_error(r, 400, "\"status\" must be one of pending, "
-		    "downloading, merging, paused, completed, failed, cancelled");
+	if (query_status(&q, &status) == -1) {
+		words = status_words();
+		httpd_reply_error(r, 400, "\"status\" must be one of %s", words);
+		free(words);
 		goto out;
 	}
 	limit = query_long(&q, "limit", HTTPD_LIST_DEFAULT, 1, HTTPD_LIST_MAX);
@@ -429,51 +375,19 @@ out:
 	evhttp_clear_headers(&q);
 }
 
-/* control/<id>.<what> the Postfix way: a dot-file, fsync, rename. */
-static int
-write_control(struct httpd *h, const char *id, const char *what,
-    struct err *err)
-{
-	char *tmp = xasprintf("%s/.%s.%s.XXXXXX", h->control, id, what);
-	char *dst = xasprintf("%s/%s.%s", h->control, id, what);
-	char *line = xasprintf("%s\n", what);
-	int fd, rc = -1;
-
-	if ((fd = mkostemp(tmp, O_CLOEXEC)) < 0) {
-		err_errno(err, "cannot create %s", tmp);
-		goto out;
-	}
-	if (write(fd, line, strlen(line)) != (ssize_t)strlen(line) ||
-	    fsync(fd) != 0 || close(fd) != 0) {
-		err_errno(err, "cannot write %s", tmp);
-		unlink(tmp);
-		goto out;
-	}
-	if (rename(tmp, dst) != 0) {
-		err_errno(err, "cannot rename %s", tmp);
-		unlink(tmp);
-		goto out;
-	}
-	rc = 0;
-out:
-	free(line);
-	free(tmp);
-	free(dst);
-	return rc;
-}
-
 /* Cancel makes sense while a job runs; retry once it has stopped badly. */
 static bool
-control_applies(const char *what, const char *status)
+control_applies(enum control_word w, enum job_status status)
 {
-	if (strcmp(what, "cancel") == 0)
-		return is_active(status);
-	return strcmp(status, "failed") == 0 || strcmp(status, "cancelled") == 0;
+	if (w == CONTROL_CANCEL)
+		return job_status_unfinished(status);
+	return job_status_retryable(status);
 }
 
 void
-route_control(struct httpd_req *r, const char *what)
+route_control(struct httpd_req *r, enum control_word w)
 {
+	const char *what = control_word_name(w);
 	struct job_row row;
 	struct err err;
 	bool owned;
@@ -486,9 +400,10 @@ route_control(struct httpd_req *r, const char *what)
 			httpd_reply_error(r, 404, "no such job: %s", r->id);
 		return;
 	}
-	if (!control_applies(what, row.status))
-		httpd_reply_error(r, 409, "cannot %s a %s job", what, row.status);
-	else if (write_control(r->h, r->id, what, &err) != 0) {
+	if (!control_applies(w, row.status))
+		httpd_reply_error(r, 409, "cannot %s a %s job", what,
+		    job_status_name(row.status));
+	else if (control_request(r->h->control, r->id, w, &err) != 0) {
 		log_event(LOG_ERROR, "control", r->id, "%s", err.msg);
 		httpd_reply_error(r, 500, "cannot write the %s request", what);
 	} else {

@@ -62,11 +62,7 @@ struct probe_fetch {
 static void
 probe_free(struct probe *p)
 {
-	char **h;
-
-	for (h = p->headers; h != NULL && *h != NULL; h++)
-		free(*h);
-	free(p->headers);
+	job_header_lines_free(p->headers);
 	free(p->url);
 	json_decref(p->answer);
 	free(p);
@@ -197,7 +193,8 @@ probe_run(void *arg)
 	}
 	fetcher_free(f);
 	if (cancelled && !pf.ok)
-		err_set(&pf.err, "timed out fetching %s", p->url);
+		err_setk(&pf.err, ERR_TEMPORARY, "timed out fetching %s",
+		    p->url);
 	probe_answer(p, &pf);
 	free(pf.buf.data);
 	free(pf.effective_url);
@@ -280,23 +277,15 @@ static struct probe *
 probe_from_body(struct httpd_req *r, struct err *err)
 {
 	struct job_spec spec;
-	json_error_t jerr;
 	json_t *body, *job = NULL, *v;
 	struct probe *p = NULL;
-	char *raw, *text = NULL;
-	size_t len, i, n = 0;
+	char *text = NULL;
 
 	memset(&spec, 0, sizeof(spec));
-	raw = httpd_req_body(r, &len);
-	body = json_loadb(raw, len, JSON_REJECT_DUPLICATES | JSON_DECODE_ANY,
-	    &jerr);
-	free(raw);
-	if (body == NULL) {
-		err_set(err, "invalid JSON: %s", jerr.text);
+	if ((body = httpd_req_json(r, err)) == NULL)
 		goto out;
-	}
 	if (!json_is_object(body)) {
-		err_set(err, "the body must be a JSON object");
+		err_setk(err, ERR_INVALID, "the body must be a JSON object");
 		goto out;
 	}
 	job = json_object();
@@ -311,12 +300,7 @@ probe_from_body(struct httpd_req *r, struct err *err)
 		goto out;
 	p = xcalloc(1, sizeof(*p));
 	p->url = xstrdup(spec.url);
-	p->headers = xcalloc(spec.nheaders + 2, sizeof(char *));
-	for (i = 0; i < spec.nheaders; i++)
-		p->headers[n++] = xasprintf("%s: %s", spec.headers[i].name,
-		    spec.headers[i].value);
-	if (spec.referer != NULL)
-		p->headers[n++] = xasprintf("Referer: %s", spec.referer);
+	p->headers = job_header_lines(&spec);
 out:
 	free(text);
 	json_decref(job);
@@ -333,7 +317,7 @@ route_probe(struct httpd_req *r)
 	struct err err;
 
 	if ((p = probe_from_body(r, &err)) == NULL) {
-		httpd_reply_error(r, 400, "%s", err.msg);
+		httpd_reply_err(r, &err);	/* ERR_INVALID: 400 */
 		return;
 	}
 	if (pool->running >= HTTPD_MAX_PROBES) {

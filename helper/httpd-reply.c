@@ -5,12 +5,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include <event2/buffer.h>
 #include <event2/http.h>
 #include <event2/keyvalq_struct.h>
 
+#include "clock.h"
 #include "httpd.h"
 #include "log.h"
 #include "xmalloc.h"
@@ -62,12 +62,8 @@ count(struct httpd *h, enum httpd_route route, int status)
 static void
 access_log(struct httpd_req *r, int code, size_t len)
 {
-	struct timespec t1;
-	double ms;
+	double ms = (double)(clock_us() - r->t0_us) / 1e3;
 
-	clock_gettime(CLOCK_MONOTONIC, &t1);
-	ms = (t1.tv_sec - r->t0.tv_sec) * 1e3 +
-	    (t1.tv_nsec - r->t0.tv_nsec) / 1e6;
 	log_event(code >= 500 ? LOG_WARN : LOG_INFO, "access", NULL,
 	    "%s %s %s %d %zu %.3fms", r->peer, r->method, r->path, code, len,
 	    ms);
@@ -133,6 +129,31 @@ httpd_reply_error(struct httpd_req *r, int code, const char *fmt, ...)
 	httpd_reply_json(r, code, json_pack("{s:o}", "error", s));
 }
 
+int
+httpd_status_of(const struct err *err)
+{
+	switch (err->kind) {
+	case ERR_INVALID:
+	case ERR_REFUSED:
+		return 400;
+	case ERR_DENIED:
+		return 502;
+	case ERR_TEMPORARY:
+	case ERR_CANCELLED:
+		return 503;
+	case ERR_NOSPACE:
+		return 507;
+	default:
+		return 500;
+	}
+}
+
+void
+httpd_reply_err(struct httpd_req *r, const struct err *err)
+{
+	httpd_reply_error(r, httpd_status_of(err), "%s", err->msg);
+}
+
 char *
 httpd_req_body(struct httpd_req *r, size_t *len)
 {
@@ -143,5 +164,21 @@ httpd_req_body(struct httpd_req *r, size_t *len)
 	evbuffer_copyout(in, body, n);
 	body[n] = '\0';
 	*len = n;
+	return body;
+}
+
+json_t *
+httpd_req_json(struct httpd_req *r, struct err *err)
+{
+	json_error_t jerr;
+	json_t *body;
+	size_t len;
+	char *raw = httpd_req_body(r, &len);
+
+	body = json_loadb(raw, len, JSON_REJECT_DUPLICATES | JSON_DECODE_ANY,
+	    &jerr);
+	free(raw);
+	if (body == NULL)
+		err_setk(err, ERR_INVALID, "invalid JSON: %s", jerr.text);
 	return body;
 }

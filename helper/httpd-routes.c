@@ -5,14 +5,15 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
-#include <time.h>
 #include <unistd.h>
 
 #include <event2/http.h>
 #include <event2/keyvalq_struct.h>
 
 #include "httpd-frame.h"
+#include "clock.h"
 #include "httpd.h"
+#include "job-id.h"
 #include "log.h"
 #include "store.h"
 #include "xmalloc.h"
@@ -60,25 +61,6 @@ method_name(enum evhttp_cmd_type m)
 	}
 }
 
-/*
- * A job id as it may appear in a path: what the spooler derives from a
- * file name. No '/', no control bytes, no leading '.', bounded: it becomes
- * a control/ file name.
- */
-static bool
-id_ok(const char *id, size_t n)
-{
-	size_t i;
-
-	if (n == 0 || n > HTTPD_MAX_ID || id[0] == '.')
-		return false;
-	for (i = 0; i < n; i++)
-		if (id[i] == '/' || (unsigned char)id[i] < 0x20 ||
-		    id[i] == 0x7f || id[i] == '\\')
-			return false;
-	return true;
-}
-
 /* The route for r->path, filling r->id; NULL if none matches the path. */
 static const struct route *
 match(struct httpd_req *r, bool *bad_id)
@@ -95,7 +77,8 @@ match(struct httpd_req *r, bool *bad_id)
 	rest = r->path + strlen(JOBS_PREFIX);
 	slash = strchr(rest, '/');
 	n = slash != NULL ? (size_t)(slash - rest) : strlen(rest);
-	if (!id_ok(rest, n)) {
+	/* job_id_valid: it becomes a control/ file name. */
+	if (!job_id_valid_n(rest, n)) {
 		*bad_id = true;
 		return NULL;
 	}
@@ -121,15 +104,6 @@ authorized(struct httpd_req *r)
 	return httpd_token_ok(&r->h->conf.http, v, strlen(v));
 }
 
-static double
-now_s(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec + ts.tv_nsec / 1e9;
-}
-
 /* true if the request may go on; otherwise it has been answered 429. */
 static bool
 rate_ok(struct httpd_req *r)
@@ -138,7 +112,8 @@ rate_ok(struct httpd_req *r)
 	int wait;
 
 	if (r->h->limiter == NULL ||
-	    (wait = limiter_take(r->h->limiter, r->peer, now_s())) == 0)
+	    (wait = limiter_take(r->h->limiter, r->peer,
+	    clock_us() / 1e6)) == 0)
 		return true;
 	r->h->rate_limited++;
 	snprintf(after, sizeof(after), "%d", wait);
@@ -157,8 +132,8 @@ run(struct httpd_req *r)
 	case R_DOWNLOAD: route_download(r); break;
 	case R_JOBS: route_jobs(r); break;
 	case R_JOB: route_job(r); break;
-	case R_CANCEL: route_control(r, "cancel"); break;
-	case R_RETRY: route_control(r, "retry"); break;
+	case R_CANCEL: route_control(r, CONTROL_CANCEL); break;
+	case R_RETRY: route_control(r, CONTROL_RETRY); break;
 	case R_STATUS: route_status(r); break;
 	case R_HEALTH: route_health(r); break;
 	case R_PROBE: route_probe(r); break;
@@ -201,7 +176,7 @@ req_new(struct httpd *h, struct evhttp_request *req)
 	ev_uint16_t port = 0;
 	size_t n = 0;
 
-	clock_gettime(CLOCK_MONOTONIC, &r->t0);
+	r->t0_us = clock_us();
 	r->h = h;
 	r->req = req;
 	r->route = R_UNKNOWN;

@@ -69,23 +69,27 @@ route_status(struct httpd_req *r)
 {
 	struct store_counts c;
 	struct err err;
-	json_t *by;
+	json_t *by = json_object();
+	int64_t active = 0;
+	int i;
 
 	if (counts(r->h, &c, &err) != 0) {
+		json_decref(by);
 		log_event(LOG_WARN, "store", NULL, "%s", err.msg);
 		httpd_reply_error(r, 503, "the job store cannot be read");
 		return;
 	}
-	by = json_pack("{s:I, s:I, s:I, s:I, s:I, s:I, s:I}",
-	    "pending", (json_int_t)c.pending,
-	    "downloading", (json_int_t)c.downloading,
-	    "merging", (json_int_t)c.merging, "paused", (json_int_t)c.paused,
-	    "completed", (json_int_t)c.completed,
-	    "failed", (json_int_t)c.failed,
-	    "cancelled", (json_int_t)c.cancelled);
+	/* Every state of the enum, so a new one is counted without a change. */
+	for (i = 0; i < JOB_NSTATUS; i++) {
+		json_object_set_new(by, job_status_name((enum job_status)i),
+		    json_integer(c.by_status[i]));
+		if (job_status_running((enum job_status)i))
+			active += c.by_status[i];
+	}
 	httpd_reply_json(r, 200, json_pack("{s:I, s:I, s:o, s:o, s:b, s:s}",
-	    "queue_length", (json_int_t)(c.pending + incoming_jobs(r->h)),
-	    "active", (json_int_t)(c.downloading + c.merging),
+	    "queue_length", (json_int_t)(c.by_status[JOB_PENDING] +
+	    incoming_jobs(r->h)),
+	    "active", (json_int_t)active,
 	    "counts", by, "disk", disk_json(r->h),
 	    "spooler_alive", (int)c.spooler_alive, "version", PACKAGE_VERSION));
 }
@@ -122,16 +126,10 @@ route_metrics(struct httpd_req *r)
 		    (unsigned long long)h->metrics[i].count);
 	fprintf(fp, "# HELP m3u8nas_jobs Jobs in the store, by status.\n"
 	    "# TYPE m3u8nas_jobs gauge\n");
-	fprintf(fp, "m3u8nas_jobs{status=\"pending\"} %lld\n"
-	    "m3u8nas_jobs{status=\"downloading\"} %lld\n"
-	    "m3u8nas_jobs{status=\"merging\"} %lld\n"
-	    "m3u8nas_jobs{status=\"paused\"} %lld\n"
-	    "m3u8nas_jobs{status=\"completed\"} %lld\n"
-	    "m3u8nas_jobs{status=\"failed\"} %lld\n"
-	    "m3u8nas_jobs{status=\"cancelled\"} %lld\n",
-	    (long long)c.pending, (long long)c.downloading,
-	    (long long)c.merging, (long long)c.paused, (long long)c.completed,
-	    (long long)c.failed, (long long)c.cancelled);
+	for (i = 0; i < JOB_NSTATUS; i++)
+		fprintf(fp, "m3u8nas_jobs{status=\"%s\"} %lld\n",
+		    job_status_name((enum job_status)i),
+		    (long long)c.by_status[i]);
 	fprintf(fp, "# HELP m3u8nas_bytes_downloaded_total Body bytes the "
 	    "spooler has downloaded.\n"
 	    "# TYPE m3u8nas_bytes_downloaded_total counter\n"

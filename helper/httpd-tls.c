@@ -13,12 +13,15 @@
 #include <event2/bufferevent_ssl.h>
 #include <event2/http.h>
 #include <event2/listener.h>
+#include <openssl/bio.h>
+#include <openssl/crypto.h>
 #include <openssl/err.h>
 #include <openssl/evp.h>
 #include <openssl/pem.h>
 #include <openssl/rand.h>
 #include <openssl/x509v3.h>
 
+#include "file.h"
 #include "httpd.h"
 #include "log.h"
 #include "xmalloc.h"
@@ -99,40 +102,29 @@ make_cert(EVP_PKEY *key, struct err *err)
 	return x;
 }
 
-/* Writes a PEM file the Postfix way: tmp (mode 0600), fsync, rename. */
+/* Writes a PEM file: 0600 (a private key), FILE_SYNC (made once, kept). */
 static int
 write_pem(const char *dir, const char *file, EVP_PKEY *key, X509 *x,
     struct err *err)
 {
-	char *tmp = xasprintf("%s/.%s.tmp", dir, file);
-	char *dst = xasprintf("%s/%s", dir, file);
-	FILE *fp = NULL;
-	int fd, rc = -1, ok;
+	char *dst = xasprintf("%s/%s", dir, file), *data;
+	BIO *bio = BIO_new(BIO_s_mem());
+	long len;
+	int rc = -1, ok;
 
-	unlink(tmp);
-	if ((fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW |
-	    O_CLOEXEC, 0600)) < 0) {
-		err_errno(err, "cannot create %s", tmp);
+	if (bio == NULL)
+		fatalx("out of memory writing %s", dst);
+	ok = key != NULL ? PEM_write_bio_PrivateKey(bio, key, NULL, NULL, 0,
+	    NULL, NULL) : PEM_write_bio_X509(bio, x);
+	if (!ok || (len = BIO_get_mem_data(bio, &data)) <= 0) {
+		err_set(err, "cannot encode %s", dst);
 		goto out;
 	}
-	fp = fdopen(fd, "w");
-	ok = key != NULL ? PEM_write_PrivateKey(fp, key, NULL, NULL, 0,
-	    NULL, NULL) : PEM_write_X509(fp, x);
-	if (!ok || fflush(fp) != 0 || fsync(fd) != 0) {
-		err_errno(err, "cannot write %s", tmp);
-		goto out;
-	}
-	if (rename(tmp, dst) != 0) {
-		err_errno(err, "cannot rename %s", tmp);
-		goto out;
-	}
-	rc = 0;
+	rc = file_write_atomic(AT_FDCWD, dst, data, (size_t)len, 0600,
+	    FILE_SYNC, err);
+	OPENSSL_cleanse(data, (size_t)len);
 out:
-	if (fp != NULL)
-		fclose(fp);
-	if (rc != 0)
-		unlink(tmp);
-	free(tmp);
+	BIO_free(bio);
 	free(dst);
 	return rc;
 }

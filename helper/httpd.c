@@ -22,6 +22,7 @@
 #include "conf.h"
 #include "httpd.h"
 #include "log.h"
+#include "spool.h"
 #include "store.h"
 #include "xmalloc.h"
 
@@ -183,19 +184,18 @@ on_signal(evutil_socket_t sig, short what, void *arg)
 	event_base_loopexit(h->base, NULL);
 }
 
-/*
- * Started before the spooler ever ran, the endpoint makes the spool with
- * the spooler's own modes (lib/spool.c): incoming/ is the SMB drop box
- * (group-writable, setgid), control/ group-writable too; chmod because
- * the umask would take the group's write away.
- */
+/* The directories the endpoint writes into, with the spooler's modes. */
 static void
-mkdir_spool(const char *path, mode_t mode)
+make_spool_dirs(const char *root)
 {
-	if (mkdir(path, mode) == 0)
-		chmod(path, mode);
-	else if (errno != EEXIST)
-		log_warn("mkdir %s", path);
+	static const enum spool_dir dirs[] = { SPOOL_INCOMING, SPOOL_CONTROL,
+		SPOOL_STATE };
+	struct err err;
+	size_t i;
+
+	for (i = 0; i < sizeof(dirs) / sizeof(dirs[0]); i++)
+		if (spool_make_dir(root, dirs[i], &err) == -1)
+			log_warnx("%s", err.msg);
 }
 
 static void
@@ -218,14 +218,11 @@ load_config(struct httpd *h, const char *path)
 			log_warnx("http.tokens holds the sample token "
 			    "\"change-me\": set your own in %s",
 			    path != NULL ? path : CONF_DEFAULT_PATH);
-	h->incoming = conf_spool_path(&h->conf, "incoming");
-	h->control = conf_spool_path(&h->conf, "control");
-	h->state = conf_spool_path(&h->conf, "state");
-	h->db_path = xasprintf("%s/%s", h->state, STORE_FILE);
-	mkdir_spool(h->conf.spool_dir, 0755);
-	mkdir_spool(h->incoming, 02775);
-	mkdir_spool(h->control, 02770);
-	mkdir_spool(h->state, 0750);
+	h->incoming = spool_path(h->conf.spool_dir, SPOOL_INCOMING);
+	h->control = spool_path(h->conf.spool_dir, SPOOL_CONTROL);
+	h->state = spool_path(h->conf.spool_dir, SPOOL_STATE);
+	h->db_path = spool_store_path(h->conf.spool_dir);
+	make_spool_dirs(h->conf.spool_dir);
 }
 
 static void

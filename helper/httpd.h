@@ -12,7 +12,9 @@
 #include <openssl/ssl.h>
 
 #include "conf.h"
+#include "control.h"
 #include "err.h"
+#include "job-id.h"
 
 /*
  * m3u8nas-httpd is one libevent loop on one thread. Every route answers
@@ -28,7 +30,7 @@
 #define HTTPD_RECENT_SLOTS	1024	/* posted jobs remembered for dedupe */
 #define HTTPD_MAX_PROBES	4	/* probes in flight at once */
 #define HTTPD_PROBE_TIMEOUT_S	30
-#define HTTPD_MAX_ID		128	/* longest job id in a path */
+#define HTTPD_MAX_ID		JOB_ID_MAX	/* longest job id in a path */
 #define HTTPD_LIST_MAX		500	/* biggest ?limit= */
 #define HTTPD_LIST_DEFAULT	50
 /* The path of a request refused by httpd-conn.c: + its FRAME_* number. */
@@ -92,7 +94,7 @@ struct httpd_req {
 	char *path;			/* decoded path (owned) */
 	char *query;			/* raw query or NULL (owned) */
 	char id[HTTPD_MAX_ID + 1];	/* {id} of the job routes */
-	struct timespec t0;
+	int64_t t0_us;		/* clock_us() at arrival, for the access log */
 };
 
 /* httpd.c */
@@ -141,11 +143,23 @@ void recent_forget(struct recent *r, const char *id);
 void httpd_reply_json(struct httpd_req *r, int code, json_t *body);
 void httpd_reply_text(struct httpd_req *r, int code, const char *type,
     const char *text, size_t len);
+/*
+ * The HTTP status an error's kind calls for, said once: ERR_INVALID and
+ * ERR_REFUSED 400 (the request is at fault), ERR_DENIED 502 (the origin
+ * turned us away), ERR_TEMPORARY and ERR_CANCELLED 503, ERR_NOSPACE 507,
+ * anything else 500.
+ */
+int httpd_status_of(const struct err *err);
+/* Replies {"error": err->msg} with httpd_status_of(err). */
+void httpd_reply_err(struct httpd_req *r, const struct err *err);
 void httpd_reply_error(struct httpd_req *r, int code, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 void httpd_req_free(struct httpd_req *r);
 /* The request body as a NUL-terminated string (caller frees). */
 char *httpd_req_body(struct httpd_req *r, size_t *len);
+/* The body as JSON (duplicate keys refused), or NULL with ERR_INVALID
+ * "invalid JSON: ...". */
+json_t *httpd_req_json(struct httpd_req *r, struct err *err);
 
 /* httpd-routes.c: the gencb of both listeners. */
 void httpd_dispatch(struct evhttp_request *req, void *arg);
@@ -156,9 +170,7 @@ struct store *httpd_store(struct httpd *h, bool *absent, struct err *err);
 void route_download(struct httpd_req *r);
 void route_jobs(struct httpd_req *r);
 void route_job(struct httpd_req *r);
-void route_control(struct httpd_req *r, const char *what);
-/* ISO 8601 UTC, or JSON null for 0. */
-json_t *httpd_time_json(int64_t t);
+void route_control(struct httpd_req *r, enum control_word w);
 
 /* httpd-status.c */
 void route_status(struct httpd_req *r);

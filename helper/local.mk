@@ -6,7 +6,7 @@ helper_m3u8nas_SOURCES = helper/m3u8nas.c helper/cmd.h \
 helper_m3u8nas_CFLAGS = $(AM_CFLAGS) $(CURL_CFLAGS) $(JANSSON_CFLAGS)
 helper_m3u8nas_LDADD = $(ALL_LIBS)
 
-# m3u8nas-httpd (issue 5) goes below.
+# m3u8nas-httpd: the endpoint the extension talks to
 sbin_PROGRAMS += helper/m3u8nas-httpd
 helper_m3u8nas_httpd_SOURCES = helper/httpd.c helper/httpd.h \
 	helper/httpd-tls.c helper/httpd-limit.c helper/httpd-recent.c \

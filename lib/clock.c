@@ -6,22 +6,28 @@
 #include "clock.h"
 
 static int64_t
-clock_read_ms(clockid_t id)
+clock_read_us(clockid_t id)
 {
 	struct timespec ts;
 
 	clock_gettime(id, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+	return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
 }
 
 int64_t
 clock_ms(void)
 {
-	return clock_read_ms(CLOCK_MONOTONIC);
+	return clock_read_us(CLOCK_MONOTONIC) / 1000;
+}
+
+int64_t
+clock_us(void)
+{
+	return clock_read_us(CLOCK_MONOTONIC);
 }
 
 int64_t
 clock_wall_ms(void)
 {
-	return clock_read_ms(CLOCK_REALTIME);
+	return clock_read_us(CLOCK_REALTIME) / 1000;
 }

@@ -254,9 +254,3 @@ conf_free(struct conf *c)
 	free(c->http.tls_key);
 	memset(c, 0, sizeof(*c));
 }
-
-char *
-conf_spool_path(const struct conf *c, const char *sub)
-{
-	return xasprintf("%s/%s", c->spool_dir, sub);
-}

@@ -13,7 +13,7 @@
  * that a typo is reported instead of silently ignored.
  *
  * Paths derived from spool_dir (incoming/, control/, processing/, failed/,
- * state/) are not configurable: they are the spool's contract.
+ * state/) are not configurable: they are the spool's contract (spool.h).
  */
 #define CONF_DEFAULT_PATH SYSCONFDIR "/m3u8nas/m3u8nas.conf"
 #define CONF_MAX_TOKENS 16
@@ -63,7 +63,5 @@ void conf_defaults(struct conf *c, const char *root);
 int conf_load(struct conf *c, const char *path, struct err *err);
 /* Frees every string the conf owns; c itself is the caller's. */
 void conf_free(struct conf *c);
-/* The spool's subdirectory `sub` ("incoming", ...), newly allocated. */
-char *conf_spool_path(const struct conf *c, const char *sub);
 
 #endif

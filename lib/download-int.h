@@ -13,7 +13,7 @@
 /*
  * download.c        lifecycle, step(), progress, title
  * download-plan.c   playlists: master choice, media tracks, live reloads
- * download-state.c  the work directory: resume files, keys, clean-up
+ * download-workdir.c  the workdir's files: names, writing, resume
  * download-seg.c    segments, init sections and keys on the fetcher;
  *                   disk space
  * download-merge.c  the remux + verify worker thread
@@ -80,7 +80,6 @@ struct xfer {				/* a segment or init section in flight */
 	struct crypt *cr;
 	struct fetch_handle *h;
 	int64_t written;
-	bool nospace;
 	unsigned char *buf;
 	size_t cap;
 	struct xfer *prev, *next;
@@ -130,10 +129,8 @@ struct download {
 	int64_t output_size;
 };
 
-int64_t download_now_ms(void);
-void download_fail(struct download *d, const char *msg);
-char *download_path(const struct download *d, const char *fmt, ...)
-	__attribute__((format(printf, 2, 3)));
+/* Records the first reason the download fails for (kind and text). */
+void download_fail(struct download *d, const struct err *why);
 
 /* Fetches url into s (max bytes; -1 = the playlist cap). */
 void small_start(struct download *d, struct small_fetch *s, const char *url,
@@ -141,10 +138,24 @@ void small_start(struct download *d, struct small_fetch *s, const char *url,
 void small_cancel(struct download *d, struct small_fetch *s);
 void small_free(struct small_fetch *s);
 
-/* download-state.c */
-int download_write_file(struct download *d, const char *name,
-    const void *data, size_t len);
-void plan_resume(struct download *d);
+/*
+ * download-workdir.c: the one place that knows the workdir's file names
+ * and formats. The paths are newly allocated (caller frees); the save
+ * functions write whole files (tmp, fsync, rename) and only warn when they
+ * cannot, since a missing file only costs a resume.
+ */
+char *workdir_seg_path(const struct download *d, char kind, size_t idx);
+char *workdir_init_path(const struct download *d, char kind, size_t map);
+/* A finished media playlist and its URL, for a resume to reload. */
+void workdir_save_track(struct download *d, char kind, const char *text,
+    size_t len, const char *url);
+/* Key idx's CRYPT_KEY_LEN bytes. */
+void workdir_save_key(struct download *d, size_t idx,
+    const unsigned char *key);
+/* The chosen variant (info), then source.url: the mark a resume needs. */
+void workdir_save_info(struct download *d);
+/* Picks up a previous run on the same URL, or empties the workdir. */
+void workdir_resume(struct download *d);
 
 /* download-plan.c */
 int plan_load_track(struct download *d, struct track *t, const char *text,

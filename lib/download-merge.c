@@ -1,6 +1,7 @@
 /* download-merge - the remux + verify worker thread of a download */
 #include "config.h"
 
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -45,12 +46,11 @@ build_inputs(struct download *d, struct merge_input *in)
 
 			if (s->state != IT_DONE)
 				continue;
-			p->path = keep(in, download_path(d, "seg-%c-%06zu",
-			    t->kind, i));
+			p->path = keep(in, workdir_seg_path(d, t->kind, i));
 			p->discontinuity = s->disc;
 			if (s->map >= 0)
-				p->init_path = keep(in, download_path(d,
-				    "init-%c-%d.mp4", t->kind, s->map));
+				p->init_path = keep(in, workdir_init_path(d,
+				    t->kind, (size_t)s->map));
 			n++;
 		}
 		in->tracks[k].parts = in->parts[k];
@@ -154,7 +154,11 @@ merge_start(struct download *d)
 	atomic_store(&d->merge_permille, 0);
 	rc = pthread_create(&d->thread, NULL, merge_main, d);
 	if (rc != 0) {
-		download_fail(d, "cannot start the remux thread");
+		struct err err;
+
+		errno = rc;
+		err_errno(&err, "cannot start the remux thread");
+		download_fail(d, &err);
 		return -1;
 	}
 	d->thread_started = true;
@@ -212,7 +216,7 @@ merge_collect(struct download *d)
 		d->state = DL_PAUSED;
 		err_clear(&d->merge_err);
 	} else {
-		download_fail(d, d->merge_err.msg);
+		download_fail(d, &d->merge_err);
 		d->state = DL_FAILED;
 	}
 }

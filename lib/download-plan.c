@@ -12,6 +12,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "clock.h"
 #include "download-int.h"
 #include "log.h"
 #include "xmalloc.h"
@@ -61,17 +62,18 @@ check_keys(const struct hls_playlist *pl, struct err *err)
 		const struct hls_key *k = &pl->keys[i];
 
 		if (k->method == HLS_KEY_SAMPLE_AES)
-			return err_set(err, "Unsupported encryption: SAMPLE-AES "
-			    "(DRM-protected streams cannot be downloaded)");
+			return err_setk(err, ERR_REFUSED, "Unsupported "
+			    "encryption: SAMPLE-AES (DRM-protected streams "
+			    "cannot be downloaded)");
 		if (k->method != HLS_KEY_NONE && k->keyformat != NULL &&
 		    strcasecmp(k->keyformat, "identity") != 0)
-			return err_set(err, "Unsupported encryption: KEYFORMAT "
-			    "%.100s (DRM-protected streams cannot be "
-			    "downloaded)", k->keyformat);
+			return err_setk(err, ERR_REFUSED, "Unsupported "
+			    "encryption: KEYFORMAT %.100s (DRM-protected "
+			    "streams cannot be downloaded)", k->keyformat);
 		if (k->method == HLS_KEY_OTHER)
-			return err_set(err, "Unsupported encryption: not "
-			    "AES-128 (DRM-protected streams cannot be "
-			    "downloaded)");
+			return err_setk(err, ERR_REFUSED, "Unsupported "
+			    "encryption: not AES-128 (DRM-protected streams "
+			    "cannot be downloaded)");
 	}
 	return 0;
 }
@@ -150,14 +152,13 @@ plan_load_track(struct download *d, struct track *t, const char *text,
     size_t len, const char *url, bool save, struct err *err)
 {
 	struct hls_playlist *pl = NULL;
-	char name[32];
 	int rc = -1;
 
 	if (playlist_parse(text, len, url, &pl, err) < 0)
 		goto out;
 	if (pl->is_master) {
-		err_set(err, "Invalid m3u8: a master playlist where a media "
-		    "playlist was expected (%s)", url);
+		err_setk(err, ERR_INVALID, "Invalid m3u8: a master playlist "
+		    "where a media playlist was expected (%s)", url);
 		goto out;
 	}
 	if (check_keys(pl, err) < 0)
@@ -166,14 +167,11 @@ plan_load_track(struct download *d, struct track *t, const char *text,
 	t->endlist = pl->endlist;
 	merge_segments(d, t, pl);
 	if (!t->loaded)
-		t->next_reload_ms = download_now_ms() + (int64_t)(t->target *
+		t->next_reload_ms = clock_ms() + (int64_t)(t->target *
 		    1000);
 	t->loaded = true;
 	if (save && pl->endlist) {
-		snprintf(name, sizeof(name), "media-%c.m3u8", t->kind);
-		download_write_file(d, name, text, len);
-		snprintf(name, sizeof(name), "media-%c.url", t->kind);
-		download_write_file(d, name, url, strlen(url));
+		workdir_save_track(d, t->kind, text, len, url);
 	}
 	rc = 0;
 out:
@@ -242,29 +240,18 @@ top_loaded(struct download *d)
 	struct err err;
 
 	if (playlist_parse(s->buf.data, s->buf.len, url, &pl, &err) < 0) {
-		download_fail(d, err.msg);
+		download_fail(d, &err);
 	} else if (pl->is_master) {
 		if (choose_variant(d, pl, &err) < 0)
-			download_fail(d, err.msg);
+			download_fail(d, &err);
 	} else {
 		plan_set_track(d, 0, 'v', url);
 		if (plan_load_track(d, &d->tracks[0], s->buf.data, s->buf.len, url,
 		    true, &err) < 0)
-			download_fail(d, err.msg);
+			download_fail(d, &err);
 	}
 	playlist_free(pl);
 	d->phase = PH_MEDIA;
-}
-
-static void
-save_info(struct download *d)
-{
-	char info[128];
-
-	snprintf(info, sizeof(info), "%d %d %d %d\n", d->width, d->height,
-	    d->want_video, d->want_audio);
-	download_write_file(d, "info", info, strlen(info));
-	download_write_file(d, "source.url", d->url, strlen(d->url));
 }
 
 static void
@@ -289,20 +276,20 @@ media_step(struct download *d)
 			continue;
 		}
 		if (t->pl.state == IT_SKIPPED) {
-			download_fail(d, t->pl.err.msg);
+			download_fail(d, &t->pl.err);
 			break;
 		}
 		url = t->pl.effective_url ? t->pl.effective_url : t->url;
 		if (plan_load_track(d, t, t->pl.buf.data, t->pl.buf.len, url, true,
 		    &err) < 0)
-			download_fail(d, err.msg);
+			download_fail(d, &err);
 		vod = vod && t->endlist;
 		small_free(&t->pl);
 	}
 	if (d->failed || pending > 0)
 		return;
 	if (vod)
-		save_info(d);
+		workdir_save_info(d);
 	d->phase = PH_SEGMENTS;
 	d->state = DL_DOWNLOADING;
 }
@@ -316,7 +303,7 @@ plan_step(struct download *d)
 		if (d->top.state == IT_RUNNING)
 			return;
 		if (d->top.state == IT_SKIPPED) {
-			download_fail(d, d->top.err.msg);
+			download_fail(d, &d->top.err);
 			return;
 		}
 		top_loaded(d);
@@ -357,7 +344,7 @@ live_reloaded(struct download *d, struct track *t)
 		    t->pl.err.msg : err.msg);
 		if (++t->pl.index >= LIVE_RELOAD_FAILS) {
 			download_fail(d, t->pl.state == IT_SKIPPED ?
-			    t->pl.err.msg : err.msg);
+			    &t->pl.err : &err);
 			return;
 		}
 	} else {
@@ -367,14 +354,14 @@ live_reloaded(struct download *d, struct track *t)
 	wait = (int64_t)(t->target * 1000);
 	if (t->nsegs == before)
 		wait /= 2;
-	t->next_reload_ms = download_now_ms() + wait;
+	t->next_reload_ms = clock_ms() + wait;
 	small_free(&t->pl);
 }
 
 void
 plan_live_step(struct download *d)
 {
-	int64_t now = download_now_ms();
+	int64_t now = clock_ms();
 	bool stop = d->finish_req || (d->live_max_seconds > 0 &&
 	    now - d->started_ms >= (int64_t)d->live_max_seconds * 1000);
 	int i;

@@ -10,6 +10,7 @@
 #include <sys/statvfs.h>
 #include <unistd.h>
 
+#include "clock.h"
 #include "download-int.h"
 #include "log.h"
 #include "xmalloc.h"
@@ -27,10 +28,9 @@ write_all(struct xfer *x, const void *buf, size_t len, struct err *err)
 		n = write(x->fd, p, len);
 		if (n < 0 && errno == EINTR)
 			continue;
-		if (n < 0 && (errno == ENOSPC || errno == EDQUOT)) {
-			x->nospace = true;
-			return err_set(err, "No space left on device");
-		}
+		if (n < 0 && err_kind_of_errno(errno) == ERR_NOSPACE)
+			return err_setk(err, ERR_NOSPACE,
+			    "No space left on device");
 		if (n < 0)
 			return err_errno(err, "Cannot write %s", x->part);
 		p += n;
@@ -120,7 +120,7 @@ xfer_done(void *arg, const struct fetch_result *res)
 		unlink(x->part);
 		*st = IT_TODO;
 		x->t->cursor = 0;
-		if (x->nospace) {
+		if (err.kind == ERR_NOSPACE) {
 			if (!d->nospace)
 				log_warnx("no space left on device writing %s: "
 				    "paused until %lld MB are free", x->part,
@@ -133,7 +133,7 @@ xfer_done(void *arg, const struct fetch_result *res)
 			d->skipped++;
 			log_warnx("skipping a segment (lossy): %s", err.msg);
 		} else {
-			download_fail(d, err.msg);
+			download_fail(d, &err);
 		}
 	}
 	if (x->prev != NULL)
@@ -165,7 +165,7 @@ xfer_start(struct download *d, struct track *t, long idx)
 	if (idx >= 0) {
 		const struct dseg *s = &t->segs[idx];
 
-		x->final = download_path(d, "seg-%c-%06ld", t->kind, idx);
+		x->final = workdir_seg_path(d, t->kind, (size_t)idx);
 		req.url = s->uri;
 		req.offset = s->offset;
 		req.length = s->length;
@@ -181,8 +181,7 @@ xfer_start(struct download *d, struct track *t, long idx)
 	} else {
 		const struct dmap *m = &t->maps[-idx - 1];
 
-		x->final = download_path(d, "init-%c-%ld.mp4", t->kind,
-		    -idx - 1);
+		x->final = workdir_init_path(d, t->kind, (size_t)(-idx - 1));
 		req.url = m->uri;
 		req.offset = m->offset;
 		req.length = m->length;
@@ -191,14 +190,14 @@ xfer_start(struct download *d, struct track *t, long idx)
 	x->fd = open(x->part, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC |
 	    O_NOFOLLOW, 0644);
 	if (x->fd < 0) {
-		if (errno == ENOSPC || errno == EDQUOT) {
+		err_errno(&err, "Cannot create %s", x->part);
+		if (err.kind == ERR_NOSPACE) {
 			if (!d->nospace)
 				log_warnx("no space left on device creating %s: "
 				    "paused", x->part);
-			d->nospace = true;
+			d->nospace = true;	/* paused, not failed */
 		} else
-			download_fail(d, (err_errno(&err, "Cannot create %s",
-			    x->part), err.msg));
+			download_fail(d, &err);
 		crypt_free(x->cr);
 		free(x->part);
 		free(x->final);
@@ -220,24 +219,22 @@ key_step(struct download *d)
 {
 	struct small_fetch *s = d->keyfetch;
 	struct dkey *k;
-	char name[32];
 
 	if (s == NULL || s->state == IT_RUNNING)
 		return;
 	k = &d->keys[s->index];
 	if (s->state == IT_SKIPPED) {
-		download_fail(d, s->err.msg);
+		download_fail(d, &s->err);
 	} else if (s->buf.len != CRYPT_KEY_LEN) {
-		char msg[ERR_MAX];
+		struct err err;
 
-		snprintf(msg, sizeof(msg), "AES-128 key must be 16 bytes, got "
-		    "%zu from %s", s->buf.len, k->uri);
-		download_fail(d, msg);
+		err_setk(&err, ERR_INVALID, "AES-128 key must be 16 bytes, "
+		    "got %zu from %s", s->buf.len, k->uri);
+		download_fail(d, &err);
 	} else {
 		memcpy(k->key, s->buf.data, CRYPT_KEY_LEN);
 		k->state = IT_DONE;
-		snprintf(name, sizeof(name), "key-%d.bin", s->index);
-		download_write_file(d, name, k->key, CRYPT_KEY_LEN);
+		workdir_save_key(d, (size_t)s->index, k->key);
 	}
 	small_free(s);
 	free(s);
@@ -288,7 +285,7 @@ schedule(struct download *d, struct track *t)
 void
 seg_space_check(struct download *d)
 {
-	int64_t now = download_now_ms(), avail;
+	int64_t now = clock_ms(), avail;
 	struct statvfs sv;
 
 	if (now - d->space_checked_ms < SPACE_CHECK_MS)

@@ -8,10 +8,10 @@
 #include <string.h>
 #include <strings.h>
 #include <sys/stat.h>
-#include <time.h>
 
 #include <curl/curl.h>
 
+#include "clock.h"
 #include "download-int.h"
 #include "log.h"
 #include "xmalloc.h"
@@ -20,34 +20,13 @@
 #define NSAMP 16
 #define TITLE_MAX 100
 
-int64_t
-download_now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 void
-download_fail(struct download *d, const char *msg)
+download_fail(struct download *d, const struct err *why)
 {
 	if (d->failed)
 		return;		/* the first reason is the one that counts */
 	d->failed = true;
-	err_set(&d->err, "%s", msg);
-}
-
-char *
-download_path(const struct download *d, const char *fmt, ...)
-{
-	char name[256];
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(name, sizeof(name), fmt, ap);
-	va_end(ap);
-	return xasprintf("%s/%s", d->workdir, name);
+	err_copy(&d->err, why);
 }
 
 /* --- small bodies ------------------------------------------------------- */
@@ -158,8 +137,8 @@ download_new(struct fetcher *f, const struct download_opts *o,
 	d->state = DL_STARTING;
 	d->phase = PH_TOP;
 	d->want_video = d->want_audio = -1;
-	d->started_ms = download_now_ms();
-	plan_resume(d);
+	d->started_ms = clock_ms();
+	workdir_resume(d);
 	return d;
 }
 
@@ -177,7 +156,7 @@ stop_network(struct download *d)
 static void
 sample_speed(struct download *d)
 {
-	int64_t now = download_now_ms();
+	int64_t now = clock_ms();
 
 	if (d->nsamp > 0 && now - d->samp_ms[d->nsamp - 1] < SPEED_SAMPLE_MS)
 		return;
@@ -226,9 +205,12 @@ download_step(struct download *d)
 		plan_live_step(d);
 		seg_step(d);
 		if (!d->failed && d->state != DL_PAUSED && seg_all_done(d)) {
-			if (!any_segment_done(d))
-				download_fail(d, "No segments downloaded");
-			else
+			if (!any_segment_done(d)) {
+				struct err none;
+
+				err_set(&none, "No segments downloaded");
+				download_fail(d, &none);
+			} else
 				merge_start(d);
 		}
 	}
@@ -255,10 +237,12 @@ download_finish_live(struct download *d)
 	d->finish_req = true;
 }
 
-const char *
+const struct err *
 download_error(const struct download *d)
 {
-	return d->err.msg[0] ? d->err.msg : "unknown error";
+	static const struct err unknown = { ERR_PERMANENT, "unknown error" };
+
+	return d->err.msg[0] ? &d->err : &unknown;
 }
 
 void

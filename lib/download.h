@@ -49,7 +49,7 @@ struct download_opts {
 
 struct download_progress {
 	enum download_state state;
-	double percent;			/* seed scale: 0-90, 90-99, 100 */
+	double percent;			/* store.h's scale: 0-90, 90-99, 100 */
 	int64_t segments_done, segments_total;
 	int64_t bytes_done;		/* segment bytes on disk */
 	int64_t bytes_estimate;		/* total, extrapolated */
@@ -69,8 +69,9 @@ struct download *download_new(struct fetcher *f,
 /* Advances the state machine; cheap, call after every fetcher_poll. */
 enum download_state download_step(struct download *d);
 void download_get_progress(struct download *d, struct download_progress *p);
-/* One line: why it failed (valid in DL_FAILED). */
-const char *download_error(const struct download *d);
+/* Why it failed, with the kind the cause gave it (valid in DL_FAILED):
+ * ERR_NOSPACE when the disk filled, ERR_DENIED for a 403... */
+const struct err *download_error(const struct download *d);
 /* Asks to stop; the state becomes DL_CANCELLED after the next steps. */
 void download_cancel(struct download *d);
 /* Live streams: stop recording now and keep what we have. */
@@ -78,6 +79,12 @@ void download_finish_live(struct download *d);
 /* Waits for the worker thread (if any) and frees everything. */
 void download_free(struct download *d);
 const char *download_state_name(enum download_state s);
+
+/*
+ * True if workdir holds a finished segment, i.e. a later run on it would
+ * resume rather than start over.
+ */
+bool download_workdir_has_segments(const char *workdir);
 
 /* The title a playlist URL suggests ("master" is skipped), sanitized. */
 char *download_title_from_url(const char *url);

@@ -7,8 +7,8 @@
 
 #include "err.h"
 
-static int
-err_vset(struct err *err, enum err_kind kind, const char *fmt, va_list ap)
+int
+err_vsetk(struct err *err, enum err_kind kind, const char *fmt, va_list ap)
 {
 	if (err == NULL)
 		return -1;
@@ -18,12 +18,24 @@ err_vset(struct err *err, enum err_kind kind, const char *fmt, va_list ap)
 }
 
 int
+err_append(struct err *err, const char *tail)
+{
+	size_t n;
+
+	if (err == NULL)
+		return -1;
+	n = strlen(err->msg);
+	snprintf(err->msg + n, sizeof(err->msg) - n, ": %s", tail);
+	return -1;
+}
+
+int
 err_set(struct err *err, const char *fmt, ...)
 {
 	va_list ap;
 
 	va_start(ap, fmt);
-	err_vset(err, ERR_PERMANENT, fmt, ap);
+	err_vsetk(err, ERR_PERMANENT, fmt, ap);
 	va_end(ap);
 	return -1;
 }
@@ -34,7 +46,7 @@ err_setk(struct err *err, enum err_kind kind, const char *fmt, ...)
 	va_list ap;
 
 	va_start(ap, fmt);
-	err_vset(err, kind, fmt, ap);
+	err_vsetk(err, kind, fmt, ap);
 	va_end(ap);
 	return -1;
 }
@@ -68,16 +80,12 @@ int
 err_errno(struct err *err, const char *fmt, ...)
 {
 	int saved = errno;
-	char what[ERR_MAX];
 	va_list ap;
 
-	if (err == NULL)
-		return -1;
 	va_start(ap, fmt);
-	vsnprintf(what, sizeof(what), fmt, ap);
+	err_vsetk(err, err_kind_of_errno(saved), fmt, ap);
 	va_end(ap);
-	err->kind = err_kind_of_errno(saved);
-	snprintf(err->msg, sizeof(err->msg), "%s: %s", what, strerror(saved));
+	err_append(err, strerror(saved));
 	errno = saved;
 	return -1;
 }
@@ -85,19 +93,18 @@ err_errno(struct err *err, const char *fmt, ...)
 int
 err_wrap(struct err *err, const char *fmt, ...)
 {
-	char what[ERR_MAX], old[ERR_MAX];
+	char old[ERR_MAX];
+	enum err_kind kind;
 	va_list ap;
 
 	if (err == NULL)
 		return -1;
-	va_start(ap, fmt);
-	vsnprintf(what, sizeof(what), fmt, ap);
-	va_end(ap);
 	memcpy(old, err->msg, sizeof(old));
-	snprintf(err->msg, sizeof(err->msg), "%s: %s", what, old);
-	if (err->kind == ERR_NONE)
-		err->kind = ERR_PERMANENT;
-	return -1;
+	kind = err->kind != ERR_NONE ? err->kind : ERR_PERMANENT;
+	va_start(ap, fmt);
+	err_vsetk(err, kind, fmt, ap);
+	va_end(ap);
+	return err_append(err, old);
 }
 
 int

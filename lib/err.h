@@ -59,6 +59,11 @@ int err_errno(struct err *err, const char *fmt, ...)
 /* Prefixes the message already in err with "what: "; the kind is kept. */
 int err_wrap(struct err *err, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
+/* err_setk for a va_list (wrappers such as remux's libav errors). */
+int err_vsetk(struct err *err, enum err_kind kind, const char *fmt,
+    va_list ap) __attribute__((format(printf, 3, 0)));
+/* Appends ": tail" to the message (errno or library text); returns -1. */
+int err_append(struct err *err, const char *tail);
 /* Copies src into dst (kind and text); returns -1. */
 int err_copy(struct err *dst, const struct err *src);
 void err_clear(struct err *err);

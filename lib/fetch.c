@@ -8,11 +8,11 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
-#include <time.h>
 
+#include "clock.h"
 #include "fetch.h"
 #include "log.h"
-#include "netaddr.h"
+#include "fetch-addr.h"
 #include "xmalloc.h"
 
 #define EASY_POOL_MAX 64	/* idle easy handles kept for reuse */
@@ -50,15 +50,6 @@ struct fetcher {
 	int64_t bytes_total;
 	int64_t requests_total;
 };
-
-static int64_t
-now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
 
 static pthread_once_t curl_once = PTHREAD_ONCE_INIT;
 
@@ -153,9 +144,9 @@ on_opensocket(void *arg, curlsocktype purpose, struct curl_sockaddr *a)
 {
 	struct fetch_handle *h = arg;
 
-	if (!h->f->opts.allow_private && netaddr_is_private(&a->addr)) {
+	if (!h->f->opts.allow_private && fetch_addr_is_private(&a->addr)) {
 		if (!h->refused)
-			netaddr_format(&a->addr, h->refused_addr,
+			fetch_addr_format(&a->addr, h->refused_addr,
 			    sizeof(h->refused_addr));
 		h->refused = true;
 		return CURL_SOCKET_BAD;
@@ -340,7 +331,7 @@ start(struct fetch_handle *h)
 		easy_put(h->f, h->easy);
 		h->easy = NULL;
 		if (!refused)
-			err_set(&h->err, "%s fetching %s",
+			err_setk(&h->err, ERR_TEMPORARY, "%s fetching %s",
 			    curl_multi_strerror(mc), h->url);
 		h->state = H_WAITING;
 		h->retry_at = 0;
@@ -379,47 +370,25 @@ fetcher_cancel(struct fetcher *f, struct fetch_handle *h)
 	h->cancelled = true;
 	if (f->in_perform)	/* inside a curl callback: swept after it */
 		return;
-	err_set(&h->err, "cancelled");
+	err_setk(&h->err, ERR_CANCELLED, "cancelled");
 	finish(h, false);
 }
 
-/* Is this failure worth another try (timeouts, resets, 5xx, 429)? */
-static bool
-classify(struct fetch_handle *h, CURLcode rc)
+/* The kind of an HTTP error status: what a retry or a fresh link can do. */
+static enum err_kind
+http_kind(long code)
 {
-	long code = 0;
+	if (code == 401 || code == 403 || code == 410)
+		return ERR_DENIED;
+	if (code >= 500 || code == 429 || code == 408)
+		return ERR_TEMPORARY;
+	return ERR_PERMANENT;
+}
 
-	curl_easy_getinfo(h->easy, CURLINFO_RESPONSE_CODE, &code);
-	if (h->sink_failed)
-		return false;	/* h->err already says why */
-	if (h->too_big) {
-		err_set(&h->err, "Response too large (over %" PRId64
-		    " bytes) fetching %s", h->max_bytes, h->url);
-		return false;
-	}
-	if (h->refused) {
-		err_set(&h->err, "refusing to fetch from a private address %s "
-		    "(allow_private_targets is off)", h->refused_addr);
-		return false;
-	}
-	if (rc == CURLE_HTTP_RETURNED_ERROR) {
-		if (code == 403)
-			err_set(&h->err, "HTTP 403 Access denied fetching %s",
-			    h->url);
-		else if (code == 404)
-			err_set(&h->err, "HTTP 404 Not Found fetching %s",
-			    h->url);
-		else
-			err_set(&h->err, "HTTP %ld fetching %s", code, h->url);
-		return code >= 500 || code == 429 || code == 408;
-	}
-	if (rc == CURLE_FILESIZE_EXCEEDED) {
-		err_set(&h->err, "Response too large (over %" PRId64
-		    " bytes) fetching %s", h->max_bytes, h->url);
-		return false;
-	}
-	err_set(&h->err, "%s fetching %s",
-	    h->errbuf[0] ? h->errbuf : curl_easy_strerror(rc), h->url);
+/* The kind of a transport failure: timeouts, resets and cut bodies pass. */
+static enum err_kind
+curl_kind(CURLcode rc)
+{
 	switch (rc) {
 	case CURLE_OPERATION_TIMEDOUT:
 	case CURLE_COULDNT_CONNECT:
@@ -431,33 +400,72 @@ classify(struct fetch_handle *h, CURLcode rc)
 	case CURLE_HTTP2_STREAM:
 	case CURLE_SSL_CONNECT_ERROR:
 	case CURLE_WEIRD_SERVER_REPLY:
-		return true;
+		return ERR_TEMPORARY;
 	default:
-		return false;
+		return ERR_PERMANENT;
 	}
+}
+
+static void
+http_error(struct fetch_handle *h, long code)
+{
+	enum err_kind kind = http_kind(code);
+
+	if (code == 403)
+		err_setk(&h->err, kind, "HTTP 403 Access denied fetching %s",
+		    h->url);
+	else if (code == 404)
+		err_setk(&h->err, kind, "HTTP 404 Not Found fetching %s",
+		    h->url);
+	else
+		err_setk(&h->err, kind, "HTTP %ld fetching %s", code, h->url);
+}
+
+/* Fills h->err with the reason and its kind; the sink's own stays. */
+static void
+classify(struct fetch_handle *h, CURLcode rc)
+{
+	long code = 0;
+
+	curl_easy_getinfo(h->easy, CURLINFO_RESPONSE_CODE, &code);
+	if (h->sink_failed)
+		return;	/* h->err already says why, with its kind */
+	if (h->too_big || rc == CURLE_FILESIZE_EXCEEDED)
+		err_set(&h->err, "Response too large (over %" PRId64
+		    " bytes) fetching %s", h->max_bytes, h->url);
+	else if (h->refused)
+		err_setk(&h->err, ERR_REFUSED, "refusing to fetch from a "
+		    "private address %s (allow_private_targets is off)",
+		    h->refused_addr);
+	else if (rc == CURLE_HTTP_RETURNED_ERROR)
+		http_error(h, code);
+	else
+		err_setk(&h->err, curl_kind(rc), "%s fetching %s",
+		    h->errbuf[0] ? h->errbuf : curl_easy_strerror(rc), h->url);
 }
 
 static void
 on_done(struct fetcher *f, struct fetch_handle *h, CURLcode rc)
 {
-	bool retry;
-
 	if (h->cancelled) {
-		err_set(&h->err, "cancelled");
+		err_setk(&h->err, ERR_CANCELLED, "cancelled");
 		finish(h, false);
 		return;
 	}
 	if (rc == CURLE_OK && h->length >= 0 && h->bytes < h->length) {
-		err_set(&h->err, "Short body (%" PRId64 " of %" PRId64
-		    " bytes) fetching %s", h->bytes, h->length, h->url);
-		retry = true;
+		err_setk(&h->err, ERR_TEMPORARY, "Short body (%" PRId64
+		    " of %" PRId64 " bytes) fetching %s", h->bytes, h->length,
+		    h->url);
 	} else if (rc == CURLE_OK) {
 		finish(h, true);
 		return;
 	} else {
-		retry = classify(h, rc);
+		classify(h, rc);
 	}
-	if (!retry || h->attempt >= f->opts.retries) {
+	/* Only trouble a retry can cure is retried; a sink's own failure
+	 * (a full disk, a bad key) is never the server's. */
+	if (h->sink_failed || h->err.kind != ERR_TEMPORARY ||
+	    h->attempt >= f->opts.retries) {
 		finish(h, false);
 		return;
 	}
@@ -470,7 +478,8 @@ on_done(struct fetcher *f, struct fetch_handle *h, CURLcode rc)
 	curl_multi_remove_handle(f->multi, h->easy);
 	easy_put(f, h->easy);
 	h->easy = NULL;
-	h->retry_at = now_ms() + ((int64_t)f->opts.retry_base_ms << h->attempt);
+	h->retry_at = clock_ms() +
+	    ((int64_t)f->opts.retry_base_ms << h->attempt);
 	h->attempt++;
 	h->state = H_WAITING;
 }
@@ -480,7 +489,7 @@ static int64_t
 run_timers(struct fetcher *f)
 {
 	struct fetch_handle *h, *next;
-	int64_t now = now_ms(), soonest = INT64_MAX;
+	int64_t now = clock_ms(), soonest = INT64_MAX;
 
 	for (h = f->handles; h != NULL; h = next) {
 		next = h->next;
@@ -512,7 +521,7 @@ perform(struct fetcher *f)
 	for (h = f->handles; h != NULL; h = next) {
 		next = h->next;
 		if (h->cancelled) {
-			err_set(&h->err, "cancelled");
+			err_setk(&h->err, ERR_CANCELLED, "cancelled");
 			finish(h, false);
 			next = f->handles;
 		}
@@ -547,7 +556,7 @@ fetcher_poll(struct fetcher *f, int timeout_ms,
 	perform(f);
 	due = run_timers(f);
 	if (due != INT64_MAX) {
-		now = now_ms();
+		now = clock_ms();
 		if (due - now < timeout_ms)
 			timeout_ms = due > now ? (int)(due - now) : 0;
 	}
@@ -571,7 +580,7 @@ fetcher_free(struct fetcher *f)
 	if (f == NULL)
 		return;
 	while (f->handles != NULL) {
-		err_set(&f->handles->err, "cancelled");
+		err_setk(&f->handles->err, ERR_CANCELLED, "cancelled");
 		f->handles->cancelled = true;
 		finish(f->handles, false);
 	}

@@ -15,9 +15,9 @@
  * are shared by every download. A request streams its body to a sink
  * callback; memory stays flat whatever the size.
  *
- * Policy (DESIGN.md, error policy): timeouts, resets and 5xx are retried
- * with backoff 1 s, 2 s, 4 s (opts.retries times); 403 and 404 are not
- * retried; 403 reads "HTTP 403 Access denied fetching <url>". Before a
+ * Retries: timeouts, resets and 5xx are passing trouble, retried with
+ * backoff 1 s, 2 s, 4 s (opts.retries times); 403 and 404 would only be
+ * answered the same again, so they are not retried; 403 reads "HTTP 403 Access denied fetching <url>". Before a
  * retry the sink's reset callback is called so it can truncate what it
  * wrote. Every request is bounded: connect timeout, stall (low speed)
  * timeout, max body size, http/https only, at most 5 redirects, TLS 1.2+,

@@ -35,6 +35,19 @@ file_write_all(int fd, const void *buf, size_t len)
 	return 0;
 }
 
+/* A directory cannot be linked: check, then rename (a narrow race). */
+static int
+rename_checked(int fromfd, const char *from, int tofd, const char *to)
+{
+	struct stat st;
+
+	if (fstatat(tofd, to, &st, AT_SYMLINK_NOFOLLOW) == 0) {
+		errno = EEXIST;
+		return -1;
+	}
+	return renameat(fromfd, from, tofd, to);
+}
+
 int
 file_rename_noreplace(int fromfd, const char *from, int tofd, const char *to)
 {
@@ -44,7 +57,8 @@ file_rename_noreplace(int fromfd, const char *from, int tofd, const char *to)
 		return -1;
 	/* No RENAME_NOREPLACE here: link(2) never replaces either. */
 	if (linkat(fromfd, from, tofd, to, 0) == -1)
-		return -1;
+		return errno == EPERM ? rename_checked(fromfd, from, tofd, to) :
+		    -1;
 	if (unlinkat(fromfd, from, 0) == -1) {
 		int saved = errno;
 
@@ -95,7 +109,7 @@ file_write_atomic(int dirfd, const char *name, const void *buf, size_t len,
     mode_t mode, int flags, struct err *err)
 {
 	char *tmp = tmp_name(name);
-	int fd, rc = -1;
+	int fd, saved, rc = -1;
 
 	fd = openat(dirfd, tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW |
 	    O_CLOEXEC, mode);
@@ -126,7 +140,9 @@ file_write_atomic(int dirfd, const char *name, const void *buf, size_t len,
 	rc = 0;
 	goto out;
 unlink:
+	saved = errno;		/* EEXIST tells the caller to try a new name */
 	unlinkat(dirfd, tmp, 0);
+	errno = saved;
 out:
 	free(tmp);
 	return rc;

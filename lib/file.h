@@ -24,7 +24,8 @@
  *
  * `dirfd` is a directory descriptor or AT_FDCWD; `name` may hold '/' (the
  * temporary file is made in name's own directory, so the rename never
- * crosses filesystems). On failure nothing is left behind.
+ * crosses filesystems). On failure nothing is left behind and errno still
+ * says why (EEXIST: the name is taken, try another).
  */
 #define FILE_SYNC	0x1
 #define FILE_NOREPLACE	0x2

@@ -1,17 +1,15 @@
 /* guard - what may become a name on disk, and what a job may point at */
 #include "config.h"
 
-#include <arpa/inet.h>
 #include <netinet/in.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
-#include <sys/socket.h>
 
-#include <curl/curl.h>
-
+#include "fetch-addr.h"
 #include "guard.h"
+#include "url.h"
 #include "xmalloc.h"
 
 /* Length of the valid UTF-8 sequence at s (at most n bytes), 0 if invalid. */
@@ -137,13 +135,15 @@ guard_check_title(const char *title, struct err *err)
 		return 0;
 	for (s = (const unsigned char *)title; *s != '\0'; s++)
 		if ((*s < 0x20 && *s != '\t') || *s == 0x7f)
-			return err_set(err, "Invalid job: \"title\" holds "
+			return err_setk(err, ERR_INVALID,
+			    "Invalid job: \"title\" holds "
 			    "control characters");
 	/* ".." between separators (or the ends) is a path component. */
 	for (s = (const unsigned char *)title; *s != '\0'; s += n) {
 		n = strcspn((const char *)s, "/\\");
 		if (n == 2 && s[0] == '.' && s[1] == '.')
-			return err_set(err, "Invalid job: \"title\" holds a "
+			return err_setk(err, ERR_INVALID,
+			    "Invalid job: \"title\" holds a "
 			    "'..' path component");
 		if (s[n] != '\0')
 			n++;
@@ -151,47 +151,11 @@ guard_check_title(const char *title, struct err *err)
 	return 0;
 }
 
-bool
-guard_addr_is_private(int family, const void *addr)
-{
-	const uint8_t *b;
-	uint32_t a;
-
-	if (family == AF_INET6) {
-		const struct in6_addr *a6 = addr;
-
-		b = a6->s6_addr;
-		if (IN6_IS_ADDR_V4MAPPED(a6) || IN6_IS_ADDR_V4COMPAT(a6))
-			return guard_addr_is_private(AF_INET, b + 12);
-		return IN6_IS_ADDR_UNSPECIFIED(a6) || IN6_IS_ADDR_LOOPBACK(a6) ||
-		    (b[0] & 0xfe) == 0xfc ||			/* fc00::/7 ULA */
-		    (b[0] == 0xfe && (b[1] & 0xc0) == 0x80) ||	/* fe80::/10 */
-		    (b[0] == 0xfe && (b[1] & 0xc0) == 0xc0) ||	/* fec0::/10 */
-		    b[0] == 0xff;				/* multicast */
-	}
-	if (family != AF_INET)
-		return true;
-	b = addr;
-	a = (uint32_t)b[0] << 24 | (uint32_t)b[1] << 16 | (uint32_t)b[2] << 8 |
-	    b[3];
-	return (a >> 24) == 0 ||			/* 0.0.0.0/8 */
-	    (a >> 24) == 10 ||				/* 10/8 */
-	    (a >> 24) == 127 ||				/* loopback */
-	    (a >> 22) == (100u << 2 | 1) ||		/* 100.64/10 CGNAT */
-	    (a >> 16) == (169u << 8 | 254) ||		/* link-local */
-	    (a >> 20) == (172u << 4 | 1) ||		/* 172.16/12 */
-	    (a >> 16) == (192u << 8 | 168) ||		/* 192.168/16 */
-	    (a >> 8) == (192u << 16 | 0 << 8 | 0) ||	/* 192.0.0/24 */
-	    (a >> 17) == (198u << 7 | 9) ||		/* 198.18/15 */
-	    (a >> 28) >= 14;				/* multicast, 240/4 */
-}
-
 /* A literal address (or localhost) the NAS must not fetch from. */
 static bool
 host_is_private(const char *host)
 {
 	char buf[INET6_ADDRSTRLEN + 2];
-	unsigned char addr[sizeof(struct in6_addr)];
 	size_t n = strlen(host);
 	const char *dot;
 
@@ -200,16 +164,16 @@ host_is_private(const char *host)
 	    (strcasecmp(dot, ".localhost") == 0 ||
 	    strcasecmp(dot, ".localhost.") == 0)))
 		return true;
-	if (inet_pton(AF_INET, host, addr) == 1)
-		return guard_addr_is_private(AF_INET, addr);
+	/* The fetcher's classifier, so both checks refuse the same ranges. */
+	if (fetch_addr_is_private_str(host) == 1)
+		return true;
 	if (n > 2 && host[0] == '[' && n - 2 < sizeof(buf)) {
 		memcpy(buf, host + 1, n - 2);
 		buf[n - 2] = '\0';
 		/* Drop a zone id ("%eth0"): only link-local addresses have one. */
 		if (strchr(buf, '%') != NULL)
 			return true;
-		if (inet_pton(AF_INET6, buf, addr) == 1)
-			return guard_addr_is_private(AF_INET6, addr);
+		return fetch_addr_is_private_str(buf) == 1;
 	}
 	return false;
 }
@@ -217,44 +181,37 @@ host_is_private(const char *host)
 int
 guard_check_url(const char *url, bool allow_private, struct err *err)
 {
-	CURLU *u;
 	char *scheme = NULL, *host = NULL;
 	int rc = -1;
 
 	if (url == NULL || *url == '\0')
-		return err_set(err, "the url is empty");
-	u = curl_url();
-	/* Without CURLU_NON_SUPPORT_SCHEME curl refuses ftp:// etc. itself,
-	 * with a vaguer message; we want to name the scheme. */
-	if (curl_url_set(u, CURLUPART_URL, url, CURLU_NON_SUPPORT_SCHEME) !=
-	    CURLUE_OK) {
-		err_set(err, "not a valid URL: '%.200s'", url);
-		goto out;
-	}
-	if (curl_url_get(u, CURLUPART_SCHEME, &scheme, 0) != CURLUE_OK) {
-		err_set(err, "not a valid URL (no scheme): '%.200s'", url);
+		return err_setk(err, ERR_INVALID, "the url is empty");
+	/* url.c keeps schemes curl does not fetch (ftp://...), so that the
+	 * message can name the scheme. The scheme is judged before the host:
+	 * "file:///etc/shadow" has none, and its scheme is the reason. */
+	if ((scheme = url_scheme(url)) == NULL) {
+		err_setk(err, ERR_INVALID, "not a valid URL: '%.200s'", url);
 		goto out;
 	}
 	if (strcmp(scheme, "http") != 0 && strcmp(scheme, "https") != 0) {
-		err_set(err, "unsupported scheme '%.32s' (only http and https)",
-		    scheme);
+		err_setk(err, ERR_INVALID,
+		    "unsupported scheme '%.32s' (only http and https)", scheme);
 		goto out;
 	}
-	if (curl_url_get(u, CURLUPART_HOST, &host, 0) != CURLUE_OK ||
-	    *host == '\0') {
-		err_set(err, "not a valid URL (no host): '%.200s'", url);
+	if (url_scheme_host(url, NULL, &host, NULL) < 0) {
+		err_setk(err, ERR_INVALID, "not a valid URL (no host): '%.200s'", url);
 		goto out;
 	}
 	if (!allow_private && host_is_private(host)) {
-		err_set(err, "refused: host %.100s is a loopback, private or "
-		    "link-local address (allow_private_targets is off)", host);
+		err_setk(err, ERR_REFUSED, "refused: host %.100s is a "
+		    "loopback, private or link-local address "
+		    "(allow_private_targets is off)", host);
 		goto out;
 	}
 	rc = 0;
 out:
-	curl_free(host);
-	curl_free(scheme);
-	curl_url_cleanup(u);
+	free(host);
+	free(scheme);
 	return rc;
 }
 

@@ -47,19 +47,12 @@ bool guard_utf8_ok(const char *s);
 /*
  * A job's stream URL, before any request is made: the scheme is http or
  * https ("unsupported scheme 'file' (only http and https)"), there is a
- * host, and unless allow_private the host is not a literal address (or
- * "localhost") in a loopback, private, link-local, CGNAT, multicast or
- * unspecified range. Host names are checked again on the address actually
- * connected to (fetch.h); this early check gives a clear .error without a
- * request. 0 or -1 with err set.
+ * host, and unless allow_private the host is not "localhost" or a literal
+ * address that fetch_addr_is_private_str (fetch-addr.h) calls private.
+ * Host names are checked again, by the same classifier, on the address
+ * actually connected to (fetch.h); this early check gives a clear .error
+ * without a request. 0 or -1 with err set.
  */
 int guard_check_url(const char *url, bool allow_private, struct err *err);
-
-/*
- * True if the address (AF_INET: struct in_addr, AF_INET6: struct
- * in6_addr) is one the NAS must not be a proxy to. IPv4-mapped IPv6
- * addresses are judged as IPv4.
- */
-bool guard_addr_is_private(int family, const void *addr);
 
 #endif

@@ -8,11 +8,13 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include <jansson.h>
 
+#include "file.h"
 #include "guard.h"
 #include "job.h"
 #include "log.h"
@@ -37,21 +39,24 @@ is_http_url(const char *url)
 	    strncasecmp(url, "https://", 8) == 0;
 }
 
+/* A job the codec turns down is bad input, whichever field said so. */
+#define invalid(err, ...) err_setk(err, ERR_INVALID, __VA_ARGS__)
+
 static int
 check_url(const char *field, const char *url, struct err *err)
 {
 	const char *colon;
 
 	if (*url == '\0')
-		return err_set(err, "Invalid job: \"%s\" is empty", field);
+		return invalid(err, "Invalid job: \"%s\" is empty", field);
 	if (strlen(url) > JOB_MAX_URL)
-		return err_set(err, "Invalid job: \"%s\" is longer than %d "
+		return invalid(err, "Invalid job: \"%s\" is longer than %d "
 		    "characters", field, JOB_MAX_URL);
 	if (has_control(url) || strchr(url, ' ') != NULL)
-		return err_set(err, "Invalid job: \"%s\" holds spaces or "
+		return invalid(err, "Invalid job: \"%s\" holds spaces or "
 		    "control characters", field);
 	if (!guard_utf8_ok(url))
-		return err_set(err, "Invalid job: \"%s\" is not UTF-8 "
+		return invalid(err, "Invalid job: \"%s\" is not UTF-8 "
 		    "(percent-encode other bytes)", field);
 	if (!is_http_url(url)) {
 		/*
@@ -70,13 +75,13 @@ check_url(const char *field, const char *url, struct err *err)
 		for (k = known; colon != NULL && *k != NULL; k++)
 			if (strlen(*k) == (size_t)(colon - url) &&
 			    strncasecmp(url, *k, strlen(*k)) == 0)
-				return err_set(err, "Invalid job: unsupported "
+				return invalid(err, "Invalid job: unsupported "
 				    "scheme '%s' in \"%s\" (only http and https)",
 				    *k, field);
 		if (colon != NULL)
-			return err_set(err, "Invalid job: unsupported scheme "
+			return invalid(err, "Invalid job: unsupported scheme "
 			    "in \"%s\" (only http and https)", field);
-		return err_set(err, "Invalid job: \"%s\" is not an http(s) "
+		return invalid(err, "Invalid job: \"%s\" is not an http(s) "
 		    "URL", field);
 	}
 	return 0;
@@ -95,7 +100,7 @@ job_check_quality(const char *q, struct err *err)
 		if (i > 0 && (i == n || (i == n - 1 && q[i] == 'p')))
 			return 0;
 	}
-	return err_set(err, "Invalid job: \"quality\" must be best, worst, "
+	return invalid(err, "Invalid job: \"quality\" must be best, worst, "
 	    "a height like 720p or a bandwidth in bits/s");
 }
 
@@ -106,18 +111,18 @@ check_header(const char *name, const char *value, struct err *err)
 	const char *p;
 
 	if (*name == '\0' || strlen(name) > 256)
-		return err_set(err, "Invalid job: bad header name");
+		return invalid(err, "Invalid job: bad header name");
 	for (p = name; *p != '\0'; p++)
 		if (!isalnum((unsigned char)*p) && strchr("!#$%&'*+-.^_`|~",
 		    *p) == NULL)
-			return err_set(err, "Invalid job: bad header name "
+			return invalid(err, "Invalid job: bad header name "
 			    "\"%.64s\"", name);
 	if (strlen(value) > JOB_MAX_STRING)
-		return err_set(err, "Invalid job: header \"%.64s\" is too "
+		return invalid(err, "Invalid job: header \"%.64s\" is too "
 		    "long", name);
 	for (p = value; *p != '\0'; p++)
 		if (*p == '\r' || *p == '\n')
-			return err_set(err, "Invalid job: header \"%.64s\" "
+			return invalid(err, "Invalid job: header \"%.64s\" "
 			    "holds a line break", name);
 	return 0;
 }
@@ -129,7 +134,7 @@ add_header(struct job_spec *job, const char *name, const char *value,
 	if (check_header(name, value, err) == -1)
 		return -1;
 	if (job->nheaders == JOB_MAX_HEADERS)
-		return err_set(err, "Invalid job: more than %d headers",
+		return invalid(err, "Invalid job: more than %d headers",
 		    JOB_MAX_HEADERS);
 	job->headers[job->nheaders].name = xstrdup(name);
 	job->headers[job->nheaders].value = xstrdup(value);
@@ -146,7 +151,7 @@ job_add_header_line(struct job_spec *job, const char *line, struct err *err)
 	int rc;
 
 	if (colon == NULL || colon == line)
-		return err_set(err, "bad header \"%.64s\": want 'Name: value'",
+		return invalid(err, "bad header \"%.64s\": want 'Name: value'",
 		    line);
 	name = xstrndup(line, colon - line);
 	for (value = colon + 1; *value == ' ' || *value == '\t'; value++)
@@ -154,6 +159,34 @@ job_add_header_line(struct job_spec *job, const char *line, struct err *err)
 	rc = add_header(job, name, value, err);
 	free(name);
 	return rc;
+}
+
+char **
+job_header_lines(const struct job_spec *job)
+{
+	char **h = xcalloc(job->nheaders + 2, sizeof(*h));
+	size_t i, n = 0;
+	bool referer = false;
+
+	for (i = 0; i < job->nheaders; i++) {
+		h[n++] = xasprintf("%s: %s", job->headers[i].name,
+		    job->headers[i].value);
+		referer |= strcasecmp(job->headers[i].name, "Referer") == 0;
+	}
+	/* A Referer among the headers is the person's choice: it wins. */
+	if (!referer && job->referer != NULL && *job->referer != '\0')
+		h[n++] = xasprintf("Referer: %s", job->referer);
+	return h;
+}
+
+void
+job_header_lines_free(char **lines)
+{
+	char **h;
+
+	for (h = lines; h != NULL && *h != NULL; h++)
+		free(*h);
+	free(lines);
 }
 
 /* Reads an optional string member; -1 if present but not a string. */
@@ -166,10 +199,10 @@ get_string(json_t *obj, const char *field, char **out, size_t max,
 	if (v == NULL || json_is_null(v))
 		return 0;
 	if (!json_is_string(v))
-		return err_set(err, "Invalid job: \"%s\" must be a string",
+		return invalid(err, "Invalid job: \"%s\" must be a string",
 		    field);
 	if (json_string_length(v) > max)
-		return err_set(err, "Invalid job: \"%s\" is longer than %zu "
+		return invalid(err, "Invalid job: \"%s\" is longer than %zu "
 		    "characters", field, max);
 	*out = xstrdup(json_string_value(v));
 	return 0;
@@ -184,11 +217,11 @@ parse_headers(json_t *obj, struct job_spec *job, struct err *err)
 	if (hdrs == NULL || json_is_null(hdrs))
 		return 0;
 	if (!json_is_object(hdrs))
-		return err_set(err, "Invalid job: \"headers\" must be an "
+		return invalid(err, "Invalid job: \"headers\" must be an "
 		    "object of strings");
 	json_object_foreach(hdrs, name, v) {
 		if (!json_is_string(v))
-			return err_set(err, "Invalid job: \"headers\" must be "
+			return invalid(err, "Invalid job: \"headers\" must be "
 			    "an object of strings (\"%.64s\" is not)", name);
 		if (add_header(job, name, json_string_value(v), err) == -1)
 			return -1;
@@ -226,14 +259,14 @@ parse_json(const char *buf, size_t len, struct job_spec *job, struct err *err)
 	/* jansson refuses \u0000 in strings unless told otherwise: good. */
 	root = json_loadb(buf, len, JSON_REJECT_DUPLICATES, &jerr);
 	if (root == NULL)
-		return err_set(err, "Invalid job: not valid JSON (line %d: %s)",
+		return invalid(err, "Invalid job: not valid JSON (line %d: %s)",
 		    jerr.line, json_reason(jerr.text));
 	if (!json_is_object(root)) {
-		err_set(err, "Invalid job: the JSON must be an object");
+		invalid(err, "Invalid job: the JSON must be an object");
 		goto out;
 	}
 	if (json_object_get(root, "url") == NULL) {
-		err_set(err, "Invalid job: \"url\" is missing");
+		invalid(err, "Invalid job: \"url\" is missing");
 		goto out;
 	}
 	if (get_string(root, "url", &job->url, JOB_MAX_URL, err) == -1 ||
@@ -246,7 +279,7 @@ parse_json(const char *buf, size_t len, struct job_spec *job, struct err *err)
 	    parse_headers(root, job, err) == -1)
 		goto out;
 	if (job->url == NULL) {
-		err_set(err, "Invalid job: \"url\" must be a string");
+		invalid(err, "Invalid job: \"url\" must be a string");
 		goto out;
 	}
 	rc = 0;
@@ -267,9 +300,9 @@ parse_bare_url(const char *buf, size_t len, struct job_spec *job,
 	while (e > s && isspace((unsigned char)e[-1]))
 		e--;
 	if (s == e)
-		return err_set(err, "Invalid job: the file is empty");
+		return invalid(err, "Invalid job: the file is empty");
 	if (memchr(s, '\n', e - s) != NULL || memchr(s, '\0', e - s) != NULL)
-		return err_set(err, "Invalid job: neither JSON nor a single "
+		return invalid(err, "Invalid job: neither JSON nor a single "
 		    "URL");
 	job->url = xstrndup(s, e - s);
 	return 0;
@@ -297,7 +330,7 @@ job_parse(const char *buf, size_t len, struct job_spec *job, struct err *err)
 	    check_url("referer", job->referer, err) == -1)
 		goto fail;
 	if (job->title != NULL && strlen(job->title) > 4 * JOB_MAX_TITLE) {
-		err_set(err, "Invalid job: \"title\" is too long");
+		invalid(err, "Invalid job: \"title\" is too long");
 		goto fail;
 	}
 	if (job->quality == NULL)
@@ -407,100 +440,45 @@ job_spec_free(struct job_spec *job)
 	memset(job, 0, sizeof(*job));
 }
 
-static int
-write_all(int fd, const char *buf, size_t len)
-{
-	ssize_t n;
-
-	while (len > 0) {
-		n = write(fd, buf, len);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0)
-			return -1;
-		buf += n;
-		len -= n;
-	}
-	return 0;
-}
-
-/* Makes a rename or link durable; failure only costs durability. */
-static void
-sync_dir(const char *dir)
-{
-	int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-
-	if (fd != -1) {
-		fsync(fd);
-		close(fd);
-	}
-}
-
 /*
- * Moves tmp to path unless path exists. A rename, so that the spooler's
- * inotify watch sees IN_MOVED_TO (a link(2) gives only IN_CREATE, which is
- * also what a half-written file gives); link + unlink where the filesystem
- * cannot rename without replacing.
+ * Tries name, name-2, name-3... until one is free. file_write_atomic's
+ * FILE_NOREPLACE publishes with a rename, so that the spooler's inotify
+ * watch sees IN_MOVED_TO (a link(2) gives only IN_CREATE, which is also
+ * what a half-written file gives); FILE_SYNC because a job accepted is a
+ * promise that survives a power cut.
  */
-static int
-publish(const char *tmp, const char *path)
-{
-	if (renameat2(AT_FDCWD, tmp, AT_FDCWD, path, RENAME_NOREPLACE) == 0)
-		return 0;
-	if (errno != EINVAL && errno != ENOSYS)
-		return -1;
-	return link(tmp, path);
-}
-
 int
 job_write_file(const char *dir, const char *name, const struct job_spec *job,
     char **final, struct err *err)
 {
-	char *text = job_encode(job), *tmp, *path = NULL, *base = NULL;
-	int fd, i, rc = -1;
+	char *json = job_encode(job), *text = xasprintf("%s\n", json);
+	char *path = NULL, *base = NULL;
+	int i, rc = -1;
 
-	tmp = xasprintf("%s/.%s.%ld.tmp", dir, name, (long)getpid());
-	fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
-	if (fd == -1) {
-		err_errno(err, "cannot create %s", tmp);
-		goto out;
-	}
-	if (write_all(fd, text, strlen(text)) == -1 || write_all(fd, "\n", 1)
-	    == -1 || fsync(fd) == -1) {
-		err_errno(err, "cannot write %s", tmp);
-		close(fd);
-		unlink(tmp);
-		goto out;
-	}
-	close(fd);
 	for (i = 1; i < 1000; i++) {
 		free(base);
 		free(path);
 		base = i == 1 ? xstrdup(name) : xasprintf("%s-%d", name, i);
 		path = xasprintf("%s/%s.job", dir, base);
-		if (publish(tmp, path) == 0)
+		if (faccessat(AT_FDCWD, path, F_OK, AT_SYMLINK_NOFOLLOW) == 0)
+			continue;	/* taken: skip the write */
+		if (file_write_atomic(AT_FDCWD, path, text, strlen(text), 0644,
+		    FILE_SYNC | FILE_NOREPLACE, err) == 0)
 			break;
-		if (errno != EEXIST) {
-			err_errno(err, "cannot create %s", path);
-			unlink(tmp);
+		if (errno != EEXIST)	/* else taken meanwhile: next name */
 			goto out;
-		}
 	}
-	unlink(tmp);		/* left only by the link fallback */
 	if (i == 1000) {
 		err_set(err, "cannot find a free name for %s in %s", name, dir);
 		goto out;
 	}
-	sync_dir(dir);
-	if (final != NULL) {
-		*final = base;
-		base = NULL;
-	}
+	*final = base;
+	base = NULL;
 	rc = 0;
 out:
 	free(base);
 	free(path);
-	free(tmp);
 	free(text);
+	free(json);
 	return rc;
 }

@@ -41,6 +41,14 @@ int job_parse(const char *buf, size_t len, struct job_spec *job,
     struct err *err);
 /* Checks a quality word; 0 or -1. */
 int job_check_quality(const char *quality, struct err *err);
+/*
+ * The job's request headers as "Name: value" lines, NULL-terminated, for
+ * fetch_request.headers / download_opts.headers: every header, then
+ * "Referer: <referer>" unless a Referer header is already there. Free
+ * with job_header_lines_free.
+ */
+char **job_header_lines(const struct job_spec *job);
+void job_header_lines_free(char **lines);
 /* JSON text of the job (caller frees). */
 char *job_encode(const struct job_spec *job);
 void job_spec_free(struct job_spec *job);

@@ -12,34 +12,33 @@ lib_libm3u8nas_a_SOURCES = \
 	lib/xmalloc.c lib/xmalloc.h \
 	lib/conf.c lib/conf.h
 
-# Each block below belongs to one part; add your files inside your block
-# (lib_libm3u8nas_a_SOURCES += ...) so that parallel work merges cleanly.
-
-# --- playlist + url (parser) ---
+# URLs and the HLS playlist parser
 lib_libm3u8nas_a_SOURCES += lib/url.c lib/url.h \
-	lib/hlsattr.c lib/hlsattr.h \
-	lib/playlist.c lib/playlist_int.h lib/playlist_tags.c \
-	lib/playlist_master.c lib/playlist_choose.c
+	lib/playlist-attr.c lib/playlist-attr.h \
+	lib/playlist.c lib/playlist-int.h lib/playlist-tags.c \
+	lib/playlist-master.c lib/playlist-choose.c
 
-# --- remux ---
+# Remuxing segments into one MP4, and verifying it
 lib_libm3u8nas_a_SOURCES += lib/remux.c lib/remux-input.c \
 	lib/remux-verify.c lib/remux-av.c lib/remux-bsf.c lib/remux-map.c \
 	lib/remux-int.h
 
-# --- fetch + crypt + download (engine) ---
-lib_libm3u8nas_a_SOURCES += lib/netaddr.c lib/netaddr.h \
+# The fetcher, AES-128 decryption and the download engine
+lib_libm3u8nas_a_SOURCES += lib/fetch-addr.c lib/fetch-addr.h \
 	lib/fetch.c \
 	lib/crypt.c lib/crypt.h \
 	lib/download.c lib/download-int.h lib/download-plan.c \
-	lib/download-seg.c lib/download-merge.c lib/download-state.c
+	lib/download-seg.c lib/download-merge.c lib/download-workdir.c
 
-# --- job + store ---
-lib_libm3u8nas_a_SOURCES += lib/job.c lib/store.c
+# Job files, their checks, ids and JSON, control requests, the job store
+lib_libm3u8nas_a_SOURCES += lib/job.c lib/store.c \
+	lib/job-validate.c lib/job-validate.h lib/job-id.c lib/job-id.h \
+	lib/control.c lib/control.h lib/job-json.c lib/job-json.h
 
-# --- spool + guard (spooler) ---
+# The spool directories and the guard on names and URLs
 lib_libm3u8nas_a_SOURCES += lib/guard.c lib/guard.h \
 	lib/spool.c lib/spool.h
 
-# --- end of blocks ---
+# Headers of the modules above that their lines do not list
 EXTRA_DIST += lib/playlist.h lib/remux.h lib/fetch.h lib/download.h \
 	lib/job.h lib/store.h

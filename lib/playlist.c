@@ -5,7 +5,7 @@
 #include <string.h>
 #include <strings.h>
 
-#include "playlist_int.h"
+#include "playlist-int.h"
 #include "url.h"
 #include "xmalloc.h"
 
@@ -296,6 +296,9 @@ clean_reason(struct err *err)
 
 	if (err == NULL)
 		return;
+	/* Whatever line said so, a playlist that does not parse is bad
+	 * input: fetching it again gives the same text. */
+	err->kind = ERR_INVALID;
 	for (s = (unsigned char *)err->msg; *s != '\0'; s += n) {
 		n = 1;
 		if (*s < 0x20 || *s == 0x7f)

@@ -13,22 +13,30 @@
 #include "log.h"
 #include "remux-int.h"
 
+/* libav's errors are negated errno values or tags: ENOSPC on the output
+ * must read ERR_NOSPACE (the spooler pauses), AVERROR_EXIT is our cancel. */
+static enum err_kind
+rx_averr_kind(int code)
+{
+	if (code == AVERROR_EXIT)
+		return ERR_CANCELLED;
+	if (code < 0 && code > -4096)	/* AVERROR(errno) */
+		return err_kind_of_errno(AVUNERROR(code));
+	return ERR_PERMANENT;
+}
+
 int
 rx_averr(struct err *err, int code, const char *fmt, ...)
 {
-	char what[ERR_MAX], av[AV_ERROR_MAX_STRING_SIZE + 32];
+	char av[AV_ERROR_MAX_STRING_SIZE + 32];
 	va_list ap;
 
-	if (err == NULL)
-		return -1;
-	va_start(ap, fmt);
-	vsnprintf(what, sizeof(what), fmt, ap);
-	va_end(ap);
 	if (av_strerror(code, av, sizeof(av)) < 0)
 		snprintf(av, sizeof(av), "libav error %d", code);
-	/* A full disk is a pause for the caller, not a failure. */
-	return err_setk(err, code == AVERROR(ENOSPC) || code == AVERROR(EDQUOT) ?
-	    ERR_NOSPACE : ERR_PERMANENT, "%s: %s", what, av);
+	va_start(ap, fmt);
+	err_vsetk(err, rx_averr_kind(code), fmt, ap);
+	va_end(ap);
+	return err_append(err, av);
 }
 
 /*

@@ -214,7 +214,7 @@ rx_report(struct rx_job *j, bool last, struct err *err)
 		return 0;
 	j->reported = f;
 	if (j->progress(j->arg, f) != 0)
-		return err_set(err, "cancelled");
+		return err_setk(err, ERR_CANCELLED, "cancelled");
 	return 0;
 }
 

@@ -1,7 +1,6 @@
 /* spool - the spool directory: layout, claiming, moving aside with .error */
 #include "config.h"
 
-#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -12,31 +11,83 @@
 #include <sys/statvfs.h>
 #include <unistd.h>
 
+#include "file.h"
 #include "guard.h"
 #include "spool.h"
+#include "store.h"
 #include "xmalloc.h"
 
 #define MAX_SUFFIX 1000		/* "-2" ... "-1000", then give up */
-#define MAX_TREE_DEPTH 8	/* processing/<id>/ is two levels deep */
 
 static const struct {
 	const char *name;
 	mode_t mode;
 	size_t path_off, fd_off;
-} layout[] = {
+} layout[SPOOL_NDIRS] = {
 	/* incoming/ is the drop box of the SMB share: group-writable. */
-	{ "incoming", 02775, offsetof(struct spool, incoming),
+	[SPOOL_INCOMING] = { "incoming", 02775, offsetof(struct spool, incoming),
 	    offsetof(struct spool, incoming_fd) },
-	{ "control", 02770, offsetof(struct spool, control),
+	[SPOOL_CONTROL] = { "control", 02770, offsetof(struct spool, control),
 	    offsetof(struct spool, control_fd) },
-	{ "processing", 0750, offsetof(struct spool, processing),
+	[SPOOL_PROCESSING] = { "processing", 0750,
+	    offsetof(struct spool, processing),
 	    offsetof(struct spool, processing_fd) },
-	{ "failed", 0755, offsetof(struct spool, failed),
+	[SPOOL_FAILED] = { "failed", 0755, offsetof(struct spool, failed),
 	    offsetof(struct spool, failed_fd) },
-	{ "state", 0750, offsetof(struct spool, state),
+	[SPOOL_STATE] = { "state", 0750, offsetof(struct spool, state),
 	    offsetof(struct spool, state_fd) },
 };
-#define NLAYOUT (sizeof(layout) / sizeof(layout[0]))
+#define NLAYOUT ((size_t)SPOOL_NDIRS)
+
+const char *
+spool_dir_name(enum spool_dir d)
+{
+	return layout[d].name;
+}
+
+mode_t
+spool_dir_mode(enum spool_dir d)
+{
+	return layout[d].mode;
+}
+
+char *
+spool_path(const char *root, enum spool_dir d)
+{
+	return xasprintf("%s/%s", root, layout[d].name);
+}
+
+char *
+spool_store_path(const char *root)
+{
+	return xasprintf("%s/%s/%s", root, layout[SPOOL_STATE].name,
+	    STORE_FILE);
+}
+
+/* mkdir with the layout's mode, past the umask; an existing one is kept. */
+static int
+make_one(const char *path, mode_t mode, struct err *err)
+{
+	if (mkdir(path, mode) == 0)
+		chmod(path, mode);
+	else if (errno != EEXIST)
+		return err_errno(err, "cannot create %s", path);
+	return 0;
+}
+
+int
+spool_make_dir(const char *root, enum spool_dir d, struct err *err)
+{
+	char *path;
+	int rc;
+
+	if (spool_mkdirs(root, 0755, err) == -1)
+		return -1;
+	path = spool_path(root, d);
+	rc = make_one(path, layout[d].mode, err);
+	free(path);
+	return rc;
+}
 
 int
 spool_mkdirs(const char *path, mode_t mode, struct err *err)
@@ -79,13 +130,9 @@ spool_open(struct spool *sp, const char *root, struct err *err)
 	for (i = 0; i < NLAYOUT; i++) {
 		path = (char **)((char *)sp + layout[i].path_off);
 		fd = (int *)((char *)sp + layout[i].fd_off);
-		*path = xasprintf("%s/%s", root, layout[i].name);
-		if (mkdir(*path, layout[i].mode) == 0)
-			chmod(*path, layout[i].mode);	/* past the umask */
-		else if (errno != EEXIST) {
-			err_errno(err, "cannot create %s", *path);
+		*path = spool_path(root, (enum spool_dir)i);
+		if (make_one(*path, layout[i].mode, err) == -1)
 			goto fail;
-		}
 		*fd = open(*path, O_RDONLY | O_DIRECTORY | O_NOFOLLOW |
 		    O_CLOEXEC);
 		if (*fd == -1) {
@@ -230,137 +277,18 @@ spool_claim(struct spool *sp, const char *name,
 	return rc;
 }
 
-static const char *
-kind_of(mode_t m)
-{
-	return S_ISLNK(m) ? "a symbolic link" : S_ISFIFO(m) ? "a FIFO" :
-	    S_ISDIR(m) ? "a directory" : S_ISSOCK(m) ? "a socket" :
-	    S_ISCHR(m) || S_ISBLK(m) ? "a device" : "not a regular file";
-}
-
 int
 spool_read_job(struct spool *sp, const char *id, int64_t max, char **buf,
     size_t *len, struct err *err)
 {
 	char *path = xasprintf("%s/job", id);
-	struct stat st;
-	size_t got = 0;
-	ssize_t n;
-	int fd = -1, rc = -1;
+	int rc;
 
-	*buf = NULL;
-	/* lstat first: a device is refused before any open() can touch it. */
-	if (fstatat(sp->processing_fd, path, &st, AT_SYMLINK_NOFOLLOW) == -1) {
-		err_errno(err, "cannot read the job file");
-		goto out;
-	}
-	if (!S_ISREG(st.st_mode)) {
-		err_set(err, "the job is %s, not a file", kind_of(st.st_mode));
-		goto out;
-	}
-	fd = openat(sp->processing_fd, path,
-	    O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_NOCTTY | O_CLOEXEC);
-	if (fd == -1 || fstat(fd, &st) == -1) {
-		err_errno(err, "cannot read the job file");
-		goto out;
-	}
-	if (!S_ISREG(st.st_mode)) {	/* swapped between lstat and open */
-		err_set(err, "the job is %s, not a file", kind_of(st.st_mode));
-		goto out;
-	}
-	if (st.st_size > max) {
-		err_set(err, "the job file is too large (%lld bytes, at most "
-		    "%lld)", (long long)st.st_size, (long long)max);
-		goto out;
-	}
-	*buf = xmalloc((size_t)max + 2);
-	/* Bounded even if the file grows while we read. */
-	while (got <= (size_t)max &&
-	    (n = read(fd, *buf + got, (size_t)max + 1 - got)) != 0) {
-		if (n == -1) {
-			if (errno == EINTR)
-				continue;
-			err_errno(err, "cannot read the job file");
-			goto out;
-		}
-		got += (size_t)n;
-	}
-	if (got > (size_t)max) {
-		err_set(err, "the job file is too large (more than %lld bytes)",
-		    (long long)max);
-		goto out;
-	}
-	(*buf)[got] = '\0';
-	*len = got;
-	rc = 0;
-out:
-	if (rc == -1) {
-		free(*buf);
-		*buf = NULL;
-	}
-	if (fd != -1)
-		close(fd);
+	/* "<id>/job is a symbolic link, not a file", "... is too large" */
+	rc = file_read_bounded(sp->processing_fd, path,
+	    max > 0 ? (size_t)max : 0, buf, len, err);
 	free(path);
 	return rc;
-}
-
-int
-spool_write_file(int dirfd, const char *name, const char *text,
-    struct err *err)
-{
-	char *tmp = xasprintf(".%s.%ld.tmp", name, (long)getpid());
-	size_t len = strlen(text), off = 0;
-	ssize_t n;
-	int fd, rc = -1;
-
-	fd = openat(dirfd, tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW |
-	    O_CLOEXEC, 0644);
-	if (fd == -1) {
-		err_errno(err, "cannot create %s", tmp);
-		goto out;
-	}
-	while (off < len) {
-		if ((n = write(fd, text + off, len - off)) == -1) {
-			if (errno == EINTR)
-				continue;
-			break;
-		}
-		off += (size_t)n;
-	}
-	if (off < len || fsync(fd) == -1) {
-		err_errno(err, "cannot write %s", name);
-		close(fd);
-		unlinkat(dirfd, tmp, 0);
-		goto out;
-	}
-	close(fd);
-	if (renameat(dirfd, tmp, dirfd, name) == -1) {
-		err_errno(err, "cannot rename %s to %s", tmp, name);
-		unlinkat(dirfd, tmp, 0);
-		goto out;
-	}
-	rc = 0;
-out:
-	free(tmp);
-	return rc;
-}
-
-/* rename without replacing: RENAME_NOREPLACE, or link+unlink as fallback */
-static int
-rename_noreplace(int fromfd, const char *from, int tofd, const char *to)
-{
-	struct stat st;
-
-	if (renameat2(fromfd, from, tofd, to, RENAME_NOREPLACE) == 0)
-		return 0;
-	if (errno != EINVAL && errno != ENOSYS)
-		return -1;
-	/* A filesystem without RENAME_NOREPLACE: check, then rename. */
-	if (fstatat(tofd, to, &st, AT_SYMLINK_NOFOLLOW) == 0) {
-		errno = EEXIST;
-		return -1;
-	}
-	return renameat(fromfd, from, tofd, to);
 }
 
 int
@@ -375,7 +303,7 @@ spool_move_aside(struct spool *sp, int dirfd, const char *name,
 		free(job);
 		job = k == 1 ? xasprintf("%s.job", b) :
 		    xasprintf("%s-%d.job", b, k);
-		if (rename_noreplace(dirfd, name, sp->failed_fd, job) == 0)
+		if (file_rename_noreplace(dirfd, name, sp->failed_fd, job) == 0)
 			break;
 		if (errno != EEXIST) {
 			err_errno(err, "cannot move %s to %s", name,
@@ -393,7 +321,9 @@ spool_move_aside(struct spool *sp, int dirfd, const char *name,
 	for (char *p = line; p[1] != '\0'; p++)
 		if (*p == '\n' || *p == '\r')
 			*p = ' ';
-	if (spool_write_file(sp->failed_fd, error, line, err) == -1)
+	/* The reason is what a person reads: it survives a power cut. */
+	if (file_write_atomic(sp->failed_fd, error, line, strlen(line), 0644,
+	    FILE_SYNC, err) == -1)
 		goto out;
 	rc = 0;
 out:
@@ -404,42 +334,10 @@ out:
 	return rc;
 }
 
-/* Removes dirfd/name and all below it, never following a symlink. */
-static int
-remove_tree(int dfd, const char *name, int depth)
-{
-	struct dirent *de;
-	DIR *d;
-	int fd;
-
-	if (unlinkat(dfd, name, 0) == 0 || errno == ENOENT)
-		return 0;
-	if ((errno != EISDIR && errno != EPERM) || depth > MAX_TREE_DEPTH)
-		return -1;
-	fd = openat(dfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW |
-	    O_CLOEXEC);
-	if (fd == -1 || (d = fdopendir(fd)) == NULL) {
-		if (fd != -1)
-			close(fd);
-		return -1;
-	}
-	while ((de = readdir(d)) != NULL) {
-		if (strcmp(de->d_name, ".") == 0 || strcmp(de->d_name, "..") == 0)
-			continue;
-		if (remove_tree(dirfd(d), de->d_name, depth + 1) == -1) {
-			closedir(d);
-			return -1;
-		}
-	}
-	closedir(d);
-	return unlinkat(dfd, name, AT_REMOVEDIR) == -1 && errno != ENOENT ?
-	    -1 : 0;
-}
-
 int
 spool_remove_job_dir(struct spool *sp, const char *id, struct err *err)
 {
-	if (remove_tree(sp->processing_fd, id, 0) == -1)
+	if (file_remove_tree(sp->processing_fd, id, NULL) == -1)
 		return err_errno(err, "cannot remove %s/%s", sp->processing, id);
 	return 0;
 }
@@ -516,28 +414,6 @@ spool_has_job_file(struct spool *sp, const char *id)
 	yes = fstatat(sp->processing_fd, job, &st, AT_SYMLINK_NOFOLLOW) == 0;
 	free(job);
 	return yes;
-}
-
-enum spool_ctl
-spool_parse_control(const char *name, char **id)
-{
-	static const struct {
-		const char *suffix;
-		enum spool_ctl op;
-	} ops[] = { { ".cancel", SPOOL_CTL_CANCEL }, { ".retry", SPOOL_CTL_RETRY } };
-	size_t i, n = strlen(name), s;
-
-	*id = NULL;
-	if (name[0] == '.')
-		return SPOOL_CTL_NONE;
-	for (i = 0; i < sizeof(ops) / sizeof(ops[0]); i++) {
-		s = strlen(ops[i].suffix);
-		if (n > s && strcmp(name + n - s, ops[i].suffix) == 0) {
-			*id = xstrndup(name, n - s);
-			return ops[i].op;
-		}
-	}
-	return SPOOL_CTL_NONE;
 }
 
 int64_t

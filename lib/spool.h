@@ -11,10 +11,10 @@
 #include "guard.h"
 
 /*
- * Layout under the spool root (DESIGN.md "Spool directory"):
+ * Layout under the spool root (a job's state is the directory it is in):
  *
  *   incoming/          <name>.job dropped by people, the endpoint, scripts
- *   control/           <id>.cancel, <id>.retry
+ *   control/           <id>.<word> (lib/control.h)
  *   processing/<id>/   job (the claimed file), work/ (the download's workdir)
  *   failed/            <id>.job + <id>.error (one line: why)
  *   state/             m3u8nas.db, m3u8nas-spoold.pid (flock)
@@ -28,6 +28,36 @@
  * rename, so a reader never sees half of one.
  */
 #define SPOOL_JOB_SUFFIX ".job"
+
+/*
+ * The layout, said once: every program that finds or makes a spool
+ * directory (the spooler, the endpoint, `m3u8nas add`, the FUSE tree)
+ * asks here, so a directory is never made with another mode than the
+ * spooler's (incoming/ must stay group-writable: the SMB share drops
+ * jobs there).
+ */
+enum spool_dir {
+	SPOOL_INCOMING,
+	SPOOL_CONTROL,
+	SPOOL_PROCESSING,
+	SPOOL_FAILED,
+	SPOOL_STATE,
+	SPOOL_NDIRS
+};
+
+/* "incoming", ... */
+const char *spool_dir_name(enum spool_dir d);
+/* The mode the spooler gives it (incoming/ 02775, control/ 02770...). */
+mode_t spool_dir_mode(enum spool_dir d);
+/* root/<name>, newly allocated. */
+char *spool_path(const char *root, enum spool_dir d);
+/* root/state/m3u8nas.db (the store's file), newly allocated. */
+char *spool_store_path(const char *root);
+/*
+ * Makes root (0755, parents too) and root/<name> with the layout's mode
+ * when missing (an existing directory is left as it is). 0 or -1.
+ */
+int spool_make_dir(const char *root, enum spool_dir d, struct err *err);
 #define SPOOL_PID_FILE "m3u8nas-spoold.pid"
 
 struct spool {
@@ -97,18 +127,11 @@ char *spool_workdir(struct spool *sp, const char *id, struct err *err);
 /* processing/<id>/job exists (as any kind of entry). */
 bool spool_has_job_file(struct spool *sp, const char *id);
 
-enum spool_ctl { SPOOL_CTL_NONE, SPOOL_CTL_CANCEL, SPOOL_CTL_RETRY };
-/* "<id>.cancel" / "<id>.retry" -> the request and *id (caller frees). */
-enum spool_ctl spool_parse_control(const char *name, char **id);
-
 /* Bytes free for an unprivileged writer on the filesystem of path, -1. */
 int64_t spool_free_bytes(const char *path);
 
 /* mkdir -p: missing parents 0755, the last one `mode`. 0 or -1. */
 int spool_mkdirs(const char *path, mode_t mode, struct err *err);
 
-/* Writes text to dirfd/name the Postfix way: dot-file, fsync, rename. */
-int spool_write_file(int dirfd, const char *name, const char *text,
-    struct err *err);
 
 #endif

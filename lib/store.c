@@ -10,6 +10,7 @@
 
 #include <sqlite3.h>
 
+#include "log.h"
 #include "store.h"
 #include "xmalloc.h"
 
@@ -29,7 +30,7 @@ struct store {
  * a released step: add a new one.
  */
 static const char *const migrations[] = {
-	/* 1: the seed's jobs + job_metadata, plus what resume and the tree use */
+	/* 1: jobs + job_metadata, plus what resume and the tree use */
 	"CREATE TABLE jobs ("
 	"  id TEXT PRIMARY KEY,"
 	"  url TEXT NOT NULL,"
@@ -240,7 +241,7 @@ bind_job(sqlite3_stmt *stmt, const struct job_row *r)
 	bind_text(stmt, 1, r->id);
 	bind_text(stmt, 2, r->url);
 	bind_text(stmt, 3, r->title);
-	bind_text(stmt, 4, r->status ? r->status : "pending");
+	bind_text(stmt, 4, job_status_name(r->status));
 	sqlite3_bind_double(stmt, 5, r->progress);
 	sqlite3_bind_int64(stmt, 6, r->segments_done);
 	sqlite3_bind_int64(stmt, 7, r->segments_total);
@@ -352,6 +353,21 @@ col_text(sqlite3_stmt *stmt, int i)
 	return s == NULL ? NULL : xstrdup((const char *)s);
 }
 
+/* The column's word as a state; a word this program does not know (a
+ * newer spooler's, or a hand edit) reads as failed, so that nothing runs it. */
+static enum job_status
+col_status(sqlite3_stmt *stmt, int i, const char *id)
+{
+	const char *word = (const char *)sqlite3_column_text(stmt, i);
+	enum job_status s;
+
+	if (job_status_parse(word, &s) == 0)
+		return s;
+	log_warnx("store: job %s has an unknown status '%s': read as %s",
+	    id ? id : "?", word ? word : "", job_status_name(JOB_FAILED));
+	return JOB_FAILED;
+}
+
 static void
 row_from_stmt(sqlite3_stmt *s, struct job_row *r)
 {
@@ -359,7 +375,7 @@ row_from_stmt(sqlite3_stmt *s, struct job_row *r)
 	r->id = col_text(s, 0);
 	r->url = col_text(s, 1);
 	r->title = col_text(s, 2);
-	r->status = col_text(s, 3);
+	r->status = col_status(s, 3, r->id);
 	r->progress = sqlite3_column_double(s, 4);
 	r->segments_done = sqlite3_column_int64(s, 5);
 	r->segments_total = sqlite3_column_int64(s, 6);
@@ -430,8 +446,38 @@ each_row(struct store *st, sqlite3_stmt *stmt,
 	return 0;
 }
 
+/* Binds a status filter: the state's word, or NULL for every state. */
+static void
+bind_status(sqlite3_stmt *stmt, int i, int status)
+{
+	bind_text(stmt, i, status == STORE_ANY_STATUS ? NULL :
+	    job_status_name((enum job_status)status));
+}
+
+/*
+ * The quoted words of every unfinished state, comma-separated: the SQL set
+ * is built from the enum, so a new state is never forgotten here.
+ * Caller frees.
+ */
+static char *
+unfinished_set(void)
+{
+	char *set = xstrdup(""), *next;
+	int s;
+
+	for (s = 0; s < JOB_NSTATUS; s++) {
+		if (!job_status_unfinished((enum job_status)s))
+			continue;
+		next = xasprintf("%s%s'%s'", set, *set ? ", " : "",
+		    job_status_name((enum job_status)s));
+		free(set);
+		set = next;
+	}
+	return set;
+}
+
 int
-store_list_jobs(struct store *st, const char *status, int limit, int offset,
+store_list_jobs(struct store *st, int status, int limit, int offset,
     int (*fn)(const struct job_row *, void *), void *arg, struct err *err)
 {
 	sqlite3_stmt *stmt;
@@ -441,7 +487,7 @@ store_list_jobs(struct store *st, const char *status, int limit, int offset,
 	    " ORDER BY j.created_at DESC, j.rowid DESC LIMIT ?2 OFFSET ?3",
 	    &stmt, err) == -1)
 		return -1;
-	bind_text(stmt, 1, status);
+	bind_status(stmt, 1, status);
 	sqlite3_bind_int(stmt, 2, limit < 0 ? -1 : limit);
 	sqlite3_bind_int(stmt, 3, offset < 0 ? 0 : offset);
 	return each_row(st, stmt, fn, arg, err);
@@ -452,16 +498,20 @@ store_list_unfinished(struct store *st,
     int (*fn)(const struct job_row *, void *), void *arg, struct err *err)
 {
 	sqlite3_stmt *stmt;
+	char *set = unfinished_set();
+	char *sql = xasprintf("SELECT " JOB_COLUMNS JOB_FROM " WHERE j.status"
+	    " IN (%s) ORDER BY j.created_at, j.rowid", set);
+	int rc = prepare(st, sql, &stmt, err);
 
-	if (prepare(st, "SELECT " JOB_COLUMNS JOB_FROM
-	    " WHERE j.status IN ('pending', 'downloading', 'merging', 'paused')"
-	    " ORDER BY j.created_at, j.rowid", &stmt, err) == -1)
+	free(sql);
+	free(set);
+	if (rc == -1)
 		return -1;
 	return each_row(st, stmt, fn, arg, err);
 }
 
 int
-store_list_ids(struct store *st, const char *status,
+store_list_ids(struct store *st, int status,
     int (*fn)(const char *, const char *, void *), void *arg,
     struct err *err)
 {
@@ -472,7 +522,7 @@ store_list_ids(struct store *st, const char *status,
 	    " WHERE (?1 IS NULL OR status = ?1)"
 	    " ORDER BY created_at DESC, rowid DESC", &stmt, err) == -1)
 		return -1;
-	bind_text(stmt, 1, status);
+	bind_status(stmt, 1, status);
 	while ((rc = sqlite3_step(stmt)) == SQLITE_ROW)
 		if (fn((const char *)sqlite3_column_text(stmt, 0),
 		    (const char *)sqlite3_column_text(stmt, 1), arg) != 0) {
@@ -490,11 +540,14 @@ store_find_active_by_url(struct store *st, const char *url, char **id,
     struct err *err)
 {
 	sqlite3_stmt *stmt;
-	int rc;
+	char *set = unfinished_set();
+	char *sql = xasprintf("SELECT id FROM jobs WHERE url = ?1 AND status"
+	    " IN (%s) ORDER BY created_at DESC LIMIT 1", set);
+	int rc = prepare(st, sql, &stmt, err);
 
-	if (prepare(st, "SELECT id FROM jobs WHERE url = ?1 AND status IN"
-	    " ('pending', 'downloading', 'merging', 'paused')"
-	    " ORDER BY created_at DESC LIMIT 1", &stmt, err) == -1)
+	free(sql);
+	free(set);
+	if (rc == -1)
 		return -1;
 	bind_text(stmt, 1, url);
 	rc = sqlite3_step(stmt);
@@ -509,31 +562,11 @@ store_find_active_by_url(struct store *st, const char *url, char **id,
 	return rc;
 }
 
-static int64_t *
-count_slot(struct store_counts *c, const char *status)
-{
-	static const struct {
-		const char *name;
-		size_t offset;
-	} slots[] = {
-#define S(x) { #x, offsetof(struct store_counts, x) }
-		S(pending), S(downloading), S(merging), S(paused),
-		S(completed), S(failed), S(cancelled),
-#undef S
-	};
-	size_t i;
-
-	for (i = 0; i < sizeof(slots) / sizeof(slots[0]); i++)
-		if (strcmp(slots[i].name, status) == 0)
-			return (int64_t *)((char *)c + slots[i].offset);
-	return NULL;
-}
-
 int
 store_counts(struct store *st, struct store_counts *c, struct err *err)
 {
 	sqlite3_stmt *stmt;
-	int64_t *slot;
+	enum job_status s;
 	const char *key;
 	int rc;
 
@@ -542,9 +575,11 @@ store_counts(struct store *st, struct store_counts *c, struct err *err)
 	    &stmt, err) == -1)
 		return -1;
 	while ((rc = sqlite3_step(stmt)) == SQLITE_ROW) {
-		slot = count_slot(c, (const char *)sqlite3_column_text(stmt, 0));
-		if (slot != NULL)
-			*slot = sqlite3_column_int64(stmt, 1);
+		/* An unknown word counts in total only (its rows read as
+		 * failed, but the column still holds the word). */
+		if (job_status_parse((const char *)sqlite3_column_text(stmt,
+		    0), &s) == 0)
+			c->by_status[s] = sqlite3_column_int64(stmt, 1);
 		c->total += sqlite3_column_int64(stmt, 1);
 	}
 	sqlite3_finalize(stmt);
@@ -573,7 +608,6 @@ job_row_free(struct job_row *r)
 	free(r->id);
 	free(r->url);
 	free(r->title);
-	free(r->status);
 	free(r->error_msg);
 	free(r->file_path);
 	free(r->quality);

@@ -6,6 +6,7 @@
 #include <stdint.h>
 
 #include "err.h"
+#include "job-status.h"
 
 /*
  * Schema (PRAGMA user_version = 1; store_open migrates forward):
@@ -21,9 +22,10 @@
  *   spooler(key PRIMARY KEY, value)  -- "heartbeat" (unix s), "pid",
  *        "bytes_downloaded" (total ever), "disk_paused" (0/1)
  *
- * status is one of: pending downloading merging paused completed failed
- * cancelled. progress follows the seed's scale: 0-90 downloading, 90-99
- * merging, 100 completed.
+ * status holds job_status_name() of the row's enum job_status (a word the
+ * program does not know reads as JOB_FAILED, logged). progress is one
+ * scale for every reader, so a bar never runs backwards between phases:
+ * 0-90 downloading, 90-99 merging, 100 completed.
  *
  * Only the spooler opens the store read-write. The FUSE tree and the
  * endpoint open it read-only (store_open(path, true, ...)); WAL lets them
@@ -35,7 +37,8 @@
 struct store;
 
 struct job_row {
-	char *id, *url, *title, *status, *error_msg, *file_path, *quality;
+	char *id, *url, *title, *error_msg, *file_path, *quality;
+	enum job_status status;
 	char *headers_json, *job_name, *workdir;
 	char *referer, *user_agent, *source_page, *resolution;
 	double progress, speed_bps, duration;
@@ -45,8 +48,8 @@ struct job_row {
 };
 
 struct store_counts {
-	int64_t pending, downloading, merging, paused, completed, failed,
-	    cancelled, total;
+	int64_t by_status[JOB_NSTATUS];	/* indexed by enum job_status */
+	int64_t total;
 	int64_t bytes_downloaded;
 	bool spooler_alive;
 	int64_t heartbeat;
@@ -70,19 +73,23 @@ int store_heartbeat(struct store *st, struct err *err);
 /* Reader side. store_get_job: 1 found, 0 not found, -1 error. */
 int store_get_job(struct store *st, const char *id, struct job_row *row,
     struct err *err);
-/* Newest first; status NULL = all. Calls fn for each row (row freed after). */
-int store_list_jobs(struct store *st, const char *status, int limit,
+/* Every status, for the status filters below. */
+#define STORE_ANY_STATUS (-1)
+
+/* Newest first; status an enum job_status or STORE_ANY_STATUS. Calls fn
+ * for each row (row freed after). */
+int store_list_jobs(struct store *st, int status, int limit,
     int offset, int (*fn)(const struct job_row *, void *), void *arg,
     struct err *err);
-/* Only the ids, newest first, status NULL = all (for directory listings). */
-int store_list_ids(struct store *st, const char *status,
+/* Only the ids, newest first, status as above (for directory listings). */
+int store_list_ids(struct store *st, int status,
     int (*fn)(const char *id, const char *job_name, void *), void *arg,
     struct err *err);
 /* The job with this url still pending or running, if any: 1, 0, -1. */
 int store_find_active_by_url(struct store *st, const char *url, char **id,
     struct err *err);
 int store_counts(struct store *st, struct store_counts *c, struct err *err);
-/* Unfinished jobs (pending downloading merging paused), oldest first. */
+/* Unfinished jobs (job_status_unfinished), oldest first. */
 int store_list_unfinished(struct store *st,
     int (*fn)(const struct job_row *, void *), void *arg, struct err *err);
 

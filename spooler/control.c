@@ -1,4 +1,4 @@
-/* control - control/<id>.cancel and control/<id>.retry requests */
+/* control - the spooler's side of control/ requests (lib/control.h) */
 #include "config.h"
 
 #include <fcntl.h>
@@ -8,22 +8,11 @@
 
 #include <jansson.h>
 
+#include "control.h"
+#include "file.h"
 #include "log.h"
 #include "spoold.h"
 #include "xmalloc.h"
-
-static bool
-is_status(const struct job_row *row, const char *const *set)
-{
-	for (; *set != NULL; set++)
-		if (strcmp(row->status, *set) == 0)
-			return true;
-	return false;
-}
-
-static const char *const unfinished[] = { "pending", "downloading",
-    "merging", "paused", NULL };
-static const char *const retryable[] = { "failed", "cancelled", NULL };
 
 static void
 do_cancel(struct spoold *d, struct job_row *row)
@@ -31,11 +20,11 @@ do_cancel(struct spoold *d, struct job_row *row)
 	if (runner_cancel(d, row->id))
 		log_event(LOG_INFO, "cancelling", row->id, "stopping the "
 		    "download");
-	else if (is_status(row, unfinished))
+	else if (job_status_unfinished(row->status))
 		runner_finish_cancelled(d, row);
 	else
 		log_event(LOG_INFO, "control", row->id, "cancel: the job is "
-		    "already %s", row->status);
+		    "already %s", job_status_name(row->status));
 }
 
 /* A job file rebuilt from the row, when failed/ no longer holds one. */
@@ -71,7 +60,8 @@ rewrite_job(struct spoold *d, const struct job_row *row, struct err *err)
 	dir = xasprintf("%s/%s", d->sp.processing, row->id);
 	fd = open(dir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 	rc = fd == -1 ? err_errno(err, "%s", dir) :
-	    spool_write_file(fd, "job", text, err);
+	    file_write_atomic(fd, "job", text, strlen(text), 0644, FILE_SYNC,
+	    err);
 	if (fd != -1)
 		close(fd);
 	free(dir);
@@ -85,9 +75,9 @@ do_retry(struct spoold *d, struct job_row *row)
 	struct err err;
 	int rc;
 
-	if (!is_status(row, retryable)) {
+	if (!job_status_retryable(row->status)) {
 		log_event(LOG_INFO, "control", row->id, "retry: the job is %s, "
-		    "nothing to retry", row->status);
+		    "nothing to retry", job_status_name(row->status));
 		return;
 	}
 	rc = spool_requeue(&d->sp, row->id, &err);
@@ -98,7 +88,7 @@ do_retry(struct spoold *d, struct job_row *row)
 		log_event(LOG_WARN, "control", row->id, "retry: %s", err.msg);
 		return;
 	}
-	row_set(&row->status, "pending");
+	row->status = JOB_PENDING;
 	row_set(&row->error_msg, NULL);
 	row_set(&row->file_path, NULL);
 	row->retry_count++;
@@ -115,17 +105,21 @@ do_retry(struct spoold *d, struct job_row *row)
 void
 control_name(struct spoold *d, const char *name)
 {
-	enum spool_ctl op;
+	enum control_word w;
 	struct job_row row;
 	struct err err;
 	char *id;
 	int rc;
 
-	if ((op = spool_parse_control(name, &id)) == SPOOL_CTL_NONE)
+	if ((rc = control_parse(name, &w, &id)) == 0)
 		return;
-	rc = store_get_job(d->st, id, &row, &err);
-	if (rc == 1) {
-		if (op == SPOOL_CTL_CANCEL)
+	if (rc == -1)
+		log_event(LOG_WARN, "control", NULL, "%s: not a job id", name);
+	else if (!control_word_supported(w))
+		log_event(LOG_WARN, "control", id, "%s: %s is not supported yet",
+		    name, control_word_name(w));
+	else if ((rc = store_get_job(d->st, id, &row, &err)) == 1) {
+		if (w == CONTROL_CANCEL)
 			do_cancel(d, &row);
 		else
 			do_retry(d, &row);

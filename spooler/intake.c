@@ -13,7 +13,9 @@
 
 #include <jansson.h>
 
+#include "clock.h"
 #include "guard.h"
+#include "job-validate.h"
 #include "log.h"
 #include "spoold.h"
 #include "xmalloc.h"
@@ -38,28 +40,13 @@ intake_read_job(struct spoold *d, const char *id, struct job_spec *job,
 {
 	char *buf;
 	size_t len;
-	int rc = -1;
+	int rc;
 
 	memset(job, 0, sizeof(*job));
 	if (spool_read_job(&d->sp, id, d->conf->max_job_file_bytes, &buf, &len,
 	    err) == -1)
 		return -1;
-	if (memchr(buf, '\0', len) != NULL) {
-		err_set(err, "Invalid job: binary data, not a JSON object or "
-		    "a URL");
-		goto out;
-	}
-	if (job_parse(buf, len, job, err) == -1)
-		goto out;
-	if (guard_check_url(job->url, d->conf->allow_private_targets,
-	    err) == -1 || guard_check_title(job->title, err) == -1) {
-		if (strncmp(err->msg, "Invalid job: ", 13) != 0)
-			err_wrap(err, "Invalid job: url");
-		job_spec_free(job);
-		goto out;
-	}
-	rc = 0;
-out:
+	rc = job_validate(buf, len, d->conf->allow_private_targets, job, err);
 	free(buf);
 	return rc;
 }
@@ -134,12 +121,12 @@ admit(struct spoold *d, const char *id, const char *job_name)
 		if (header_value(&job, "User-Agent") != NULL)
 			row.user_agent = xstrdup(header_value(&job,
 			    "User-Agent"));
-		row.status = xstrdup("pending");
+		row.status = JOB_PENDING;
 		job_spec_free(&job);
 	} else {
 		row.url = xstrdup("");
 		row.title = xstrdup(job_name);
-		row.status = xstrdup("failed");
+		row.status = JOB_FAILED;
 		row.error_msg = xstrdup(err.msg);
 	}
 	/* The trace in failed/ first: whoever sees the row failed finds it. */
@@ -209,18 +196,17 @@ each_entry(int dirfd, void (*fn)(struct spoold *, const char *,
 static void
 scan_incoming_one(struct spoold *d, const char *name, const struct stat *st)
 {
-	struct timespec now;
 	int64_t age_ms;
 
 	if (!spool_is_job_name(name))
 		return;
-	clock_gettime(CLOCK_REALTIME, &now);
-	age_ms = (now.tv_sec - st->st_mtim.tv_sec) * 1000 +
-	    (now.tv_nsec - st->st_mtim.tv_nsec) / 1000000;
+	/* mtime is wall time, so is its age. */
+	age_ms = clock_wall_ms() - ((int64_t)st->st_mtim.tv_sec * 1000 +
+	    st->st_mtim.tv_nsec / 1000000);
 	/* A regular file this fresh may still be in writing: its
 	 * IN_CLOSE_WRITE will come, or the next (early) scan takes it. */
 	if (S_ISREG(st->st_mode) && age_ms < SPOOLD_YOUNG_MS) {
-		int64_t soon = spoold_now_ms() + SPOOLD_YOUNG_MS;
+		int64_t soon = clock_ms() + SPOOLD_YOUNG_MS;
 		if (soon < d->next_scan_ms)
 			d->next_scan_ms = soon;
 		return;
@@ -263,12 +249,11 @@ recover_dir(struct spoold *d, const char *id, const struct stat *st)
 	}
 	if (rc == 1) {
 		/* Finished, but killed before its directory was cleaned. */
-		if (strcmp(row.status, "completed") == 0)
+		if (row.status == JOB_COMPLETED)
 			spool_remove_job_dir(&d->sp, id, NULL);
-		else if (strcmp(row.status, "failed") == 0 ||
-		    strcmp(row.status, "cancelled") == 0)
+		else if (job_status_finished(row.status))
 			spool_fail(&d->sp, id, row.error_msg ? row.error_msg :
-			    row.status, NULL);
+			    job_status_name(row.status), NULL);
 		job_row_free(&row);
 		return;
 	}

@@ -10,9 +10,9 @@
 #include <sys/inotify.h>
 #include <sys/signalfd.h>
 #include <sys/stat.h>
-#include <time.h>
 #include <unistd.h>
 
+#include "clock.h"
 #include "log.h"
 #include "loop.h"
 #include "spoold.h"
@@ -21,15 +21,6 @@
 #define CONTROL_EVENTS (IN_CLOSE_WRITE | IN_MOVED_TO)
 
 static int wd_incoming = -1, wd_control = -1;
-
-int64_t
-spoold_now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
 
 int
 loop_block_signals(struct err *err)
@@ -174,20 +165,20 @@ loop_run(struct spoold *d, struct err *err)
 	intake_scan_control(d);
 	intake_scan_incoming(d);
 	runner_schedule(d);
-	now = spoold_now_ms();
+	now = clock_ms();
 	next_tick = now;
 	if (d->next_scan_ms > now + SPOOLD_RESCAN_MS)
 		d->next_scan_ms = now + SPOOLD_RESCAN_MS;
 	while (!d->stopping) {
 		fds[0] = (struct curl_waitfd){ d->ino_fd, CURL_WAIT_POLLIN, 0 };
 		fds[1] = (struct curl_waitfd){ d->sig_fd, CURL_WAIT_POLLIN, 0 };
-		timeout = (int)(next_tick - spoold_now_ms());
+		timeout = (int)(next_tick - clock_ms());
 		timeout = timeout < 0 ? 0 : timeout > SPOOLD_POLL_MS ?
 		    SPOOLD_POLL_MS : timeout;
 		fetcher_poll(d->fetcher, timeout, fds, 2);
 		read_signals(d);
 		read_inotify(d);
-		now = spoold_now_ms();
+		now = clock_ms();
 		if ((tick = now >= next_tick)) {
 			next_tick = now + SPOOLD_TICK_MS;
 			tick_meta(d);

@@ -47,13 +47,9 @@ row_save(struct spoold *d, struct job_row *row)
 static void
 run_free(struct run *r)
 {
-	char **h;
-
 	if (r->dl != NULL)
 		download_free(r->dl);
-	for (h = r->headers; h != NULL && *h != NULL; h++)
-		free(*h);
-	free(r->headers);
+	job_header_lines_free(r->headers);
 	free(r->workdir);
 	free(r->output);
 	job_spec_free(&r->job);
@@ -112,7 +108,7 @@ runner_fail(struct spoold *d, struct job_row *row, const char *reason)
 	char *out = hidden_output(d, row->id);
 	char *why = xstrdup(reason);	/* reason may point into row */
 
-	row_set(&row->status, "failed");
+	row->status = JOB_FAILED;
 	row_set(&row->error_msg, why);
 	drop_placeholder(row);
 	row->speed_bps = 0;
@@ -133,36 +129,20 @@ runner_finish_cancelled(struct spoold *d, struct job_row *row)
 	struct err err;
 	char *out = hidden_output(d, row->id);
 
-	row_set(&row->status, "cancelled");
+	row->status = JOB_CANCELLED;
 	row_set(&row->error_msg, "cancelled by request");
 	drop_placeholder(row);
 	row->speed_bps = 0;
 	row->eta_s = -1;
-	row_save(d, row);
 	unlink(out);
 	/* The job file is kept in failed/ (with "cancelled by request" as its
-	 * .error) so that a retry can put it back; the workdir goes. */
+	 * .error) so that a retry can put it back; the workdir goes. Before
+	 * the row, as in runner_fail: whoever sees it cancelled finds that. */
 	if (spool_fail(&d->sp, row->id, "cancelled by request", &err) == -1)
 		log_warnx("%s: %s", row->id, err.msg);
+	row_save(d, row);
 	log_event(LOG_INFO, "cancelled", row->id, "cancelled by request");
 	free(out);
-}
-
-static char **
-header_lines(const struct job_spec *job)
-{
-	char **h = xcalloc(job->nheaders + 2, sizeof(*h));
-	size_t i, n = 0;
-	bool referer = false;
-
-	for (i = 0; i < job->nheaders; i++) {
-		h[n++] = xasprintf("%s: %s", job->headers[i].name,
-		    job->headers[i].value);
-		referer |= strcasecmp(job->headers[i].name, "Referer") == 0;
-	}
-	if (!referer && job->referer != NULL && *job->referer != '\0')
-		h[n++] = xasprintf("Referer: %s", job->referer);
-	return h;
 }
 
 /*
@@ -243,7 +223,7 @@ mark_completed(struct spoold *d, struct job_row *row)
 {
 	struct stat st;
 
-	row_set(&row->status, "completed");
+	row->status = JOB_COMPLETED;
 	row->progress = 100;
 	row->speed_bps = 0;
 	row->eta_s = 0;
@@ -277,7 +257,7 @@ run_start(struct spoold *d, struct job_row *row)
 	if (intake_read_job(d, r->row.id, &r->job, &err) == -1 ||
 	    (r->workdir = spool_workdir(&d->sp, r->row.id, &err)) == NULL)
 		goto fail;
-	r->headers = header_lines(&r->job);
+	r->headers = job_header_lines(&r->job);
 	memset(&o, 0, sizeof(o));
 	o.url = r->job.url;
 	o.quality = r->job.quality;
@@ -291,7 +271,7 @@ run_start(struct spoold *d, struct job_row *row)
 	if ((r->dl = download_new(d->fetcher, &o, &err)) == NULL)
 		goto fail;
 	r->state = DL_STARTING;
-	row_set(&r->row.status, "downloading");
+	r->row.status = JOB_DOWNLOADING;
 	row_set(&r->row.error_msg, NULL);
 	if (r->row.started_at == 0)
 		r->row.started_at = time(NULL);
@@ -317,7 +297,11 @@ pick_next(const struct job_row *row, void *arg)
 {
 	struct pick *p = arg;
 
-	if (run_find(p->d, row->id) != NULL)
+	/* Suspended and waiting jobs wait for a person, not for a slot;
+	 * a running row without a run was cut short by a restart. */
+	if (run_find(p->d, row->id) != NULL ||
+	    !(job_status_runnable(row->status) ||
+	    job_status_running(row->status)))
 		return 0;
 	p->id = xstrdup(row->id);
 	return 1;
@@ -345,22 +329,22 @@ runner_schedule(struct spoold *d)
 	}
 }
 
-static const char *
+static enum job_status
 status_of(enum download_state s)
 {
 	switch (s) {
 	case DL_PAUSED:
-		return "paused";
+		return JOB_PAUSED;
 	case DL_MERGING:
-		return "merging";
+		return JOB_MERGING;
 	case DL_DONE:
-		return "completed";
+		return JOB_COMPLETED;
 	case DL_FAILED:
-		return "failed";
+		return JOB_FAILED;
 	case DL_CANCELLED:
-		return "cancelled";
+		return JOB_CANCELLED;
 	default:
-		return "downloading";
+		return JOB_DOWNLOADING;
 	}
 }
 
@@ -371,7 +355,7 @@ run_update(struct spoold *d, struct run *r)
 	char res[32];
 
 	download_get_progress(r->dl, &p);
-	row_set(&r->row.status, status_of(r->state));
+	r->row.status = status_of(r->state);
 	r->row.progress = p.percent;
 	r->row.segments_done = p.segments_done;
 	r->row.segments_total = p.segments_total;
@@ -401,15 +385,15 @@ run_done(struct spoold *d, struct run *r)
 
 /* A download that failed for want of space is paused, not failed. */
 static bool
-failed_for_space(struct spoold *d, const char *reason)
+failed_for_space(struct spoold *d, const struct err *why)
 {
-	return d->disk_short || strstr(reason, "No space left") != NULL ||
-	    strstr(reason, "Disk quota") != NULL;
+	return d->disk_short || why->kind == ERR_NOSPACE;
 }
 
 static void
 run_end(struct spoold *d, struct run *r)
 {
+	const struct err *err;
 	const char *why;
 
 	if (r->cancelling || r->state == DL_CANCELLED)
@@ -417,10 +401,10 @@ run_end(struct spoold *d, struct run *r)
 	else if (r->state == DL_DONE)
 		run_done(d, r);
 	else {
-		why = download_error(r->dl);
-		why = why != NULL && *why != '\0' ? why : "download failed";
-		if (failed_for_space(d, why)) {
-			row_set(&r->row.status, "paused");
+		err = download_error(r->dl);
+		why = *err->msg != '\0' ? err->msg : "download failed";
+		if (failed_for_space(d, err)) {
+			r->row.status = JOB_PAUSED;
 			r->row.speed_bps = 0;
 			row_save(d, &r->row);
 			log_event(LOG_WARN, "paused", r->row.id,
@@ -509,8 +493,8 @@ runner_stop_all(struct spoold *d)
 		download_free(r->dl);
 		r->dl = NULL;
 		/* Not running any more: it continues at the next start. */
-		if (strcmp(r->row.status, "paused") != 0)
-			row_set(&r->row.status, "pending");
+		if (r->row.status != JOB_PAUSED)
+			r->row.status = JOB_PENDING;
 		r->row.speed_bps = 0;
 		row_save(d, &r->row);
 		run_free(r);

@@ -100,7 +100,7 @@ run(struct conf *c)
 	    spool_lock(&d.sp, &err) == -1 ||
 	    spool_mkdirs(c->library_dir, 0755, &err) == -1)
 		goto out;
-	db = xasprintf("%s/%s", d.sp.state, STORE_FILE);
+	db = spool_store_path(d.sp.root);
 	if ((d.st = store_open(db, false, &err)) == NULL ||
 	    loop_block_signals(&err) == -1)
 		goto out;

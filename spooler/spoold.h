@@ -46,7 +46,6 @@ struct spoold {
 	int64_t bytes_base;		/* bytes_downloaded before this run */
 };
 
-int64_t spoold_now_ms(void);
 
 /* intake.c */
 void intake_scan_incoming(struct spoold *d);

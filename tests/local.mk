@@ -1,8 +1,11 @@
 # tests/local.mk - Check unit suites and integration scripts (make check)
 #
-# Unit suites are tests/check_*.c (Check). Integration scripts are
-# tests/t-*.sh: they start the real programs against the local HLS origin
-# (tests/origin.py) serving streams made with ffmpeg (tests/mkstreams.sh).
+# tests/unit/    Check suites check_*.c, one main() for all (check-main.h)
+# tests/integ/   t-*.sh: the real programs against the local HLS origin
+#                (origin.py) serving streams made with ffmpeg (mkstreams.sh),
+#                and the helpers they source or run
+# tests/fuzz/    libFuzzer harnesses, built by hand (not part of make check)
+# tests/corpus/  real playlists from other projects' test suites
 # A script exits 77 to be counted as skipped when something it needs
 # (ffmpeg, /dev/fuse, chromium) is absent.
 TEST_EXTENSIONS = .sh
@@ -15,163 +18,168 @@ UNIT_LDADD = $(ALL_LIBS) $(CHECK_LIBS)
 UNIT_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS) $(CURL_CFLAGS) \
 	$(JANSSON_CFLAGS) -DTOP_SRCDIR='"$(abs_top_srcdir)"'
 
-check_PROGRAMS += tests/check_conf
-TESTS += tests/check_conf
-tests_check_conf_SOURCES = tests/check_conf.c
-tests_check_conf_CFLAGS = $(UNIT_CFLAGS)
-tests_check_conf_LDADD = $(UNIT_LDADD)
+check_PROGRAMS += tests/unit/check_conf
+TESTS += tests/unit/check_conf
+tests_unit_check_conf_SOURCES = tests/unit/check_conf.c
+tests_unit_check_conf_CFLAGS = $(UNIT_CFLAGS)
+tests_unit_check_conf_LDADD = $(UNIT_LDADD)
 
-check_PROGRAMS += tests/check_file
-TESTS += tests/check_file
-tests_check_file_SOURCES = tests/check_file.c
-tests_check_file_CFLAGS = $(UNIT_CFLAGS)
-tests_check_file_LDADD = $(UNIT_LDADD)
+check_PROGRAMS += tests/unit/check_file
+TESTS += tests/unit/check_file
+tests_unit_check_file_SOURCES = tests/unit/check_file.c
+tests_unit_check_file_CFLAGS = $(UNIT_CFLAGS)
+tests_unit_check_file_LDADD = $(UNIT_LDADD)
 
-EXTRA_DIST += tests/lib.sh
+EXTRA_DIST += tests/unit/check-main.h tests/integ/lib.sh
 
-# Each block below belongs to one part; add your tests inside your block.
+# Playlist parser and URLs
+check_PROGRAMS += tests/unit/check_playlist tests/unit/check_playlist_text \
+	tests/unit/check_playlist_choose tests/unit/check_url
+TESTS += tests/unit/check_playlist tests/unit/check_playlist_text \
+	tests/unit/check_playlist_choose tests/unit/check_url
+tests_unit_check_playlist_text_SOURCES = tests/unit/check_playlist_text.c
+tests_unit_check_playlist_text_CFLAGS = $(UNIT_CFLAGS)
+tests_unit_check_playlist_text_LDADD = $(UNIT_LDADD)
+tests_unit_check_playlist_choose_SOURCES = tests/unit/check_playlist_choose.c
+tests_unit_check_playlist_choose_CFLAGS = $(UNIT_CFLAGS)
+tests_unit_check_playlist_choose_LDADD = $(UNIT_LDADD)
+tests_unit_check_playlist_SOURCES = tests/unit/check_playlist.c
+tests_unit_check_playlist_CFLAGS = $(UNIT_CFLAGS)
+tests_unit_check_playlist_LDADD = $(UNIT_LDADD)
+tests_unit_check_url_SOURCES = tests/unit/check_url.c
+tests_unit_check_url_CFLAGS = $(UNIT_CFLAGS)
+tests_unit_check_url_LDADD = $(UNIT_LDADD)
+# The parser's libFuzzer harness, built by hand with clang (see its header)
+EXTRA_DIST += tests/fuzz/fuzz_playlist.c tests/fuzz/fuzz_playlist.dict
 
-# --- playlist + url (parser) ---
-check_PROGRAMS += tests/check_playlist tests/check_playlist_text \
-	tests/check_playlist_choose tests/check_url
-TESTS += tests/check_playlist tests/check_playlist_text \
-	tests/check_playlist_choose tests/check_url
-tests_check_playlist_text_SOURCES = tests/check_playlist_text.c
-tests_check_playlist_text_CFLAGS = $(UNIT_CFLAGS)
-tests_check_playlist_text_LDADD = $(UNIT_LDADD)
-tests_check_playlist_choose_SOURCES = tests/check_playlist_choose.c
-tests_check_playlist_choose_CFLAGS = $(UNIT_CFLAGS)
-tests_check_playlist_choose_LDADD = $(UNIT_LDADD)
-tests_check_playlist_SOURCES = tests/check_playlist.c
-tests_check_playlist_CFLAGS = $(UNIT_CFLAGS)
-tests_check_playlist_LDADD = $(UNIT_LDADD)
-tests_check_url_SOURCES = tests/check_url.c
-tests_check_url_CFLAGS = $(UNIT_CFLAGS)
-tests_check_url_LDADD = $(UNIT_LDADD)
-# libFuzzer harness, built by hand with clang (see its header comment)
-EXTRA_DIST += tests/fuzz_playlist.c tests/fuzz_playlist.dict
+# Remuxer (the fixture makes its inputs with ffmpeg)
+check_PROGRAMS += tests/unit/check_remux
+TESTS += tests/unit/check_remux
+tests_unit_check_remux_SOURCES = tests/unit/check_remux.c \
+	tests/unit/remux-fixture.c tests/unit/remux-fixture.h
+tests_unit_check_remux_CFLAGS = $(UNIT_CFLAGS)
+tests_unit_check_remux_LDADD = $(UNIT_LDADD)
+check_PROGRAMS += tests/unit/check_remux_bad
+TESTS += tests/unit/check_remux_bad
+tests_unit_check_remux_bad_SOURCES = tests/unit/check_remux_bad.c \
+	tests/unit/remux-fixture.c tests/unit/remux-fixture.h
+tests_unit_check_remux_bad_CFLAGS = $(UNIT_CFLAGS)
+tests_unit_check_remux_bad_LDADD = $(UNIT_LDADD)
 
-# --- remux ---
-check_PROGRAMS += tests/check_remux
-TESTS += tests/check_remux
-tests_check_remux_SOURCES = tests/check_remux.c tests/remux-fixture.c \
-	tests/remux-fixture.h
-tests_check_remux_CFLAGS = $(UNIT_CFLAGS)
-tests_check_remux_LDADD = $(UNIT_LDADD)
-check_PROGRAMS += tests/check_remux_bad
-TESTS += tests/check_remux_bad
-tests_check_remux_bad_SOURCES = tests/check_remux_bad.c \
-	tests/remux-fixture.c tests/remux-fixture.h
-tests_check_remux_bad_CFLAGS = $(UNIT_CFLAGS)
-tests_check_remux_bad_LDADD = $(UNIT_LDADD)
-
-# --- origin + streams (test harness) ---
-# tests/origin.py (local HLS origin), tests/mkstreams.sh (ffmpeg-made test
-# streams), tests/lib.sh (helpers every t-*.sh sources).  The streams are made
-# once, before any test log, into tests/streams/ (a few MB, ~10 s).
-TESTS += tests/t-origin.sh
-EXTRA_DIST += tests/origin.py tests/mkstreams.sh tests/t-origin.sh
+# The test origin and its streams: origin.py (local HLS origin), mkstreams.sh
+# (ffmpeg-made test streams), lib.sh (helpers every t-*.sh sources).  The
+# streams are made once, before any test log, into the build tree's
+# tests/streams/ (a few MB, ~10 s).
+TESTS += tests/integ/t-origin.sh
+EXTRA_DIST += tests/integ/origin.py tests/integ/mkstreams.sh \
+	tests/integ/t-origin.sh
 $(TEST_LOGS): tests/streams/.done
-tests/streams/.done: $(top_srcdir)/tests/mkstreams.sh
-	$(AM_V_GEN)FFMPEG='$(FFMPEG)' $(SHELL) $(top_srcdir)/tests/mkstreams.sh \
-	  tests/streams && touch tests/streams/.done || \
+tests/streams/.done: $(top_srcdir)/tests/integ/mkstreams.sh
+	$(AM_V_GEN)FFMPEG='$(FFMPEG)' $(SHELL) \
+	  $(top_srcdir)/tests/integ/mkstreams.sh tests/streams && \
+	  touch tests/streams/.done || \
 	  echo "tests/streams not made (no ffmpeg?)" >&2
 clean-local: clean-local-streams
 clean-local-streams:
 	-rm -rf tests/streams
 .PHONY: clean-local-streams
 
-# --- fetch + crypt + download + get (engine) ---
-check_PROGRAMS += tests/check_crypt tests/check_fetch
-TESTS += tests/check_crypt tests/check_fetch
-tests_check_crypt_SOURCES = tests/check_crypt.c
-tests_check_crypt_CFLAGS = $(UNIT_CFLAGS)
-tests_check_crypt_LDADD = $(UNIT_LDADD)
-tests_check_fetch_SOURCES = tests/check_fetch.c
-tests_check_fetch_CFLAGS = $(UNIT_CFLAGS)
-tests_check_fetch_LDADD = $(UNIT_LDADD)
-ENGINE_T = tests/t-get-streams.sh tests/t-get-quality.sh \
-	tests/t-get-errors.sh tests/t-get-protected.sh tests/t-get-resume.sh \
-	tests/t-get-live.sh tests/t-get-memory.sh tests/t-get-diskfull.sh \
-	tests/t-get-http.sh
+# Fetcher, decryption and the download engine (m3u8nas get)
+check_PROGRAMS += tests/unit/check_crypt tests/unit/check_fetch
+TESTS += tests/unit/check_crypt tests/unit/check_fetch
+tests_unit_check_crypt_SOURCES = tests/unit/check_crypt.c
+tests_unit_check_crypt_CFLAGS = $(UNIT_CFLAGS)
+tests_unit_check_crypt_LDADD = $(UNIT_LDADD)
+tests_unit_check_fetch_SOURCES = tests/unit/check_fetch.c
+tests_unit_check_fetch_CFLAGS = $(UNIT_CFLAGS)
+tests_unit_check_fetch_LDADD = $(UNIT_LDADD)
+ENGINE_T = tests/integ/t-get-streams.sh tests/integ/t-get-quality.sh \
+	tests/integ/t-get-errors.sh tests/integ/t-get-protected.sh \
+	tests/integ/t-get-resume.sh tests/integ/t-get-live.sh \
+	tests/integ/t-get-memory.sh tests/integ/t-get-diskfull.sh \
+	tests/integ/t-get-http.sh
 TESTS += $(ENGINE_T)
 EXTRA_DIST += $(ENGINE_T)
 
-# --- job + store ---
-check_PROGRAMS += tests/check_job tests/check_store
-TESTS += tests/check_job tests/check_store
-tests_check_job_SOURCES = tests/check_job.c
-tests_check_job_CFLAGS = $(UNIT_CFLAGS)
-tests_check_job_LDADD = $(UNIT_LDADD)
-tests_check_store_SOURCES = tests/check_store.c
-tests_check_store_CFLAGS = $(UNIT_CFLAGS) $(SQLITE_CFLAGS)
-tests_check_store_LDADD = $(UNIT_LDADD)
+# Job files and the store
+check_PROGRAMS += tests/unit/check_job tests/unit/check_store
+TESTS += tests/unit/check_job tests/unit/check_store
+tests_unit_check_job_SOURCES = tests/unit/check_job.c
+tests_unit_check_job_CFLAGS = $(UNIT_CFLAGS)
+tests_unit_check_job_LDADD = $(UNIT_LDADD)
+tests_unit_check_store_SOURCES = tests/unit/check_store.c
+tests_unit_check_store_CFLAGS = $(UNIT_CFLAGS) $(SQLITE_CFLAGS)
+tests_unit_check_store_LDADD = $(UNIT_LDADD)
 
-# --- spooler ---
-check_PROGRAMS += tests/check_guard tests/check_spool
-TESTS += tests/check_guard tests/check_spool
-tests_check_guard_SOURCES = tests/check_guard.c
-tests_check_guard_CFLAGS = $(UNIT_CFLAGS)
-tests_check_guard_LDADD = $(UNIT_LDADD)
-tests_check_spool_SOURCES = tests/check_spool.c
-tests_check_spool_CFLAGS = $(UNIT_CFLAGS)
-tests_check_spool_LDADD = $(UNIT_LDADD)
-SPOOL_TESTS = tests/t-spool-basic.sh tests/t-spool-bad.sh \
-	tests/t-spool-many.sh tests/t-spool-control.sh tests/t-spool-kill.sh \
-	tests/t-spool-disk.sh tests/t-spool-live.sh tests/t-spool-mergefull.sh
+# Spooler: the SSRF guard, the spool directories, m3u8nas-spoold
+check_PROGRAMS += tests/unit/check_guard tests/unit/check_spool
+TESTS += tests/unit/check_guard tests/unit/check_spool
+tests_unit_check_guard_SOURCES = tests/unit/check_guard.c
+tests_unit_check_guard_CFLAGS = $(UNIT_CFLAGS)
+tests_unit_check_guard_LDADD = $(UNIT_LDADD)
+tests_unit_check_spool_SOURCES = tests/unit/check_spool.c
+tests_unit_check_spool_CFLAGS = $(UNIT_CFLAGS)
+tests_unit_check_spool_LDADD = $(UNIT_LDADD)
+SPOOL_TESTS = tests/integ/t-spool-basic.sh tests/integ/t-spool-bad.sh \
+	tests/integ/t-spool-many.sh tests/integ/t-spool-control.sh \
+	tests/integ/t-spool-kill.sh tests/integ/t-spool-disk.sh \
+	tests/integ/t-spool-live.sh tests/integ/t-spool-mergefull.sh
 TESTS += $(SPOOL_TESTS)
-EXTRA_DIST += tests/spool-lib.sh $(SPOOL_TESTS)
+EXTRA_DIST += tests/integ/spool-lib.sh $(SPOOL_TESTS)
 
-# --- fs ---
-check_PROGRAMS += tests/fs-seed tests/check_fs
-tests_fs_seed_SOURCES = tests/fs-seed.c
-tests_fs_seed_CFLAGS = $(AM_CFLAGS) $(SQLITE_CFLAGS)
-tests_fs_seed_LDADD = $(ALL_LIBS)
-TESTS += tests/check_fs
-tests_check_fs_SOURCES = tests/check_fs.c $(FS_CORE)
-tests_check_fs_CFLAGS = $(UNIT_CFLAGS) -I$(top_srcdir)/fs
-tests_check_fs_LDADD = $(UNIT_LDADD)
-check_PROGRAMS += tests/check_fs_source
-TESTS += tests/check_fs_source
-tests_check_fs_source_SOURCES = tests/check_fs_source.c fs/source.c \
+# m3u8nas-fs (fs-seed fills a store for the t-fs-*.sh scripts)
+check_PROGRAMS += tests/integ/fs-seed tests/unit/check_fs
+tests_integ_fs_seed_SOURCES = tests/integ/fs-seed.c
+tests_integ_fs_seed_CFLAGS = $(AM_CFLAGS) $(SQLITE_CFLAGS)
+tests_integ_fs_seed_LDADD = $(ALL_LIBS)
+TESTS += tests/unit/check_fs
+tests_unit_check_fs_SOURCES = tests/unit/check_fs.c $(FS_CORE)
+tests_unit_check_fs_CFLAGS = $(UNIT_CFLAGS) -I$(top_srcdir)/fs
+tests_unit_check_fs_LDADD = $(UNIT_LDADD)
+check_PROGRAMS += tests/unit/check_fs_source
+TESTS += tests/unit/check_fs_source
+tests_unit_check_fs_source_SOURCES = tests/unit/check_fs_source.c fs/source.c \
 	fs/source.h $(FS_CORE)
-tests_check_fs_source_CFLAGS = $(UNIT_CFLAGS) $(SQLITE_CFLAGS) \
+tests_unit_check_fs_source_CFLAGS = $(UNIT_CFLAGS) $(SQLITE_CFLAGS) \
 	-I$(top_srcdir)/fs
-tests_check_fs_source_LDADD = $(UNIT_LDADD)
-TESTS += tests/t-fs-tree.sh tests/t-fs-ctl.sh tests/t-fs-robust.sh \
-	tests/t-fs-many.sh tests/t-fs-live.sh tests/t-fs-samba.sh
-EXTRA_DIST += tests/fs-lib.sh tests/fs-check.py tests/t-fs-tree.sh \
-	tests/t-fs-ctl.sh tests/t-fs-robust.sh tests/t-fs-many.sh \
-	tests/t-fs-live.sh tests/t-fs-samba.sh
+tests_unit_check_fs_source_LDADD = $(UNIT_LDADD)
+TESTS += tests/integ/t-fs-tree.sh tests/integ/t-fs-ctl.sh \
+	tests/integ/t-fs-robust.sh tests/integ/t-fs-many.sh \
+	tests/integ/t-fs-live.sh tests/integ/t-fs-samba.sh
+EXTRA_DIST += tests/integ/fs-lib.sh tests/integ/fs-check.py \
+	tests/integ/t-fs-tree.sh tests/integ/t-fs-ctl.sh \
+	tests/integ/t-fs-robust.sh tests/integ/t-fs-many.sh \
+	tests/integ/t-fs-live.sh tests/integ/t-fs-samba.sh
 
-# --- httpd + add ---
-check_PROGRAMS += tests/check_httpd_limit
-TESTS += tests/check_httpd_limit
-tests_check_httpd_limit_SOURCES = tests/check_httpd_limit.c \
+# m3u8nas-httpd and m3u8nas add (httpd-seed fills a store for t-httpd-*.sh)
+check_PROGRAMS += tests/unit/check_httpd_limit
+TESTS += tests/unit/check_httpd_limit
+tests_unit_check_httpd_limit_SOURCES = tests/unit/check_httpd_limit.c \
 	helper/httpd-limit.c
-tests_check_httpd_limit_CFLAGS = $(UNIT_CFLAGS) -I$(top_srcdir)/helper \
+tests_unit_check_httpd_limit_CFLAGS = $(UNIT_CFLAGS) -I$(top_srcdir)/helper \
 	$(EVENT_CFLAGS) $(OPENSSL_CFLAGS)
-tests_check_httpd_limit_LDADD = $(UNIT_LDADD)
-check_PROGRAMS += tests/check_httpd_frame
-TESTS += tests/check_httpd_frame
-tests_check_httpd_frame_SOURCES = tests/check_httpd_frame.c \
+tests_unit_check_httpd_limit_LDADD = $(UNIT_LDADD)
+check_PROGRAMS += tests/unit/check_httpd_frame
+TESTS += tests/unit/check_httpd_frame
+tests_unit_check_httpd_frame_SOURCES = tests/unit/check_httpd_frame.c \
 	helper/httpd-frame.c helper/httpd-frame.h
-tests_check_httpd_frame_CFLAGS = $(UNIT_CFLAGS) -I$(top_srcdir)/helper
-tests_check_httpd_frame_LDADD = $(UNIT_LDADD)
-check_PROGRAMS += tests/httpd-seed
-tests_httpd_seed_SOURCES = tests/httpd-seed.c
-tests_httpd_seed_CFLAGS = $(UNIT_CFLAGS)
-tests_httpd_seed_LDADD = $(UNIT_LDADD)
-TESTS += tests/t-httpd-api.sh tests/t-httpd-guard.sh tests/t-httpd-probe.sh \
-	tests/t-httpd-add.sh tests/t-httpd-e2e.sh tests/t-httpd-frame.sh
-EXTRA_DIST += tests/httpd-lib.sh tests/httpd-raw.py tests/t-httpd-api.sh \
-	tests/t-httpd-frame.sh \
-	tests/t-httpd-guard.sh tests/t-httpd-probe.sh tests/t-httpd-add.sh \
-	tests/t-httpd-e2e.sh
+tests_unit_check_httpd_frame_CFLAGS = $(UNIT_CFLAGS) -I$(top_srcdir)/helper
+tests_unit_check_httpd_frame_LDADD = $(UNIT_LDADD)
+check_PROGRAMS += tests/integ/httpd-seed
+tests_integ_httpd_seed_SOURCES = tests/integ/httpd-seed.c
+tests_integ_httpd_seed_CFLAGS = $(UNIT_CFLAGS)
+tests_integ_httpd_seed_LDADD = $(UNIT_LDADD)
+TESTS += tests/integ/t-httpd-api.sh tests/integ/t-httpd-guard.sh \
+	tests/integ/t-httpd-probe.sh tests/integ/t-httpd-add.sh \
+	tests/integ/t-httpd-e2e.sh tests/integ/t-httpd-frame.sh
+EXTRA_DIST += tests/integ/httpd-lib.sh tests/integ/t-httpd-frame.sh tests/integ/httpd-raw.py \
+	tests/integ/t-httpd-api.sh tests/integ/t-httpd-guard.sh \
+	tests/integ/t-httpd-probe.sh tests/integ/t-httpd-add.sh \
+	tests/integ/t-httpd-e2e.sh
 
-# --- extension ---
-TESTS += tests/t-ext-unit.sh tests/t-ext-e2e.sh
-EXTRA_DIST += tests/t-ext-unit.sh tests/t-ext-e2e.sh
+# The browser extension
+TESTS += tests/integ/t-ext-unit.sh tests/integ/t-ext-e2e.sh
+EXTRA_DIST += tests/integ/t-ext-unit.sh tests/integ/t-ext-e2e.sh
 
-# --- end of blocks ---
+# The playlist corpus the parser suite reads
 EXTRA_DIST += tests/corpus

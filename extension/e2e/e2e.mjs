@@ -1,6 +1,6 @@
 // e2e.mjs - the extension in a real Chromium against a real NAS.
 //
-// Run by tests/t-ext-e2e.sh, which starts m3u8nas-spoold and m3u8nas-httpd
+// Run by tests/integ/t-ext-e2e.sh, which starts m3u8nas-spoold and m3u8nas-httpd
 // and passes them in the environment:
 //   EXT_DIR       the extension to load (extension/ of the source tree)
 //   PW_DIR        a directory whose node_modules holds playwright-core
@@ -12,6 +12,9 @@
 //   DEAD_ENDPOINT an address where nothing listens (the "NAS down" case)
 //   STREAMS_DIR   master.m3u8 + v0/ v1/ media playlists and segments
 //   OUT_DIR       scratch: browser profile, screenshots (shots/)
+//   SPOOL_DIR     the spool of the NAS (a job dropped in its incoming/,
+//                 as over SMB)
+//   FRESH_RUNS    fresh-profile detection runs (default 10)
 //
 // The scenario, on a site served here on 127.0.0.1:
 //  1. options: a wrong key is called wrong; the right one is accepted.
@@ -32,6 +35,17 @@
 //  7. the NAS's rate limit used up -> Send says so, with the wait.
 //  8. the service worker stopped -> the popup, waking it, still lists the
 //     tab's stream and the jobs.
+//  0. (before all) FRESH_RUNS fresh profiles, each opening a page that
+//     fetches two playlists as it loads, then a second such page: the
+//     badge says 2 every time, with the new page's two streams.
+//  1b. options: a loopback address typed without scheme becomes http://;
+//     typed at the TLS port, the test says the NAS speaks https there; the
+//     certificate link is a link.
+//  6b. (second pass) a probed master's facts: size, duration, languages,
+//     unique labels; a job dropped in the spool's incoming/ (as over SMB)
+//     listed in the popup with the link to the NAS's page; a stream the
+//     NAS has says "already on the NAS"; folders, /api/lookup and the
+//     expiring-link refresh when the NAS has those routes (else SKIP).
 // Screenshots of each step land in OUT_DIR/shots/.
 
 import http from 'node:http';
@@ -52,6 +66,8 @@ const DIRECT = env('NAS_DIRECT', NAS);
 const DEAD = env('DEAD_ENDPOINT');
 const STREAMS = env('STREAMS_DIR');
 const OUT = env('OUT_DIR');
+const SPOOL = env('SPOOL_DIR', '');
+const FRESH_RUNS = Number(env('FRESH_RUNS', '10'));
 const SHOTS = path.join(OUT, 'shots');
 const { chromium } = createRequire(path.join(path.resolve(env('PW_DIR')), 'e2e.cjs'))('playwright-core');
 
@@ -134,6 +150,8 @@ function siteHandler(req, res) {
   siteLog.push({ path: p, cookie: req.headers.cookie || '', referer: req.headers.referer || '', ua: req.headers['user-agent'] || '' });
   const hasCookie = (req.headers.cookie || '').split(/;\s*/).includes(COOKIE);
   const safe = (rel) => !rel.split('/').includes('..');
+  if (secondHandler(req, res, u))
+    return;
   if (p === '/page.html') {
     res.writeHead(200, { 'Content-Type': 'text/html', 'Set-Cookie': `${COOKIE}; Path=/` });
     return res.end(PAGE1);
@@ -175,6 +193,105 @@ function siteHandler(req, res) {
 
 const site = { server: http.createServer(siteHandler), origin: '', guardDelayMs: 0 };
 
+// ---- the second pass's pages -------------------------------------------------
+
+// A page that fetches two playlists as soon as it loads (in <head>, before
+// anything else): the streams lost at page load of issue 17.
+const loadPage = (n) => `<!doctype html><html><head><title>Load ${n}</title>
+<script>
+  Promise.all([fetch('/load/${n}/a.m3u8'), fetch('/load/${n}/b.m3u8')])
+    .then((rs) => { document.documentElement.dataset.loaded = rs.map((r) => r.status).join(','); });
+</script></head><body>load ${n}</body></html>`;
+
+// A master with three variants, two of the same height, audio in two
+// languages and German subtitles.
+const FACTS_MASTER = `#EXTM3U
+#EXT-X-MEDIA:TYPE=AUDIO,GROUP-ID="aud",LANGUAGE="en",NAME="English",DEFAULT=YES,AUTOSELECT=YES
+#EXT-X-MEDIA:TYPE=AUDIO,GROUP-ID="aud",LANGUAGE="fr",NAME="Français",DEFAULT=NO,URI="v0/index.m3u8"
+#EXT-X-MEDIA:TYPE=SUBTITLES,GROUP-ID="sub",LANGUAGE="de",NAME="Deutsch",DEFAULT=NO,URI="subs/de.m3u8"
+#EXT-X-STREAM-INF:BANDWIDTH=900000,RESOLUTION=320x180,CODECS="avc1.64000d,mp4a.40.2",AUDIO="aud",SUBTITLES="sub"
+v1/index.m3u8
+#EXT-X-STREAM-INF:BANDWIDTH=600000,RESOLUTION=320x180,CODECS="avc1.64000d,mp4a.40.2",AUDIO="aud",SUBTITLES="sub"
+v1/index.m3u8?alt=1
+#EXT-X-STREAM-INF:BANDWIDTH=300000,RESOLUTION=160x90,CODECS="avc1.64000d,mp4a.40.2",AUDIO="aud",SUBTITLES="sub"
+v0/index.m3u8
+`;
+const SUBS = `#EXTM3U
+#EXT-X-TARGETDURATION:2
+#EXT-X-PLAYLIST-TYPE:VOD
+#EXTINF:2.0,
+de.vtt
+#EXT-X-ENDLIST
+`;
+
+// Signed links: /signed/index.m3u8?token=T lists its segments with T; a
+// token dies once one of its segments was served (the CDN's expiry,
+// compressed), and the page hands out the newest token.
+const signed = { tokens: new Map(), n: 0 };
+function newToken() {
+  const t = `tok${++signed.n}`;
+  signed.tokens.set(t, { alive: true, served: 0 });
+  return t;
+}
+
+function secondHandler(req, res, u) {
+  const p = u.pathname;
+  const load = /^\/load(\d+)\.html$/.exec(p);
+  if (load) {
+    res.writeHead(200, { 'Content-Type': 'text/html', 'Cache-Control': 'no-store' });
+    res.end(loadPage(load[1]));
+    return true;
+  }
+  const lp = /^\/load\/(\d+)\/[ab]\.m3u8$/.exec(p);
+  if (lp) {
+    serveFile(res, path.join(STREAMS, 'v0/index.m3u8'));
+    return true;
+  }
+  if (p === '/facts.html' || p === '/again.html' || p === '/signed.html') {
+    let script;
+    if (p === '/facts.html')
+      script = "fetch('/hls/facts.m3u8')";
+    else if (p === '/again.html')
+      script = "fetch('/hls/master.m3u8?token=fresh-one')";
+    else
+      script = `fetch('/signed/index.m3u8?token=${newToken()}')`;
+    res.writeHead(200, { 'Content-Type': 'text/html', 'Cache-Control': 'no-store' });
+    res.end(`<!doctype html><html><head><title>E2E ${p.slice(1, -5)}</title></head><body>
+<script>${script}.then((r) => { document.body.dataset.loaded = r.status; });</script></body></html>`);
+    return true;
+  }
+  if (p === '/hls/facts.m3u8') {
+    res.writeHead(200, { 'Content-Type': 'application/vnd.apple.mpegurl' });
+    res.end(FACTS_MASTER);
+    return true;
+  }
+  if (p === '/hls/subs/de.m3u8') {
+    res.writeHead(200, { 'Content-Type': 'application/vnd.apple.mpegurl' });
+    res.end(SUBS);
+    return true;
+  }
+  if (p === '/signed/index.m3u8' || /^\/signed\/seg\d+\.ts$/.test(p)) {
+    const tok = signed.tokens.get(u.searchParams.get('token') || '');
+    if (!tok || !tok.alive) {
+      res.writeHead(403, { 'Content-Type': 'text/plain' });
+      res.end('token expired');
+      return true;
+    }
+    if (p === '/signed/index.m3u8') {
+      const text = fs.readFileSync(path.join(STREAMS, 'v0/index.m3u8'), 'utf8')
+        .replace(/^(seg\d+\.ts)$/mg, `$1?token=${u.searchParams.get('token')}`);
+      res.writeHead(200, { 'Content-Type': 'application/vnd.apple.mpegurl' });
+      res.end(text);
+      return true;
+    }
+    tok.served++;
+    tok.alive = false;
+    serveFile(res, path.join(STREAMS, 'v0', path.basename(p)));
+    return true;
+  }
+  return false;
+}
+
 // ---- the NAS, asked directly (to check what the popup claims) -----------
 
 async function api(p) {
@@ -184,8 +301,8 @@ async function api(p) {
 
 // ---- the browser -----------------------------------------------------------
 
-async function launch() {
-  const profile = path.join(OUT, 'profile');
+async function launch(name = 'profile') {
+  const profile = path.join(OUT, name);
   fs.rmSync(profile, { recursive: true, force: true });
   const context = await chromium.launchPersistentContext(profile, {
     executablePath: env('CHROMIUM', '/usr/bin/chromium'),
@@ -203,6 +320,12 @@ async function launch() {
   let [worker] = context.serviceWorkers();
   if (!worker)
     worker = await context.waitForEvent('serviceworker', { timeout: 20000 });
+  // The worker's target exists before its module has run: wait until its
+  // top level has registered the listeners (a page loaded before that is
+  // one no extension could see, whatever its code).
+  await until('the worker\'s listeners', () => worker.evaluate(() =>
+    chrome.webRequest.onResponseStarted.hasListeners() &&
+    chrome.webNavigation.onCommitted.hasListeners()));
   return { context, worker, id: new URL(worker.url()).host };
 }
 
@@ -253,6 +376,8 @@ async function main() {
   site.origin = `http://127.0.0.1:${site.server.address().port}`;
   step(`site at ${site.origin}, NAS at ${NAS}`);
 
+  await freshProfiles(FRESH_RUNS);
+
   const { context, worker, id } = await launch();
   step(`extension ${id} loaded`);
   try {
@@ -264,7 +389,139 @@ async function main() {
   }
 }
 
+// 0. Streams fetched at page load are never lost: each run a fresh
+// profile (a new browser, a new extension install), a page fetching two
+// playlists in its <head>, then a second such page in the same tab.
+async function freshProfiles(runs) {
+  let right = 0;
+  const wrong = [];
+  for (let i = 1; i <= runs; i++) {
+    let { context, worker, id } = await launch(`fresh-${i}`);
+    try {
+      const page = await context.newPage();
+      const results = [];
+      // A first page in the fresh profile, a second one in the same tab,
+      // and a third one loaded by a stopped worker (Chrome stops idle
+      // workers; the page's events wake it).
+      for (const [n, cold] of [[3 * i - 2, false], [3 * i - 1, false], [3 * i, true]]) {
+        if (cold)
+          worker = await stopWorker(context, id);
+        const url = `${site.origin}/load${n}.html`;
+        await page.goto(url);
+        await until(`load${n}.html to fetch its playlists`, async () =>
+          (await page.getAttribute('html', 'data-loaded')) === '200,200');
+        if (cold)
+          worker = await until('the worker woken by the page', () => liveWorker(context));
+        const tabId = await tabIdOf(worker, url);
+        // The badge must reach 2 and the tab hold exactly this page's two
+        // streams: wait for that, generously; a lost stream never comes back.
+        let got = null;
+        try {
+          got = await until(`badge "2" on load${n}.html`, async () => {
+            const b = await badge(worker, tabId);
+            const st = await tabState(worker, tabId);
+            const urls = st ? st.streams.map((x) => new URL(x.url).pathname).sort() : [];
+            const want = [`/load/${n}/a.m3u8`, `/load/${n}/b.m3u8`];
+            return b === '2' && JSON.stringify(urls) === JSON.stringify(want) ? b : null;
+          }, 15000);
+        } catch (e) {
+          const st = await tabState(worker, tabId).catch(() => null);
+          const tr = await worker.evaluate(() => globalThis.__trace).catch(() => null);
+          console.log(`e2e: run ${i} load${n} tab ${tabId}: trace ${JSON.stringify(tr)}`);
+          wrong.push(`run ${i} load${n}: badge "${await badge(worker, tabId)}", streams ${st ? st.streams.map((x) => x.url).join(' ') : 'none'}`);
+        }
+        results.push(got === '2');
+      }
+      if (results.every(Boolean))
+        right++;
+      step(`fresh profile ${i}/${runs}: ${results.map((r) => (r ? 'badge 2' : 'WRONG')).join(', ')} (first page, second page, woken worker)`);
+    } finally {
+      await context.close();
+      fs.rmSync(path.join(OUT, `fresh-${i}`), { recursive: true, force: true });
+    }
+  }
+  check(right === runs, `the badge was right in ${right} of ${runs} fresh profiles (three pages each)${wrong.length ? ': ' + wrong.join('; ') : ''}`);
+}
+
+// The extension's worker, once running with its listeners, or null.
+async function liveWorker(context) {
+  for (const w of context.serviceWorkers().slice().reverse()) {
+    try {
+      if (await w.evaluate(() => chrome.webRequest.onResponseStarted.hasListeners()))
+        return w;
+    } catch {
+      // a stopped worker's handle
+    }
+  }
+  return null;
+}
+
+// Stop the extension's service worker (as Chrome does when it idles)
+// through the DevTools protocol; returns once it is stopped.
+async function stopWorker(context, id) {
+  const ctl = await context.newPage();
+  await ctl.goto(`chrome-extension://${id}/options.html`);
+  const cdp = await context.newCDPSession(ctl);
+  let version = null;
+  cdp.on('ServiceWorker.workerVersionUpdated', (e) => {
+    for (const v of e.versions)
+      if (v.scriptURL.endsWith('/background.js'))
+        version = v;
+  });
+  await cdp.send('ServiceWorker.enable');
+  await until('the worker\'s version', () => version && version.runningStatus === 'running');
+  await cdp.send('ServiceWorker.stopWorker', { versionId: version.versionId });
+  await until('the worker stopped', () => version.runningStatus === 'stopped');
+  await cdp.detach();
+  await ctl.close();
+  return null;
+}
+
+// An API route the NAS lacks answers 404 "no such route" (an older NAS).
+async function hasRoute(method, p, body) {
+  const r = await fetch(DIRECT + p, {
+    method,
+    headers: { Authorization: `Bearer ${KEY}`, 'Content-Type': 'application/json' },
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
+  const j = await r.json().catch(() => ({}));
+  return !(r.status === 404 && /no such route/i.test(j.error || ''));
+}
+
+function skip(what) {
+  console.log(`e2e: SKIP: ${what}`);
+}
+
+// 1b. The scheme typed is kept; a bare loopback address gets http://;
+// typed at the TLS port, the NAS is said to speak https there.
+async function optionsScheme(context, id) {
+  const opts = await context.newPage();
+  const plain = new URL(DIRECT);
+  const tls = new URL(NAS);
+  await setOptions(opts, id, `127.0.0.1:${plain.port}`, KEY);
+  let text = await testConnection(opts);
+  check((await opts.inputValue('#endpoint')) === `http://127.0.0.1:${plain.port}`,
+    `a bare loopback address becomes http:// (${await opts.inputValue('#endpoint')})`);
+  check(/key accepted/.test(text), 'and the NAS answers there');
+  check(await opts.isHidden('#cert'), 'no certificate link for an http:// address');
+  if (tls.protocol === 'https:') {
+    await setOptions(opts, id, `127.0.0.1:${tls.port}`, KEY);
+    text = await testConnection(opts);
+    check(/speaks https, not http/.test(text) && text.includes(`https://127.0.0.1:${tls.port}`),
+      `typed at the TLS port, the test says so: "${text}"`);
+    await shot(opts, 'options-scheme.png');
+    await opts.fill('#endpoint', NAS);
+    await opts.dispatchEvent('#endpoint', 'input');
+    const href = await opts.getAttribute('#cert-link', 'href');
+    check(await opts.isVisible('#cert-link') && href === `${NAS}/api/health`,
+      `an https:// address shows the certificate link ${href}`);
+    await shot(opts, 'options-cert-link.png');
+  }
+  await opts.close();
+}
+
 async function scenario(context, worker, id) {
+  await optionsScheme(context, id);
   // 1. Options: wrong key, then the right one.
   const opts = await context.newPage();
   await setOptions(opts, id, NAS, 'not-the-key');
@@ -402,6 +659,10 @@ async function scenario(context, worker, id) {
   await shot(fPopup, 'popup-failed.png');
   await fPopup.close();
 
+  const page3 = await context.newPage();
+  await secondPass(context, worker, id, page3, ids);
+  await page3.close();
+
   // 7. The rate limit: with the popup open (its stream's probe error is
   // kept, so opening it posts nothing), use up this address's POSTs
   // (re-sending a job the NAS already has), then Send meets the 429.
@@ -473,10 +734,174 @@ async function scenario(context, worker, id) {
   check(true, `the new worker lists the jobs sent: ${want.join(', ')} (chrome.storage.local)`);
 }
 
+// 6b. The facts, every job of the NAS, "already on the NAS", folders,
+// lookup, refresh.  page: a tab of its own (the first one keeps page 2
+// for steps 7 and 8); sent: the ids of the jobs sent in step 4.
+async function secondPass(context, worker, id, page, sent) {
+  // The facts of a probed master.
+  const factsUrl = `${site.origin}/facts.html`;
+  await page.goto(factsUrl);
+  await until('facts.html to load its master', async () => (await page.getAttribute('body', 'data-loaded')) === '200');
+  const tabId = await tabIdOf(worker, factsUrl);
+  await until('badge "1" on facts.html', async () => (await badge(worker, tabId)) === '1');
+  const fp = await openPopup(context, id, tabId, 1);
+  await fp.setViewportSize({ width: 440, height: 600 });
+  await until('the master\'s picker and facts', async () =>
+    !(await fp.$eval('li.stream select.quality', (x) => x.disabled)) &&
+    /≈/.test(await fp.$eval('li.stream select.quality', (x) => x.textContent)));
+  const labels = await fp.$$eval('li.stream select.quality option', (os) => os.map((o) => o.textContent));
+  const values = await fp.$$eval('li.stream select.quality option', (os) => os.map((o) => o.value));
+  check(new Set(labels).size === labels.length && labels.length === 5, `the picker's labels are unique: ${labels.join(' | ')}`);
+  check(JSON.stringify(values) === JSON.stringify(['best', 'worst', '900000', '600000', '90p']),
+    `the two 180p variants are chosen by bandwidth: ${values.join(', ')}`);
+  check(labels.slice(2).every((l) => /kbps|Mbps/.test(l) && /H\.264\/AAC/.test(l) && /≈ \d/.test(l)),
+    'each variant shows resolution, bitrate, codecs and its estimated size');
+  check(labels[2].includes('320×180 · 900 kbps · H.264/AAC · ≈ 225 KB'), `size = bandwidth × duration: "${labels[2]}"`);
+  const facts = await fp.textContent('li.stream .facts');
+  check(/^VOD · 2 s · 2 segments · not encrypted$/.test(facts), `the facts: "${facts}"`);
+  const audio = await fp.textContent('li.stream .tracks.audio');
+  const subs = await fp.textContent('li.stream .tracks.subtitles');
+  check(/English \(default\)/.test(audio) && /French/.test(audio), `audio languages: "${audio}"`);
+  check(/German/.test(subs), `subtitle languages: "${subs}"`);
+  check((await fp.inputValue('li.stream .title-input')) === 'E2E facts', 'the title is editable, prefilled with the page\'s');
+  const folderRoute = await hasRoute('GET', '/api/folders');
+  if (!folderRoute) {
+    skip('server has no /api/folders (no folder choice offered, as on an older NAS)');
+    check(await fp.isHidden('li.stream select.folder'), 'no folder picker on a NAS without /api/folders');
+  }
+  check((await fp.textContent('li.stream .choice')) === `Best: ${labels[2]}`, 'the line under the picker says what "Best" gets');
+  await fp.selectOption('li.stream select.quality', 'worst');
+  check((await fp.textContent('li.stream .choice')) === `Smallest: ${labels[4]}`, 'and what "Smallest" gets');
+  await fp.selectOption('li.stream select.quality', '600000');
+  check(await fp.isHidden('li.stream .choice'), 'a variant chosen by name needs no second line');
+  await fp.selectOption('li.stream select.quality', 'best');
+  await shot(fp, 'popup-facts.png');
+  fs.mkdirSync(path.join(SHOTS), { recursive: true });
+
+  // Folders, remembered per site (when the NAS has them).
+  if (folderRoute) {
+    const f = await api('/api/folders');
+    const names = (f.folders || []).map((x) => x.name);
+    await until('the folder picker', async () => await fp.isVisible('li.stream select.folder'));
+    const offered = await fp.$$eval('li.stream select.folder option', (os) => os.map((o) => o.value));
+    check(JSON.stringify(offered) === JSON.stringify(names), `the NAS's folders offered: ${offered.join(', ')}`);
+    check((await fp.inputValue('li.stream select.folder')) === f.default || !names.includes(f.default),
+      `the NAS's default folder preselected (${f.default})`);
+    const pick = names[names.length - 1];
+    await fp.selectOption('li.stream select.folder', pick);
+    await fp.fill('li.stream .title-input', 'E2E facts, renamed');
+    await fp.click('li.stream button.send');
+    await until('the facts job sent', async () => (await fp.textContent('li.stream button.send')) === 'Sent');
+    const fp2 = await openPopup(context, id, tabId, 1);
+    await until('the folder picker again', async () => await fp2.isVisible('li.stream select.folder'));
+    check((await fp2.inputValue('li.stream select.folder')) === pick, `the folder is remembered for the site (${pick})`);
+    await fp2.close();
+  }
+  await fp.close();
+
+  // A job dropped over SMB (a .job file in incoming/) is listed too.
+  if (!SPOOL) {
+    skip('SPOOL_DIR not given: no job dropped in incoming/');
+  } else {
+    const incoming = path.join(SPOOL, 'incoming');
+    fs.mkdirSync(incoming, { recursive: true });
+    const tmp = path.join(incoming, '.smb-concert.job');
+    fs.writeFileSync(tmp, `${site.origin}/hls/v1/index.m3u8\n`);
+    fs.renameSync(tmp, path.join(incoming, 'smb-concert.job'));
+    const sp = await openPopup(context, id, tabId, 1);
+    await sp.setViewportSize({ width: 440, height: 700 });
+    await until('the SMB job listed in the popup', async () =>
+      (await sp.$$('li.job[data-id="smb-concert"][data-mine="false"]')).length === 1, 60000, 500);
+    await until('the SMB job completed', async () =>
+      (await sp.$$('li.job[data-id="smb-concert"][data-status="completed"]')).length === 1, 120000, 500);
+    check(true, 'a job dropped in the spool\'s incoming/ (as over SMB) is listed, completed, marked "added on the NAS"');
+    const mine = await sp.$$eval('li.job', (ls) => ls.map((l) => `${l.dataset.id}:${l.dataset.mine}`));
+    check(sent.every((j) => mine.includes(`${j}:true`)), `this browser's jobs are marked as its own: ${mine.join(' ')}`);
+    const href = await sp.getAttribute('#nas-page', 'href');
+    check(await sp.isVisible('#nas-page') && href === `${NAS}/` && (await sp.textContent('#nas-page')) === 'All jobs on the NAS',
+      `the link to the NAS's page: ${href}`);
+    await shot(sp, 'popup-all-jobs.png');
+    await sp.close();
+  }
+
+  // "already on the NAS": the master of step 4 again, with a new token.
+  const againUrl = `${site.origin}/again.html`;
+  await page.goto(againUrl);
+  await until('again.html to load its stream', async () => (await page.getAttribute('body', 'data-loaded')) === '200');
+  await until('badge "1" on again.html', async () => (await badge(worker, tabId)) === '1');
+  const ap = await openPopup(context, id, tabId, 1);
+  const note = await until('"already on the NAS"', async () => {
+    const hidden = await ap.isHidden('li.stream .on-nas');
+    return hidden ? null : ap.textContent('li.stream .on-nas');
+  });
+  check(/already on the NAS/.test(note), `a stream the NAS has (query tokens set aside) says so: "${note}"`);
+  check((await ap.textContent('li.stream button.send')) === 'Send again', 'and sends only on request ("Send again")');
+  await shot(ap, 'popup-on-nas.png');
+  const tokenUrl = `${site.origin}/hls/master.m3u8?token=fresh-one`;
+  if (!(await hasRoute('POST', '/api/lookup', { url: tokenUrl }))) {
+    skip('server has no /api/lookup (the extension checked the NAS\'s job list only)');
+  } else {
+    const r = await fetch(`${DIRECT}/api/lookup`, {
+      method: 'POST', headers: { Authorization: `Bearer ${KEY}`, 'Content-Type': 'application/json' },
+      body: JSON.stringify({ url: tokenUrl }),
+    }).then((x) => x.json());
+    check(r.found === true && sent.includes(String(r.id)), `/api/lookup finds it with the token set aside: ${JSON.stringify(r)}`);
+  }
+  // The duplicate answer and force: only where the NAS says "duplicate".
+  const dup = await fetch(`${DIRECT}/api/download`, {
+    method: 'POST', headers: { Authorization: `Bearer ${KEY}`, 'Content-Type': 'application/json' },
+    body: JSON.stringify({ url: `${site.origin}/hls/master.m3u8` }),
+  }).then((x) => x.json());
+  if (dup.duplicate !== true) {
+    skip('server answers no "duplicate": true (force not tested)');
+  } else {
+    await ap.click('li.stream button.send');
+    await until('sent again with force', async () => (await ap.textContent('li.stream button.send')) === 'Sent');
+    check(true, '"Send again" sent it with force');
+  }
+  await ap.close();
+
+  // An expiring link refreshed from the browser.
+  if (!(await hasRoute('POST', '/api/jobs/jnosuchjob/refresh', { url: `${site.origin}/x.m3u8` }))) {
+    skip('server has no /api/jobs/{id}/refresh (the expiring-link refresh flow not tested)');
+    return;
+  }
+  const signedUrl = `${site.origin}/signed.html`;
+  await page.goto(signedUrl);
+  await until('signed.html to load its stream', async () => (await page.getAttribute('body', 'data-loaded')) === '200');
+  await until('badge "1" on signed.html', async () => (await badge(worker, tabId)) === '1');
+  const rp = await openPopup(context, id, tabId, 1);
+  await rp.click('li.stream button.send');
+  await until('the signed job sent', async () => (await rp.textContent('li.stream button.send')) === 'Sent');
+  const st = await tabState(worker, tabId);
+  const firstUrl = st.streams[0].url;
+  const jobs = await api('/api/jobs?limit=50');
+  const job = jobs.jobs.find((j) => j.url === firstUrl);
+  check(!!job, `the signed job is on the NAS (${job && job.job_id})`);
+  const jid = job.job_id;
+  await until('the job waiting for a fresh link', async () =>
+    (await rp.$$(`li.job[data-id="${jid}"][data-status="waiting"]`)).length === 1, 120000, 500);
+  check(true, `job ${jid} waits for a fresh link after the token expired`);
+  await shot(rp, 'popup-waiting.png');
+  const before = context.pages().length;
+  await rp.click(`li.job[data-id="${jid}"] button.refreshOpen`);
+  const opened = await until('the source page opened', () => context.pages().length > before && context.pages()[context.pages().length - 1]);
+  check(true, `"Refresh" opened the source page (${opened.url()})`);
+  await until('a "Fresh link" notification', async () => {
+    const n = await worker.evaluate(() => globalThis.__notes.map((a) => a[1] && a[1].title));
+    return n.includes('Fresh link sent to the NAS');
+  }, 60000, 500);
+  check(true, 'the extension sent the fresh link by itself and notified');
+  await until('the refreshed job completed', async () => (await api(`/api/jobs/${jid}`)).status === 'completed', 120000, 1000);
+  check(true, `job ${jid} completed with the fresh link`);
+  await opened.close();
+  await rp.close();
+}
+
 const watchdog = setTimeout(() => {
-  console.error('e2e: FAIL: overall timeout (280 s)');
+  console.error('e2e: FAIL: overall timeout (560 s)');
   process.exit(1);
-}, 280000);
+}, 560000);
 
 main().then(() => {
   clearTimeout(watchdog);

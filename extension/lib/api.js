@@ -23,15 +23,31 @@ export class NasError extends Error {
   }
 }
 
+// isLoopback - true for a host name of this computer: localhost (and
+// *.localhost), 127.0.0.0/8, [::1].
+export function isLoopback(hostname) {
+  const h = String(hostname || '').toLowerCase().replace(/^\[|\]$/g, '');
+  return h === 'localhost' || h.endsWith('.localhost') || h === '::1' ||
+    /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(h);
+}
+
 // normalizeEndpoint - the NAS address a person typed, as a base URL without
-// a trailing slash: {endpoint} or {error}.  A bare host gets https://
-// (the endpoint serves TLS by default).
+// a trailing slash: {endpoint} or {error}.  The scheme typed is kept; a
+// bare host gets http:// when it is this computer (the endpoint's plain
+// loopback listener) and https:// otherwise (it serves TLS by default).
 export function normalizeEndpoint(input) {
   let s = typeof input === 'string' ? input.trim() : '';
   if (s === '')
     return { error: 'Enter the NAS address, e.g. https://nas.local:8443' };
-  if (!/^[a-z][a-z0-9+.-]*:\/\//i.test(s))
-    s = 'https://' + s;
+  if (!/^[a-z][a-z0-9+.-]*:\/\//i.test(s)) {
+    let host = '';
+    try {
+      host = new URL('http://' + s).hostname;
+    } catch {
+      return { error: `"${input.trim()}" is not an address` };
+    }
+    s = (isLoopback(host) ? 'http://' : 'https://') + s;
+  }
   let u;
   try {
     u = new URL(s);
@@ -43,6 +59,22 @@ export function normalizeEndpoint(input) {
   if (u.username || u.password || u.search || u.hash)
     return { error: 'Give only scheme, host and port, e.g. https://nas.local:8443' };
   return { endpoint: (u.origin + u.pathname).replace(/\/+$/, '') };
+}
+
+// otherScheme - the same address over the other scheme (https <-> http),
+// to tell a person who typed the wrong one which one the NAS speaks.
+export function otherScheme(endpoint) {
+  if (/^https:\/\//i.test(endpoint))
+    return 'http://' + endpoint.slice(8);
+  if (/^http:\/\//i.test(endpoint))
+    return 'https://' + endpoint.slice(7);
+  return null;
+}
+
+// certificateUrl - the page to open once to accept the NAS's self-signed
+// certificate, or null for a plain-http address.
+export function certificateUrl(endpoint) {
+  return /^https:\/\//i.test(endpoint || '') ? `${endpoint}/api/health` : null;
 }
 
 // parseRetryAfter - a Retry-After value (delta seconds or an HTTP date)
@@ -167,11 +199,15 @@ export async function nasRequest(settings, method, path, body, opts = {}) {
 }
 
 // downloadBody - the POST /api/download body for a stream found on a page:
-// {url, title, referer, headers, quality, source_page}, empty fields left out.
-export function downloadBody(stream, page, quality) {
+// {url, title, referer, headers, quality, source_page, folder, force},
+// empty fields left out.  opts = {title (the person's, else the page's),
+// folder, force (send although the NAS has it)}.
+export function downloadBody(stream, page, quality, opts = {}) {
   const body = { url: stream.url };
-  if (page && page.title)
-    body.title = page.title.slice(0, 200);
+  const title = typeof opts.title === 'string' && opts.title.trim() !== ''
+    ? opts.title.trim() : (page && page.title) || '';
+  if (title)
+    body.title = title.slice(0, 200);
   const referer = (stream.headers && stream.headers.Referer) || (page && page.url);
   if (referer && /^https?:/.test(referer))
     body.referer = referer;
@@ -181,7 +217,36 @@ export function downloadBody(stream, page, quality) {
     body.quality = quality;
   if (page && page.url && /^https?:/.test(page.url))
     body.source_page = page.url;
+  if (typeof opts.folder === 'string' && opts.folder !== '')
+    body.folder = opts.folder;
+  if (opts.force === true)
+    body.force = true;
   return body;
+}
+
+// jobIdOf - the job id of a /api/download or /refresh answer ("id"; the
+// endpoint's first version said "job_id"), or null.
+export function jobIdOf(r) {
+  const id = r && (r.id ?? r.job_id);
+  return typeof id === 'string' || typeof id === 'number' ? String(id) : null;
+}
+
+// refreshBody - the POST /api/jobs/{id}/refresh body: the fresh URL of the
+// same stream as seen in a tab, with the headers its request carried.
+export function refreshBody(stream, page) {
+  const body = { url: stream.url };
+  if (stream.headers && Object.keys(stream.headers).length > 0)
+    body.headers = { ...stream.headers };
+  const referer = (stream.headers && stream.headers.Referer) || (page && page.url);
+  if (referer && /^https?:/.test(referer))
+    body.referer = referer;
+  return body;
+}
+
+// isMissingRoute - true when a NasError says the NAS has no such route
+// (an older NAS): a 404 to a route, not to a job.
+export function isMissingRoute(e) {
+  return !!e && e.kind === 'notfound';
 }
 
 // probeBody - the POST /api/probe body for a stream.

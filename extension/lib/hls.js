@@ -89,8 +89,18 @@ function resolve(uri, base) {
 // EXT-X-MEDIA entries (alternative audio, subtitles).  Only what the
 // extension needs to hide a master's own media playlists; the NAS parses
 // playlists properly for the download.
+//
+// Also the facts the popup shows when the NAS's probe lacks them: audio
+// and subtitles [{language, name, default}] from EXT-X-MEDIA, and for a
+// media playlist duration (s, sum of EXTINF), segments, live (no
+// EXT-X-ENDLIST) and encrypted ("none", "AES-128", "SAMPLE-AES", or the
+// KEYFORMAT of another key), the names /api/probe uses.
 export function classifyPlaylist(text, baseUrl) {
-  const out = { type: 'invalid', variants: [], renditions: [] };
+  const out = { type: 'invalid', variants: [], renditions: [], audio: [], subtitles: [] };
+  let duration = 0;
+  let segments = 0;
+  let endlist = false;
+  let encrypted = 'none';
   if (typeof text !== 'string')
     return out;
   const lines = text.replace(/^\uFEFF/, '').split(/\r?\n/).map((l) => l.trim());
@@ -115,8 +125,28 @@ export function classifyPlaylist(text, baseUrl) {
       const uri = a.URI ? resolve(a.URI, baseUrl) : null;
       if (uri)
         out.renditions.push(uri);
-    } else if (line.startsWith('#EXTINF') || line.startsWith('#EXT-X-TARGETDURATION')) {
+      const r = { language: a.LANGUAGE || null, name: a.NAME || null, default: a.DEFAULT === 'YES' };
+      if (a.TYPE === 'AUDIO')
+        out.audio.push(r);
+      else if (a.TYPE === 'SUBTITLES')
+        out.subtitles.push(r);
+    } else if (line.startsWith('#EXTINF:')) {
       media = true;
+      const d = parseFloat(line.slice(8));
+      if (Number.isFinite(d) && d > 0)
+        duration += d;
+    } else if (line.startsWith('#EXT-X-TARGETDURATION')) {
+      media = true;
+    } else if (line === '#EXT-X-ENDLIST') {
+      endlist = true;
+    } else if (line.startsWith('#EXT-X-KEY:') && encrypted === 'none') {
+      const a = parseAttributes(line.slice(11));
+      if (a.METHOD === 'AES-128' || a.METHOD === 'SAMPLE-AES')
+        encrypted = a.KEYFORMAT && a.KEYFORMAT !== 'identity' ? a.KEYFORMAT : a.METHOD;
+      else if (a.METHOD && a.METHOD !== 'NONE')
+        encrypted = a.KEYFORMAT || a.METHOD;
+    } else if (!line.startsWith('#') && media && !pending) {
+      segments++;
     } else if (!line.startsWith('#') && pending) {
       const uri = resolve(line, baseUrl);
       if (uri)
@@ -126,7 +156,12 @@ export function classifyPlaylist(text, baseUrl) {
   }
   if (out.variants.length > 0)
     out.type = 'master';
-  else if (media)
+  else if (media) {
     out.type = 'media';
+    out.duration = Math.round(duration * 1000) / 1000;
+    out.segments = segments;
+    out.live = !endlist;
+    out.encrypted = encrypted;
+  }
   return out;
 }

@@ -18,6 +18,7 @@ export function trackJob(tracked, jobId, meta, now) {
     job_id: jobId,
     url: meta.url,
     title: meta.title || '',
+    source_page: meta.source_page || (old && old.source_page) || '',
     sentAt: old ? old.sentAt : now,
     job: old ? old.job : null,
     notified: old ? old.notified : null,
@@ -38,8 +39,8 @@ export function sortedEntries(tracked) {
   return Object.values(tracked).sort((a, b) => b.sentAt - a.sentAt);
 }
 
-// applyJob - store the latest JOB for its entry; returns "completed" or
-// "failed" exactly once per job, the first time it is seen in that state
+// applyJob - store the latest JOB for its entry; returns "waiting" once
+// per wait for a fresh link, and "completed" or "failed" exactly once per job, the first time it is seen in that state
 // (the caller raises the notification), else null.  A job retried after a
 // failure notifies again when it ends again.
 export function applyJob(tracked, job) {
@@ -49,6 +50,13 @@ export function applyJob(tracked, job) {
   e.job = job;
   if (!e.title && job.title)
     e.title = job.title;
+  if (job.status === 'waiting') {
+    // Waiting for a fresh link: said once per wait.
+    if (e.notified === 'waiting')
+      return null;
+    e.notified = 'waiting';
+    return 'waiting';
+  }
   if (!isTerminal(job.status)) {
     e.notified = null;
     return null;
@@ -91,6 +99,77 @@ export function notification(entry, event) {
     const size = entry.job ? formatBytes(entry.job.size_bytes) : '—';
     return { title: 'Video saved on the NAS', message: `${name} (${size})` };
   }
+  if (event === 'waiting')
+    return {
+      title: 'NAS download waits for a fresh link',
+      message: `${name}: its link expired. Open its page again (or Refresh in the popup): the fresh link is sent by itself.`,
+    };
   const why = (entry.job && entry.job.error) || 'unknown error';
   return { title: 'NAS download failed', message: `${name}: ${why}` };
+}
+
+// mergeJobs - the popup's list: the NAS's recent jobs from every source
+// (nasJobs, as GET /api/jobs lists them, newest first) and the jobs this
+// browser sent that the list does not hold yet (just posted), newest first.
+// Each row {job_id, title, url, job, mine, at}; mine = sent from here.
+export function mergeJobs(nasJobs, tracked) {
+  const rows = [];
+  const seen = new Set();
+  (Array.isArray(nasJobs) ? nasJobs : []).forEach((j, i) => {
+    const id = String(j.job_id ?? j.id ?? '');
+    if (!id || seen.has(id))
+      return;
+    seen.add(id);
+    const mine = tracked[id];
+    const created = Date.parse(j.created_at || '');
+    rows.push({
+      job_id: id,
+      title: j.title || (mine && mine.title) || '',
+      url: j.url || (mine && mine.url) || '',
+      job: mine && mine.job && !j.status ? mine.job : j,
+      mine: !!mine,
+      at: Number.isFinite(created) ? created : (mine ? mine.sentAt : 0),
+      order: i,
+    });
+  });
+  for (const e of Object.values(tracked)) {
+    if (seen.has(e.job_id))
+      continue;
+    rows.push({ job_id: e.job_id, title: e.title, url: e.url, job: e.job, mine: true, at: e.sentAt, order: -1 });
+  }
+  // The NAS's order stands (its clock); rows only this browser knows go
+  // by their sending time among them.
+  rows.sort((a, b) => (b.at - a.at) || (a.order - b.order));
+  return rows.map(({ order, ...r }) => r);
+}
+
+// onNasMatch - the NAS job that already has the stream at url (same path,
+// query tokens set aside; running or completed), from a job list; or null.
+export function onNasMatch(nasJobs, url, same) {
+  for (const j of Array.isArray(nasJobs) ? nasJobs : []) {
+    if (j && j.url && same(j.url, url) && j.status && j.status !== 'failed' && j.status !== 'cancelled')
+      return { found: true, id: String(j.job_id ?? j.id), status: j.status, title: j.title || '' };
+  }
+  return null;
+}
+
+// refreshCandidates - the jobs waiting for a fresh link that a stream seen
+// at url can renew: status "waiting", same stream, and this URL not
+// already sent to that job (refreshed = {job_id: [urls sent]}).
+export function refreshCandidates(nasJobs, url, same, refreshed = {}) {
+  return (Array.isArray(nasJobs) ? nasJobs : []).filter((j) => j && j.status === 'waiting' &&
+    j.url && same(j.url, url) && !(refreshed[String(j.job_id ?? j.id)] || []).includes(url));
+}
+
+// folderFor - the folder to preselect for a site: the one remembered for
+// it (prefs = {host: name}) if the NAS still offers it, else the NAS's
+// default, else "".
+export function folderFor(prefs, host, folders, def) {
+  const names = (Array.isArray(folders) ? folders : []).map((f) => f && f.name).filter(Boolean);
+  const want = prefs && host ? prefs[host] : undefined;
+  if (want && names.includes(want))
+    return want;
+  if (def && names.includes(def))
+    return def;
+  return names[0] || '';
 }

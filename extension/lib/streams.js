@@ -5,13 +5,70 @@
 // Pure functions over plain objects (they live in chrome.storage.session
 // between service-worker lives); no chrome.* calls.
 
+// sameStream - true when a and b are the same stream with its query
+// (signing tokens, expiry times, cache-busters) set aside: same scheme,
+// host, port and path.  Fragments never count.
+export function sameStream(a, b) {
+  const pa = pathKey(a);
+  return pa !== null && pa === pathKey(b);
+}
+
 // A page that loads more playlists than this is a player gone wild; keep
 // the first ones rather than grow the session storage without bound.
 export const MAX_STREAMS_PER_TAB = 50;
 
 // newTabState - the empty state of a tab showing pageUrl.
+// doc: the id of the main-frame document the tab shows (webNavigation's
+// documentId), docAt its commit time; gone: the ids of documents the tab
+// has left (their late requests are not recorded).
+export const MAX_GONE_DOCS = 16;
+
 export function newTabState(pageUrl = '', title = '') {
-  return { pageUrl, title, streams: [] };
+  return { pageUrl, title, streams: [], doc: '', docAt: 0, gone: [] };
+}
+
+// requestDocument - the main-frame document a webRequest event belongs to:
+// its documentId for a request of the top frame, the parent's for a frame
+// directly in it, else '' (then the times decide).  d = the event details.
+export function requestDocument(d) {
+  if (!d)
+    return '';
+  if (d.frameId === 0 && typeof d.documentId === 'string')
+    return d.documentId;
+  if (d.frameId > 0 && d.parentFrameId === 0 && typeof d.parentDocumentId === 'string')
+    return d.parentDocumentId;
+  return '';
+}
+
+// commitDocument - the tab (mutated) committed a new main-frame document
+// nav = {doc, url, at}: keep the streams recorded for that very document
+// (their requests may reach us before the commit does) and those without
+// a known document seen at or after the commit; forget the rest.  The
+// same document committed again (back/forward cache) changes nothing.
+// Returns true when streams were dropped.
+export function commitDocument(tab, nav) {
+  const doc = (nav && nav.doc) || '';
+  const at = (nav && nav.at) || 0;
+  if (!Array.isArray(tab.gone))
+    tab.gone = [];
+  tab.pageUrl = (nav && nav.url) || '';
+  if (doc && tab.doc === doc)
+    return false;
+  if (tab.doc && !tab.gone.includes(tab.doc))
+    tab.gone.push(tab.doc);
+  if (tab.gone.length > MAX_GONE_DOCS)
+    tab.gone.splice(0, tab.gone.length - MAX_GONE_DOCS);
+  tab.doc = doc;
+  tab.docAt = at;
+  const before = tab.streams.length;
+  tab.streams = tab.streams.filter((s) => {
+    if (s.doc)
+      return s.doc === doc;
+    // Without document ids (an old browser, a request of a worker), a
+    // request is the new document's when it came after the commit.
+    return (s.lastSeen || s.firstSeen || 0) >= at;
+  });
+  return tab.streams.length !== before;
 }
 
 // streamKey - the identity of a stream: its absolute URL without the
@@ -34,6 +91,8 @@ export function streamKey(url) {
 function pathKey(url) {
   try {
     const u = new URL(url);
+    if (u.protocol !== 'http:' && u.protocol !== 'https:')
+      return null;
     return u.origin + u.pathname;
   } catch {
     return null;
@@ -52,13 +111,26 @@ export function findStream(tab, url) {
 // once by its Content-Type) keeps its place and first-seen time; it takes
 // the newest non-empty headers (cookies get refreshed) and the union of
 // the ways it was detected.
+//
+// seen.doc is the request's main-frame document (requestDocument): a
+// request of a document the tab has left is not recorded; a request of a
+// document not committed yet is (the commit keeps it).  seen.at is the
+// request's time, against the commit's when the document is unknown.
 export function addStream(tab, seen) {
   const key = streamKey(seen.url);
   if (!key)
     return false;
+  const doc = seen.doc || '';
+  if (doc && Array.isArray(tab.gone) && tab.gone.includes(doc))
+    return false;
+  if (!doc && tab.docAt && (seen.at || 0) < tab.docAt)
+    return false;
   const old = tab.streams.find((s) => s.url === key);
   const via = (seen.via || '').split('+').filter(Boolean);
   if (old) {
+    if (doc)
+      old.doc = doc;
+    old.lastSeen = Math.max(old.lastSeen || 0, seen.at || 0);
     old.via = [...new Set([...old.via, ...via])].sort();
     if (seen.headers && Object.keys(seen.headers).length > 0)
       old.headers = { ...seen.headers };
@@ -74,6 +146,8 @@ export function addStream(tab, seen) {
     contentType: seen.contentType || '',
     headers: { ...(seen.headers || {}) },
     firstSeen: seen.at || 0,
+    lastSeen: seen.at || 0,
+    doc,
     kind: 'unknown',
     variants: [],
     probe: null,

@@ -55,7 +55,8 @@ test('qualityValue and variantLabel', () => {
     [{ height: 360, bandwidth: 0 }, '360p', '360p'],
     [{ bandwidth: 64000 }, '64000', '64 kbps'],
     [{}, 'best', 'unnamed variant'],
-    [{ label: '720p (NAS)', height: 720 }, '720p', '720p (NAS)'],
+    [{ label: '720p (NAS)' }, 'best', '720p (NAS)'],
+    [{ height: 1080, width: 1920, bandwidth: 5e6, codecs: 'avc1.640028,mp4a.40.2' }, '1080p', '1920×1080 · 5.0 Mbps · H.264/AAC'],
   ];
   for (const [v, q, label] of cases) {
     assert.equal(qualityValue(v), q, JSON.stringify(v));
@@ -73,9 +74,11 @@ test('qualityOptions', () => {
     ],
   };
   const cases = [
-    { probe, want: '720p', values: ['best', 'worst', '720p', '360p'], selected: '720p' },
-    { probe, want: '1080p', values: ['best', 'worst', '720p', '360p'], selected: 'best' },
-    { probe, want: undefined, values: ['best', 'worst', '720p', '360p'], selected: 'best' },
+    // Two 720p variants: chosen by bandwidth, so both stay choices.
+    { probe, want: '2000000', values: ['best', 'worst', '2500000', '2000000', '360p'], selected: '2000000' },
+    { probe, want: '720p', values: ['best', 'worst', '2500000', '2000000', '360p'], selected: 'best' },
+    { probe, want: '360p', values: ['best', 'worst', '2500000', '2000000', '360p'], selected: '360p' },
+    { probe, want: undefined, values: ['best', 'worst', '2500000', '2000000', '360p'], selected: 'best' },
     { probe: { type: 'media', variants: [] }, want: 'worst', values: ['best', 'worst'], selected: 'worst' },
     { probe: null, want: '720p', values: ['best', 'worst'], selected: 'best' },
   ];

@@ -110,6 +110,38 @@ test('classifyPlaylist', () => {
       want: { type: 'master', variants: [{ uri: 'https://a.test/v/audio.m3u8', bandwidth: 64000, width: null, height: null, codecs: null }], renditions: [] },
     },
   ];
-  for (const c of cases)
-    assert.deepEqual(classifyPlaylist(c.text, base), c.want, c.name);
+  for (const c of cases) {
+    const got = classifyPlaylist(c.text, base);
+    const picked = Object.fromEntries(Object.keys(c.want).map((k) => [k, got[k]]));
+    assert.deepEqual(picked, c.want, c.name);
+  }
+});
+
+test('classifyPlaylist: the facts of a media playlist and the renditions of a master', () => {
+  const base = 'https://a.test/v/master.m3u8';
+  const m = classifyPlaylist(MEDIA, base);
+  assert.deepEqual([m.duration, m.segments, m.live, m.encrypted], [4, 2, false, 'none']);
+  const live = classifyPlaylist(MEDIA.replace('#EXT-X-ENDLIST\n', ''), base);
+  assert.equal(live.live, true);
+  const cases = [
+    ['#EXT-X-KEY:METHOD=AES-128,URI="k.bin"', 'AES-128'],
+    ['#EXT-X-KEY:METHOD=SAMPLE-AES,URI="skd://x",KEYFORMAT="com.apple.streamingkeydelivery"', 'com.apple.streamingkeydelivery'],
+    ['#EXT-X-KEY:METHOD=SAMPLE-AES,URI="k"', 'SAMPLE-AES'],
+    ['#EXT-X-KEY:METHOD=NONE', 'none'],
+  ];
+  for (const [key, want] of cases)
+    assert.equal(classifyPlaylist(MEDIA.replace('#EXT-X-MEDIA-SEQUENCE:0', key), base).encrypted, want, key);
+  const master = classifyPlaylist(`#EXTM3U
+#EXT-X-MEDIA:TYPE=AUDIO,GROUP-ID="a",LANGUAGE="en",NAME="English",DEFAULT=YES,URI="en.m3u8"
+#EXT-X-MEDIA:TYPE=AUDIO,GROUP-ID="a",LANGUAGE="fr",NAME="Français",URI="fr.m3u8"
+#EXT-X-MEDIA:TYPE=SUBTITLES,GROUP-ID="s",LANGUAGE="de",NAME="Deutsch",URI="de.m3u8"
+#EXT-X-STREAM-INF:BANDWIDTH=1,AUDIO="a",SUBTITLES="s"
+v.m3u8
+`, base);
+  assert.deepEqual(master.audio, [
+    { language: 'en', name: 'English', default: true },
+    { language: 'fr', name: 'Français', default: false },
+  ]);
+  assert.deepEqual(master.subtitles, [{ language: 'de', name: 'Deutsch', default: false }]);
+  assert.equal(master.duration, undefined);
 });

@@ -1,0 +1,55 @@
+/* control - the control/ protocol: requests about a job, both ways */
+#ifndef M3U8NAS_CONTROL_H
+#define M3U8NAS_CONTROL_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "err.h"
+
+/*
+ * A request is a file control/<id>.<word> in the spool: the FUSE tree's
+ * jobs/<id>/ctl and the endpoint's POST /api/jobs/<id>/<word> write it,
+ * the spooler reads the name, acts, and removes it. The name is the
+ * contract; the content (the word and a newline) is for people. Asking
+ * twice is asking once: a second request replaces the first.
+ *
+ * pause, resume and refresh are words of the protocol already; the
+ * spooler does not carry them out yet (control_word_supported), so the
+ * writers refuse them and the spooler logs and drops them.
+ */
+enum control_word {
+	CONTROL_CANCEL,
+	CONTROL_RETRY,
+	CONTROL_PAUSE,
+	CONTROL_RESUME,
+	CONTROL_REFRESH,
+	CONTROL_NWORDS
+};
+
+#define CONTROL_MAX_WRITE 64	/* a longer ctl write is no known word */
+
+const char *control_word_name(enum control_word w);
+/* The spooler carries this request out today (cancel, retry). */
+bool control_word_supported(enum control_word w);
+/*
+ * The word in what a person wrote (to ctl): exactly a word, optionally
+ * followed by whitespace ("\n", "\r\n" from a Windows client). The word,
+ * or -1 for anything else.
+ */
+int control_word_parse(const char *buf, size_t len);
+/*
+ * Drops control_dir/<id>.<word> (FILE_SYNC: tmp + fsync + rename, no
+ * symlink followed). 0, or -1 with errno set and err filled (an id that
+ * is not job_id_valid: EINVAL, ERR_INVALID).
+ */
+int control_request(const char *control_dir, const char *id,
+    enum control_word w, struct err *err);
+/*
+ * A name in control/: 1 a request (*w, and *id newly allocated); 0 not a
+ * request (a dot-file in writing, no known word: leave it); -1 a known
+ * word for an id that cannot be a job (*id set: drop it).
+ */
+int control_parse(const char *name, enum control_word *w, char **id);
+
+#endif

@@ -1,0 +1,285 @@
+/* download-workdir - the work directory's files, written and read back */
+#include "config.h"
+
+#include <dirent.h>
+#include <fcntl.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "download-int.h"
+#include "file.h"
+#include "log.h"
+#include "xmalloc.h"
+
+/*
+ * A VOD download keeps in its work directory: source.url (the URL asked
+ * for, written last: the commit mark), info (chosen variant's size and
+ * stream kinds), media-v.m3u8 + media-v.url (and -a for a separate audio
+ * rendition), key-N.bin, and every finished seg-K-NNNNNN / init-K-N.mp4.
+ * A new download on the same directory and URL reloads the playlists from
+ * there and fetches only what is missing; .part files are removed.
+ */
+
+/* --- names ------------------------------------------------------------- */
+
+/* The path of a file in the workdir, its name given printf-style. */
+static char *
+workdir_path(const struct download *d, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+
+static char *
+workdir_path(const struct download *d, const char *fmt, ...)
+{
+	char name[256];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(name, sizeof(name), fmt, ap);
+	va_end(ap);
+	return xasprintf("%s/%s", d->workdir, name);
+}
+
+char *
+workdir_seg_path(const struct download *d, char kind, size_t idx)
+{
+	return workdir_path(d, "seg-%c-%06zu", kind, idx);
+}
+
+char *
+workdir_init_path(const struct download *d, char kind, size_t map)
+{
+	return workdir_path(d, "init-%c-%zu.mp4", kind, map);
+}
+
+/* A finished segment's name: "seg-" and not a ".part" in progress. */
+static bool
+is_seg_name(const char *name)
+{
+	return strncmp(name, "seg-", 4) == 0 && strstr(name, ".part") == NULL;
+}
+
+bool
+download_workdir_has_segments(const char *workdir)
+{
+	DIR *dir = opendir(workdir);
+	struct dirent *de;
+	bool yes = false;
+
+	while (dir != NULL && !yes && (de = readdir(dir)) != NULL)
+		yes = is_seg_name(de->d_name);
+	if (dir != NULL)
+		closedir(dir);
+	return yes;
+}
+
+/* --- writing ------------------------------------------------------------ */
+
+/*
+ * FILE_SYNC: source.url is the commit mark of what was written before it
+ * (a key, a media playlist), so each of them is on disk before the next.
+ * 0, or -1 with a warning.
+ */
+static int
+write_file(struct download *d, const char *name, const void *data,
+    size_t len)
+{
+	char *path = workdir_path(d, "%s", name);
+	struct err err;
+	int rc;
+
+	rc = file_write_atomic(AT_FDCWD, path, data, len, 0644, FILE_SYNC,
+	    &err);
+	if (rc == -1)
+		log_warnx("%s", err.msg);
+	free(path);
+	return rc;
+}
+
+void
+workdir_save_track(struct download *d, char kind, const char *text,
+    size_t len, const char *url)
+{
+	char name[32];
+
+	snprintf(name, sizeof(name), "media-%c.m3u8", kind);
+	write_file(d, name, text, len);
+	snprintf(name, sizeof(name), "media-%c.url", kind);
+	write_file(d, name, url, strlen(url));
+}
+
+void
+workdir_save_key(struct download *d, size_t idx, const unsigned char *key)
+{
+	char name[32];
+
+	snprintf(name, sizeof(name), "key-%zu.bin", idx);
+	write_file(d, name, key, CRYPT_KEY_LEN);
+}
+
+void
+workdir_save_info(struct download *d)
+{
+	char info[128];
+
+	snprintf(info, sizeof(info), "%d %d %d %d\n", d->width, d->height,
+	    d->want_video, d->want_audio);
+	write_file(d, "info", info, strlen(info));
+	write_file(d, "source.url", d->url, strlen(d->url));
+}
+
+/* --- reading ------------------------------------------------------------ */
+
+/* The whole of a small workdir file, or NULL. */
+static char *
+read_file(struct download *d, const char *name, size_t max, size_t *lenp)
+{
+	char *path = workdir_path(d, "%s", name), *buf = NULL;
+	size_t len;
+
+	if (file_read_bounded(AT_FDCWD, path, max, &buf, &len, NULL) == 0 &&
+	    lenp != NULL)
+		*lenp = len;
+	free(path);
+	return buf;
+}
+
+static bool
+ours(const char *name, bool parts_only)
+{
+	static const char *const prefixes[] = { "seg-", "init-", "key-",
+	    "media-", "source.url", "info", NULL };
+	size_t n = strlen(name);
+	int i;
+
+	if (parts_only)
+		return n > 5 && strcmp(name + n - 5, ".part") == 0;
+	for (i = 0; prefixes[i] != NULL; i++)
+		if (strncmp(name, prefixes[i], strlen(prefixes[i])) == 0)
+			return true;
+	return false;
+}
+
+/* Removes our files (or only the .part ones) from the workdir. */
+static void
+clean_workdir(struct download *d, bool parts_only)
+{
+	DIR *dir = opendir(d->workdir);
+	struct dirent *de;
+	struct stat st;
+
+	if (dir == NULL)
+		return;
+	while ((de = readdir(dir)) != NULL) {
+		if (!ours(de->d_name, parts_only))
+			continue;
+		if (fstatat(dirfd(dir), de->d_name, &st,
+		    AT_SYMLINK_NOFOLLOW) == 0 && S_ISREG(st.st_mode))
+			unlinkat(dirfd(dir), de->d_name, 0);
+	}
+	closedir(dir);
+}
+
+/* --- resume ------------------------------------------------------------- */
+
+static void
+mark_done_files(struct download *d)
+{
+	struct stat st;
+	char *path;
+	size_t i, j;
+	int k;
+
+	for (k = 0; k < d->ntracks; k++) {
+		struct track *t = &d->tracks[k];
+
+		for (i = 0; i < t->nsegs; i++) {
+			path = workdir_seg_path(d, t->kind, i);
+			if (lstat(path, &st) == 0 && S_ISREG(st.st_mode)) {
+				t->segs[i].state = IT_DONE;
+				t->segs[i].size = st.st_size;
+				d->done_bytes += st.st_size;
+			}
+			free(path);
+		}
+		for (j = 0; j < t->nmaps; j++) {
+			path = workdir_init_path(d, t->kind, j);
+			if (lstat(path, &st) == 0 && S_ISREG(st.st_mode))
+				t->maps[j].state = IT_DONE;
+			free(path);
+		}
+	}
+	for (i = 0; i < d->nkeys; i++) {
+		char name[32], *key;
+		size_t len = 0;
+
+		snprintf(name, sizeof(name), "key-%zu.bin", i);
+		key = read_file(d, name, CRYPT_KEY_LEN, &len);
+		if (key != NULL && len == CRYPT_KEY_LEN) {
+			memcpy(d->keys[i].key, key, CRYPT_KEY_LEN);
+			d->keys[i].state = IT_DONE;
+		}
+		free(key);
+	}
+}
+
+/* Loads a previous run's playlists; false if there is nothing to resume. */
+static bool
+resume_tracks(struct download *d)
+{
+	char name[32], *text, *url, *info;
+	size_t len;
+	struct err err;
+	int i;
+	bool ok = true;
+
+	info = read_file(d, "info", 128, NULL);
+	if (info == NULL || sscanf(info, "%d %d %d %d", &d->width, &d->height,
+	    &d->want_video, &d->want_audio) != 4)
+		ok = false;
+	free(info);
+	for (i = 0; i < 2 && ok; i++) {
+		char kind = i == 0 ? 'v' : 'a';
+
+		snprintf(name, sizeof(name), "media-%c.url", kind);
+		url = read_file(d, name, 64 << 10, NULL);
+		snprintf(name, sizeof(name), "media-%c.m3u8", kind);
+		text = read_file(d, name, 64 << 20, &len);
+		if (url != NULL && text != NULL) {
+			plan_set_track(d, i, kind, url);
+			ok = plan_load_track(d, &d->tracks[i], text, len, url,
+			    false, &err) == 0 && d->tracks[i].endlist;
+		} else if (i == 0) {
+			ok = false;
+		}
+		free(url);
+		free(text);
+	}
+	return ok;
+}
+
+void
+workdir_resume(struct download *d)
+{
+	char *src = read_file(d, "source.url", 64 << 10, NULL);
+	bool same = src != NULL && strcmp(src, d->url) == 0;
+
+	free(src);
+	if (same && resume_tracks(d)) {
+		clean_workdir(d, true);
+		mark_done_files(d);
+		d->phase = PH_SEGMENTS;
+		d->state = DL_DOWNLOADING;
+		log_debug("resuming in %s", d->workdir);
+		return;
+	}
+	/* Nothing usable: start clean. */
+	plan_free(d);
+	d->width = d->height = 0;
+	d->want_video = d->want_audio = -1;
+	clean_workdir(d, false);
+}
+

@@ -1,0 +1,136 @@
+/* check_conf - the configuration file: defaults, every key, clear errors */
+#include "config.h"
+
+#include <check.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "conf.h"
+#include "check-main.h"
+
+static char *
+write_tmp(const char *text)
+{
+	static char path[64];
+	FILE *fp;
+	int fd;
+
+	strcpy(path, "/tmp/check_conf.XXXXXX");
+	fd = mkstemp(path);
+	ck_assert_int_ge(fd, 0);
+	fp = fdopen(fd, "w");
+	fputs(text, fp);
+	fclose(fp);
+	return path;
+}
+
+START_TEST(defaults_are_the_contract)
+{
+	struct conf c;
+
+	conf_defaults(&c, NULL);
+	ck_assert_str_eq(c.spool_dir, "/var/spool/m3u8nas");
+	ck_assert_str_eq(c.mount_point, "/mnt/m3u8nas");
+	ck_assert_int_eq(c.max_jobs, 3);
+	ck_assert_int_eq(c.segment_concurrency, 10);
+	ck_assert(!c.allow_private_targets);
+	ck_assert_int_eq(c.http.rate_limit_per_minute, 10);
+	ck_assert_str_eq(c.http.listen, "0.0.0.0:8443");
+	conf_free(&c);
+	conf_defaults(&c, "/srv/x");
+	ck_assert_str_eq(c.spool_dir, "/srv/x/spool");
+	conf_free(&c);
+}
+END_TEST
+
+START_TEST(file_overrides_defaults)
+{
+	struct conf c;
+	struct err err;
+	char *path = write_tmp(
+	    "spool_dir = \"/tmp/sp\";\nmax_jobs = 5;\n"
+	    "allow_private_targets = true;\nmin_free_mb = 10;\n"
+	    "http = { tokens = [\"abcdefgh1\", \"abcdefgh2\"];\n"
+	    "  rate_limit_per_minute = 0; };\n");
+
+	conf_defaults(&c, NULL);
+	ck_assert_int_eq(conf_load(&c, path, &err), 0);
+	ck_assert_str_eq(c.spool_dir, "/tmp/sp");
+	ck_assert_int_eq(c.max_jobs, 5);
+	ck_assert(c.allow_private_targets);
+	ck_assert_int_eq(c.min_free_bytes, 10LL << 20);
+	ck_assert_int_eq(c.http.ntokens, 2);
+	ck_assert_str_eq(c.http.tokens[1], "abcdefgh2");
+	ck_assert_int_eq(c.http.rate_limit_per_minute, 0);
+	ck_assert_int_eq(c.segment_concurrency, 10);
+	conf_free(&c);
+	unlink(path);
+}
+END_TEST
+
+/* A bad file names the file, the line and the key. */
+static const struct {
+	const char *text;
+	const char *want;
+} bad_cases[] = {
+	{ "max_jobs = 0;\n", ":1: max_jobs: must be between 1 and 64" },
+	{ "\n\nmax_jobs = \"three\";\n", ":3: max_jobs: must be an integer" },
+	{ "spool_dirr = \"/x\";\n", ":1: spool_dirr: unknown key" },
+	{ "max_jobs = 3;\nspool_dir = = 1;\n", ":2: syntax error" },
+	{ "max_jobs = 3\nspool_dir = 1;\n", ":2: spool_dir: must be a string" },
+	{ "allow_private_targets = 1;\n",
+	  "allow_private_targets: must be true or false" },
+	{ "http = { tokens = [\"short\"]; };\n",
+	  "tokens: each token must be a string of 8 or more characters" },
+	{ "http = { bogus = 1; };\n", "bogus: unknown key" },
+	{ "http = 5;\n", "http: must be a group" },
+};
+
+START_TEST(bad_file_names_key_and_line)
+{
+	struct conf c;
+	struct err err;
+	char *path = write_tmp(bad_cases[_i].text);
+
+	conf_defaults(&c, NULL);
+	ck_assert_int_eq(conf_load(&c, path, &err), -1);
+	ck_assert_msg(strstr(err.msg, bad_cases[_i].want) != NULL,
+	    "case %d: got \"%s\", want \"%s\"", _i, err.msg,
+	    bad_cases[_i].want);
+	ck_assert_msg(strncmp(err.msg, path, strlen(path)) == 0,
+	    "message must start with the file name: %s", err.msg);
+	conf_free(&c);
+	unlink(path);
+}
+END_TEST
+
+START_TEST(missing_file_is_an_error)
+{
+	struct conf c;
+	struct err err;
+
+	conf_defaults(&c, NULL);
+	ck_assert_int_eq(conf_load(&c, "/nonexistent/m3u8nas.conf", &err), -1);
+	ck_assert_ptr_nonnull(strstr(err.msg, "No such file"));
+	conf_free(&c);
+}
+END_TEST
+
+static Suite *
+conf_suite(void)
+{
+	Suite *s = suite_create("conf");
+	TCase *tc = tcase_create("core");
+
+	tcase_add_test(tc, defaults_are_the_contract);
+	tcase_add_test(tc, file_overrides_defaults);
+	tcase_add_loop_test(tc, bad_file_names_key_and_line, 0,
+	    sizeof(bad_cases) / sizeof(bad_cases[0]));
+	tcase_add_test(tc, missing_file_is_an_error);
+	suite_add_tcase(s, tc);
+	return s;
+}
+
+CHECK_MAIN(conf_suite())
