@@ -173,7 +173,7 @@ xfer_start(struct download *d, struct track *t, long idx)
 		 * text under a plain name: fail the download instead. */
 		if (s->key >= 0 && (x->cr = crypt_new(d->keys[s->key].key,
 		    CRYPT_KEY_LEN, s->iv, &err)) == NULL) {
-			download_fail(d, err.msg);
+			download_fail(d, &err);
 			free(x->final);
 			free(x);
 			return;

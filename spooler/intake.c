@@ -92,6 +92,33 @@ job_title(const struct job_spec *job)
 }
 
 /*
+ * A job the spooler refuses still shows its URL and title in the row
+ * (the API and the tree), when the file was read and parses: only the
+ * policy said no. Nothing of a file that was not read (links, devices,
+ * oversize) is known, and nothing of it is shown.
+ */
+static void
+refused_fields(struct spoold *d, const char *id, struct job_row *row)
+{
+	struct job_spec job;
+	struct err err;
+	char *buf;
+	size_t len;
+
+	if (spool_read_job(&d->sp, id, d->conf->max_job_file_bytes, &buf, &len,
+	    &err) == -1)
+		return;
+	if (memchr(buf, '\0', len) == NULL &&
+	    job_parse(buf, len, &job, &err) == 0) {
+		row_set(&row->url, job.url);
+		if (job.title != NULL && *job.title != '\0')
+			row_set(&row->title, job.title);
+		job_spec_free(&job);
+	}
+	free(buf);
+}
+
+/*
  * Records the claimed job processing/<id>/job: a pending row, or a failed
  * row and the file moved to failed/ with its .error.
  */
@@ -128,6 +155,7 @@ admit(struct spoold *d, const char *id, const char *job_name)
 		row.title = xstrdup(job_name);
 		row.status = JOB_FAILED;
 		row.error_msg = xstrdup(err.msg);
+		refused_fields(d, id, &row);
 	}
 	/* The trace in failed/ first: whoever sees the row failed finds it. */
 	if (!ok && spool_fail(&d->sp, id, row.error_msg, &err) == -1)

@@ -18,7 +18,7 @@
 #include "spoold.h"
 
 #define INCOMING_EVENTS (IN_CLOSE_WRITE | IN_MOVED_TO | IN_CREATE)
-#define CONTROL_EVENTS (IN_CLOSE_WRITE | IN_MOVED_TO)
+#define CONTROL_EVENTS (IN_CLOSE_WRITE | IN_MOVED_TO | IN_CREATE)
 
 static int wd_incoming = -1, wd_control = -1;
 
@@ -104,11 +104,26 @@ incoming_event(struct spoold *d, const struct inotify_event *ev)
 		intake_name(d, ev->name);
 		return;
 	}
-	/* IN_CREATE: a symlink, FIFO or directory never gets a close-write;
-	 * refuse it now. A regular file waits for its close-write. */
+	/* IN_CREATE: a symlink, FIFO, directory or hard link (ln) never
+	 * gets a close-write; refuse it now. A new regular file of its own
+	 * waits for its close-write. */
 	if (fstatat(d->sp.incoming_fd, ev->name, &st,
-	    AT_SYMLINK_NOFOLLOW) == 0 && !S_ISREG(st.st_mode))
+	    AT_SYMLINK_NOFOLLOW) == 0 && (!S_ISREG(st.st_mode) ||
+	    st.st_nlink != 1))
 		intake_name(d, ev->name);
+}
+
+/* The same for control/: a request made by ln is refused at once. */
+static void
+control_event(struct spoold *d, const struct inotify_event *ev)
+{
+	struct stat st;
+
+	if ((ev->mask & (IN_CLOSE_WRITE | IN_MOVED_TO)) ||
+	    (fstatat(d->sp.control_fd, ev->name, &st,
+	    AT_SYMLINK_NOFOLLOW) == 0 && (!S_ISREG(st.st_mode) ||
+	    st.st_nlink != 1)))
+		control_name(d, ev->name);
 }
 
 static void
@@ -133,7 +148,7 @@ read_inotify(struct spoold *d)
 			if (ev->wd == wd_incoming)
 				incoming_event(d, ev);
 			else if (ev->wd == wd_control)
-				control_name(d, ev->name);
+				control_event(d, ev);
 		}
 	}
 }
