@@ -8,6 +8,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "crash.h"
 #include "download-int.h"
 #include "log.h"
 #include "remux.h"
@@ -128,6 +129,8 @@ merge_main(void *arg)
 	rc = remux_to_mp4(in.tracks, d->ntracks, d->tmp_output, on_progress,
 	    d, &d->merge_err);
 	if (rc == 0)
+		crash_point("merge-remuxed");
+	if (rc == 0)
 		rc = remux_verify(d->tmp_output, want_video, want_audio,
 		    expected_duration(d), &res, &d->merge_err);
 	if (rc == 0 && rename(d->tmp_output, d->output) < 0)
@@ -135,8 +138,10 @@ merge_main(void *arg)
 		    d->output);
 	if (rc < 0)
 		unlink(d->tmp_output);
-	else
+	else {
 		d->output_size = res.size;
+		crash_point("merge-renamed");
+	}
 	free_inputs(&in);
 	d->merge_rc = rc;
 	atomic_store(&d->merge_done, 1);

@@ -260,6 +260,17 @@ intake_scan_control(struct spoold *d)
 	each_entry(d->sp.control_fd, scan_control_one, d);
 }
 
+/* The row's file is a regular, non-empty file of the size it recorded. */
+static bool
+video_in_place(const struct job_row *row)
+{
+	struct stat st;
+
+	return row->file_path != NULL && lstat(row->file_path, &st) == 0 &&
+	    S_ISREG(st.st_mode) && st.st_size > 0 &&
+	    (row->size_bytes <= 0 || st.st_size == row->size_bytes);
+}
+
 /* A processing/<id>/ directory: adopt it if the store lost it. */
 static void
 recover_dir(struct spoold *d, const char *id, const struct stat *st)
@@ -276,8 +287,16 @@ recover_dir(struct spoold *d, const char *id, const struct stat *st)
 		return;
 	}
 	if (rc == 1) {
-		/* Finished, but killed before its directory was cleaned. */
-		if (row.status == JOB_COMPLETED)
+		/* Finished, but killed before its directory was cleaned. The
+		 * row alone is not trusted: its video must be there, whole. */
+		if (row.status == JOB_COMPLETED && !video_in_place(&row)) {
+			log_event(LOG_WARN, "recovered", id, "the row said "
+			    "completed but %s is not the video: finishing the job "
+			    "again", row.file_path ? row.file_path : "(no file)");
+			row.status = JOB_MERGING;
+			row.completed_at = 0;
+			row_save(d, &row);
+		} else if (row.status == JOB_COMPLETED)
 			spool_remove_job_dir(&d->sp, id, NULL);
 		else if (job_status_finished(row.status))
 			spool_fail(&d->sp, id, row.error_msg ? row.error_msg :

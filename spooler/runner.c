@@ -10,6 +10,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "crash.h"
 #include "log.h"
 #include "spoold.h"
 #include "xmalloc.h"
@@ -146,34 +147,46 @@ runner_finish_cancelled(struct spoold *d, struct job_row *row)
 }
 
 /*
- * Reserves "<title>.mp4" (or "<title> (N).mp4") in the library with an
- * empty file made O_EXCL, and records it in the row before the video is
- * renamed over it. After a kill at any point the restarted job knows its
- * name: an empty file is its own placeholder, a full one means the video
- * is already in place. So a name is never taken twice and never
- * overwritten.
+ * Reserves "<title>.mp4" (or "<title> (N).mp4") in the library for the
+ * video: each candidate is recorded in the row first, then made as an
+ * empty file with O_EXCL, and the video is renamed over it afterwards.
+ * After a kill at any point the restarted job knows its name: a missing
+ * file is a name recorded but not made yet, an empty one its placeholder,
+ * a full one (with the hidden video gone) the video in place. So a name
+ * is never taken twice, never overwritten, and no placeholder is left
+ * behind unknown to the row.
  */
-static char *
-reserve_name(struct spoold *d, const char *title, struct err *err)
+static int
+reserve_name(struct spoold *d, struct job_row *row, struct err *err)
 {
-	char *name, *path = NULL;
-	int libfd, fd, k;
+	char *name, *path;
+	int libfd, fd, k, rc = -1;
 
 	libfd = open(d->conf->library_dir, O_RDONLY | O_DIRECTORY |
 	    O_CLOEXEC);
-	if (libfd == -1) {
-		err_errno(err, "%s", d->conf->library_dir);
-		return NULL;
-	}
-	for (k = 1; k <= MAX_NAME_SUFFIX && path == NULL; k++) {
-		name = k == 1 ? xasprintf("%s.mp4", title) :
-		    xasprintf("%s (%d).mp4", title, k);
+	if (libfd == -1)
+		return err_errno(err, "%s", d->conf->library_dir);
+	for (k = 1; k <= MAX_NAME_SUFFIX; k++) {
+		name = k == 1 ? xasprintf("%s.mp4", row->title) :
+		    xasprintf("%s (%d).mp4", row->title, k);
+		if (faccessat(libfd, name, F_OK, AT_SYMLINK_NOFOLLOW) == 0) {
+			free(name);
+			continue;
+		}
+		path = xasprintf("%s/%s", d->conf->library_dir, name);
+		row_set(&row->file_path, path);
+		free(path);
+		row_save(d, row);
+		crash_point("place-recorded");
 		fd = openat(libfd, name, O_WRONLY | O_CREAT | O_EXCL |
 		    O_NOFOLLOW | O_CLOEXEC, 0644);
 		if (fd != -1) {
 			close(fd);
-			path = xasprintf("%s/%s", d->conf->library_dir, name);
-		} else if (errno != EEXIST) {
+			free(name);
+			rc = 0;
+			break;
+		}
+		if (errno != EEXIST) {
 			err_errno(err, "cannot create %s in %s", name,
 			    d->conf->library_dir);
 			free(name);
@@ -181,11 +194,11 @@ reserve_name(struct spoold *d, const char *title, struct err *err)
 		}
 		free(name);
 	}
-	if (path == NULL && k > MAX_NAME_SUFFIX)
-		err_set(err, "no free name for %s in %s", title,
+	if (k > MAX_NAME_SUFFIX)
+		err_set(err, "no free name for %s in %s", row->title,
 		    d->conf->library_dir);
 	close(libfd);
-	return path;
+	return rc;
 }
 
 /* The row's reserved name holds the video (renamed there before a kill). */
@@ -198,23 +211,40 @@ already_placed(const struct job_row *row, const char *hidden)
 	    S_ISREG(st.st_mode) && st.st_size > 0 && access(hidden, F_OK) == -1;
 }
 
+/*
+ * The end of a job, in the order that survives a kill -9 anywhere: the
+ * name recorded, the placeholder made, the video renamed over it (the
+ * row still says merging), and only then the row completed
+ * (mark_completed), then processing/<id>/ removed. A restart before the
+ * rename merges again or renames; after it, already_placed sees the
+ * video and completes the row.
+ */
 static int
 place_output(struct spoold *d, struct run *r, struct err *err)
 {
+	const char *fp = r->row.file_path;
 	struct stat st;
-	char *path;
+	bool ours = false;
+	int fd;
 
-	if (r->row.file_path == NULL || lstat(r->row.file_path, &st) == -1 ||
-	    !S_ISREG(st.st_mode) || st.st_size != 0) {
-		if ((path = reserve_name(d, r->row.title, err)) == NULL)
-			return -1;
-		row_set(&r->row.file_path, path);
-		free(path);
-		row_save(d, &r->row);
+	if (fp != NULL && lstat(fp, &st) == 0)
+		ours = S_ISREG(st.st_mode) && st.st_size == 0;
+	else if (fp != NULL && errno == ENOENT) {
+		/* Recorded, then killed before it was made. */
+		fd = open(fp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW |
+		    O_CLOEXEC, 0644);
+		if (fd != -1) {
+			close(fd);
+			ours = true;
+		}
 	}
+	if (!ours && reserve_name(d, &r->row, err) == -1)
+		return -1;
+	crash_point("place-reserved");
 	if (rename(r->output, r->row.file_path) == -1)
 		return err_errno(err, "cannot move the video to %s",
 		    r->row.file_path);
+	crash_point("place-renamed");
 	return 0;
 }
 
@@ -231,6 +261,7 @@ mark_completed(struct spoold *d, struct job_row *row)
 	if (stat(row->file_path, &st) == 0)
 		row->size_bytes = st.st_size;
 	row_save(d, row);
+	crash_point("completed-row");
 	spool_remove_job_dir(&d->sp, row->id, NULL);
 	log_event(LOG_INFO, "completed", row->id, "%s (%lld bytes)",
 	    row->file_path, (long long)row->size_bytes);
@@ -338,7 +369,8 @@ status_of(enum download_state s)
 	case DL_MERGING:
 		return JOB_MERGING;
 	case DL_DONE:
-		return JOB_COMPLETED;
+		/* Not completed until the video has its name (run_done). */
+		return JOB_MERGING;
 	case DL_FAILED:
 		return JOB_FAILED;
 	case DL_CANCELLED:
