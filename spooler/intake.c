@@ -160,9 +160,13 @@ admit(struct spoold *d, const char *id, const char *job_name)
 	/* The trace in failed/ first: whoever sees the row failed finds it. */
 	if (!ok && spool_fail(&d->sp, id, row.error_msg, &err) == -1)
 		log_warnx("%s: %s", id, err.msg);
-	if (store_insert_job(d->st, &row, &err) == -1)
-		log_event(LOG_ERROR, "failed", id, "cannot record the job: %s",
-		    err.msg);
+	if (store_insert_job(d->st, &row, &err) == -1) {
+		/* processing/<id>/ stays: admitted again at the next tick
+		 * (intake_readmit), not only at the next start. */
+		log_event(LOG_ERROR, "failed", id, "cannot record the job "
+		    "yet: %s", err.msg);
+		d->readmit = true;
+	}
 	else
 		log_event(LOG_INFO, "claimed", id, "%s%s", job_name,
 		    ok ? "" : " (refused)");
@@ -311,6 +315,31 @@ recover_dir(struct spoold *d, const char *id, const struct stat *st)
 	}
 	/* Killed between the claim and the row: admit it now. */
 	admit(d, id, id);
+}
+
+/* A processing/<id>/ with its job file and no row yet: admit it. */
+static void
+readmit_dir(struct spoold *d, const char *id, const struct stat *st)
+{
+	struct job_row row;
+	int rc;
+
+	if (!S_ISDIR(st->st_mode))
+		return;
+	rc = store_get_job(d->st, id, &row, NULL);
+	if (rc == 1)
+		job_row_free(&row);
+	else if (rc == 0 && spool_has_job_file(&d->sp, id))
+		admit(d, id, id);
+	else if (rc == -1)
+		d->readmit = true;	/* still busy: next tick */
+}
+
+void
+intake_readmit(struct spoold *d)
+{
+	each_entry(d->sp.processing_fd, readmit_dir, d);
+	runner_schedule(d);
 }
 
 struct idlist {

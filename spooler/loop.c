@@ -76,6 +76,25 @@ tick_meta(struct spoold *d)
 	if (store_heartbeat(d->st, &err) == -1 ||
 	    store_set_meta(d->st, "bytes_downloaded", buf, &err) == -1)
 		log_warnx("%s", err.msg);
+	/*
+	 * A store deleted or replaced under us would take every write into
+	 * an unlinked file; a damaged one fails every call for ever. Either
+	 * way: stop the downloads (they resume from processing/) and exit
+	 * non-zero, for the supervisor to start us on a good store.
+	 */
+	if (store_check_file(d->st, &err) == -1) {
+		log_event(LOG_ERROR, "store", NULL, "%s: exiting so that a "
+		    "restart opens a good store (the jobs in processing/ are "
+		    "kept and re-admitted)", err.msg);
+		d->stopping = true;
+		d->exit_code = 1;
+		return;
+	}
+	/* A claim whose row could not be written (store busy): again. */
+	if (d->readmit) {
+		d->readmit = false;
+		intake_readmit(d);
+	}
 }
 
 static void

@@ -125,7 +125,8 @@ SPOOL_TESTS = tests/integ/t-spool-basic.sh tests/integ/t-spool-bad.sh \
 	tests/integ/t-spool-many.sh tests/integ/t-spool-control.sh \
 	tests/integ/t-spool-kill.sh tests/integ/t-spool-disk.sh \
 	tests/integ/t-spool-live.sh tests/integ/t-spool-mergefull.sh \
-	tests/integ/t-spool-links.sh tests/integ/t-spool-crash.sh
+	tests/integ/t-spool-links.sh tests/integ/t-spool-crash.sh \
+	tests/integ/t-spool-store.sh
 TESTS += $(SPOOL_TESTS)
 EXTRA_DIST += tests/integ/spool-lib.sh $(SPOOL_TESTS)
 
