@@ -15,6 +15,7 @@
 #include <event2/http.h>
 #include <event2/keyvalq_struct.h>
 
+#include "httpd-body.h"
 #include "httpd.h"
 #include "control.h"
 #include "job.h"
@@ -129,58 +130,6 @@ find_duplicate(struct httpd *h, const char *url, char **id,
 	return 1;
 }
 
-/*
- * The posted body, checked field by field so that a wrong type names its
- * field, then re-encoded with only the keys a .job carries, for
- * job_validate: the endpoint accepts exactly what the spooler would.
- * Errors are ERR_INVALID.
- */
-static char *
-body_to_job(json_t *body, struct err *err)
-{
-	static const char *const strs[] = { "url", "title", "referer",
-		"quality", "source_page", NULL };
-	json_t *job = json_object(), *v, *hv;
-	const char *const *k;
-	const char *name;
-	char *text = NULL;
-
-	if (!json_is_object(body)) {
-		err_setk(err, ERR_INVALID, "the body must be a JSON object");
-		goto out;
-	}
-	for (k = strs; *k != NULL; k++) {
-		if ((v = json_object_get(body, *k)) == NULL || json_is_null(v))
-			continue;
-		if (!json_is_string(v)) {
-			err_setk(err, ERR_INVALID, "\"%s\" must be a string", *k);
-			goto out;
-		}
-		json_object_set(job, *k, v);
-	}
-	if (json_object_get(job, "url") == NULL) {
-		err_setk(err, ERR_INVALID, "\"url\" is missing");
-		goto out;
-	}
-	if ((v = json_object_get(body, "headers")) != NULL && !json_is_null(v)) {
-		bool strings = json_is_object(v);
-
-		if (strings)
-			json_object_foreach(v, name, hv)
-				strings = strings && json_is_string(hv);
-		if (!strings) {
-			err_setk(err, ERR_INVALID,
-			    "\"headers\" must be an object of strings");
-			goto out;
-		}
-		json_object_set(job, "headers", v);
-	}
-	text = json_dumps(job, JSON_COMPACT);
-out:
-	json_decref(job);
-	return text;
-}
-
 static void
 reply_job_id(struct httpd_req *r, int code, const char *id,
     enum job_status status)
@@ -194,17 +143,19 @@ route_download(struct httpd_req *r)
 {
 	struct httpd *h = r->h;
 	struct job_spec spec;
-	json_t *body = NULL;
-	char *text = NULL, *dup_id = NULL;
+	char *raw, *dup_id = NULL;
 	enum job_status dup_status;
+	size_t len;
+	int rc;
 	char *final = NULL, id[JOB_ID_NEW_SIZE];
 	struct err err;
 
 	memset(&spec, 0, sizeof(spec));
-	if ((body = httpd_req_json(r, &err)) == NULL ||
-	    (text = body_to_job(body, &err)) == NULL ||
-	    job_validate(text, strlen(text), h->conf.allow_private_targets,
-	    &spec, &err) != 0) {
+	raw = httpd_req_body(r, &len);
+	rc = httpd_body_download(raw, len, h->conf.allow_private_targets,
+	    &spec, &err);
+	free(raw);
+	if (rc != 0) {
 		httpd_reply_err(r, &err);
 		goto out;
 	}
@@ -236,8 +187,6 @@ route_download(struct httpd_req *r)
 out:
 	free(final);
 	free(dup_id);
-	free(text);
-	json_decref(body);
 	job_spec_free(&spec);
 }
 
