@@ -32,6 +32,19 @@ has_control(const char *s)
 	return false;
 }
 
+/* An HTTP token (RFC 9110 tchar), safe to quote back in a reason. */
+static bool
+is_token(const char *s)
+{
+	if (*s == '\0' || strlen(s) > 64)
+		return false;
+	for (; *s != '\0'; s++)
+		if (!isalnum((unsigned char)*s) && strchr("!#$%&'*+-.^_`|~",
+		    *s) == NULL)
+			return false;
+	return true;
+}
+
 static bool
 is_http_url(const char *url)
 {
@@ -115,8 +128,9 @@ check_header(const char *name, const char *value, struct err *err)
 	for (p = name; *p != '\0'; p++)
 		if (!isalnum((unsigned char)*p) && strchr("!#$%&'*+-.^_`|~",
 		    *p) == NULL)
-			return invalid(err, "Invalid job: bad header name "
-			    "\"%.64s\"", name);
+			/* not quoted: the bytes are the file's, not ours */
+			return invalid(err, "Invalid job: bad header name (a "
+			    "name is a token: letters, digits, !#$%%&'*+-.^_`|~)");
 	if (strlen(value) > JOB_MAX_STRING)
 		return invalid(err, "Invalid job: header \"%.64s\" is too "
 		    "long", name);
@@ -221,8 +235,10 @@ parse_headers(json_t *obj, struct job_spec *job, struct err *err)
 		    "object of strings");
 	json_object_foreach(hdrs, name, v) {
 		if (!json_is_string(v))
-			return invalid(err, "Invalid job: \"headers\" must be "
-			    "an object of strings (\"%.64s\" is not)", name);
+			return is_token(name) ? invalid(err, "Invalid job: "
+			    "\"headers\" must be an object of strings (\"%.64s\" "
+			    "is not)", name) : invalid(err, "Invalid job: "
+			    "\"headers\" must be an object of strings");
 		if (add_header(job, name, json_string_value(v), err) == -1)
 			return -1;
 	}

@@ -9,7 +9,7 @@
 #   -m  merge what was found into tests/fuzz/corpus/NAME (to commit)
 #   NAME  harnesses to run (default: every tests/fuzz/fuzz_*.c)
 #
-# lib/ and helper/httpd-frame.c are compiled with -fsanitize=fuzzer-no-link,
+# lib/ and helper/httpd-{frame,body}.c are compiled with -fsanitize=fuzzer-no-link,
 # address,undefined into one archive (so file renames need no change here),
 # each harness links against it. Seeds: tests/fuzz/corpus/NAME, plus
 # tests/corpus/m3u8 for the playlist harness. New inputs go to a scratch
@@ -43,7 +43,7 @@ san="address,undefined"
 
 # The library, once (make-style: only what changed is compiled again).
 objs=""
-for src in lib/*.c helper/httpd-frame.c; do
+for src in lib/*.c helper/httpd-frame.c helper/httpd-body.c; do
 	o=$out/obj/$(echo "$src" | tr / _ | sed 's/\.c$/.o/')
 	if [ ! -f "$o" ] || [ "$src" -nt "$o" ]; then
 		$CC $cflags -fsanitize=fuzzer-no-link,$san -c "$src" -o "$o"
