@@ -154,7 +154,6 @@ merge_start(struct download *d)
 {
 	int rc;
 
-	log_info("merging into %s", d->output);
 	atomic_store(&d->merge_done, 0);
 	atomic_store(&d->merge_permille, 0);
 	rc = pthread_create(&d->thread, NULL, merge_main, d);

@@ -461,6 +461,9 @@ runner_step(struct spoold *d, bool tick)
 			log_event(LOG_INFO, s == DL_PAUSED ? "paused" :
 			    "resumed", r->row.id, "%s", s == DL_PAUSED ?
 			    "disk space low" : "disk space back");
+		if (changed && s == DL_MERGING)
+			log_event(LOG_INFO, "merging", r->row.id, "remuxing "
+			    "into %s", r->output);
 		r->state = s;
 		if (s == DL_DONE || s == DL_FAILED || s == DL_CANCELLED) {
 			run_end(d, r);

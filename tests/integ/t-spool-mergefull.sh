@@ -32,7 +32,7 @@ wait_for "grep -q 'no space left on device merging' '$SPOOLD_LOG'" 60 ||
 hb=$(sql "SELECT value FROM spooler WHERE key = 'heartbeat';")
 wait_for "[ \"\$(sql \"SELECT value FROM spooler WHERE key = 'heartbeat';\")\" -gt $((hb + 1)) ] 2>/dev/null" 20 ||
 	true	# the store may be unwritable too: the log still counts
-n=$(grep -c 'merging into' "$SPOOLD_LOG")
+n=$(grep -c '"event":"merging"' "$SPOOLD_LOG")
 [ "$n" = 1 ] || fail "$n merges while the disk is full"
 ls -A "$LIBRARY" | grep -q '^\.m3u8nas-.*part' &&
 	fail "a partial video is left: $(ls -A "$LIBRARY")"
@@ -40,8 +40,8 @@ ls -A "$LIBRARY" | grep -q '^\.m3u8nas-.*part' &&
 	fail "the job failed for want of space"
 rm -f "$disk/filler"
 wait_job big completed 60
-[ "$(grep -c 'merging into' "$SPOOLD_LOG")" = 2 ] ||
-	fail "$(grep -c 'merging into' "$SPOOLD_LOG") merges in all (want 2)"
+[ "$(grep -c '"event":"merging"' "$SPOOLD_LOG")" = 2 ] ||
+	fail "$(grep -c '"event":"merging"' "$SPOOLD_LOG") merges in all (want 2)"
 assert_same_media "$LIBRARY/Big one.mp4" "$streams/plain"
 echo "ok: paused once by ENOSPC in the merge, 2 merges in all:"
 grep -E 'no space left on device merging|resuming' "$SPOOLD_LOG" | cut -c1-200

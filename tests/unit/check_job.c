@@ -163,6 +163,10 @@ START_TEST(refusal_quotes_nothing)
 		"{\"url\": \"https://a/b\", \"x\": tru SECRETWORD}",
 		"root:SECRETWORD:19000:0:99999:7:::\n",
 		"{\"url\": \"root:SECRETWORD\"}",
+		/* found by tests/fuzz/fuzz_http_body.c: a header name quoted
+		 * back, line break and all */
+		"{\"url\": \"https://a/b\", \"headers\": {\"SECRET\\nWORD\": \"o\"}}",
+		"{\"url\": \"https://a/b\", \"headers\": {\"SECRET\\nWORD\": 1}}",
 	};
 	struct job_spec j;
 	struct err err;
