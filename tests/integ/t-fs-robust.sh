@@ -108,7 +108,14 @@ if stat "$mnt" >/dev/null 2>"$work/stat.err"; then
 	fail "no stale mount after kill -9"
 fi
 grep -q "not connected" "$work/stat.err" || fail "stale: $(cat "$work/stat.err")"
+# The stale entry is still in /proc/mounts: fs_mount returns at once, so
+# wait for the new process to have mounted (its log says so).
 fs_mount
+i=0
+until grep -q "mounted on" "$work/fs.log"; do
+	i=$((i + 1)); [ $i -lt 200 ] || fail "no mount after the stale one: $(cat "$work/fs.log")"
+	sleep 0.1
+done
 grep -q "stale mount" "$work/fs.log" || fail "stale mount not logged: $(cat "$work/fs.log")"
 [ "$(cat "$mnt/jobs/j1/status")" = downloading ] || fail "not serving after the stale mount"
 [ "$(grep -c " $mnt fuse" /proc/mounts)" = 1 ] || fail "mounts: $(grep " $mnt " /proc/mounts)"
