@@ -64,7 +64,7 @@ if [ ! -f "$conf" ]; then
 	token=$(od -An -N16 -tx1 /dev/urandom | tr -d ' \n')
 	cat >"$conf" <<CONF
 # m3u8nas.conf - written by quickstart.sh; every key is described in
-# etc/m3u8nas.conf of the source tree and in m3u8nas-spoold(8).
+# m3u8nas.conf(5) (etc/m3u8nas.conf.5.in) and shown in etc/m3u8nas.conf.
 spool_dir = "$home/spool";
 library_dir = "$home/library";
 mount_point = "$home/mnt";

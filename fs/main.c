@@ -2,8 +2,12 @@
 #include "config.h"
 
 #include <errno.h>
-#include <limits.h>
+#include <fcntl.h>
 #include <spawn.h>
+#include <limits.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -110,10 +114,7 @@ load_conf(const struct fs_opts *o, struct conf *c)
 	struct err err;
 	const char *path = o->conf_path;
 
-	conf_defaults(c, NULL);
-	if (path == NULL && access(CONF_DEFAULT_PATH, F_OK) == 0)
-		path = CONF_DEFAULT_PATH;
-	if (path != NULL && conf_load(c, path, &err) == -1) {
+	if (conf_load_default(c, path, &err) == -1) {
 		fprintf(stderr, "m3u8nas-fs: %s\n", err.msg);
 		return -1;
 	}
@@ -131,109 +132,54 @@ absolute(const char *path)
 	return xasprintf("%s/%s", cwd, path);
 }
 
-extern char **environ;
-
-/* `path` as /proc/self/mountinfo writes it (space, tab, \\, \\n as \\ooo). */
-static char *
-mountinfo_escape(const char *path)
+/*
+ * SIGHUP reopens log_file (logrotate). libfuse's handlers would end the
+ * loop on it, so SIGHUP is blocked in every thread (the loop's workers
+ * inherit the mask) and this thread takes it with sigwait: the work runs
+ * in a thread, not in a signal handler.
+ */
+static void *
+hup_thread(void *arg)
 {
-	char *out = xmalloc(4 * strlen(path) + 1), *o = out;
+	sigset_t *set = arg;
+	int sig;
 
-	for (; *path != '\0'; path++)
-		if (strchr(" \t\n\\", *path) != NULL)
-			o += sprintf(o, "\\%03o", (unsigned char)*path);
+	for (;;) {
+		if (sigwait(set, &sig) != 0)
+			continue;
+		pthread_setcancelstate(PTHREAD_CANCEL_DISABLE, NULL);
+		if (log_reopen() == -1)
+			log_warn("SIGHUP: cannot reopen %s", log_file_path());
 		else
-			*o++ = *path;
-	*o = '\0';
-	return out;
-}
-
-/* The file system type mounted last on `path`, or NULL (caller frees). */
-static char *
-mounted_type(const char *path)
-{
-	char *want = mountinfo_escape(path), *line = NULL, *type = NULL;
-	char *mp, *sep, *t, *save;
-	size_t cap = 0;
-	int i;
-	FILE *fp = fopen("/proc/self/mountinfo", "r");
-
-	if (fp == NULL) {
-		free(want);
-		return NULL;
+			log_info("SIGHUP: log reopened");
+		pthread_setcancelstate(PTHREAD_CANCEL_ENABLE, NULL);
 	}
-	while (getline(&line, &cap, fp) != -1) {
-		/* id parent major:minor root MOUNTPOINT ... - TYPE source */
-		mp = strtok_r(line, " ", &save);
-		for (i = 0; i < 4 && mp != NULL; i++)
-			mp = strtok_r(NULL, " ", &save);
-		if (mp == NULL || strcmp(mp, want) != 0)
-			continue;
-		sep = strstr(save, " - ");
-		if (sep == NULL || (t = strtok_r(sep + 3, " ", &save)) == NULL)
-			continue;
-		free(type);
-		type = xstrdup(t);
-	}
-	free(line);
-	fclose(fp);
-	free(want);
-	return type;
-}
-
-/* fusermount3 -uz PATH, for when we may not umount2 ourselves. */
-static int
-fusermount_lazy(const char *path)
-{
-	char *argv[] = { "fusermount3", "-uz", (char *)path, NULL };
-	pid_t pid;
-	int st;
-
-	if (posix_spawnp(&pid, "fusermount3", NULL, NULL, argv, environ) != 0)
-		return -1;
-	if (waitpid(pid, &st, 0) == -1 || !WIFEXITED(st) ||
-	    WEXITSTATUS(st) != 0)
-		return -1;
-	return 0;
+	return NULL;
 }
 
 /*
- * Before mounting: a mount point left behind by an m3u8nas-fs that died
- * (kill -9, OOM) answers every call with ENOTCONN, and libfuse would give
- * up on it ("Transport endpoint is not connected"): it is unmounted
- * lazily, with a log line. A live m3u8nas-fs mount is never mounted over
- * (two servers of one tree): that is refused. 0, or -1 (logged).
+ * state/m3u8nas-fs.pid: how m3u8nas-httpd finds this process to report
+ * its CPU time and memory (/metrics). Best effort.
  */
-static int
-prepare_mountpoint(const char *path)
+static void
+write_pid(const char *path)
 {
-	struct stat sb;
-	char *type;
+	char buf[32], *tmp = xasprintf("%s.tmp", path);
+	int fd, n;
 
-	if (stat(path, &sb) == 0) {
-		type = mounted_type(path);
-		if (type != NULL && strcmp(type, "fuse.m3u8nas-fs") == 0) {
-			log_warnx("%s is already mounted by a running m3u8nas-fs: "
-			    "not mounting over it", path);
-			free(type);
-			return -1;
-		}
-		free(type);
-		return 0;
+	if ((fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC |
+	    O_NOFOLLOW, 0644)) == -1) {
+		log_warn("cannot write %s", tmp);
+		free(tmp);
+		return;
 	}
-	if (errno != ENOTCONN)
-		return 0;		/* libfuse says what is wrong */
-	log_warnx("%s: stale mount (its m3u8nas-fs is gone): unmounting it "
-	    "lazily", path);
-	if (umount2(path, MNT_DETACH) != 0 && fusermount_lazy(path) != 0) {
-		log_warn("cannot unmount the stale mount on %s", path);
-		return -1;
+	n = snprintf(buf, sizeof(buf), "%ld\n", (long)getpid());
+	if (write(fd, buf, (size_t)n) != n || close(fd) != 0 ||
+	    rename(tmp, path) != 0) {
+		log_warn("cannot write %s", path);
+		unlink(tmp);
 	}
-	if (stat(path, &sb) != 0) {
-		log_warn("%s after unmounting the stale mount", path);
-		return -1;
-	}
-	return 0;
+	free(tmp);
 }
 
 /*
@@ -242,9 +188,12 @@ prepare_mountpoint(const char *path)
  * setup, and a SIGTERM or SIGINT is a clean exit (0), not an error.
  */
 static int
-run_fuse(struct fuse_args *args, struct fs_ctx *ctx)
+run_fuse(struct fuse_args *args, struct fs_ctx *ctx, const char *pidfile)
 {
+	static sigset_t hup;
 	struct fuse_cmdline_opts fo;
+	pthread_t hup_tid;
+	bool hup_started = false;
 	struct fuse_loop_config lc;
 	struct fuse_session *se;
 	struct fuse *fuse;
@@ -260,6 +209,11 @@ run_fuse(struct fuse_args *args, struct fs_ctx *ctx)
 	if (fuse_daemonize(fo.foreground) != 0 ||
 	    fuse_set_signal_handlers(se) != 0)
 		goto out_mount;
+	sigemptyset(&hup);
+	sigaddset(&hup, SIGHUP);
+	pthread_sigmask(SIG_BLOCK, &hup, NULL);
+	hup_started = pthread_create(&hup_tid, NULL, hup_thread, &hup) == 0;
+	write_pid(pidfile);
 	log_info("mounted on %s", fo.mountpoint);
 	if (fo.singlethread)
 		res = fuse_loop(fuse);
@@ -275,6 +229,11 @@ run_fuse(struct fuse_args *args, struct fs_ctx *ctx)
 	if (res > 0)
 		log_info("signal %d: unmounting %s", res, fo.mountpoint);
 	fuse_remove_signal_handlers(se);
+	if (hup_started) {
+		pthread_cancel(hup_tid);
+		pthread_join(hup_tid, NULL);
+	}
+	unlink(pidfile);
 out_mount:
 	fuse_unmount(fuse);
 out_new:
@@ -284,18 +243,97 @@ out_opts:
 	return rc;
 }
 
+/* Is `mp` (absolute) a mount point of type fuse.m3u8nas-fs right now? */
+static bool
+is_our_mount(const char *mp)
+{
+	char line[4096], point[PATH_MAX], type[64], *sep;
+	bool ours = false;
+	FILE *fp;
+
+	if ((fp = fopen("/proc/self/mountinfo", "r")) == NULL)
+		return false;
+	while (!ours && fgets(line, sizeof(line), fp) != NULL) {
+		/* ID PARENT MAJ:MIN ROOT POINT OPTS [TAGS...] - TYPE SOURCE */
+		if (sscanf(line, "%*s %*s %*s %*s %4095s", point) != 1 ||
+		    (sep = strstr(line, " - ")) == NULL ||
+		    sscanf(sep + 3, "%63s", type) != 1)
+			continue;
+		ours = strcmp(point, mp) == 0 &&
+		    strcmp(type, "fuse.m3u8nas-fs") == 0;
+	}
+	fclose(fp);
+	return ours;
+}
+
+/* Lazy unmount: umount2 as root, else fusermount3 -u -z (setuid). */
+static int
+unmount_stale(const char *mp)
+{
+	char *argv[] = { "fusermount3", "-u", "-z", (char *)mp, NULL };
+	extern char **environ;
+	pid_t pid;
+	int status;
+
+	if (umount2(mp, MNT_DETACH) == 0)
+		return 0;
+	if (posix_spawnp(&pid, "fusermount3", NULL, NULL, argv, environ) != 0)
+		return -1;
+	if (waitpid(pid, &status, 0) != pid || !WIFEXITED(status) ||
+	    WEXITSTATUS(status) != 0)
+		return -1;
+	return 0;
+}
+
+/*
+ * Before mounting: a live m3u8nas-fs on the same point would be hidden
+ * under a second mount (refused); a stale one left by a crash ("Transport
+ * endpoint is not connected") would make the mount fail (cleared).
+ */
+static int
+check_mount_point(const char *mp)
+{
+	struct stat st;
+
+	if (stat(mp, &st) == -1 && errno == ENOTCONN) {
+		log_warnx("%s: stale mount left by a crash (Transport endpoint "
+		    "is not connected): unmounting it", mp);
+		if (unmount_stale(mp) == -1) {
+			log_warnx("%s: cannot unmount the stale mount; try "
+			    "fusermount3 -u -z %s", mp, mp);
+			return -1;
+		}
+		return 0;
+	}
+	if (is_our_mount(mp)) {
+		log_warnx("%s: a live m3u8nas-fs is already mounted there; not "
+		    "mounting over it (stop it first: fusermount3 -u %s)", mp,
+		    mp);
+		return -1;
+	}
+	return 0;
+}
+
 static int
 serve(struct fuse_args *args, struct fs_opts *o, struct conf *c)
 {
 	struct fs_ctx ctx;
-	char *spool, *db, *mp;
+	char *spool, *db, *mp, *state, *pidfile;
 	int rc;
 
 	if (c->log_file != NULL && *c->log_file != '\0' &&
 	    log_to_file(c->log_file) == -1)
 		fprintf(stderr, "m3u8nas-fs: cannot log to %s\n", c->log_file);
+	mp = absolute(o->mountpoint != NULL ? o->mountpoint : c->mount_point);
+	if (check_mount_point(mp) == -1) {
+		free(mp);
+		return 1;
+	}
 	spool = absolute(c->spool_dir);
 	db = spool_store_path(spool);
+	state = spool_path(spool, SPOOL_STATE);
+	pidfile = xasprintf("%s/m3u8nas-fs.pid", state);
+	free(state);
 	memset(&ctx, 0, sizeof(ctx));
 	ctx.src = source_new(db, spool);
 	ctx.control_dir = spool_path(spool, SPOOL_CONTROL);
@@ -304,17 +342,17 @@ serve(struct fuse_args *args, struct fs_opts *o, struct conf *c)
 	ctx.mounted = time(NULL);
 	pthread_mutex_init(&ctx.lock, NULL);
 	fuse_opt_insert_arg(args, 1, FS_DEFAULT_OPTS);
-	mp = absolute(o->mountpoint != NULL ? o->mountpoint : c->mount_point);
 	fuse_opt_add_arg(args, mp);
-	log_info("serving %s read-only", db);
-	rc = prepare_mountpoint(mp) == 0 ? run_fuse(args, &ctx) : 1;
 	free(mp);
+	log_info("serving %s read-only", db);
+	rc = run_fuse(args, &ctx, pidfile);
 	/* The loop and the mount are gone: now the files, then the store. */
 	ops_free_handles(&ctx);
 	pthread_mutex_destroy(&ctx.lock);
 	source_free(ctx.src);
 	free(ctx.control_dir);
 	free(db);
+	free(pidfile);
 	free(spool);
 	return rc;
 }

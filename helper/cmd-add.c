@@ -44,10 +44,7 @@ load_conf(struct conf *c, const char *path)
 {
 	struct err err;
 
-	conf_defaults(c, NULL);
-	if (path == NULL && access(CONF_DEFAULT_PATH, R_OK) == 0)
-		path = CONF_DEFAULT_PATH;
-	if (path != NULL && conf_load(c, path, &err) != 0) {
+	if (conf_load_default(c, path, &err) != 0) {
 		fprintf(stderr, "m3u8nas add: %s\n", err.msg);
 		return -1;
 	}
@@ -104,7 +101,8 @@ write_job(const struct conf *c, struct job_spec *job)
 	free(job->id);
 	job->id = xstrdup(id);
 	if (job_write_file(incoming, id, job, &final, &err) != 0) {
-		fprintf(stderr, "m3u8nas add: %s\n", err.msg);
+		fprintf(stderr, "m3u8nas add: %s (spool_dir \"%s\" from %s)\n",
+		    err.msg, c->spool_dir, conf_source(c));
 		goto out;
 	}
 	printf("%s\n", final);

@@ -70,7 +70,9 @@ usage(FILE *fp)
 "      --keep-work    keep the work directory even after success\n"
 "      --no-keep      remove the work directory even after a failure\n"
 "      --connect-timeout S, --low-speed-time S, --retries N\n"
-"                     network bounds (15 s, 30 s, 3)\n"
+"                     network bounds (default: the configuration's)\n"
+"  -c, --config FILE  configuration file for the defaults above (default\n"
+"                     " CONF_DEFAULT_PATH " when it exists)\n"
 "  -h, --help         this help\n\n"
 "The work directory .FILE.m3u8nas next to the output keeps finished segments;\n"
 "running the same command again after a failure or Ctrl-C resumes there.\n"
@@ -92,6 +94,27 @@ fail(const char *fmt, ...)
 	va_end(ap);
 	fputc('\n', stderr);
 	return 1;
+}
+
+/*
+ * The engine's reasons speak of the configuration; here the person typed
+ * a command, so point at the flag that changes the outcome.
+ */
+static int
+fail_with_hint(const struct err *e)
+{
+	static const char conf_words[] = "(allow_private_targets is off)";
+	const char *why = e->msg, *p;
+
+	/* Decided on the kind; the text is only reworded for this program,
+	 * whose switch is a flag, not a config key. */
+	if (e->kind == ERR_REFUSED && (p = strstr(why, conf_words)) != NULL)
+		return fail("%.*s(use --allow-private to allow it)%s",
+		    (int)(p - why), why, p + strlen(conf_words));
+	if (e->kind == ERR_DENIED)
+		return fail("%s (the site may want the page's --referer URL or "
+		    "its --cookie 'name=value')", why);
+	return fail("%s", why);
 }
 
 static int
@@ -136,18 +159,20 @@ parse_args(int argc, char **argv, struct get_opts *g, char ***owned)
 		{ "connect-timeout", required_argument, NULL, O_CONNECT },
 		{ "low-speed-time", required_argument, NULL, O_LOWSPEED },
 		{ "retries", required_argument, NULL, O_RETRIES },
+		{ "config", required_argument, NULL, 'c' },
 		{ NULL, 0, NULL, 0 }
 	};
 	int c, nowned = 0;
 
 	*owned = xcalloc(3, sizeof(char *));
 	optind = 1;
-	while ((c = getopt_long(argc, argv, "ho:q:H:j:", lopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "ho:q:H:j:c:", lopts, NULL)) != -1) {
 		int rc = 0;
 
 		switch (c) {
 		case 'h': usage(stdout); return 2;
 		case 'o': g->output = optarg; break;
+		case 'c': break;	/* read before, by find_config */
 		case 'q': g->quality = optarg; break;
 		case 'H': rc = add_header(g, optarg); break;
 		case 'j': rc = parse_int(optarg, 1, 64, &g->jobs, "-j"); break;
@@ -363,9 +388,8 @@ get(struct get_opts *g)
 	} else if (st == DL_CANCELLED) {
 		fail("interrupted%s", g->no_keep ? "" :
 		    "; run the same command again to resume");
-	} else {
-		fail("%s", download_error(d)->msg);
-	}
+	} else
+		fail_with_hint(download_error(d));
 out:
 	download_free(d);
 	fetcher_free(f);
@@ -377,22 +401,41 @@ out:
 	return rc;
 }
 
+/* -c FILE (or --config FILE) before parse_args: the file gives defaults. */
+static const char *
+find_config(int argc, char **argv)
+{
+	const char *path = NULL;
+	int i;
+
+	for (i = 1; i < argc - 1; i++)
+		if (strcmp(argv[i], "-c") == 0 ||
+		    strcmp(argv[i], "--config") == 0)
+			path = argv[i + 1];
+	for (i = 1; i < argc; i++)
+		if (strncmp(argv[i], "--config=", 9) == 0)
+			path = argv[i] + 9;
+	return path;
+}
+
 int
 cmd_get(int argc, char **argv)
 {
 	struct get_opts g;
 	struct conf c;
+	struct err err;
 	char **owned = NULL;
 	int rc, i;
 
 	memset(&g, 0, sizeof(g));
-	conf_defaults(&c, NULL);
+	if (conf_load_default(&c, find_config(argc, argv), &err) != 0) {
+		conf_free(&c);
+		return fail("%s", err.msg);
+	}
+	g.allow_private = c.allow_private_targets;
 	g.jobs = c.segment_concurrency;
-	g.fo.connect_timeout_s = c.connect_timeout_s;
-	g.fo.low_speed_time_s = c.low_speed_time_s;
-	g.fo.retries = c.retries;
-	g.fo.max_playlist_bytes = c.max_playlist_bytes;
-	g.fo.max_segment_bytes = c.max_segment_bytes;
+	fetcher_opts_from_conf(&g.fo, &c);
+	g.fo.allow_private = false;	/* only --allow-private says yes */
 	conf_free(&c);
 	rc = parse_args(argc, argv, &g, &owned);
 	if (rc == 2)

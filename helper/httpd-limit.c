@@ -57,8 +57,9 @@ limiter_free(struct limiter *l)
 	free(l);
 }
 
-static uint32_t
-fnv1a(const char *s)
+/* FNV-1a: cheap, and good enough to spread client names over slots. */
+uint32_t
+httpd_hash(const char *s)
 {
 	uint32_t h = 2166136261u;
 
@@ -72,7 +73,7 @@ static struct bucket *
 limiter_slot(struct limiter *l, const char *client, double now)
 {
 	struct bucket *b, *victim = NULL;
-	size_t i, mask = l->nslots - 1, start = fnv1a(client) & mask;
+	size_t i, mask = l->nslots - 1, start = httpd_hash(client) & mask;
 
 	for (i = 0; i < LIMITER_PROBE; i++) {
 		b = &l->slots[(start + i) & mask];

@@ -240,11 +240,9 @@ probe_pool_new(struct httpd *h, struct err *err)
 	/* the worker's write must block rather than fail */
 	fcntl(pool->fds[1], F_SETFL, 0);
 	pool->h = h;
-	pool->opts.connect_timeout_s = h->conf.connect_timeout_s;
-	pool->opts.low_speed_time_s = h->conf.low_speed_time_s;
+	fetcher_opts_from_conf(&pool->opts, &h->conf);
 	pool->opts.retries = 0;		/* the popup wants an answer now */
-	pool->opts.allow_private = h->conf.allow_private_targets;
-	pool->opts.max_playlist_bytes = h->conf.max_playlist_bytes;
+	/* A probe reads playlists only: every body is playlist-sized. */
 	pool->opts.max_segment_bytes = h->conf.max_playlist_bytes;
 	pool->ev = event_new(h->base, pool->fds[0], EV_READ | EV_PERSIST,
 	    probe_collect, pool);

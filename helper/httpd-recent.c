@@ -27,16 +27,6 @@ struct recent {
 	int nslots, next;
 };
 
-static uint32_t
-hash_str(const char *s)
-{
-	uint32_t h = 2166136261u;
-
-	for (; *s != '\0'; s++)
-		h = (h ^ (unsigned char)*s) * 16777619u;
-	return h;
-}
-
 struct recent *
 recent_new(int slots)
 {
@@ -82,13 +72,13 @@ recent_add(struct recent *r, const char *id, const char *url,
 	s->job.title = title != NULL ? xstrdup(title) : NULL;
 	s->job.quality = xstrdup(quality != NULL ? quality : "best");
 	s->job.created = time(NULL);
-	s->hash = hash_str(url);
+	s->hash = httpd_hash(url);
 }
 
 const struct recent_job *
 recent_by_url(struct recent *r, const char *url)
 {
-	uint32_t h = hash_str(url);
+	uint32_t h = httpd_hash(url);
 	int i;
 
 	for (i = 0; i < r->nslots; i++)

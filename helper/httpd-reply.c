@@ -59,14 +59,16 @@ count(struct httpd *h, enum httpd_route route, int status)
 	h->nmetrics++;
 }
 
+/* The access log line and the duration histogram of the route. */
 static void
 access_log(struct httpd_req *r, int code, size_t len)
 {
-	double ms = (double)(clock_us() - r->t0_us) / 1e3;
+	double s = (double)(clock_us() - r->t0_us) / 1e6;
 
+	metrics_observe(r->h, r->route, code, s);
 	log_event(code >= 500 ? LOG_WARN : LOG_INFO, "access", NULL,
 	    "%s %s %s %d %zu %.3fms", r->peer, r->method, r->path, code, len,
-	    ms);
+	    s * 1e3);
 }
 
 void

@@ -109,6 +109,7 @@ route_metrics(struct httpd_req *r)
 	struct err err;
 	char *text = NULL;
 	size_t len = 0;
+	int64_t active = 0;
 	FILE *fp;
 	int i;
 
@@ -130,6 +131,20 @@ route_metrics(struct httpd_req *r)
 		fprintf(fp, "m3u8nas_jobs{status=\"%s\"} %lld\n",
 		    job_status_name((enum job_status)i),
 		    (long long)c.by_status[i]);
+	/* As /api/status says them: the queue is pending rows plus files
+	 * not yet claimed; active, the states that move bytes. */
+	for (i = 0; i < JOB_NSTATUS; i++)
+		if (job_status_running((enum job_status)i))
+			active += c.by_status[i];
+	fprintf(fp, "# HELP m3u8nas_queue_length Jobs waiting: pending in "
+	    "the store plus .job files not yet claimed.\n"
+	    "# TYPE m3u8nas_queue_length gauge\n"
+	    "m3u8nas_queue_length %lld\n"
+	    "# HELP m3u8nas_active_downloads Jobs downloading or merging.\n"
+	    "# TYPE m3u8nas_active_downloads gauge\n"
+	    "m3u8nas_active_downloads %lld\n",
+	    (long long)(c.by_status[JOB_PENDING] + incoming_jobs(h)),
+	    (long long)active);
 	fprintf(fp, "# HELP m3u8nas_bytes_downloaded_total Body bytes the "
 	    "spooler has downloaded.\n"
 	    "# TYPE m3u8nas_bytes_downloaded_total counter\n"
@@ -145,6 +160,10 @@ route_metrics(struct httpd_req *r)
 	    "# HELP m3u8nas_spooler_up 1 if the spooler's heartbeat is fresh.\n"
 	    "# TYPE m3u8nas_spooler_up gauge\nm3u8nas_spooler_up %d\n",
 	    h->nconn, c.spooler_alive ? 1 : 0);
+	metrics_write_jobs(fp, h);
+	metrics_write_http(fp, h);
+	metrics_write_disk(fp, h);
+	metrics_write_process(fp, h, c.spooler_alive);
 	fclose(fp);
 	httpd_reply_text(r, 200, "text/plain; version=0.0.4; charset=utf-8",
 	    text, len);

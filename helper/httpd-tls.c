@@ -225,6 +225,25 @@ fail:
 }
 
 /*
+ * SIGHUP: a new context from the same files (certbot renewed them). Only
+ * new connections use it: each SSL holds a reference to the context it
+ * was made from, so open ones keep their pair until they close. A pair
+ * that does not load (missing, unreadable, key not matching) is refused
+ * and the old context stays.
+ */
+int
+httpd_tls_reload(struct httpd *h, struct err *err)
+{
+	SSL_CTX *ctx;
+
+	if ((ctx = httpd_tls_new(&h->conf, h->state, err)) == NULL)
+		return -1;
+	SSL_CTX_free(h->ssl);
+	h->ssl = ctx;
+	return 0;
+}
+
+/*
  * evhttp's bevcb: one SSL per connection. The SSL carries the connection's
  * gate (httpd-conn.c) in an ex_data slot so that SSL_free (when evhttp
  * frees the connection) frees it and counts it down; at max_connections

@@ -184,6 +184,24 @@ on_signal(evutil_socket_t sig, short what, void *arg)
 	event_base_loopexit(h->base, NULL);
 }
 
+/* SIGHUP, from the loop (libevent's signal event, not a handler): a new
+ * log file after logrotate, the TLS pair again after a renewal. */
+static void
+on_hup(evutil_socket_t sig, short what, void *arg)
+{
+	struct httpd *h = arg;
+	struct err err;
+
+	if (log_reopen() == -1)
+		log_warn("SIGHUP: cannot reopen %s", log_file_path());
+	if (httpd_tls_reload(h, &err) == -1)
+		log_event(LOG_WARN, "tls-reload", NULL, "%s; keeping the "
+		    "certificate in use", err.msg);
+	else
+		log_event(LOG_INFO, "tls-reload", NULL, "new connections get "
+		    "the reloaded certificate");
+}
+
 /* The directories the endpoint writes into, with the spooler's modes. */
 static void
 make_spool_dirs(const char *root)
@@ -204,20 +222,18 @@ load_config(struct httpd *h, const char *path)
 	struct err err;
 	int i;
 
-	conf_defaults(&h->conf, NULL);
-	if (path == NULL && access(CONF_DEFAULT_PATH, R_OK) == 0)
-		path = CONF_DEFAULT_PATH;
-	if (path != NULL && conf_load(&h->conf, path, &err) != 0)
+	if (conf_load_default(&h->conf, path, &err) != 0)
 		fatalx("%s", err.msg);
 	if (h->conf.log_file[0] != '\0' && log_to_file(h->conf.log_file) != 0)
 		fatal("cannot open log file %s", h->conf.log_file);
-	if (h->conf.http.ntokens == 0)
-		fatalx("http.tokens is empty: no client could ever connect");
+	if (conf_check_tokens(&h->conf, &err) != 0)
+		fatalx("%s", err.msg);
 	for (i = 0; i < h->conf.http.ntokens; i++)
-		if (strcmp(h->conf.http.tokens[i], "change-me") == 0)
+		if (strcmp(h->conf.http.tokens[i], CONF_SAMPLE_TOKEN) == 0)
 			log_warnx("http.tokens holds the sample token "
-			    "\"change-me\": set your own in %s",
-			    path != NULL ? path : CONF_DEFAULT_PATH);
+			    "\"%s\" (accepted on loopback only): set your "
+			    "own in %s", CONF_SAMPLE_TOKEN,
+			    conf_source(&h->conf));
 	h->incoming = spool_path(h->conf.spool_dir, SPOOL_INCOMING);
 	h->control = spool_path(h->conf.spool_dir, SPOOL_CONTROL);
 	h->state = spool_path(h->conf.spool_dir, SPOOL_STATE);
@@ -289,7 +305,7 @@ main(int argc, char **argv)
 		{ NULL, 0, NULL, 0 }
 	};
 	struct httpd h;
-	struct event *sigs[2];
+	struct event *sigs[3];
 	const char *path = NULL;
 	bool foreground = false;
 	int ch, debug = 0;
@@ -316,13 +332,16 @@ main(int argc, char **argv)
 	setup(&h, foreground);
 	sigs[0] = evsignal_new(h.base, SIGTERM, on_signal, &h);
 	sigs[1] = evsignal_new(h.base, SIGINT, on_signal, &h);
+	sigs[2] = evsignal_new(h.base, SIGHUP, on_hup, &h);
 	event_add(sigs[0], NULL);
 	event_add(sigs[1], NULL);
+	event_add(sigs[2], NULL);
 	log_event(LOG_INFO, "started", NULL, "m3u8nas-httpd %s, spool %s",
 	    PACKAGE_VERSION, h.conf.spool_dir);
 	event_base_dispatch(h.base);
 	event_free(sigs[0]);
 	event_free(sigs[1]);
+	event_free(sigs[2]);
 	teardown(&h);
 	return 0;
 }

@@ -4,6 +4,7 @@
 
 #include <stdbool.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <time.h>
 
 #include <event2/event.h>
@@ -53,6 +54,17 @@ struct httpd_metric {
 	uint64_t count;
 };
 
+/*
+ * A Prometheus histogram kept as counts per bucket (not cumulative; the
+ * writer adds them up), with the total and the sum of what was observed.
+ */
+#define HTTPD_DURATION_NBUCKETS 15
+struct httpd_hist {
+	uint64_t bucket[HTTPD_DURATION_NBUCKETS + 1];	/* last: over all */
+	uint64_t count;
+	double sum;
+};
+
 struct httpd {
 	struct conf conf;
 	struct event_base *base;
@@ -82,6 +94,8 @@ struct httpd {
 	struct httpd_metric metrics[64];
 	int nmetrics;
 	uint64_t rate_limited;
+	struct httpd_hist durations[R_COUNT];	/* request seconds by route */
+	uint64_t by_class[6];			/* responses: [2] = 2xx ... */
 };
 
 /* The request being answered: what the access log and the counters need. */
@@ -104,6 +118,9 @@ void httpd_conn_closed(struct httpd *h);	/* after nconn-- */
 /* httpd-tls.c: the server's SSL_CTX (TLS 1.2+), self-signed if need be. */
 SSL_CTX *httpd_tls_new(const struct conf *c, const char *state_dir,
     struct err *err);
+/* Replaces h->ssl with a context freshly loaded from the configured pair
+ * (SIGHUP); on failure h->ssl is kept. 0 or -1. */
+int httpd_tls_reload(struct httpd *h, struct err *err);
 /* A new accepting SSL bufferevent for evhttp (evhttp_set_bevcb). */
 struct bufferevent *httpd_tls_bev(struct event_base *base, void *arg);
 
@@ -120,6 +137,8 @@ void httpd_conn_free(struct httpd_conn *c);
 /* httpd-limit.c: per-client token buckets and the bearer-token check. */
 struct limiter *limiter_new(int per_minute, int slots);
 void limiter_free(struct limiter *l);
+/* The one string hash of the endpoint's tables (limiter, recent posts). */
+uint32_t httpd_hash(const char *s);
 /* 0: allowed; > 0: refused, retry after that many seconds. */
 int limiter_take(struct limiter *l, const char *client, double now);
 /* true when `given` (length n) equals one of the configured tokens. */
@@ -171,6 +190,29 @@ void route_download(struct httpd_req *r);
 void route_jobs(struct httpd_req *r);
 void route_job(struct httpd_req *r);
 void route_control(struct httpd_req *r, enum control_word w);
+
+/* httpd-metrics.c: what /metrics adds up, in Prometheus text format. */
+/* Counts one answered request (httpd-reply.c). */
+void metrics_observe(struct httpd *h, enum httpd_route route, int code,
+    double seconds);
+/* One histogram's _bucket lines (cumulative), _sum and _count; labels is
+ * "" or `key="value"` pairs without braces; bucket[n] counts what lies
+ * above bounds[n - 1]. */
+void metrics_histogram(FILE *fp, const char *name, const char *labels,
+    const double *bounds, int n, const uint64_t *bucket, double sum);
+/* Request durations and responses by status class. */
+void metrics_write_http(FILE *fp, struct httpd *h);
+/* Total, free (for unprivileged users) and used bytes of the spool's and
+ * the library's filesystems. */
+void metrics_write_disk(FILE *fp, struct httpd *h);
+/* CPU seconds and resident memory of this process, of the spooler (from
+ * the store, when its heartbeat is fresh) and of m3u8nas-fs (its pid file
+ * in state/). */
+void metrics_write_process(FILE *fp, struct httpd *h, bool spooler_alive);
+
+/* Jobs finished by result and reason, download durations and bytes per
+ * job (from the store's job_finished). */
+void metrics_write_jobs(FILE *fp, struct httpd *h);
 
 /* httpd-status.c */
 void route_status(struct httpd_req *r);

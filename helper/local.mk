@@ -14,6 +14,7 @@ helper_m3u8nas_httpd_SOURCES = helper/httpd.c helper/httpd.h \
 	helper/httpd-status.c helper/httpd-probe.c \
 	helper/httpd-conn.c helper/httpd-frame.c helper/httpd-frame.h \
 	helper/httpd-body.c helper/httpd-body.h
+helper_m3u8nas_httpd_SOURCES += helper/httpd-metrics.c
 helper_m3u8nas_httpd_CFLAGS = $(AM_CFLAGS) $(EVENT_CFLAGS) \
 	$(EVENT_SSL_CFLAGS) $(OPENSSL_CFLAGS) $(JANSSON_CFLAGS) \
 	$(CURL_CFLAGS) $(CONFIG_CFLAGS)

@@ -4,6 +4,7 @@
 #include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <libconfig.h>
 
@@ -76,8 +77,8 @@ conf_defaults(struct conf *c, const char *root)
 		c->library_dir = xasprintf("%s/library", root);
 		c->mount_point = xasprintf("%s/mnt", root);
 	} else {
-		c->spool_dir = xstrdup("/var/spool/m3u8nas");
-		c->library_dir = xstrdup("/var/spool/m3u8nas/completed");
+		c->spool_dir = xstrdup(CONF_DEFAULT_SPOOL);
+		c->library_dir = xstrdup(CONF_DEFAULT_SPOOL "/completed");
 		c->mount_point = xstrdup("/mnt/m3u8nas");
 	}
 	c->max_jobs = 3;
@@ -96,7 +97,7 @@ conf_defaults(struct conf *c, const char *root)
 	c->log_json = true;
 	c->http.listen = xstrdup("0.0.0.0:8443");
 	c->http.plain_listen = xstrdup("");
-	c->http.tokens[0] = xstrdup("change-me");
+	c->http.tokens[0] = xstrdup(CONF_SAMPLE_TOKEN);
 	c->http.ntokens = 1;
 	c->http.rate_limit_per_minute = 10;
 	c->http.tls_cert = xstrdup("");
@@ -253,4 +254,54 @@ conf_free(struct conf *c)
 	free(c->http.tls_cert);
 	free(c->http.tls_key);
 	memset(c, 0, sizeof(*c));
+}
+
+int
+conf_load_default(struct conf *c, const char *path, struct err *err)
+{
+	conf_defaults(c, NULL);
+	if (path == NULL && access(CONF_DEFAULT_PATH, F_OK) == -1)
+		return 0;	/* no file: the built-in defaults */
+	return conf_load(c, path != NULL ? path : CONF_DEFAULT_PATH, err);
+}
+
+const char *
+conf_source(const struct conf *c)
+{
+	return c->path != NULL ? c->path :
+	    "the built-in defaults (no " CONF_DEFAULT_PATH ")";
+}
+
+bool
+conf_listen_is_loopback(const char *listen)
+{
+	static const char *const loop[] = { "127.", "[::1]:", "localhost:",
+	    NULL };
+	int i;
+
+	for (i = 0; loop[i] != NULL; i++)
+		if (strncmp(listen, loop[i], strlen(loop[i])) == 0)
+			return true;
+	return false;
+}
+
+int
+conf_check_tokens(const struct conf *c, struct err *err)
+{
+	static const char how[] = "set one in the http group: "
+	    "tokens = [ \"$(openssl rand -hex 16)\" ];";
+	int i;
+
+	if (c->http.ntokens == 0)
+		return err_set(err, "%s: http.tokens is empty, no client could "
+		    "ever connect; %s", conf_source(c), how);
+	if (conf_listen_is_loopback(c->http.listen))
+		return 0;
+	for (i = 0; i < c->http.ntokens; i++)
+		if (strcmp(c->http.tokens[i], CONF_SAMPLE_TOKEN) == 0)
+			return err_set(err, "%s: http.tokens holds the sample "
+			    "token \"%s\" and http.listen %s is beyond "
+			    "loopback; %s", conf_source(c), CONF_SAMPLE_TOKEN,
+			    c->http.listen, how);
+	return 0;
 }

@@ -16,6 +16,8 @@
  * state/) are not configurable: they are the spool's contract (spool.h).
  */
 #define CONF_DEFAULT_PATH SYSCONFDIR "/m3u8nas/m3u8nas.conf"
+#define CONF_DEFAULT_SPOOL LOCALSTATEDIR "/spool/m3u8nas"
+#define CONF_SAMPLE_TOKEN "change-me"	/* the sample file's; never served */
 #define CONF_MAX_TOKENS 16
 
 struct conf_http {
@@ -63,5 +65,20 @@ void conf_defaults(struct conf *c, const char *root);
 int conf_load(struct conf *c, const char *path, struct err *err);
 /* Frees every string the conf owns; c itself is the caller's. */
 void conf_free(struct conf *c);
+/*
+ * The file a program reads: `path` (-c FILE), else CONF_DEFAULT_PATH when
+ * it exists, else the defaults. Every error names the file. 0 or -1.
+ */
+int conf_load_default(struct conf *c, const char *path, struct err *err);
+/* The file the conf came from, or words saying it is the built-in one. */
+const char *conf_source(const struct conf *c);
+/* Is "HOST:PORT" on loopback only (127.0.0.0/8, [::1], localhost)? */
+bool conf_listen_is_loopback(const char *listen);
+/*
+ * The endpoint's start check: refuses an empty http.tokens, and the
+ * sample token when http.listen is beyond loopback, with one line saying
+ * which file and how to set one. 0 or -1.
+ */
+int conf_check_tokens(const struct conf *c, struct err *err);
 
 #endif

@@ -10,6 +10,7 @@
 #include <sys/socket.h>
 
 #include "clock.h"
+#include "conf.h"
 #include "fetch.h"
 #include "log.h"
 #include "fetch-addr.h"
@@ -60,6 +61,18 @@ curl_init_once(void)
 
 	if (cc != CURLE_OK)
 		fatalx("curl_global_init: %s", curl_easy_strerror(cc));
+}
+
+void
+fetcher_opts_from_conf(struct fetcher_opts *fo, const struct conf *c)
+{
+	memset(fo, 0, sizeof(*fo));
+	fo->connect_timeout_s = c->connect_timeout_s;
+	fo->low_speed_time_s = c->low_speed_time_s;
+	fo->retries = c->retries;
+	fo->allow_private = c->allow_private_targets;
+	fo->max_playlist_bytes = c->max_playlist_bytes;
+	fo->max_segment_bytes = c->max_segment_bytes;
 }
 
 struct fetcher *

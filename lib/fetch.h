@@ -38,6 +38,11 @@ struct fetcher_opts {
 	int low_speed_limit;		/* bytes/s under which a stall counts, 1024 */
 };
 
+struct conf;
+/* Fills fo from the configuration's fetch keys (timeouts, retries, size
+ * caps, allow_private_targets); the extensions are left at 0. */
+void fetcher_opts_from_conf(struct fetcher_opts *fo, const struct conf *c);
+
 struct fetch_result {
 	bool ok;
 	long http_status;	/* 0 if no HTTP answer */

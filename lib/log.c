@@ -2,11 +2,13 @@
 #include "config.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include <jansson.h>
 
@@ -16,6 +18,7 @@ static const char *log_prog = "m3u8nas";
 static enum log_format log_fmt = LOG_TEXT;
 static int log_verbose;
 static FILE *log_fp;
+static char log_path[4096];	/* absolute, for log_reopen */
 
 static const char *const level_names[] = { "debug", "info", "warn", "error" };
 
@@ -30,17 +33,59 @@ log_open(const char *progname, enum log_format format, int verbose)
 int
 log_to_file(const char *path)
 {
+	char cwd[4096];
 	FILE *fp;
 
 	if (path == NULL || *path == '\0') {
 		log_fp = NULL;
+		log_path[0] = '\0';
 		return 0;
 	}
 	if ((fp = fopen(path, "ae")) == NULL)
 		return -1;
-	setvbuf(fp, NULL, _IOLBF, 0);
+	/* Line-buffered with room for the longest record (a 2 KB message,
+	 * escaped): one write(2) per line, so processes sharing one
+	 * log_file (O_APPEND) never cut into each other's lines. */
+	setvbuf(fp, NULL, _IOLBF, 64 * 1024);
 	log_fp = fp;
+	/* Absolute: daemons change directory to / after this. */
+	if (path[0] != '/' && getcwd(cwd, sizeof(cwd)) != NULL)
+		snprintf(log_path, sizeof(log_path), "%s/%s", cwd, path);
+	else
+		snprintf(log_path, sizeof(log_path), "%s", path);
 	return 0;
+}
+
+/*
+ * The new file takes the old one's descriptor number (dup3 is atomic), so
+ * the FILE every thread writes through never changes: a line is in the
+ * old file or in the new one, never lost or cut, and no lock is needed.
+ */
+int
+log_reopen(void)
+{
+	int fd, saved;
+
+	if (log_fp == NULL)
+		return 0;
+	if ((fd = open(log_path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC |
+	    O_NOCTTY, 0644)) == -1)
+		return -1;
+	fflush(log_fp);
+	if (dup3(fd, fileno(log_fp), O_CLOEXEC) == -1) {
+		saved = errno;
+		close(fd);
+		errno = saved;
+		return -1;
+	}
+	close(fd);
+	return 0;
+}
+
+const char *
+log_file_path(void)
+{
+	return log_fp != NULL ? log_path : NULL;
 }
 
 static FILE *

@@ -24,6 +24,15 @@ enum log_level { LOG_DEBUG, LOG_INFO, LOG_WARN, LOG_ERROR };
 void log_open(const char *progname, enum log_format format, int verbose);
 /* Appends to a file instead of stderr (NULL = stderr). 0 or -1. */
 int log_to_file(const char *path);
+/*
+ * Reopens the log file (after logrotate moved it aside): call from the
+ * loop on SIGHUP, never from a signal handler. Safe while other threads
+ * log. 0 (also when logging to stderr), or -1 with errno (the old file
+ * stays in use).
+ */
+int log_reopen(void);
+/* The log file's absolute path, or NULL when logging to stderr. */
+const char *log_file_path(void);
 
 void log_debug(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void log_info(const char *fmt, ...) __attribute__((format(printf, 1, 2)));

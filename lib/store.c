@@ -70,6 +70,17 @@ static const char *const migrations[] = {
 	"  duration REAL NOT NULL DEFAULT 0,"
 	"  segment_count INTEGER NOT NULL DEFAULT 0);"
 	"CREATE TABLE spooler (key TEXT PRIMARY KEY, value TEXT);",
+	/* 2: why a job failed, as a kind (err_kind_name); one row each time
+	 * a job ends, for the metrics (write_job adds them) */
+	"ALTER TABLE jobs ADD COLUMN error_kind TEXT;"
+	"CREATE TABLE job_finished ("
+	"  seq INTEGER PRIMARY KEY,"
+	"  job_id TEXT NOT NULL,"
+	"  result TEXT NOT NULL,"
+	"  reason TEXT NOT NULL,"
+	"  duration_s INTEGER,"
+	"  bytes INTEGER NOT NULL DEFAULT 0,"
+	"  finished_at INTEGER NOT NULL);",
 };
 #define NMIGRATIONS ((int)(sizeof(migrations) / sizeof(migrations[0])))
 
@@ -94,6 +105,8 @@ db_kind(struct store *st)
 		return ERR_PERMANENT;
 	}
 }
+
+static enum err_kind kind_of_name(const char *name);
 
 static int
 db_err(struct store *st, struct err *err, const char *what)
@@ -376,7 +389,7 @@ upsert_meta(struct store *st, const struct job_row *row, struct err *err)
 	" speed_bps = ?9, eta_s = ?10, started_at = ?11, completed_at = ?12," \
 	" updated_at = ?13, file_path = ?14, error_msg = ?15," \
 	" retry_count = ?16, quality = ?17, headers_json = ?18," \
-	" job_name = ?19, size_bytes = ?20, workdir = ?21"
+	" job_name = ?19, size_bytes = ?20, workdir = ?21, error_kind = ?23"
 
 static void
 bind_job(sqlite3_stmt *stmt, const struct job_row *r)
@@ -404,6 +417,54 @@ bind_job(sqlite3_stmt *stmt, const struct job_row *r)
 	bind_text(stmt, 21, r->workdir);
 	sqlite3_bind_int64(stmt, 22, r->created_at ? r->created_at :
 	    time(NULL));
+	bind_text(stmt, 23, r->error_kind != ERR_NONE ?
+	    err_kind_name(r->error_kind) : NULL);
+}
+
+/*
+ * A row that turns finished (completed, failed, cancelled) from anything
+ * else adds one job_finished event, in the same transaction as the row:
+ * the metrics' counters of finished jobs only grow, whatever retries do
+ * to the rows later.
+ */
+static int
+record_finish(struct store *st, const struct job_row *row,
+    enum job_status to, struct err *err)
+{
+	sqlite3_stmt *stmt;
+	enum job_status from = JOB_PENDING;
+	int64_t end;
+	int rc;
+
+	if (!job_status_finished(to))
+		return 0;
+	if (prepare(st, "SELECT status FROM jobs WHERE id = ?1", &stmt,
+	    err) == -1)
+		return -1;
+	bind_text(stmt, 1, row->id);
+	if ((rc = sqlite3_step(stmt)) == SQLITE_ROW)
+		job_status_parse((const char *)sqlite3_column_text(stmt, 0),
+		    &from);
+	sqlite3_finalize(stmt);
+	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+		return db_err(st, err, "reading a job's status");
+	if (rc == SQLITE_ROW && job_status_finished(from))
+		return 0;
+	if (prepare(st, "INSERT INTO job_finished (job_id, result, reason,"
+	    " duration_s, bytes, finished_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+	    &stmt, err) == -1)
+		return -1;
+	end = row->completed_at > 0 ? row->completed_at : (int64_t)time(NULL);
+	bind_text(stmt, 1, row->id);
+	bind_text(stmt, 2, job_status_name(to));
+	bind_text(stmt, 3, err_kind_name(to == JOB_COMPLETED ? ERR_NONE :
+	    row->error_kind != ERR_NONE ? row->error_kind :
+	    to == JOB_CANCELLED ? ERR_CANCELLED : ERR_PERMANENT));
+	if (row->started_at > 0 && end >= row->started_at)
+		sqlite3_bind_int64(stmt, 4, end - row->started_at);
+	sqlite3_bind_int64(stmt, 5, row->bytes_done);
+	sqlite3_bind_int64(stmt, 6, end);
+	return step_done(st, stmt, "recording a finished job", err);
 }
 
 static int
@@ -422,6 +483,8 @@ write_job(struct store *st, const struct job_row *row, bool insert,
 		if (step_done(st, stmt, "adding a job", err) == -1)
 			goto fail;
 	}
+	if (record_finish(st, row, row->status, err) == -1)
+		goto fail;
 	if (prepare(st, "UPDATE jobs SET " JOB_SET " WHERE id = ?1", &stmt,
 	    err) == -1)
 		goto fail;
@@ -485,7 +548,7 @@ store_heartbeat(struct store *st, struct err *err)
 	" j.eta_s, j.created_at, j.started_at, j.completed_at, j.updated_at," \
 	" j.file_path, j.error_msg, j.retry_count, j.quality, j.headers_json," \
 	" j.job_name, j.size_bytes, j.workdir, m.referer, m.user_agent," \
-	" m.source_page, m.resolution, m.duration"
+	" m.source_page, m.resolution, m.duration, j.error_kind"
 #define JOB_FROM " FROM jobs j LEFT JOIN job_metadata m ON m.job_id = j.id"
 
 static char *
@@ -542,6 +605,8 @@ row_from_stmt(sqlite3_stmt *s, struct job_row *r)
 	r->source_page = col_text(s, 24);
 	r->resolution = col_text(s, 25);
 	r->duration = sqlite3_column_double(s, 26);
+	r->error_kind = sqlite3_column_type(s, 27) == SQLITE_NULL ? ERR_NONE :
+	    kind_of_name((const char *)sqlite3_column_text(s, 27));
 }
 
 int
@@ -762,4 +827,97 @@ job_row_free(struct job_row *r)
 	free(r->source_page);
 	free(r->resolution);
 	memset(r, 0, sizeof(*r));
+}
+
+int
+store_get_meta(struct store *st, const char *key, char **value,
+    struct err *err)
+{
+	sqlite3_stmt *stmt;
+	int rc;
+
+	*value = NULL;
+	if (prepare(st, "SELECT value FROM spooler WHERE key = ?1", &stmt,
+	    err) == -1)
+		return -1;
+	bind_text(stmt, 1, key);
+	if ((rc = sqlite3_step(stmt)) == SQLITE_ROW) {
+		if ((*value = col_text(stmt, 0)) == NULL)
+			*value = xstrdup("");
+		rc = 1;
+	} else if (rc == SQLITE_DONE)
+		rc = 0;
+	else
+		rc = db_err(st, err, "reading spooler state");
+	sqlite3_finalize(stmt);
+	return rc;
+}
+
+/*
+ * Bucket bounds of the finished-job histograms: a download takes seconds
+ * to hours (a live recording up to live_max_seconds, 4 h by default); a
+ * video is a few MB to several GB.
+ */
+const double store_duration_bounds[STORE_DURATION_NBUCKETS] = {
+	5, 15, 30, 60, 120, 300, 600, 1200, 1800, 3600, 7200, 14400
+};
+const double store_bytes_bounds[STORE_BYTES_NBUCKETS] = {
+	1e6, 1e7, 5e7, 1e8, 2.5e8, 5e8, 1e9, 2e9, 5e9, 1e10
+};
+
+static void
+hist_add(struct store_hist *h, const double *bounds, int n, double v)
+{
+	int i;
+
+	for (i = 0; i < n; i++)
+		if (v <= bounds[i])
+			break;
+	h->bucket[i]++;
+	h->count++;
+	h->sum += v;
+}
+
+/* The kind a name spells (err_kind_name's words); ERR_PERMANENT if none. */
+static enum err_kind
+kind_of_name(const char *name)
+{
+	int k;
+
+	for (k = 0; name != NULL && k < ERR_NKINDS; k++)
+		if (strcmp(err_kind_name((enum err_kind)k), name) == 0)
+			return (enum err_kind)k;
+	return ERR_PERMANENT;
+}
+
+int
+store_finished(struct store *st, struct store_finished *f, struct err *err)
+{
+	sqlite3_stmt *stmt;
+	enum job_status s;
+	enum err_kind k;
+	int rc;
+
+	memset(f, 0, sizeof(*f));
+	if (prepare(st, "SELECT result, reason, duration_s, bytes"
+	    " FROM job_finished", &stmt, err) == -1)
+		return -1;
+	while ((rc = sqlite3_step(stmt)) == SQLITE_ROW) {
+		if (job_status_parse((const char *)sqlite3_column_text(stmt, 0),
+		    &s) == -1 || !job_status_finished(s))
+			continue;
+		k = s == JOB_COMPLETED ? ERR_NONE :
+		    kind_of_name((const char *)sqlite3_column_text(stmt, 1));
+		f->jobs[s][k]++;
+		if (sqlite3_column_type(stmt, 2) != SQLITE_NULL)
+			hist_add(&f->duration[s], store_duration_bounds,
+			    STORE_DURATION_NBUCKETS,
+			    (double)sqlite3_column_int64(stmt, 2));
+		hist_add(&f->bytes[s], store_bytes_bounds, STORE_BYTES_NBUCKETS,
+		    (double)sqlite3_column_int64(stmt, 3));
+	}
+	sqlite3_finalize(stmt);
+	if (rc != SQLITE_DONE)
+		return db_err(st, err, "reading finished jobs");
+	return 0;
 }

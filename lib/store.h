@@ -9,18 +9,22 @@
 #include "job-status.h"
 
 /*
- * Schema (PRAGMA user_version = 1; store_open migrates forward):
+ * Schema (PRAGMA user_version = 2; store_open migrates forward):
  *
  *   jobs(id TEXT PRIMARY KEY, url, title, status, progress REAL 0..100,
  *        segments_done, segments_total, bytes_done, speed_bps REAL, eta_s,
  *        created_at, started_at, completed_at, updated_at (unix seconds),
  *        file_path, error_msg, retry_count, quality, headers_json,
  *        job_name (the file name the person dropped, without .job),
- *        size_bytes, workdir)
+ *        size_bytes, workdir, error_kind (v2: err_kind_name of why it
+ *        failed, NULL otherwise))
  *   job_metadata(job_id PRIMARY KEY REFERENCES jobs, referer, user_agent,
  *        source_page, resolution, duration REAL, segment_count)
  *   spooler(key PRIMARY KEY, value)  -- "heartbeat" (unix s), "pid",
- *        "bytes_downloaded" (total ever), "disk_paused" (0/1)
+ *        "bytes_downloaded" (total ever), "disk_paused" (0/1),
+ *        "cpu_seconds", "rss_bytes" (the spooler's own, with the heartbeat)
+ *   job_finished(seq, job_id, result, reason, duration_s, bytes,
+ *        finished_at)  -- v2: one row each time a job ends (store_finished)
  *
  * status holds job_status_name() of the row's enum job_status (a word the
  * program does not know reads as JOB_FAILED, logged). progress is one
@@ -45,6 +49,7 @@ struct job_row {
 	int64_t segments_done, segments_total, bytes_done, eta_s, size_bytes;
 	int64_t created_at, started_at, completed_at, updated_at;
 	int retry_count;
+	enum err_kind error_kind;	/* why it failed; ERR_NONE otherwise */
 };
 
 struct store_counts {
@@ -89,6 +94,9 @@ int store_set_meta(struct store *st, const char *key, const char *value,
     struct err *err);
 /* Records the heartbeat and pid; call about once a second. */
 int store_heartbeat(struct store *st, struct err *err);
+/* A spooler meta value (caller frees): 1 found, 0 absent, -1 error. */
+int store_get_meta(struct store *st, const char *key, char **value,
+    struct err *err);
 
 /* Reader side. store_get_job: 1 found, 0 not found, -1 error. */
 int store_get_job(struct store *st, const char *id, struct job_row *row,
@@ -112,6 +120,32 @@ int store_counts(struct store *st, struct store_counts *c, struct err *err);
 /* Unfinished jobs (job_status_unfinished), oldest first. */
 int store_list_unfinished(struct store *st,
     int (*fn)(const struct job_row *, void *), void *arg, struct err *err);
+
+/*
+ * Finished jobs, for /metrics: one event each time a job ends (a job
+ * retried and ended again counts again), so every count only grows. By
+ * result (JOB_COMPLETED, JOB_FAILED, JOB_CANCELLED) and reason (the
+ * error's kind; ERR_NONE for completed). The duration (seconds from
+ * started_at to the end) is counted for jobs that started; bytes are the
+ * body bytes the job downloaded.
+ */
+#define STORE_DURATION_NBUCKETS 12
+#define STORE_BYTES_NBUCKETS 10
+#define STORE_HIST_MAX 16
+extern const double store_duration_bounds[STORE_DURATION_NBUCKETS];
+extern const double store_bytes_bounds[STORE_BYTES_NBUCKETS];
+struct store_hist {
+	uint64_t bucket[STORE_HIST_MAX + 1];	/* per bucket; [n]: above all */
+	uint64_t count;
+	double sum;
+};
+struct store_finished {
+	int64_t jobs[JOB_NSTATUS][ERR_NKINDS];
+	struct store_hist duration[JOB_NSTATUS];
+	struct store_hist bytes[JOB_NSTATUS];
+};
+int store_finished(struct store *st, struct store_finished *f,
+    struct err *err);
 
 void job_row_free(struct job_row *row);
 

@@ -91,6 +91,7 @@ do_retry(struct spoold *d, struct job_row *row)
 	}
 	row->status = JOB_PENDING;
 	row_set(&row->error_msg, NULL);
+	row->error_kind = ERR_NONE;
 	row_set(&row->file_path, NULL);
 	row->retry_count++;
 	row->progress = 0;
@@ -98,6 +99,7 @@ do_retry(struct spoold *d, struct job_row *row)
 	row->speed_bps = 0;
 	row->eta_s = -1;
 	row->completed_at = 0;
+	row->started_at = 0;	/* the retry is a new attempt: its own duration */
 	row_save(d, row);
 	log_event(LOG_INFO, "retried", row->id, "retry %d", row->retry_count);
 	runner_schedule(d);

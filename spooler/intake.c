@@ -155,6 +155,8 @@ admit(struct spoold *d, const char *id, const char *job_name)
 		row.title = xstrdup(job_name);
 		row.status = JOB_FAILED;
 		row.error_msg = xstrdup(err.msg);
+		row.error_kind = err.kind != ERR_NONE ? err.kind :
+		    ERR_PERMANENT;
 		refused_fields(d, id, &row);
 	}
 	/* The trace in failed/ first: whoever sees the row failed finds it. */
@@ -372,7 +374,8 @@ intake_recover(struct spoold *d)
 	for (i = 0; i < l.n; i++) {
 		if (!spool_has_job_file(&d->sp, l.ids[i]) &&
 		    store_get_job(d->st, l.ids[i], &row, &err) == 1) {
-			runner_fail(d, &row, "the job's files in processing/ "
+			runner_fail(d, &row, ERR_PERMANENT,
+			    "the job's files in processing/ "
 			    "vanished while the spooler was down");
 			job_row_free(&row);
 		}

@@ -15,6 +15,7 @@
 #include "clock.h"
 #include "log.h"
 #include "loop.h"
+#include "procstat.h"
 #include "spoold.h"
 
 #define INCOMING_EVENTS (IN_CLOSE_WRITE | IN_MOVED_TO | IN_CREATE)
@@ -68,7 +69,8 @@ open_fds(struct spoold *d, struct err *err)
 static void
 tick_meta(struct spoold *d)
 {
-	char buf[32];
+	char buf[32], cpu[32], rss[32];
+	struct procstat ps;
 	struct err err;
 
 	snprintf(buf, sizeof(buf), "%lld", (long long)(d->bytes_base +
@@ -76,6 +78,14 @@ tick_meta(struct spoold *d)
 	if (store_heartbeat(d->st, &err) == -1 ||
 	    store_set_meta(d->st, "bytes_downloaded", buf, &err) == -1)
 		log_warnx("%s", err.msg);
+	/* Our CPU time and memory, for the endpoint's /metrics. */
+	if (procstat_read(0, NULL, &ps) == 0) {
+		snprintf(cpu, sizeof(cpu), "%.2f", ps.cpu_seconds);
+		snprintf(rss, sizeof(rss), "%lld", (long long)ps.rss_bytes);
+		if (store_set_meta(d->st, "cpu_seconds", cpu, &err) == -1 ||
+		    store_set_meta(d->st, "rss_bytes", rss, &err) == -1)
+			log_warnx("%s", err.msg);
+	}
 	/*
 	 * A store deleted or replaced under us would take every write into
 	 * an unlinked file; a damaged one fails every call for ever. Either
@@ -104,7 +114,11 @@ read_signals(struct spoold *d)
 
 	while (read(d->sig_fd, &si, sizeof(si)) == (ssize_t)sizeof(si)) {
 		if (si.ssi_signo == SIGHUP) {
-			log_info("SIGHUP: rescanning the spool");
+			/* logrotate moved log_file aside: a new file */
+			if (log_reopen() == -1)
+				log_warn("SIGHUP: cannot reopen %s",
+				    log_file_path());
+			log_info("SIGHUP: log reopened, rescanning the spool");
 			d->next_scan_ms = 0;
 			continue;
 		}

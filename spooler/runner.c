@@ -103,13 +103,15 @@ drop_placeholder(struct job_row *row)
 }
 
 void
-runner_fail(struct spoold *d, struct job_row *row, const char *reason)
+runner_fail(struct spoold *d, struct job_row *row, enum err_kind kind,
+    const char *reason)
 {
 	struct err err;
 	char *out = hidden_output(d, row->id);
 	char *why = xstrdup(reason);	/* reason may point into row */
 
 	row->status = JOB_FAILED;
+	row->error_kind = kind != ERR_NONE ? kind : ERR_PERMANENT;
 	row_set(&row->error_msg, why);
 	drop_placeholder(row);
 	row->speed_bps = 0;
@@ -131,6 +133,7 @@ runner_finish_cancelled(struct spoold *d, struct job_row *row)
 	char *out = hidden_output(d, row->id);
 
 	row->status = JOB_CANCELLED;
+	row->error_kind = ERR_CANCELLED;
 	row_set(&row->error_msg, "cancelled by request");
 	drop_placeholder(row);
 	row->speed_bps = 0;
@@ -304,6 +307,7 @@ run_start(struct spoold *d, struct job_row *row)
 	r->state = DL_STARTING;
 	r->row.status = JOB_DOWNLOADING;
 	row_set(&r->row.error_msg, NULL);
+	r->row.error_kind = ERR_NONE;
 	if (r->row.started_at == 0)
 		r->row.started_at = time(NULL);
 	row_set(&r->row.workdir, r->workdir);
@@ -314,7 +318,7 @@ run_start(struct spoold *d, struct job_row *row)
 	log_event(LOG_INFO, "started", r->row.id, "%s", r->job.url);
 	return;
 fail:
-	runner_fail(d, &r->row, err.msg);
+	runner_fail(d, &r->row, err.kind, err.msg);
 	run_free(r);
 }
 
@@ -410,7 +414,7 @@ run_done(struct spoold *d, struct run *r)
 
 	run_update(d, r);
 	if (place_output(d, r, &err) == -1)
-		runner_fail(d, &r->row, err.msg);
+		runner_fail(d, &r->row, err.kind, err.msg);
 	else
 		mark_completed(d, &r->row);
 }
@@ -442,7 +446,7 @@ run_end(struct spoold *d, struct run *r)
 			log_event(LOG_WARN, "paused", r->row.id,
 			    "waiting for disk space (%s)", why);
 		} else
-			runner_fail(d, &r->row, why);
+			runner_fail(d, &r->row, err->kind, why);
 	}
 }
 

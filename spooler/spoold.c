@@ -49,14 +49,11 @@ load_conf(struct conf *c, const char *path)
 {
 	struct err err;
 
-	conf_defaults(c, NULL);
-	if (path == NULL && access(CONF_DEFAULT_PATH, F_OK) == -1) {
+	if (conf_load_default(c, path, &err) == -1)
+		fatalx("%s", err.msg);
+	if (c->path == NULL)
 		log_info("no %s: running on built-in defaults",
 		    CONF_DEFAULT_PATH);
-		return;
-	}
-	if (conf_load(c, path ? path : CONF_DEFAULT_PATH, &err) == -1)
-		fatalx("%s", err.msg);
 }
 
 static void
@@ -109,13 +106,7 @@ run(struct conf *c)
 		    "moved aside to %s; a fresh one re-admits the jobs in "
 		    "processing/ (finished jobs' history is in the old file)",
 		    aside);
-	memset(&fo, 0, sizeof(fo));
-	fo.connect_timeout_s = c->connect_timeout_s;
-	fo.low_speed_time_s = c->low_speed_time_s;
-	fo.retries = c->retries;
-	fo.allow_private = c->allow_private_targets;
-	fo.max_playlist_bytes = c->max_playlist_bytes;
-	fo.max_segment_bytes = c->max_segment_bytes;
+	fetcher_opts_from_conf(&fo, c);
 	d.fetcher = fetcher_new(&fo);
 	if (loop_run(&d, &err) == -1)
 		goto out;

@@ -74,7 +74,10 @@ void runner_stop_all(struct spoold *d);
 bool runner_cancel(struct spoold *d, const char *id);
 /* Ends a job that is not running: row, spool files, log. */
 void runner_finish_cancelled(struct spoold *d, struct job_row *row);
-void runner_fail(struct spoold *d, struct job_row *row, const char *reason);
+/* Fails the job for reason, of kind (the row keeps it: the metrics count
+ * failures by kind). */
+void runner_fail(struct spoold *d, struct job_row *row, enum err_kind kind,
+    const char *reason);
 
 /* control.c */
 void control_name(struct spoold *d, const char *name);

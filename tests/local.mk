@@ -184,5 +184,18 @@ EXTRA_DIST += tests/integ/httpd-lib.sh tests/integ/t-httpd-frame.sh tests/integ/
 TESTS += tests/integ/t-ext-unit.sh tests/integ/t-ext-e2e.sh
 EXTRA_DIST += tests/integ/t-ext-unit.sh tests/integ/t-ext-e2e.sh
 
+# The Debian package, units, config documentation
+DEB_T = tests/integ/t-deb-confdoc.sh tests/integ/t-deb-fsmount.sh \
+	tests/integ/t-deb-errors.sh \
+	tests/integ/t-deb-package.sh
+TESTS += $(DEB_T)
+EXTRA_DIST += $(DEB_T)
+
 # The playlist corpus the parser suite reads
 EXTRA_DIST += tests/corpus
+
+# Operations: metrics, alert rules, log reopen and TLS reload on SIGHUP
+TESTS += tests/integ/t-ops-logs.sh tests/integ/t-ops-tls.sh \
+	tests/integ/t-ops-alerts.sh tests/integ/t-ops-metrics.sh
+EXTRA_DIST += tests/integ/t-ops-logs.sh tests/integ/t-ops-tls.sh \
+	tests/integ/t-ops-alerts.sh tests/integ/t-ops-metrics.sh

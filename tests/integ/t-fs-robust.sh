@@ -122,7 +122,7 @@ grep -q "stale mount" "$work/fs.log" || fail "stale mount not logged: $(cat "$wo
 if "$FS" -c "$conf" -f >"$work/fs2.log" 2>&1; then
 	fail "a second m3u8nas-fs mounted over a live one"
 fi
-grep -q "already mounted by a running m3u8nas-fs" "$work/fs2.log" ||
+grep -q "a live m3u8nas-fs is already mounted there" "$work/fs2.log" ||
 	fail "second mount: $(cat "$work/fs2.log")"
 [ "$(cat "$mnt/jobs/j1/status")" = downloading ] || fail "the live mount after a refused second"
 fs_stop TERM

@@ -77,7 +77,7 @@ must_fail e404 "error: HTTP 404 Not Found fetching $ORIGIN/plain/seg2.ts"
 
 fault /plain/seg1.ts 403 5
 get e403 "$P"
-must_fail e403 "error: HTTP 403 Access denied fetching $ORIGIN/plain/seg1.ts"
+must_fail e403 "error: HTTP 403 Access denied fetching $ORIGIN/plain/seg1.ts (the site may want the page's --referer URL or its --cookie 'name=value')"
 [ "$(origin_count /plain/seg1.ts)" -eq 1 ] || fail "403 was retried"
 origin_ctl clear-faults >/dev/null
 
@@ -133,12 +133,12 @@ must_fail shortkey "error: AES-128 key must be 16 bytes, got 9 from $ORIGIN/engi
 origin_ctl reset-stats >/dev/null
 rc=0
 "$M3U8NAS" get -o guard.mp4 "$P" >guard.stdout 2>guard.stderr || rc=$?
-must_fail guard "error: refusing to fetch from a private address 127.0.0.1 (allow_private_targets is off)"
+must_fail guard "error: refusing to fetch from a private address 127.0.0.1 (use --allow-private to allow it)"
 [ "$(origin_count /plain/index.m3u8)" -eq 0 ] || fail "guard: a request got through"
 rc=0
 "$M3U8NAS" get -o guard6.mp4 "http://[::1]:$ORIGIN_PORT/plain/index.m3u8" \
 	>guard6.stdout 2>guard6.stderr || rc=$?
-must_fail guard6 "error: refusing to fetch from a private address ::1 (allow_private_targets is off)"
+must_fail guard6 "error: refusing to fetch from a private address ::1 (use --allow-private to allow it)"
 rc=0
 "$M3U8NAS" get -o guard4.mp4 "http://localhost:$ORIGIN_PORT/plain/index.m3u8" \
 	>guard4.stdout 2>guard4.stderr || rc=$?

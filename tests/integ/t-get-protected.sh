@@ -24,7 +24,7 @@ while read -r name path; do
 	"$M3U8NAS" get --allow-private -o "$name-no.mp4" "$U" \
 		>/dev/null 2>"$name-no.err" || rc=$?
 	[ "$rc" -eq 1 ] || fail "$name: exit $rc without headers"
-	[ "$(cat "$name-no.err")" = "error: HTTP 403 Access denied fetching $U" ] ||
+	[ "$(cat "$name-no.err")" = "error: HTTP 403 Access denied fetching $U (the site may want the page's --referer URL or its --cookie 'name=value')" ] ||
 		fail "$name: $(cat "$name-no.err")"
 	# Referer alone is not enough.
 	"$M3U8NAS" get --allow-private -o "$name-ref.mp4" --referer "$REF" "$U" \

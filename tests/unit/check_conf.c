@@ -31,7 +31,8 @@ START_TEST(defaults_are_the_contract)
 	struct conf c;
 
 	conf_defaults(&c, NULL);
-	ck_assert_str_eq(c.spool_dir, "/var/spool/m3u8nas");
+	/* the spool follows --localstatedir */
+	ck_assert_str_eq(c.spool_dir, LOCALSTATEDIR "/spool/m3u8nas");
 	ck_assert_str_eq(c.mount_point, "/mnt/m3u8nas");
 	ck_assert_int_eq(c.max_jobs, 3);
 	ck_assert_int_eq(c.segment_concurrency, 10);
@@ -118,6 +119,41 @@ START_TEST(missing_file_is_an_error)
 }
 END_TEST
 
+/* The sample token is served on loopback only; an empty list never. */
+START_TEST(sample_token_refused_beyond_loopback)
+{
+	static const struct { const char *listen; int ok; } t[] = {
+		{ "0.0.0.0:8443", 0 }, { "192.168.1.2:8443", 0 },
+		{ "[::]:8443", 0 }, { "127.0.0.1:8443", 1 },
+		{ "127.0.0.2:0", 1 }, { "[::1]:8443", 1 },
+		{ "localhost:8443", 1 },
+	};
+	struct conf c;
+	struct err err;
+	size_t i;
+
+	for (i = 0; i < sizeof(t) / sizeof(t[0]); i++) {
+		conf_defaults(&c, NULL);
+		free(c.http.listen);
+		c.http.listen = strdup(t[i].listen);
+		ck_assert_int_eq(conf_check_tokens(&c, &err), t[i].ok ? 0 : -1);
+		if (!t[i].ok) {
+			ck_assert_ptr_nonnull(strstr(err.msg, "change-me"));
+			ck_assert_ptr_nonnull(strstr(err.msg, "tokens = ["));
+			ck_assert_ptr_nonnull(strstr(err.msg, "built-in"));
+		}
+		free(c.http.tokens[0]);
+		c.http.tokens[0] = strdup("a-real-token-123");
+		ck_assert_int_eq(conf_check_tokens(&c, &err), 0);
+		free(c.http.tokens[0]);
+		c.http.ntokens = 0;
+		ck_assert_int_eq(conf_check_tokens(&c, &err), -1);
+		ck_assert_ptr_nonnull(strstr(err.msg, "empty"));
+		conf_free(&c);
+	}
+}
+END_TEST
+
 static Suite *
 conf_suite(void)
 {
@@ -129,6 +165,7 @@ conf_suite(void)
 	tcase_add_loop_test(tc, bad_file_names_key_and_line, 0,
 	    sizeof(bad_cases) / sizeof(bad_cases[0]));
 	tcase_add_test(tc, missing_file_is_an_error);
+	tcase_add_test(tc, sample_token_refused_beyond_loopback);
 	suite_add_tcase(s, tc);
 	return s;
 }

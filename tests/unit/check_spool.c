@@ -342,8 +342,12 @@ START_TEST(sample_conf_is_the_defaults)
 	conf_defaults(&c, NULL);
 	ck_assert_msg(conf_load(&c, TOP_SRCDIR "/etc/m3u8nas.conf", &err) == 0,
 	    "%s", err.msg);
-	ck_assert_str_eq(c.spool_dir, def.spool_dir);
-	ck_assert_str_eq(c.library_dir, def.library_dir);
+	/* The source sample states a --localstatedir=/var build's paths; it
+	 * is installed with the configured one (etc/m3u8nas.conf.inst). */
+	ck_assert_str_eq(c.spool_dir, "/var/spool/m3u8nas");
+	ck_assert_str_eq(def.spool_dir, LOCALSTATEDIR "/spool/m3u8nas");
+	ck_assert_str_eq(c.library_dir, "/var/spool/m3u8nas/completed");
+	ck_assert_str_eq(def.library_dir, LOCALSTATEDIR "/spool/m3u8nas/completed");
 	ck_assert_str_eq(c.mount_point, def.mount_point);
 	ck_assert_int_eq(c.max_jobs, def.max_jobs);
 	ck_assert_int_eq(c.segment_concurrency, def.segment_concurrency);

@@ -187,6 +187,105 @@ START_TEST(schema_is_versioned)
 }
 END_TEST
 
+/* Reads job id, gives it status (and kind), writes it back. */
+static void
+move(struct store *st, const char *id, const char *status,
+    enum err_kind kind)
+{
+	struct job_row r;
+	struct err err;
+
+	ck_assert_int_eq(store_get_job(st, id, &r, &err), 1);
+	ck_assert_int_eq(job_status_parse(status, &r.status), 0);
+	r.error_kind = kind;
+	if (strcmp(status, "downloading") == 0)
+		r.started_at = 1000;
+	if (strcmp(status, "completed") == 0) {
+		r.completed_at = 1042;
+		r.bytes_done = 5000000;
+	}
+	ck_assert_msg(store_update_job(st, &r, &err) == 0, "%s", err.msg);
+	job_row_free(&r);
+}
+
+START_TEST(finished_events_only_grow)
+{
+	struct store_finished f;
+	struct job_row r;
+	struct store *st;
+	struct err err;
+
+	st = store_open(dbpath, false, &err);
+	ck_assert_ptr_nonnull(st);
+	add(st, "a", "https://a.example/m.m3u8", "pending", 100);
+	add(st, "bad", "https://b.example/m.m3u8", "failed", 101);
+	move(st, "a", "downloading", ERR_NONE);
+	move(st, "a", "failed", ERR_DENIED);
+	ck_assert_int_eq(store_get_job(st, "a", &r, &err), 1);
+	ck_assert_int_eq(r.error_kind, ERR_DENIED);
+	job_row_free(&r);
+	/* A finished row written again is no new event. */
+	move(st, "a", "failed", ERR_DENIED);
+	/* Retried: pending again, then completed: a second event. */
+	move(st, "a", "pending", ERR_NONE);
+	move(st, "a", "downloading", ERR_NONE);
+	move(st, "a", "completed", ERR_NONE);
+	move(st, "a", "completed", ERR_NONE);
+	ck_assert_int_eq(store_finished(st, &f, &err), 0);
+	ck_assert_int_eq(f.jobs[JOB_FAILED][ERR_DENIED], 1);
+	/* inserted failed without a kind: permanent */
+	ck_assert_int_eq(f.jobs[JOB_FAILED][ERR_PERMANENT], 1);
+	ck_assert_int_eq(f.jobs[JOB_COMPLETED][ERR_NONE], 1);
+	ck_assert_int_eq(f.jobs[JOB_CANCELLED][ERR_CANCELLED], 0);
+	/* durations: the completed one 42 s (bucket <= 60), the failed
+	 * one had started; "bad" never started */
+	ck_assert_uint_eq(f.duration[JOB_COMPLETED].count, 1);
+	ck_assert_uint_eq(f.duration[JOB_COMPLETED].bucket[3], 1);
+	ck_assert(f.duration[JOB_COMPLETED].sum == 42);
+	ck_assert_uint_eq(f.duration[JOB_FAILED].count, 1);
+	ck_assert_uint_eq(f.bytes[JOB_COMPLETED].count, 1);
+	ck_assert(f.bytes[JOB_COMPLETED].sum == 5000000);
+	ck_assert_uint_eq(f.bytes[JOB_COMPLETED].bucket[1], 1);	/* <= 1e7 */
+	ck_assert_uint_eq(f.bytes[JOB_FAILED].count, 2);
+	store_close(st);
+}
+END_TEST
+
+START_TEST(v1_database_migrates)
+{
+	struct job_row r;
+	struct store *st;
+	struct err err;
+	sqlite3 *db;
+
+	st = store_open(dbpath, false, &err);
+	ck_assert_ptr_nonnull(st);
+	store_close(st);
+	/* Back to what version 1 made, with a row in it. */
+	ck_assert_int_eq(sqlite3_open(dbpath, &db), SQLITE_OK);
+	ck_assert_int_eq(sqlite3_exec(db, "DROP TABLE job_finished;"
+	    "ALTER TABLE jobs DROP COLUMN error_kind;"
+	    "INSERT INTO jobs (id, url, status, created_at) VALUES"
+	    " ('old', 'https://o.example/m.m3u8', 'failed', 5);"
+	    "PRAGMA user_version = 1;", NULL, NULL, NULL), SQLITE_OK);
+	sqlite3_close(db);
+	st = store_open(dbpath, false, &err);
+	ck_assert_msg(st != NULL, "%s", err.msg);
+	ck_assert_int_eq(store_get_job(st, "old", &r, &err), 1);
+	ck_assert_int_eq(r.error_kind, ERR_NONE);
+	job_row_free(&r);
+	move(st, "old", "pending", ERR_NONE);
+	move(st, "old", "failed", ERR_TEMPORARY);
+	store_close(st);
+	st = store_open(dbpath, true, &err);
+	ck_assert_ptr_nonnull(st);
+	ck_assert_int_eq(store_get_job(st, "old", &r, &err), 1);
+	ck_assert_int_eq(r.error_kind, ERR_TEMPORARY);
+	job_row_free(&r);
+	store_close(st);
+}
+END_TEST
+
 static Suite *
 store_suite(void)
 {
@@ -198,6 +297,8 @@ store_suite(void)
 	tcase_add_test(tc, duplicate_id_and_missing_row_fail);
 	tcase_add_test(tc, lists_counts_and_lookups);
 	tcase_add_test(tc, schema_is_versioned);
+	tcase_add_test(tc, finished_events_only_grow);
+	tcase_add_test(tc, v1_database_migrates);
 	suite_add_tcase(s, tc);
 	return s;
 }
