@@ -37,7 +37,9 @@ command -v "$CC" >/dev/null 2>&1 || { echo "fuzz.sh: $CC not found (scripts/deps
 out=$top/build-fuzz
 mkdir -p "$out/obj"
 pkgs="libcurl jansson sqlite3 libavformat libavcodec libavutil libconfig openssl"
-cflags="-g -O1 -fno-omit-frame-pointer -I$top/$build -I$top/lib -I$top/helper $(pkg-config --cflags $pkgs)"
+# The paths Makefile.am gives every file (AM_CPPFLAGS); values do not matter here.
+cflags="-g -O1 -fno-omit-frame-pointer -I$top/$build -I$top/lib -I$top/helper \
+    -DSYSCONFDIR=\"/etc\" -DLOCALSTATEDIR=\"/var\" $(pkg-config --cflags $pkgs)"
 libs="$(pkg-config --libs $pkgs) -lpthread -lm"
 san="address,undefined"
 
