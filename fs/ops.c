@@ -27,13 +27,29 @@
  * reads by it). A getattr on an open file (lseek SEEK_END, which `tail`
  * uses) reports that open's own buffer, so a reader sees one consistent
  * snapshot. Attribute and negative timeouts are 0 (see main.c).
+ *
+ * Following (`tail -f`, `tail -F`): inotify sees nothing on FUSE, so GNU
+ * tail polls: an fstat a second, and a read from where it stopped when
+ * st_size grew. So once a reader has read an open file to its end, an
+ * fstat on it renders the file again and, if the text changed, appends
+ * the new text to that open's buffer: the file grows by one snapshot per
+ * change and a follower prints each new state. A reader that has not
+ * reached the end (cat, Samba, Python: they fstat first) still sees one
+ * snapshot. A follower's buffer keeps at most FOLLOW_MAX bytes behind
+ * its end: older ones (already read) are dropped and read as nothing.
  */
+#define FOLLOW_MAX	(64 * 1024)
+
 struct handle {
 	struct handle *prev, *next;	/* fs_ctx's list of open files */
-	char *buf;		/* rendered snapshot; NULL for the video */
-	size_t len;
+	char *buf;		/* rendered text; NULL for the video */
+	size_t base;		/* file offset of buf[0] (followers) */
+	size_t len;		/* file length: base + bytes in buf */
+	size_t last;		/* where the latest snapshot starts */
+	bool eof;		/* the reader has read up to len */
 	int fd;			/* the library file for the video, else -1 */
 	bool ctl;
+	struct tree_path path;	/* what to render again */
 	char id[TREE_MAX_NAME + 1];
 };
 
@@ -108,9 +124,52 @@ video_stat(const struct job_row *row, const char *name, struct stat *vsb)
 	return ok;
 }
 
+/*
+ * fstat on an open live file: when its reader is at the end, the text of
+ * now is appended if it changed (see above). Returns the file's length.
+ * `row` is the job's row for a job file, NULL for /status.
+ */
+static size_t
+follow(struct handle *h, const struct job_row *row)
+{
+	struct fs_status st;
+	char *text;
+	size_t n, len;
+	bool again;
+
+	pthread_mutex_lock(&ctx()->lock);
+	len = h->len;
+	again = h->eof && !h->ctl;
+	pthread_mutex_unlock(&ctx()->lock);
+	if (!again)
+		return len;
+	if (row == NULL) {
+		source_status(ctx()->src, &st);
+		text = render_status(&st, &n);
+	} else
+		text = render_job_file(h->path.file, row, &n);
+	pthread_mutex_lock(&ctx()->lock);
+	if (text != NULL && h->eof && (h->len - h->last != n ||
+	    memcmp(h->buf + (h->last - h->base), text, n) != 0)) {
+		if (h->len - h->base + n > FOLLOW_MAX) {
+			free(h->buf);		/* all read: keep the new one */
+			h->buf = xmalloc(n + 1);
+			h->base = h->len;
+		} else
+			h->buf = xrealloc(h->buf, h->len - h->base + n + 1);
+		memcpy(h->buf + (h->len - h->base), text, n);
+		h->last = h->len;
+		h->len += n;
+		h->eof = false;
+	}
+	len = h->len;
+	pthread_mutex_unlock(&ctx()->lock);
+	free(text);
+	return len;
+}
+
 static int
-getattr_job(const struct tree_path *p, struct stat *sb,
-    const struct handle *h)
+getattr_job(const struct tree_path *p, struct stat *sb, struct handle *h)
 {
 	struct job_row row;
 	struct stat vsb;
@@ -126,7 +185,7 @@ getattr_job(const struct tree_path *p, struct stat *sb,
 		break;
 	case TK_JOBFILE:
 		if (h != NULL && h->buf != NULL)
-			len = h->len;
+			len = follow(h, &row);
 		else {
 			text = render_job_file(p->file, &row, &len);
 			free(text);
@@ -176,7 +235,7 @@ fs_getattr(const char *path, struct stat *sb, struct fuse_file_info *fi)
 		return 0;
 	case TK_STATUS:
 		if (h != NULL && h->buf != NULL)
-			len = h->len;
+			len = follow(h, NULL);
 		else {
 			source_status(ctx()->src, &st);
 			text = render_status(&st, &len);
@@ -354,6 +413,7 @@ fs_open(const char *path, struct fuse_file_info *fi)
 		return -ENOENT;
 	h = xcalloc(1, sizeof(*h));
 	h->fd = -1;
+	h->path = p;
 	switch (p.kind) {
 	case TK_STATUS:
 		if (wants_write(fi)) {
@@ -401,11 +461,18 @@ fs_read(const char *path, char *buf, size_t size, off_t off,
 		n = pread(h->fd, buf, size, off);
 		return n == -1 ? -errno : (int)n;
 	}
-	if (off < 0 || (size_t)off >= h->len)
-		return 0;
-	if (size > h->len - (size_t)off)
-		size = h->len - (size_t)off;
-	memcpy(buf, h->buf + off, size);
+	pthread_mutex_lock(&ctx()->lock);
+	if (off < 0 || (size_t)off >= h->len || (size_t)off < h->base) {
+		h->eof = h->eof || (off >= 0 && (size_t)off >= h->len);
+		size = 0;
+	} else {
+		if (size > h->len - (size_t)off)
+			size = h->len - (size_t)off;
+		memcpy(buf, h->buf + (off - (off_t)h->base), size);
+		if ((size_t)off + size == h->len)
+			h->eof = true;
+	}
+	pthread_mutex_unlock(&ctx()->lock);
 	return (int)size;
 }
 

@@ -21,6 +21,9 @@ struct name_ent {
 	size_t seq;		/* position in the newest-first listing */
 };
 
+/* A failed read keeps /status from saying "ok" this long. */
+#define SOURCE_FAILED_MS	10000
+
 struct source {
 	pthread_mutex_t lock;
 	char *db_path;
@@ -30,6 +33,8 @@ struct source {
 	struct stat db_sb;	/* the store file when that was done */
 	int64_t next_try_ms;	/* no reopen attempt before this */
 	char note[256];		/* why st is NULL */
+	int64_t failed_ms;	/* when a query last failed; 0 never */
+	char failed[256];	/* and why */
 	struct name_ent *names;	/* sorted by name */
 	size_t nnames, capnames;
 	int64_t names_ms;	/* when built; 0 never */
@@ -197,6 +202,8 @@ static void
 query_failed(struct source *src, const struct err *err)
 {
 	snprintf(src->note, sizeof(src->note), "%s", err->msg);
+	snprintf(src->failed, sizeof(src->failed), "%s", err->msg);
+	src->failed_ms = clock_ms();
 	log_warnx("%s", err->msg);
 	store_close(src->st);
 	src->st = NULL;
@@ -271,7 +278,17 @@ source_status(struct source *src, struct fs_status *s)
 		} else
 			s->store_ok = true;
 	}
-	if (!s->store_ok)
+	/*
+	 * The counts may read fine while other reads of the same store fail
+	 * (a damaged page): /status says what the tree meets, not only what
+	 * its own query met.
+	 */
+	if (s->store_ok && src->failed_ms != 0 &&
+	    clock_ms() - src->failed_ms < SOURCE_FAILED_MS) {
+		s->store_ok = false;
+		snprintf(s->store_note, sizeof(s->store_note), "%s",
+		    src->failed);
+	} else if (!s->store_ok)
 		snprintf(s->store_note, sizeof(s->store_note), "%s", src->note);
 	pthread_mutex_unlock(&src->lock);
 }

@@ -9,6 +9,7 @@
 
 #include "cmd.h"
 #include "conf.h"
+#include "guard.h"
 #include "job.h"
 #include "job-id.h"
 #include "job-validate.h"
@@ -64,6 +65,25 @@ build_job(struct job_spec *opt, const struct conf *c, struct job_spec *job,
 	char *text;
 	int rc;
 
+	static const char *const names[] = { "the URL", "--title",
+		"--referer", "--quality" };
+	const char *vals[] = { opt->url, opt->title, opt->referer,
+		opt->quality };
+	size_t i;
+
+	/*
+	 * A .job is JSON, so UTF-8: a title typed in a Latin-1 terminal
+	 * would be lost on the way. Say so rather than drop or mangle it.
+	 */
+	for (i = 0; i < sizeof(vals) / sizeof(vals[0]); i++)
+		if (vals[i] != NULL && !guard_utf8_ok(vals[i]))
+			return err_set(err, "%s is not valid UTF-8 (is the "
+			    "terminal Latin-1? convert it, e.g. with iconv -f "
+			    "latin1 -t utf-8)", names[i]);
+	for (i = 0; i < opt->nheaders; i++)
+		if (!guard_utf8_ok(opt->headers[i].value))
+			return err_set(err, "header %s is not valid UTF-8",
+			    opt->headers[i].name);
 	if (opt->quality == NULL)
 		opt->quality = xstrdup("best");
 	text = job_encode(opt);

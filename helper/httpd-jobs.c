@@ -16,6 +16,7 @@
 #include <event2/keyvalq_struct.h>
 
 #include "clock.h"
+#include "httpd-body.h"
 #include "httpd.h"
 #include "guard.h"
 #include "control.h"
@@ -153,78 +154,6 @@ httpd_find_stream(struct httpd *h, const char *key, struct job_row *row,
 	return 1;
 }
 
-/*
- * The posted body, checked field by field so that a wrong type names its
- * field, then re-encoded with only the keys a .job carries, for
- * job_validate: the endpoint accepts exactly what the spooler would.
- * Errors are ERR_INVALID.
- */
-static char *
-body_to_job(json_t *body, struct err *err)
-{
-	static const char *const strs[] = { "url", "title", "referer",
-		"quality", "source_page", "folder", NULL };
-	json_t *job = json_object(), *v, *hv;
-	const char *const *k;
-	const char *name;
-	char *text = NULL;
-
-	if (!json_is_object(body)) {
-		err_setk(err, ERR_INVALID, "the body must be a JSON object");
-		goto out;
-	}
-	for (k = strs; *k != NULL; k++) {
-		if ((v = json_object_get(body, *k)) == NULL || json_is_null(v))
-			continue;
-		if (!json_is_string(v)) {
-			err_setk(err, ERR_INVALID, "\"%s\" must be a string", *k);
-			goto out;
-		}
-		json_object_set(job, *k, v);
-	}
-	if (json_object_get(job, "url") == NULL) {
-		err_setk(err, ERR_INVALID, "\"url\" is missing");
-		goto out;
-	}
-	if ((v = json_object_get(body, "force")) != NULL && !json_is_null(v)) {
-		if (!json_is_boolean(v)) {
-			err_setk(err, ERR_INVALID, "\"force\" must be true or "
-			    "false");
-			goto out;
-		}
-		json_object_set(job, "force", v);
-	}
-	if ((v = json_object_get(body, "headers")) != NULL && !json_is_null(v)) {
-		bool strings = json_is_object(v);
-
-		if (strings)
-			json_object_foreach(v, name, hv)
-				strings = strings && json_is_string(hv);
-		if (!strings) {
-			err_setk(err, ERR_INVALID,
-			    "\"headers\" must be an object of strings");
-			goto out;
-		}
-		json_object_set(job, "headers", v);
-	}
-	/* Track choices: a word or a list of languages; job_parse checks. */
-	for (k = (const char *const[]){ "audio", "subtitles", NULL };
-	    *k != NULL; k++) {
-		if ((v = json_object_get(body, *k)) == NULL || json_is_null(v))
-			continue;
-		if (!json_is_string(v) && !json_is_array(v)) {
-			err_setk(err, ERR_INVALID, "\"%s\" must be a string or "
-			    "a list of languages", *k);
-			goto out;
-		}
-		json_object_set(job, *k, v);
-	}
-	text = json_dumps(job, JSON_COMPACT);
-out:
-	json_decref(job);
-	return text;
-}
-
 static void
 reply_job_id(struct httpd_req *r, int code, const char *id,
     enum job_status status)
@@ -238,18 +167,19 @@ route_download(struct httpd_req *r)
 {
 	struct httpd *h = r->h;
 	struct job_spec spec;
-	json_t *body = NULL;
-	char *text = NULL, *key = NULL;
+	char *raw, *key = NULL;
 	struct job_row dup;
 	bool dup_owned = false;
+	size_t len;
+	int rc;
 	char *final = NULL, id[JOB_ID_NEW_SIZE];
 	struct err err;
 
 	memset(&spec, 0, sizeof(spec));
-	if ((body = httpd_req_json(r, &err)) == NULL ||
-	    (text = body_to_job(body, &err)) == NULL ||
-	    job_validate_conf(text, strlen(text), &h->conf, &spec,
-	    &err) != 0) {
+	raw = httpd_req_body(r, &len);
+	rc = httpd_body_download(raw, len, &h->conf, &spec, &err);
+	free(raw);
+	if (rc != 0) {
 		httpd_reply_err(r, &err);
 		goto out;
 	}
@@ -293,8 +223,6 @@ route_download(struct httpd_req *r)
 out:
 	free(key);
 	free(final);
-	free(text);
-	json_decref(body);
 	job_spec_free(&spec);
 }
 

@@ -18,6 +18,7 @@
 
 #include "fetch.h"
 #include "guard.h"
+#include "httpd-body.h"
 #include "httpd.h"
 #include "job.h"
 #include "log.h"
@@ -402,35 +403,17 @@ static struct probe *
 probe_from_body(struct httpd_req *r, struct err *err)
 {
 	struct job_spec spec;
-	json_t *body, *job = NULL, *v;
 	struct probe *p = NULL;
-	char *text = NULL;
+	size_t len;
+	char *raw = httpd_req_body(r, &len);
 
-	memset(&spec, 0, sizeof(spec));
-	if ((body = httpd_req_json(r, err)) == NULL)
-		goto out;
-	if (!json_is_object(body)) {
-		err_setk(err, ERR_INVALID, "the body must be a JSON object");
-		goto out;
+	if (httpd_body_probe(raw, len, &spec, err) == 0) {
+		p = xcalloc(1, sizeof(*p));
+		p->url = xstrdup(spec.url);
+		p->headers = job_header_lines(&spec);
+		job_spec_free(&spec);
 	}
-	job = json_object();
-	if ((v = json_object_get(body, "url")) != NULL)
-		json_object_set(job, "url", v);
-	if ((v = json_object_get(body, "referer")) != NULL)
-		json_object_set(job, "referer", v);
-	if ((v = json_object_get(body, "headers")) != NULL)
-		json_object_set(job, "headers", v);
-	text = json_dumps(job, JSON_COMPACT);
-	if (job_parse(text, strlen(text), &spec, err) != 0)
-		goto out;
-	p = xcalloc(1, sizeof(*p));
-	p->url = xstrdup(spec.url);
-	p->headers = job_header_lines(&spec);
-out:
-	free(text);
-	json_decref(job);
-	json_decref(body);
-	job_spec_free(&spec);
+	free(raw);
 	return p;
 }
 

@@ -10,6 +10,7 @@
 #include <event2/http.h>
 #include <event2/keyvalq_struct.h>
 
+#include "httpd-frame.h"
 #include "clock.h"
 #include "httpd.h"
 #include "job-id.h"
@@ -197,6 +198,28 @@ run(struct httpd_req *r)
 	}
 }
 
+/*
+ * A request httpd-conn.c refused before evhttp saw it: the path carries
+ * the reason (a client sending such a path itself only gets a 400).
+ */
+static void
+refused(struct httpd_req *r)
+{
+	const struct frame_reason *fr;
+	char *end;
+	long why = strtol(r->path + strlen(HTTPD_REFUSED_PREFIX), &end, 10);
+
+	fr = *end == '\0' ? httpd_frame_reason((int)why) : NULL;
+	if (fr == NULL || fr->status == 0) {
+		httpd_reply_error(r, 400, "bad path");
+		return;
+	}
+	log_event(LOG_WARN, "refused", NULL, "%s: %s", r->peer, fr->msg);
+	evhttp_add_header(evhttp_request_get_output_headers(r->req),
+	    "Connection", "close");
+	httpd_reply_error(r, fr->status, "%s", fr->msg);
+}
+
 static struct httpd_req *
 req_new(struct httpd *h, struct evhttp_request *req)
 {
@@ -286,6 +309,11 @@ httpd_dispatch(struct evhttp_request *req, void *arg)
 	if (r->path == NULL) {	/* a %00 in the path would cut it short */
 		r->path = xstrdup("-");
 		httpd_reply_error(r, 400, "bad path");
+		return;
+	}
+	if (strncmp(r->path, HTTPD_REFUSED_PREFIX,
+	    strlen(HTTPD_REFUSED_PREFIX)) == 0) {
+		refused(r);
 		return;
 	}
 	if (m == EVHTTP_REQ_OPTIONS) {

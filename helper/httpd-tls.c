@@ -179,7 +179,7 @@ conn_free_cb(void *parent, void *ptr, CRYPTO_EX_DATA *ad, int idx,
     long argl, void *argp)
 {
 	if (ptr != NULL)
-		httpd_conn_closed(ptr);
+		httpd_conn_free(ptr);
 }
 
 SSL_CTX *
@@ -244,21 +244,23 @@ httpd_tls_reload(struct httpd *h, struct err *err)
 }
 
 /*
- * evhttp's bevcb: one SSL per connection. The SSL carries the server in an
- * ex_data slot so that SSL_free (when evhttp frees the connection) counts
- * it down; at max_connections the listener pauses.
+ * evhttp's bevcb: one SSL per connection. The SSL carries the connection's
+ * gate (httpd-conn.c) in an ex_data slot so that SSL_free (when evhttp
+ * frees the connection) frees it and counts it down; at max_connections
+ * the listener pauses.
  */
 struct bufferevent *
 httpd_tls_bev(struct event_base *base, void *arg)
 {
 	struct httpd *h = arg;
 	struct bufferevent *bev;
+	struct httpd_conn *c;
 	SSL *ssl = SSL_new(h->ssl);
 
 	if (ssl == NULL)
 		return NULL;
-	SSL_set_ex_data(ssl, conn_idx, h);
-	h->nconn++;
+	c = httpd_conn_new(h);		/* counts it */
+	SSL_set_ex_data(ssl, conn_idx, c);
 	if (!h->paused && h->nconn >= h->conf.http.max_connections) {
 		evconnlistener_disable(evhttp_bound_socket_get_listener(h->bound));
 		h->paused = true;
@@ -272,5 +274,6 @@ httpd_tls_bev(struct event_base *base, void *arg)
 		return NULL;
 	}
 	bufferevent_openssl_set_allow_dirty_shutdown(bev, 1);
+	httpd_conn_attach(c, bev);
 	return bev;
 }

@@ -170,6 +170,7 @@ new_evhttp(struct httpd *h)
 		fatalx("evhttp_new failed");
 	evhttp_set_max_headers_size(http, HTTPD_MAX_HEADERS_BYTES);
 	evhttp_set_max_body_size(http, (ev_ssize_t)h->conf.http.max_body_bytes);
+	/* Silence; httpd-conn.c bounds a request's whole arrival. */
 	evhttp_set_timeout(http, h->conf.http.request_timeout_s);
 	evhttp_set_allowed_methods(http, EVHTTP_REQ_GET | EVHTTP_REQ_POST |
 	    EVHTTP_REQ_OPTIONS | EVHTTP_REQ_HEAD | EVHTTP_REQ_PUT |
@@ -298,6 +299,7 @@ teardown(struct httpd *h)
 	free(h->control);
 	free(h->state);
 	free(h->db_path);
+	free(h->peers);
 	conf_free(&h->conf);
 }
 

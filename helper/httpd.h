@@ -44,6 +44,8 @@
 #define HTTPD_STREAM_IDLE_S	120	/* a client that takes nothing for */
 #define HTTPD_WEB_FILE_MAX	(1024 * 1024)	/* a page file is at most */
 #define SESSION_COOKIE		"m3u8nas_session"
+/* The path of a request refused by httpd-conn.c: + its FRAME_* number. */
+#define HTTPD_REFUSED_PREFIX	"/.m3u8nas-refused/"
 
 /* Routes, for dispatch and for the per-route request counters. */
 enum httpd_route {
@@ -101,6 +103,13 @@ struct httpd {
 	/* TLS connections open; accepting pauses at max_connections. */
 	int nconn;
 	bool paused;
+	/* Connections per peer address (httpd-conn.c), unordered. */
+	struct httpd_peer {
+		char addr[46];
+		int n;
+	} *peers;
+	int npeers;
+	uint64_t refused_per_address;
 
 	/* /metrics counters */
 	struct httpd_metric metrics[64];
@@ -126,7 +135,7 @@ struct httpd_req {
 
 /* httpd.c */
 const char *httpd_route_name(enum httpd_route r);
-void httpd_conn_closed(struct httpd *h);
+void httpd_conn_closed(struct httpd *h);	/* after nconn-- */
 
 /* httpd-tls.c: the server's SSL_CTX (TLS 1.2+), self-signed if need be. */
 SSL_CTX *httpd_tls_new(const struct conf *c, const char *state_dir,
@@ -136,6 +145,16 @@ SSL_CTX *httpd_tls_new(const struct conf *c, const char *state_dir,
 int httpd_tls_reload(struct httpd *h, struct err *err);
 /* A new accepting SSL bufferevent for evhttp (evhttp_set_bevcb). */
 struct bufferevent *httpd_tls_bev(struct event_base *base, void *arg);
+
+/*
+ * httpd-conn.c: the gate in front of evhttp (per-address cap, request
+ * deadline, framing). _new counts the connection; _attach hooks the
+ * TLS bufferevent; _free (from the SSL's free) counts it down.
+ */
+struct httpd_conn;
+struct httpd_conn *httpd_conn_new(struct httpd *h);
+void httpd_conn_attach(struct httpd_conn *c, struct bufferevent *bev);
+void httpd_conn_free(struct httpd_conn *c);
 
 /* httpd-limit.c: per-client token buckets and the bearer-token check. */
 struct limiter *limiter_new(int per_minute, int slots);

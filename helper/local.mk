@@ -13,7 +13,9 @@ helper_m3u8nas_httpd_SOURCES = helper/httpd.c helper/httpd.h \
 	helper/httpd-reply.c helper/httpd-routes.c helper/httpd-jobs.c \
 	helper/httpd-status.c helper/httpd-probe.c \
 	helper/httpd-session.c helper/httpd-events.c helper/httpd-media.c \
-	helper/httpd-settings.c helper/httpd-library.c
+	helper/httpd-settings.c helper/httpd-library.c \
+	helper/httpd-conn.c helper/httpd-frame.c helper/httpd-frame.h \
+	helper/httpd-body.c helper/httpd-body.h
 helper_m3u8nas_httpd_SOURCES += helper/httpd-metrics.c
 helper_m3u8nas_httpd_CFLAGS = $(AM_CFLAGS) $(EVENT_CFLAGS) \
 	$(EVENT_SSL_CFLAGS) $(OPENSSL_CFLAGS) $(JANSSON_CFLAGS) \

@@ -66,6 +66,8 @@ static const struct conf_key http_keys[] = {
 	H("tls_cert", T_STR, tls_cert, 0, 0),
 	H("tls_key", T_STR, tls_key, 0, 0),
 	H("max_connections", T_INT, max_connections, 1, 100000),
+	H("max_connections_per_address", T_INT, max_connections_per_address,
+	    1, 100000),
 	H("request_timeout", T_INT, request_timeout_s, 1, 3600),
 	H("max_body_kb", T_INT64_KB, max_body_bytes, 1, 1 << 20),
 	H("web_dir", T_STR, web_dir, 0, 0),
@@ -123,6 +125,7 @@ conf_defaults(struct conf *c, const char *root)
 	c->http.tls_cert = xstrdup("");
 	c->http.tls_key = xstrdup("");
 	c->http.max_connections = 512;
+	c->http.max_connections_per_address = 32;
 	c->http.request_timeout_s = 15;
 	c->http.max_body_bytes = 64LL << 10;
 	c->http.web_dir = xstrdup(PKGDATADIR "/web");

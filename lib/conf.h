@@ -39,7 +39,8 @@ struct conf_http {
 	char *tls_cert;			/* "" = self-signed in state/ */
 	char *tls_key;
 	int max_connections;
-	int request_timeout_s;
+	int max_connections_per_address;
+	int request_timeout_s;		/* first byte to last of a request */
 	int64_t max_body_bytes;
 	char *web_dir;			/* the page's files (PKGDATADIR/web) */
 	int session_ttl_s;		/* a signed-in session lasts this long */

@@ -129,6 +129,8 @@ struct download {
 	int64_t done_bytes, skipped;
 	int64_t rx;			/* body bytes received, ever */
 	bool space_low, nospace;
+	/* After a merge met a full disk: free bytes it waits for. */
+	int64_t merge_need_bytes;
 	int64_t space_checked_ms, started_ms;
 	int64_t samp_ms[16], samp_rx[16];
 	int nsamp;

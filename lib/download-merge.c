@@ -10,6 +10,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "crash.h"
 #include "download-int.h"
 #include "log.h"
 #include "remux.h"
@@ -265,6 +266,8 @@ merge_main(void *arg)
 	rc = remux_to_mp4(in.tracks, d->ntracks, d->tmp_output, on_progress,
 	    d, &d->merge_err);
 	if (rc == 0)
+		crash_point("merge-remuxed");
+	if (rc == 0)
 		rc = remux_verify(d->tmp_output, want_video, want_audio,
 		    expected_duration(d), &res, &d->merge_err);
 	if (rc == 0)
@@ -280,6 +283,7 @@ merge_main(void *arg)
 		d->output_size = res.size;
 		d->out_width = res.width;	/* read after merge_done */
 		d->out_height = res.height;
+		crash_point("merge-renamed");
 	}
 	free_inputs(&in);
 	d->merge_rc = rc;
@@ -294,6 +298,7 @@ merge_start(struct download *d)
 	int rc;
 
 	atomic_store(&d->merge_done, 0);
+	atomic_store(&d->merge_permille, 0);
 	rc = pthread_create(&d->thread, NULL, merge_main, d);
 	if (rc != 0) {
 		struct err err;
@@ -309,7 +314,33 @@ merge_start(struct download *d)
 	return 0;
 }
 
-/* After merge_done: joins the thread and settles the state. */
+/* What a merge writes, about: the segments it reads, plus a margin. */
+static int64_t
+merge_estimate(struct download *d)
+{
+	struct merge_input in;
+	struct stat sb;
+	int64_t sum = 0;
+	size_t i;
+	int k;
+
+	memset(&in, 0, sizeof(in));
+	build_inputs(d, &in);
+	for (k = 0; k < d->ntracks; k++)
+		for (i = 0; i < in.tracks[k].nparts; i++)
+			if (stat(in.tracks[k].parts[i].path, &sb) == 0)
+				sum += sb.st_size;
+	free_inputs(&in);
+	return sum + sum / 8 + (1 << 20);
+}
+
+/*
+ * After merge_done: joins the thread and settles the state. A merge that
+ * met a full disk (its partial output is gone) does not fail and is not
+ * run again at once: the download goes back to "segments all done" and
+ * pauses until the disk has room for the whole output (seg_space_check),
+ * then merges again, once.
+ */
 void
 merge_collect(struct download *d)
 {
@@ -321,7 +352,17 @@ merge_collect(struct download *d)
 		d->state = DL_CANCELLED;
 	else if (d->merge_rc == 0)
 		d->state = DL_DONE;
-	else {
+	else if (d->merge_err.kind == ERR_NOSPACE) {
+		d->merge_need_bytes = merge_estimate(d);
+		log_warnx("no space left on device merging %s: paused until "
+		    "%lld MB are free (%s)", d->output,
+		    (long long)(d->merge_need_bytes >> 20), d->merge_err.msg);
+		d->nospace = true;
+		d->space_checked_ms = 0;
+		d->phase = PH_SEGMENTS;
+		d->state = DL_PAUSED;
+		err_clear(&d->merge_err);
+	} else {
 		download_fail(d, &d->merge_err);
 		d->state = DL_FAILED;
 	}

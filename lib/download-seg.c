@@ -121,6 +121,10 @@ xfer_done(void *arg, const struct fetch_result *res)
 		*st = IT_TODO;
 		x->t->cursor = 0;
 		if (err.kind == ERR_NOSPACE) {
+			if (!d->nospace)
+				log_warnx("no space left on device writing %s: "
+				    "paused until %lld MB are free", x->part,
+				    (long long)(NOSPACE_RESUME_BYTES >> 20));
 			d->nospace = true;	/* paused, not failed */
 		} else if (d->cancel_req || d->failed) {
 			/* nothing to say */
@@ -165,9 +169,15 @@ xfer_start(struct download *d, struct track *t, long idx)
 		req.url = s->uri;
 		req.offset = s->offset;
 		req.length = s->length;
-		if (s->key >= 0)
-			x->cr = crypt_new(d->keys[s->key].key, CRYPT_KEY_LEN,
-			    s->iv, &err);
+		/* Without its decryptor the segment would land as cipher
+		 * text under a plain name: fail the download instead. */
+		if (s->key >= 0 && (x->cr = crypt_new(d->keys[s->key].key,
+		    CRYPT_KEY_LEN, s->iv, &err)) == NULL) {
+			download_fail(d, &err);
+			free(x->final);
+			free(x);
+			return;
+		}
 	} else {
 		const struct dmap *m = &t->maps[-idx - 1];
 
@@ -181,9 +191,12 @@ xfer_start(struct download *d, struct track *t, long idx)
 	    O_NOFOLLOW, 0644);
 	if (x->fd < 0) {
 		err_errno(&err, "Cannot create %s", x->part);
-		if (err.kind == ERR_NOSPACE)
+		if (err.kind == ERR_NOSPACE) {
+			if (!d->nospace)
+				log_warnx("no space left on device creating %s: "
+				    "paused", x->part);
 			d->nospace = true;	/* paused, not failed */
-		else
+		} else
 			download_fail(d, &err);
 		crypt_free(x->cr);
 		free(x->part);
@@ -287,9 +300,10 @@ seg_space_check(struct download *d)
 		    avail >> 20, d->workdir);
 	d->space_low = avail < d->min_free_bytes;
 	if (d->nospace && avail >= d->min_free_bytes &&
-	    avail >= NOSPACE_RESUME_BYTES) {
+	    avail >= NOSPACE_RESUME_BYTES && avail >= d->merge_need_bytes) {
 		log_info("resuming: %" PRId64 " MB free again", avail >> 20);
 		d->nospace = false;
+		d->merge_need_bytes = 0;
 	}
 }
 

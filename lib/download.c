@@ -239,7 +239,7 @@ download_step(struct download *d)
 	if (d->phase == PH_SEGMENTS && !d->failed) {
 		plan_live_step(d);
 		seg_step(d);
-		if (!d->failed && seg_all_done(d)) {
+		if (!d->failed && d->state != DL_PAUSED && seg_all_done(d)) {
 			if (!any_segment_done(d)) {
 				struct err none;
 

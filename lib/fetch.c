@@ -3,6 +3,7 @@
 
 #include <errno.h>
 #include <inttypes.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -59,6 +60,17 @@ struct fetcher {
 	unsigned turn;			/* whose turn it is to go first */
 };
 
+static pthread_once_t curl_once = PTHREAD_ONCE_INIT;
+
+static void
+curl_init_once(void)
+{
+	CURLcode cc = curl_global_init(CURL_GLOBAL_DEFAULT);
+
+	if (cc != CURLE_OK)
+		fatalx("curl_global_init: %s", curl_easy_strerror(cc));
+}
+
 void
 fetcher_opts_from_conf(struct fetcher_opts *fo, const struct conf *c)
 {
@@ -76,7 +88,9 @@ fetcher_new(const struct fetcher_opts *opts)
 {
 	struct fetcher *f = xcalloc(1, sizeof(*f));
 
-	curl_global_init(CURL_GLOBAL_DEFAULT);
+	/* Once per process: not thread-safe, and probes make fetchers on
+	 * their own threads. */
+	pthread_once(&curl_once, curl_init_once);
 	f->opts = *opts;
 	if (f->opts.connect_timeout_s <= 0)
 		f->opts.connect_timeout_s = 15;
@@ -338,42 +352,59 @@ on_write(char *buf, size_t size, size_t n, void *arg)
 	return total;
 }
 
-static void
+/*
+ * Every option is checked: the bounds and the protocol and TLS limits are
+ * the security of a request, so a libcurl that refuses one (too old,
+ * built without it) fails the request rather than running it unbounded.
+ * Only the optional comforts (HTTP/2, compression, buffer size) may be
+ * refused. 0, or -1 with h->err set.
+ */
+#define MUST(opt, val) do { \
+	if ((cc = curl_easy_setopt(e, opt, val)) != CURLE_OK) { \
+		what = #opt; \
+		goto fail; \
+	} \
+} while (0)
+#define MAY(opt, val) (void)curl_easy_setopt(e, opt, val)
+
+static int
 setup_easy(struct fetch_handle *h)
 {
 	const struct fetcher_opts *o = &h->f->opts;
 	CURL *e = h->easy;
+	const char *what;
 	char range[64];
+	CURLcode cc;
 
-	curl_easy_setopt(e, CURLOPT_URL, h->url);
-	curl_easy_setopt(e, CURLOPT_PRIVATE, h);
-	curl_easy_setopt(e, CURLOPT_NOSIGNAL, 1L);
-	curl_easy_setopt(e, CURLOPT_ERRORBUFFER, h->errbuf);
-	curl_easy_setopt(e, CURLOPT_WRITEFUNCTION, on_write);
-	curl_easy_setopt(e, CURLOPT_WRITEDATA, h);
-	curl_easy_setopt(e, CURLOPT_OPENSOCKETFUNCTION, on_opensocket);
-	curl_easy_setopt(e, CURLOPT_OPENSOCKETDATA, h);
+	MUST(CURLOPT_URL, h->url);
+	MUST(CURLOPT_PRIVATE, h);
+	MUST(CURLOPT_NOSIGNAL, 1L);
+	MUST(CURLOPT_ERRORBUFFER, h->errbuf);
+	MUST(CURLOPT_WRITEFUNCTION, on_write);
+	MUST(CURLOPT_WRITEDATA, h);
+	MUST(CURLOPT_OPENSOCKETFUNCTION, on_opensocket);
+	MUST(CURLOPT_OPENSOCKETDATA, h);
 	/* No proxy: the guard must see the real destination. */
-	curl_easy_setopt(e, CURLOPT_PROXY, "");
-	curl_easy_setopt(e, CURLOPT_HTTPHEADER, h->hdrs);
-	curl_easy_setopt(e, CURLOPT_USERAGENT, "m3u8nas/" PACKAGE_VERSION);
-	curl_easy_setopt(e, CURLOPT_HTTP_VERSION, (long)CURL_HTTP_VERSION_2TLS);
-	curl_easy_setopt(e, CURLOPT_PIPEWAIT, 1L);
-	curl_easy_setopt(e, CURLOPT_FAILONERROR, 1L);
-	curl_easy_setopt(e, CURLOPT_FOLLOWLOCATION, 1L);
-	curl_easy_setopt(e, CURLOPT_MAXREDIRS, (long)MAX_REDIRS);
-	curl_easy_setopt(e, CURLOPT_PROTOCOLS_STR, "http,https");
-	curl_easy_setopt(e, CURLOPT_REDIR_PROTOCOLS_STR, "http,https");
-	curl_easy_setopt(e, CURLOPT_SSLVERSION, (long)CURL_SSLVERSION_TLSv1_2);
-	curl_easy_setopt(e, CURLOPT_ACCEPT_ENCODING, "");
-	curl_easy_setopt(e, CURLOPT_CONNECTTIMEOUT, (long)o->connect_timeout_s);
-	curl_easy_setopt(e, CURLOPT_LOW_SPEED_LIMIT, (long)o->low_speed_limit);
-	curl_easy_setopt(e, CURLOPT_LOW_SPEED_TIME, (long)o->low_speed_time_s);
-	curl_easy_setopt(e, CURLOPT_MAXFILESIZE_LARGE, (curl_off_t)h->max_bytes);
-	curl_easy_setopt(e, CURLOPT_BUFFERSIZE, 64L * 1024);
-	curl_easy_setopt(e, CURLOPT_TCP_KEEPALIVE, 1L);
+	MUST(CURLOPT_PROXY, "");
+	MUST(CURLOPT_HTTPHEADER, h->hdrs);
+	MUST(CURLOPT_USERAGENT, "m3u8nas/" PACKAGE_VERSION);
+	MAY(CURLOPT_HTTP_VERSION, (long)CURL_HTTP_VERSION_2TLS);
+	MAY(CURLOPT_PIPEWAIT, 1L);
+	MUST(CURLOPT_FAILONERROR, 1L);
+	MUST(CURLOPT_FOLLOWLOCATION, 1L);
+	MUST(CURLOPT_MAXREDIRS, (long)MAX_REDIRS);
+	MUST(CURLOPT_PROTOCOLS_STR, "http,https");
+	MUST(CURLOPT_REDIR_PROTOCOLS_STR, "http,https");
+	MUST(CURLOPT_SSLVERSION, (long)CURL_SSLVERSION_TLSv1_2);
+	MAY(CURLOPT_ACCEPT_ENCODING, "");
+	MUST(CURLOPT_CONNECTTIMEOUT, (long)o->connect_timeout_s);
+	MUST(CURLOPT_LOW_SPEED_LIMIT, (long)o->low_speed_limit);
+	MUST(CURLOPT_LOW_SPEED_TIME, (long)o->low_speed_time_s);
+	MUST(CURLOPT_MAXFILESIZE_LARGE, (curl_off_t)h->max_bytes);
+	MAY(CURLOPT_BUFFERSIZE, 64L * 1024);
+	MAY(CURLOPT_TCP_KEEPALIVE, 1L);
 	if (getenv("M3U8NAS_CURL_VERBOSE") != NULL)
-		curl_easy_setopt(e, CURLOPT_VERBOSE, 1L);
+		MAY(CURLOPT_VERBOSE, 1L);
 	if (h->offset >= 0) {
 		if (h->length >= 0)
 			snprintf(range, sizeof(range), "%" PRId64 "-%" PRId64,
@@ -381,9 +412,16 @@ setup_easy(struct fetch_handle *h)
 		else
 			snprintf(range, sizeof(range), "%" PRId64 "-",
 			    h->offset);
-		curl_easy_setopt(e, CURLOPT_RANGE, range);
+		MUST(CURLOPT_RANGE, range);
 	}
+	return 0;
+fail:
+	err_set(&h->err, "libcurl refused %s (%s) for %s", what,
+	    curl_easy_strerror(cc), h->url);
+	return -1;
 }
+#undef MUST
+#undef MAY
 
 static void
 finish(struct fetch_handle *h, bool ok)
@@ -426,7 +464,8 @@ finish(struct fetch_handle *h, bool ok)
 static void
 start(struct fetch_handle *h)
 {
-	CURLMcode mc;
+	CURLMcode mc = CURLM_OK;
+	bool refused;
 
 	h->easy = easy_get(h->f);
 	h->bytes = h->seen = 0;
@@ -434,16 +473,16 @@ start(struct fetch_handle *h)
 	h->too_big = h->sink_failed = h->refused = false;
 	h->paused = false;
 	h->errbuf[0] = '\0';
-	setup_easy(h);
 	h->state = H_RUNNING;
 	h->f->requests_total++;
-	mc = curl_multi_add_handle(h->f->multi, h->easy);
-	if (mc != CURLM_OK) {
+	if ((refused = setup_easy(h) != 0) ||
+	    (mc = curl_multi_add_handle(h->f->multi, h->easy)) != CURLM_OK) {
 		/* Reported from the next poll, never from fetcher_add. */
 		easy_put(h->f, h->easy);
 		h->easy = NULL;
-		err_setk(&h->err, ERR_TEMPORARY, "%s fetching %s",
-		    curl_multi_strerror(mc), h->url);
+		if (!refused)
+			err_setk(&h->err, ERR_TEMPORARY, "%s fetching %s",
+			    curl_multi_strerror(mc), h->url);
 		h->state = H_WAITING;
 		h->retry_at = 0;
 		h->attempt = h->f->opts.retries + 1;	/* no retry */

@@ -362,3 +362,35 @@ guard_redact_text(char *text)
 	}
 	*w = '\0';
 }
+
+bool
+guard_utf8_ok(const char *str)
+{
+	const unsigned char *s = (const unsigned char *)str;
+	unsigned int cp, n, i;
+
+	while (*s != '\0') {
+		if (*s < 0x80) {
+			s++;
+			continue;
+		}
+		if (*s >= 0xc2 && *s <= 0xdf)
+			n = 1, cp = *s & 0x1f;
+		else if (*s >= 0xe0 && *s <= 0xef)
+			n = 2, cp = *s & 0x0f;
+		else if (*s >= 0xf0 && *s <= 0xf4)
+			n = 3, cp = *s & 0x07;
+		else
+			return false;
+		for (i = 1; i <= n; i++) {
+			if ((s[i] & 0xc0) != 0x80)
+				return false;
+			cp = (cp << 6) | (s[i] & 0x3f);
+		}
+		if ((n == 2 && cp < 0x800) || (n == 3 && cp < 0x10000) ||
+		    cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff))
+			return false;
+		s += n + 1;
+	}
+	return true;
+}

@@ -39,6 +39,11 @@ char *guard_sanitize_name(const char *in, enum guard_name kind);
  * sanitized (GUARD_TITLE) before it names a file.
  */
 int guard_check_title(const char *title, struct err *err);
+/*
+ * true when s is well-formed UTF-8 (no overlong forms, surrogates or code
+ * points past U+10FFFF): what JSON, and so a .job, can carry.
+ */
+bool guard_utf8_ok(const char *s);
 
 /*
  * A job's stream URL, before any request is made: the scheme is http or

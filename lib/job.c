@@ -34,6 +34,19 @@ has_control(const char *s)
 	return false;
 }
 
+/* An HTTP token (RFC 9110 tchar), safe to quote back in a reason. */
+static bool
+is_token(const char *s)
+{
+	if (*s == '\0' || strlen(s) > 64)
+		return false;
+	for (; *s != '\0'; s++)
+		if (!isalnum((unsigned char)*s) && strchr("!#$%&'*+-.^_`|~",
+		    *s) == NULL)
+			return false;
+	return true;
+}
+
 static bool
 is_http_url(const char *url)
 {
@@ -57,6 +70,9 @@ check_url(const char *field, const char *url, struct err *err)
 	if (has_control(url) || strchr(url, ' ') != NULL)
 		return invalid(err, "Invalid job: \"%s\" holds spaces or "
 		    "control characters", field);
+	if (!guard_utf8_ok(url))
+		return invalid(err, "Invalid job: \"%s\" is not UTF-8 "
+		    "(percent-encode other bytes)", field);
 	if (!is_http_url(url)) {
 		colon = strchr(url, ':');
 		/* The scheme is named only when it is a well-known one:
@@ -100,8 +116,9 @@ check_header(const char *name, const char *value, struct err *err)
 	for (p = name; *p != '\0'; p++)
 		if (!isalnum((unsigned char)*p) && strchr("!#$%&'*+-.^_`|~",
 		    *p) == NULL)
-			return invalid(err, "Invalid job: bad header name "
-			    "\"%.64s\"", name);
+			/* not quoted: the bytes are the file's, not ours */
+			return invalid(err, "Invalid job: bad header name (a "
+			    "name is a token: letters, digits, !#$%%&'*+-.^_`|~)");
 	if (strlen(value) > JOB_MAX_STRING)
 		return invalid(err, "Invalid job: header \"%.64s\" is too "
 		    "long", name);
@@ -250,12 +267,34 @@ parse_headers(json_t *obj, struct job_spec *job, struct err *err)
 		    "object of strings");
 	json_object_foreach(hdrs, name, v) {
 		if (!json_is_string(v))
-			return invalid(err, "Invalid job: \"headers\" must be "
-			    "an object of strings (\"%.64s\" is not)", name);
+			return is_token(name) ? invalid(err, "Invalid job: "
+			    "\"headers\" must be an object of strings (\"%.64s\" "
+			    "is not)", name) : invalid(err, "Invalid job: "
+			    "\"headers\" must be an object of strings");
 		if (add_header(job, name, json_string_value(v), err) == -1)
 			return -1;
 	}
 	return 0;
+}
+
+/*
+ * jansson's error text quotes the input ("invalid token near 'xyz'"): a
+ * refused file's bytes would reach failed/<id>.error, the log, the store and
+ * the API (a root-only file hard-linked into incoming/ included). Only
+ * the reason before " near " is kept, and only printable ASCII of it.
+ */
+static const char *
+json_reason(char *text)
+{
+	char *p = strstr(text, " near ");
+
+	if (p != NULL)
+		*p = '\0';
+	for (p = text; *p != '\0'; p++)
+		if ((unsigned char)*p < 0x20 || (unsigned char)*p >= 0x7f ||
+		    *p == '\'' || *p == '"')
+			*p = '?';
+	return text;
 }
 
 static int
@@ -267,16 +306,9 @@ parse_json(const char *buf, size_t len, struct job_spec *job, struct err *err)
 
 	/* jansson refuses \u0000 in strings unless told otherwise: good. */
 	root = json_loadb(buf, len, JSON_REJECT_DUPLICATES, &jerr);
-	if (root == NULL) {
-		/* jansson quotes the text it choked on ("invalid token near
-		 * 'session=...'"): the reason keeps only what went wrong. */
-		char *near = strstr(jerr.text, " near ");
-
-		if (near != NULL)
-			*near = '\0';
-		return invalid(err, "Invalid job: not valid JSON (line %d, "
-		    "column %d: %s)", jerr.line, jerr.column, jerr.text);
-	}
+	if (root == NULL)
+		return invalid(err, "Invalid job: not valid JSON (line %d: %s)",
+		    jerr.line, json_reason(jerr.text));
 	if (!json_is_object(root)) {
 		invalid(err, "Invalid job: the JSON must be an object");
 		goto out;
@@ -377,6 +409,55 @@ fail:
 	return -1;
 }
 
+/*
+ * A JSON string of s. jansson's json_string refuses bytes that are not
+ * UTF-8 and json_object_set_new then drops the key without a word (a
+ * Latin-1 title vanished so): such bytes become U+FFFD instead. Parsed
+ * jobs are UTF-8 already; this is the net under every other caller.
+ */
+static json_t *
+str_json(const char *s)
+{
+	json_t *j = json_string(s);
+	char *fixed, *o;
+	size_t n;
+
+	if (j != NULL)
+		return j;
+	o = fixed = xmalloc(3 * strlen(s) + 1);
+	while (*s != '\0') {
+		if ((unsigned char)*s < 0x80) {
+			*o++ = *s++;
+			continue;
+		}
+		/* the longest well-formed sequence here, else one byte */
+		for (n = 4; n > 1; n--) {
+			char seq[5] = { 0 };
+
+			if (strnlen(s, n) < n)
+				continue;
+			memcpy(seq, s, n);
+			if (guard_utf8_ok(seq))
+				break;
+		}
+		if (n > 1) {
+			memcpy(o, s, n);
+			o += n;
+			s += n;
+		} else {
+			memcpy(o, "\xef\xbf\xbd", 3);
+			o += 3;
+			s++;
+		}
+	}
+	*o = '\0';
+	j = json_string(fixed);
+	free(fixed);
+	if (j == NULL)
+		fatalx("cannot encode a job string");
+	return j;
+}
+
 char *
 job_encode(const struct job_spec *job)
 {
@@ -384,9 +465,9 @@ job_encode(const struct job_spec *job)
 	char *text;
 	size_t i;
 
-	json_object_set_new(root, "url", json_string(job->url));
+	json_object_set_new(root, "url", str_json(job->url));
 #define OPT(field) if (job->field != NULL) \
-	json_object_set_new(root, #field, json_string(job->field))
+	json_object_set_new(root, #field, str_json(job->field))
 	OPT(title);
 	OPT(referer);
 	OPT(quality);
@@ -402,7 +483,7 @@ job_encode(const struct job_spec *job)
 		hdrs = json_object();
 		for (i = 0; i < job->nheaders; i++)
 			json_object_set_new(hdrs, job->headers[i].name,
-			    json_string(job->headers[i].value));
+			    str_json(job->headers[i].value));
 		json_object_set_new(root, "headers", hdrs);
 	}
 	text = json_dumps(root, JSON_INDENT(2) | JSON_PRESERVE_ORDER);

@@ -6,6 +6,7 @@ lib_libm3u8nas_a_CFLAGS = $(AM_CFLAGS) $(CURL_CFLAGS) $(SQLITE_CFLAGS) \
 lib_libm3u8nas_a_SOURCES = \
 	lib/err.c lib/err.h \
 	lib/clock.c lib/clock.h \
+	lib/crash.c lib/crash.h \
 	lib/file.c lib/file.h \
 	lib/job-status.c lib/job-status.h \
 	lib/log.c lib/log.h \

@@ -1,6 +1,7 @@
 /* remux-av - libav glue: error codes as readable text, libav's log to ours */
 #include "config.h"
 
+#include <errno.h>
 #include <pthread.h>
 #include <stdarg.h>
 #include <stdio.h>

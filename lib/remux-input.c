@@ -12,6 +12,7 @@
 #include <libavutil/mem.h>
 
 #include "remux-int.h"
+#include "log.h"
 #include "xmalloc.h"
 
 #define RX_ID3_MAX	4	/* leading ID3 tags skipped per part */
@@ -243,7 +244,9 @@ rx_track_open_group(struct rx_track *tr, struct rx_progress *prog,
 			av_free(buf);
 		return err_set(err, "out of memory opening a demuxer");
 	}
-	tr->fmt = avformat_alloc_context();
+	/* Allocation failure is fatal, as everywhere (xmalloc). */
+	if ((tr->fmt = avformat_alloc_context()) == NULL)
+		fatalx("avformat_alloc_context: out of memory");
 	tr->fmt->pb = tr->avio;
 	tr->fmt->probesize = RX_PROBESIZE;
 	tr->fmt->max_analyze_duration = RX_ANALYZE_US;

@@ -262,7 +262,8 @@ rx_open_tracks(struct rx_job *j, const struct remux_track *tracks,
 
 	for (i = 0; i < j->ntr; i++) {
 		tr = &j->tr[i];
-		tr->pkt = av_packet_alloc();
+		if ((tr->pkt = av_packet_alloc()) == NULL)
+			fatalx("av_packet_alloc: out of memory");
 		if (tracks[i].subtitles)
 			continue;
 		if (rx_track_open_group(tr, &j->prog, err) == -1 ||

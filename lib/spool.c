@@ -297,9 +297,37 @@ spool_move_aside(struct spool *sp, int dirfd, const char *name,
     const char *base, const char *reason, struct err *err)
 {
 	char *job = NULL, *error = NULL, *line = NULL, *b;
+	struct stat st;
 	int k, rc = -1;
 
 	b = guard_sanitize_name(base, GUARD_ID);
+	/*
+	 * A regular file with another name somewhere (ln /etc/shadow
+	 * incoming/x.job) is never given a name in failed/, which the SMB
+	 * share shows: the name we hold is removed, only the .error stays.
+	 * (lstat: a symlink is moved as it is, and smbd's wide links = no
+	 * keeps it inside the share.)
+	 */
+	if (fstatat(dirfd, name, &st, AT_SYMLINK_NOFOLLOW) == 0 &&
+	    S_ISREG(st.st_mode) && st.st_nlink != 1) {
+		if (unlinkat(dirfd, name, 0) == -1 && errno != ENOENT) {
+			err_errno(err, "cannot remove %s", name);
+			goto out;
+		}
+		for (k = 1; k <= MAX_SUFFIX; k++) {
+			free(job);
+			job = k == 1 ? xasprintf("%s.job", b) :
+			    xasprintf("%s-%d.job", b, k);
+			if (faccessat(sp->failed_fd, job, F_OK,
+			    AT_SYMLINK_NOFOLLOW) == -1 && errno == ENOENT)
+				break;
+		}
+		if (k > MAX_SUFFIX) {
+			err_set(err, "no free name in %s for %s", sp->failed, b);
+			goto out;
+		}
+		goto write_error;
+	}
 	for (k = 1; k <= MAX_SUFFIX; k++) {
 		free(job);
 		job = k == 1 ? xasprintf("%s.job", b) :
@@ -318,6 +346,7 @@ spool_move_aside(struct spool *sp, int dirfd, const char *name,
 	}
 	/* failed/ is seen by the share: its .job files are not. */
 	spool_make_private(sp->failed_fd, job, NULL);
+write_error:
 	error = xasprintf("%.*s.error", (int)(strlen(job) - 4), job);
 	/* One line: a reason never spans lines, whatever it quotes. */
 	line = xasprintf("%s\n", reason);

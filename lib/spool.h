@@ -106,7 +106,9 @@ int spool_read_job(struct spool *sp, const char *id, int64_t max,
  * Moves the entry `name` of directory dirfd into failed/ as <base>.job
  * (never replacing: "<base>-2.job"... if taken) and writes the reason as
  * one line in the matching .error. The entry itself is renamed, never
- * opened. 0 or -1.
+ * opened. A regular file with more than one link is not moved but its
+ * name removed (failed/ never holds another name of a foreign file);
+ * only the .error is written. 0 or -1.
  */
 int spool_move_aside(struct spool *sp, int dirfd, const char *name,
     const char *base, const char *reason, struct err *err);

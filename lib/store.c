@@ -1,10 +1,12 @@
 /* store - the job database: SQLite in WAL mode, one writer (the spooler) */
 #include "config.h"
 
+#include <errno.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -17,6 +19,10 @@
 struct store {
 	sqlite3 *db;
 	bool readonly;
+	char *path;		/* as opened (a plain path for the writer) */
+	dev_t dev;		/* the file opened: a deleted or replaced */
+	ino_t ino;		/* database is told by these */
+	bool damaged;		/* SQLITE_CORRUPT or SQLITE_NOTADB was seen */
 	/*
 	 * store_get_job's statement, prepared once: readers such as the FUSE
 	 * tree call it several times per `cat`, and preparing the join costs
@@ -94,12 +100,35 @@ static const char *const migrations[] = {
 };
 #define NMIGRATIONS ((int)(sizeof(migrations) / sizeof(migrations[0])))
 
+/*
+ * The kind of SQLite's last error: busy/locked is worth a retry, a full
+ * disk is a pause; a damaged file is remembered (store_damaged).
+ */
+static enum err_kind
+db_kind(struct store *st)
+{
+	switch (sqlite3_errcode(st->db)) {
+	case SQLITE_CORRUPT:
+	case SQLITE_NOTADB:
+		st->damaged = true;
+		return ERR_PERMANENT;
+	case SQLITE_BUSY:
+	case SQLITE_LOCKED:
+		return ERR_TEMPORARY;
+	case SQLITE_FULL:
+		return ERR_NOSPACE;
+	default:
+		return ERR_PERMANENT;
+	}
+}
+
 static enum err_kind kind_of_name(const char *name);
 
 static int
 db_err(struct store *st, struct err *err, const char *what)
 {
-	return err_set(err, "store: %s: %s", what, sqlite3_errmsg(st->db));
+	return err_setk(err, db_kind(st), "store: %s: %s", what,
+	    sqlite3_errmsg(st->db));
 }
 
 static int
@@ -108,7 +137,8 @@ exec_sql(struct store *st, const char *sql, struct err *err)
 	char *msg = NULL;
 
 	if (sqlite3_exec(st->db, sql, NULL, NULL, &msg) != SQLITE_OK) {
-		err_set(err, "store: %s", msg ? msg : "unknown error");
+		err_setk(err, db_kind(st), "store: %s",
+		    msg ? msg : "unknown error");
 		sqlite3_free(msg);
 		return -1;
 	}
@@ -155,8 +185,35 @@ migrate(struct store *st, struct err *err)
 	return 0;
 }
 
-struct store *
-store_open(const char *path, bool readonly, struct err *err)
+/* The writer's first look: a damaged page fails here, not at random later. */
+static int
+quick_check(struct store *st, struct err *err)
+{
+	sqlite3_stmt *stmt;
+	const char *v;
+	int rc;
+
+	if (sqlite3_prepare_v2(st->db, "PRAGMA quick_check", -1, &stmt,
+	    NULL) != SQLITE_OK)
+		return db_err(st, err, "checking");
+	rc = sqlite3_step(stmt);
+	v = rc == SQLITE_ROW ? (const char *)sqlite3_column_text(stmt, 0) :
+	    NULL;
+	if (v == NULL || strcmp(v, "ok") != 0) {
+		if (rc != SQLITE_ROW)
+			db_err(st, err, "checking");
+		else
+			err_set(err, "store: %s is damaged: %s", st->path, v);
+		st->damaged = true;
+		sqlite3_finalize(stmt);
+		return -1;
+	}
+	sqlite3_finalize(stmt);
+	return 0;
+}
+
+static struct store *
+open_store(const char *path, bool readonly, bool *damaged, struct err *err)
 {
 	struct store *st = xcalloc(1, sizeof(*st));
 	int flags = readonly ? SQLITE_OPEN_READONLY :
@@ -172,12 +229,21 @@ store_open(const char *path, bool readonly, struct err *err)
 		goto fail;
 	}
 	sqlite3_busy_timeout(st->db, 2000);
+	st->path = xstrdup(path);
 	if (!readonly) {
+		struct stat sb;
+
 		if (exec_sql(st, "PRAGMA journal_mode = WAL;"
 		    "PRAGMA synchronous = NORMAL;"
 		    "PRAGMA foreign_keys = ON;", err) == -1 ||
-		    migrate(st, err) == -1)
+		    migrate(st, err) == -1 || quick_check(st, err) == -1)
 			goto fail;
+		if (stat(path, &sb) == -1) {
+			err_errno(err, "store: %s", path);
+			goto fail;
+		}
+		st->dev = sb.st_dev;
+		st->ino = sb.st_ino;
 	} else {
 		if (user_version(st, &v, err) == -1)
 			goto fail;
@@ -189,8 +255,32 @@ store_open(const char *path, bool readonly, struct err *err)
 	}
 	return st;
 fail:
+	*damaged = st->damaged;
 	store_close(st);
 	return NULL;
+}
+
+struct store *
+store_open(const char *path, bool readonly, struct err *err)
+{
+	bool damaged = false;
+
+	return open_store(path, readonly, &damaged, err);
+}
+
+struct store *
+store_open_writer(const char *path, char **aside, struct err *err)
+{
+	struct store *st;
+	bool damaged = false;
+
+	*aside = NULL;
+	if ((st = open_store(path, false, &damaged, err)) != NULL || !damaged)
+		return st;
+	log_warnx("%s", err->msg);
+	if (store_move_aside(path, aside, err) == -1)
+		return NULL;
+	return open_store(path, false, &damaged, err);
 }
 
 void
@@ -200,7 +290,60 @@ store_close(struct store *st)
 		return;
 	sqlite3_finalize(st->get_job);
 	sqlite3_close(st->db);
+	free(st->path);
 	free(st);
+}
+
+bool
+store_damaged(const struct store *st)
+{
+	return st->damaged;
+}
+
+int
+store_check_file(struct store *st, struct err *err)
+{
+	struct stat sb;
+
+	if (st->damaged)
+		return err_set(err, "store: %s is damaged (database disk image "
+		    "is malformed)", st->path);
+	if (stat(st->path, &sb) == -1)
+		return err_errno(err, "store: %s was deleted while in use",
+		    st->path);
+	if (sb.st_dev != st->dev || sb.st_ino != st->ino)
+		return err_set(err, "store: %s was replaced by another file "
+		    "while in use", st->path);
+	return 0;
+}
+
+int
+store_move_aside(const char *path, char **aside, struct err *err)
+{
+	static const char *const ext[] = { "", "-wal", "-shm" };
+	char stamp[32], *from, *to;
+	struct tm tm;
+	time_t now = time(NULL);
+	size_t i;
+
+	gmtime_r(&now, &tm);
+	strftime(stamp, sizeof(stamp), "%Y%m%dT%H%M%SZ", &tm);
+	*aside = xasprintf("%s.damaged-%s", path, stamp);
+	for (i = 0; i < sizeof(ext) / sizeof(ext[0]); i++) {
+		from = xasprintf("%s%s", path, ext[i]);
+		to = xasprintf("%s%s", *aside, ext[i]);
+		if (rename(from, to) == -1 && (errno != ENOENT || i == 0)) {
+			err_errno(err, "cannot move %s aside", from);
+			free(from);
+			free(to);
+			free(*aside);
+			*aside = NULL;
+			return -1;
+		}
+		free(from);
+		free(to);
+	}
+	return 0;
 }
 
 /* Binds a text that may be NULL. */

@@ -72,6 +72,26 @@ struct store_counts {
 /* path may also be a SQLite URI ("file:/x/m3u8nas.db?immutable=1"). */
 struct store *store_open(const char *path, bool readonly, struct err *err);
 void store_close(struct store *st);
+/*
+ * The writer's health, once a tick: -1 (with the reason) when the file
+ * opened was deleted or replaced (another inode at the path) or SQLite
+ * reported it damaged (SQLITE_CORRUPT/NOTADB, or PRAGMA quick_check at
+ * open). The spooler then exits for its supervisor to restart it.
+ */
+int store_check_file(struct store *st, struct err *err);
+bool store_damaged(const struct store *st);
+/*
+ * Renames a damaged database (and its -wal, -shm) to
+ * PATH.damaged-<UTC timestamp>; *aside is that name (caller frees).
+ */
+int store_move_aside(const char *path, char **aside, struct err *err);
+/*
+ * The spooler's open: a damaged database is moved aside (*aside names
+ * where, caller frees) and a fresh one made; the jobs in processing/ are
+ * then re-admitted by the spooler's recovery.
+ */
+struct store *store_open_writer(const char *path, char **aside,
+    struct err *err);
 
 /* Writer side (spooler). Each is one transaction; 0 or -1. */
 int store_insert_job(struct store *st, const struct job_row *row,

@@ -16,7 +16,7 @@ libjansson-dev libevent-dev check openssl ca-certificates ffmpeg python3"
 # t-ops-logs runs the shipped snippet.
 test_pkgs="curl procps psmisc time smbclient samba nodejs npm chromium
 debhelper dpkg-dev lintian systemd prometheus logrotate
-libxml2-utils"
+libxml2-utils clang libclang-rt-14-dev"
 bench_pkgs="yt-dlp streamlink wrk hyperfine time"
 
 want="$build"

@@ -5,6 +5,7 @@
 
 #include <fcntl.h>
 #include <limits.h>
+#include <sys/stat.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -265,6 +266,26 @@ out:
 	unlinkat(d->sp.control_fd, CONTROL_SETTINGS, 0);
 }
 
+/*
+ * The name is the request and the content is never read; still, a
+ * request that is another name of some file (a hard link) or no regular
+ * file at all is refused, logged, and its name removed.
+ */
+static bool
+control_plain(struct spoold *d, const char *name, const char *id)
+{
+	struct stat st;
+
+	if (fstatat(d->sp.control_fd, name, &st, AT_SYMLINK_NOFOLLOW) == -1)
+		return false;		/* gone meanwhile */
+	if (S_ISREG(st.st_mode) && st.st_nlink == 1)
+		return true;
+	log_event(LOG_WARN, "control", id, "%s: refused: %s; removed unread",
+	    name, S_ISREG(st.st_mode) ? "a file with other names (hard links)" :
+	    "not a regular file");
+	return false;
+}
+
 void
 control_name(struct spoold *d, const char *name)
 {
@@ -280,7 +301,9 @@ control_name(struct spoold *d, const char *name)
 	}
 	if ((rc = control_parse(name, &w, &id)) == 0)
 		return;
-	if (rc == -1)
+	if (rc == 1 && !control_plain(d, name, id))
+		;	/* refused, logged; the name goes below */
+	else if (rc == -1)
 		log_event(LOG_WARN, "control", NULL, "%s: not a job id", name);
 	else if (!control_word_supported(w))
 		log_event(LOG_WARN, "control", id, "%s: %s is not supported yet",

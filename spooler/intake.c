@@ -90,6 +90,33 @@ job_title(const struct job_spec *job, const char *job_name)
 }
 
 /*
+ * A job the spooler refuses still shows its URL and title in the row
+ * (the API and the tree), when the file was read and parses: only the
+ * policy said no. Nothing of a file that was not read (links, devices,
+ * oversize) is known, and nothing of it is shown.
+ */
+static void
+refused_fields(struct spoold *d, const char *id, struct job_row *row)
+{
+	struct job_spec job;
+	struct err err;
+	char *buf;
+	size_t len;
+
+	if (spool_read_job(&d->sp, id, d->conf->max_job_file_bytes, &buf, &len,
+	    &err) == -1)
+		return;
+	if (memchr(buf, '\0', len) == NULL &&
+	    job_parse(buf, len, &job, &err) == 0) {
+		row_set(&row->url, job.url);
+		if (job.title != NULL && *job.title != '\0')
+			row_set(&row->title, job.title);
+		job_spec_free(&job);
+	}
+	free(buf);
+}
+
+/*
  * Records the claimed job processing/<id>/job: a pending row, or a failed
  * row and the file moved to failed/ with its .error.
  */
@@ -132,6 +159,7 @@ admit(struct spoold *d, const char *id, const char *job_name)
 		row.error_msg = xstrdup(err.msg);
 		row.error_kind = err.kind != ERR_NONE ? err.kind :
 		    ERR_PERMANENT;
+		refused_fields(d, id, &row);
 	}
 	/* The same stream already here: done at once; on its way: wait
 	 * attached to that job (dedupe.c). */
@@ -146,9 +174,13 @@ admit(struct spoold *d, const char *id, const char *job_name)
 	/* The trace in failed/ first: whoever sees the row failed finds it. */
 	if (!ok && spool_fail(&d->sp, id, row.error_msg, &err) == -1)
 		log_warnx("%s: %s", id, err.msg);
-	if (store_insert_job(d->st, &row, &err) == -1)
-		log_event(LOG_ERROR, "failed", id, "cannot record the job: %s",
-		    err.msg);
+	if (store_insert_job(d->st, &row, &err) == -1) {
+		/* processing/<id>/ stays: admitted again at the next tick
+		 * (intake_readmit), not only at the next start. */
+		log_event(LOG_ERROR, "failed", id, "cannot record the job "
+		    "yet: %s", err.msg);
+		d->readmit = true;
+	}
 	else
 		log_event(LOG_INFO, "claimed", id, "%s%s", job_name,
 		    ok ? "" : " (refused)");
@@ -254,6 +286,17 @@ intake_scan_control(struct spoold *d)
 	each_entry(d->sp.control_fd, scan_control_one, d);
 }
 
+/* The row's file is a regular, non-empty file of the size it recorded. */
+static bool
+video_in_place(const struct job_row *row)
+{
+	struct stat st;
+
+	return row->file_path != NULL && lstat(row->file_path, &st) == 0 &&
+	    S_ISREG(st.st_mode) && st.st_size > 0 &&
+	    (row->size_bytes <= 0 || st.st_size == row->size_bytes);
+}
+
 /* A processing/<id>/ directory: adopt it if the store lost it. */
 static void
 recover_dir(struct spoold *d, const char *id, const struct stat *st)
@@ -270,8 +313,16 @@ recover_dir(struct spoold *d, const char *id, const struct stat *st)
 		return;
 	}
 	if (rc == 1) {
-		/* Finished, but killed before its directory was cleaned. */
-		if (row.status == JOB_COMPLETED)
+		/* Finished, but killed before its directory was cleaned. The
+		 * row alone is not trusted: its video must be there, whole. */
+		if (row.status == JOB_COMPLETED && !video_in_place(&row)) {
+			log_event(LOG_WARN, "recovered", id, "the row said "
+			    "completed but %s is not the video: finishing the job "
+			    "again", row.file_path ? row.file_path : "(no file)");
+			row.status = JOB_MERGING;
+			row.completed_at = 0;
+			row_save(d, &row);
+		} else if (row.status == JOB_COMPLETED)
 			spool_remove_job_dir(&d->sp, id, NULL);
 		else if (job_status_finished(row.status))
 			spool_fail(&d->sp, id, row.error_msg ? row.error_msg :
@@ -286,6 +337,31 @@ recover_dir(struct spoold *d, const char *id, const struct stat *st)
 	}
 	/* Killed between the claim and the row: admit it now. */
 	admit(d, id, id);
+}
+
+/* A processing/<id>/ with its job file and no row yet: admit it. */
+static void
+readmit_dir(struct spoold *d, const char *id, const struct stat *st)
+{
+	struct job_row row;
+	int rc;
+
+	if (!S_ISDIR(st->st_mode))
+		return;
+	rc = store_get_job(d->st, id, &row, NULL);
+	if (rc == 1)
+		job_row_free(&row);
+	else if (rc == 0 && spool_has_job_file(&d->sp, id))
+		admit(d, id, id);
+	else if (rc == -1)
+		d->readmit = true;	/* still busy: next tick */
+}
+
+void
+intake_readmit(struct spoold *d)
+{
+	each_entry(d->sp.processing_fd, readmit_dir, d);
+	runner_schedule(d);
 }
 
 struct idlist {

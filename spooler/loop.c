@@ -19,7 +19,7 @@
 #include "spoold.h"
 
 #define INCOMING_EVENTS (IN_CLOSE_WRITE | IN_MOVED_TO | IN_CREATE)
-#define CONTROL_EVENTS (IN_CLOSE_WRITE | IN_MOVED_TO)
+#define CONTROL_EVENTS (IN_CLOSE_WRITE | IN_MOVED_TO | IN_CREATE)
 
 static int wd_incoming = -1, wd_control = -1;
 
@@ -88,6 +88,25 @@ tick_meta(struct spoold *d)
 		    store_set_meta(d->st, "rss_bytes", rss, &err) == -1)
 			log_warnx("%s", err.msg);
 	}
+	/*
+	 * A store deleted or replaced under us would take every write into
+	 * an unlinked file; a damaged one fails every call for ever. Either
+	 * way: stop the downloads (they resume from processing/) and exit
+	 * non-zero, for the supervisor to start us on a good store.
+	 */
+	if (store_check_file(d->st, &err) == -1) {
+		log_event(LOG_ERROR, "store", NULL, "%s: exiting so that a "
+		    "restart opens a good store (the jobs in processing/ are "
+		    "kept and re-admitted)", err.msg);
+		d->stopping = true;
+		d->exit_code = 1;
+		return;
+	}
+	/* A claim whose row could not be written (store busy): again. */
+	if (d->readmit) {
+		d->readmit = false;
+		intake_readmit(d);
+	}
 }
 
 static void
@@ -124,11 +143,26 @@ incoming_event(struct spoold *d, const struct inotify_event *ev)
 		intake_name(d, ev->name);
 		return;
 	}
-	/* IN_CREATE: a symlink, FIFO or directory never gets a close-write;
-	 * refuse it now. A regular file waits for its close-write. */
+	/* IN_CREATE: a symlink, FIFO, directory or hard link (ln) never
+	 * gets a close-write; refuse it now. A new regular file of its own
+	 * waits for its close-write. */
 	if (fstatat(d->sp.incoming_fd, ev->name, &st,
-	    AT_SYMLINK_NOFOLLOW) == 0 && !S_ISREG(st.st_mode))
+	    AT_SYMLINK_NOFOLLOW) == 0 && (!S_ISREG(st.st_mode) ||
+	    st.st_nlink != 1))
 		intake_name(d, ev->name);
+}
+
+/* The same for control/: a request made by ln is refused at once. */
+static void
+control_event(struct spoold *d, const struct inotify_event *ev)
+{
+	struct stat st;
+
+	if ((ev->mask & (IN_CLOSE_WRITE | IN_MOVED_TO)) ||
+	    (fstatat(d->sp.control_fd, ev->name, &st,
+	    AT_SYMLINK_NOFOLLOW) == 0 && (!S_ISREG(st.st_mode) ||
+	    st.st_nlink != 1)))
+		control_name(d, ev->name);
 }
 
 static void
@@ -153,7 +187,7 @@ read_inotify(struct spoold *d)
 			if (ev->wd == wd_incoming)
 				incoming_event(d, ev);
 			else if (ev->wd == wd_control)
-				control_name(d, ev->name);
+				control_event(d, ev);
 		}
 	}
 }

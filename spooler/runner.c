@@ -10,6 +10,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "crash.h"
 #include "guard.h"
 #include "log.h"
 #include "name.h"
@@ -234,26 +235,26 @@ open_subdirs(int dirfd, char *rel, char **base, struct err *err)
 
 /*
  * Reserves "<name>.mp4" (or "<name> (N).mp4") in the job's folder, the
- * name from name_template (subfolders made as needed), with an empty file
- * made O_EXCL, and records it in the row before the video is renamed
- * over it. After a kill at any point the restarted job knows its name:
- * an empty file is its own placeholder, a full one means the video is
- * already in place. So a name is never taken twice and never overwritten.
+ * name from name_template (subfolders made as needed): each candidate is
+ * recorded in the row first, then made as an empty file with O_EXCL, and
+ * the video is renamed over it afterwards. After a kill at any point the
+ * restarted job knows its name: a missing file is a name recorded but not
+ * made yet, an empty one its placeholder, a full one (with the hidden
+ * video gone) the video in place. So a name is never taken twice, never
+ * overwritten, and no placeholder is left behind unknown to the row.
  */
-static char *
-reserve_name(struct spoold *d, const struct job_row *row, struct err *err)
+static int
+reserve_name(struct spoold *d, struct job_row *row, struct err *err)
 {
 	const char *dir = dest_dir(d, row);
 	struct name_fields f;
 	struct fields_buf fb;
-	char *rel, *base, *name, *path = NULL;
-	int dirfd, libfd = -1, fd, k;
+	char *rel, *base, *name, *path;
+	int dirfd, libfd = -1, fd, k, rc = -1;
 
-	if (dir == NULL) {
-		err_set(err, "the folder \"%s\" is no longer configured",
+	if (dir == NULL)
+		return err_set(err, "the folder \"%s\" is no longer configured",
 		    row->folder);
-		return NULL;
-	}
 	row_fields(row, &f, &fb);
 	rel = name_expand(d->conf->name_template, &f);
 	free(fb.site);
@@ -264,15 +265,23 @@ reserve_name(struct spoold *d, const struct job_row *row, struct err *err)
 	}
 	if ((libfd = open_subdirs(dirfd, rel, &base, err)) == -1)
 		goto out;
-	for (k = 1; k <= MAX_NAME_SUFFIX && path == NULL; k++) {
+	for (k = 1; k <= MAX_NAME_SUFFIX && rc == -1; k++) {
 		name = k == 1 ? xasprintf("%s.mp4", base) :
 		    xasprintf("%s (%d).mp4", base, k);
+		if (faccessat(libfd, name, F_OK, AT_SYMLINK_NOFOLLOW) == 0) {
+			free(name);
+			continue;
+		}
+		path = xasprintf("%s/%.*s%s", dir, (int)(base - rel), rel, name);
+		row_set(&row->file_path, path);
+		free(path);
+		row_save(d, row);
+		crash_point("place-recorded");
 		fd = openat(libfd, name, O_WRONLY | O_CREAT | O_EXCL |
 		    O_NOFOLLOW | O_CLOEXEC, 0644);
 		if (fd != -1) {
 			close(fd);
-			path = xasprintf("%s/%.*s%s", dir, (int)(base - rel),
-			    rel, name);
+			rc = 0;
 		} else if (errno != EEXIST) {
 			err_errno(err, "cannot create %s in %s", name, dir);
 			free(name);
@@ -280,7 +289,7 @@ reserve_name(struct spoold *d, const struct job_row *row, struct err *err)
 		}
 		free(name);
 	}
-	if (path == NULL && k > MAX_NAME_SUFFIX)
+	if (rc == -1 && k > MAX_NAME_SUFFIX)
 		err_set(err, "no free name for %s in %s", rel, dir);
 out:
 	if (libfd != -1 && libfd != dirfd)
@@ -288,7 +297,7 @@ out:
 	if (dirfd != -1)
 		close(dirfd);
 	free(rel);
-	return path;
+	return rc;
 }
 
 /* The row's reserved name holds the video (renamed there before a kill). */
@@ -329,23 +338,40 @@ place_sidecars(struct run *r)
 	}
 }
 
+/*
+ * The end of a job, in the order that survives a kill -9 anywhere: the
+ * name recorded, the placeholder made, the video renamed over it (the
+ * row still says merging), the subtitle files beside it, and only then
+ * the row completed (mark_completed), then processing/<id>/ removed. A
+ * restart before the rename merges again or renames; after it,
+ * already_placed sees the video and completes the row.
+ */
 static int
 place_output(struct spoold *d, struct run *r, struct err *err)
 {
+	const char *fp = r->row.file_path;
 	struct stat st;
-	char *path;
+	bool ours = false;
+	int fd;
 
-	if (r->row.file_path == NULL || lstat(r->row.file_path, &st) == -1 ||
-	    !S_ISREG(st.st_mode) || st.st_size != 0) {
-		if ((path = reserve_name(d, &r->row, err)) == NULL)
-			return -1;
-		row_set(&r->row.file_path, path);
-		free(path);
-		row_save(d, &r->row);
+	if (fp != NULL && lstat(fp, &st) == 0)
+		ours = S_ISREG(st.st_mode) && st.st_size == 0;
+	else if (fp != NULL && errno == ENOENT) {
+		/* Recorded, then killed before it was made. */
+		fd = open(fp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW |
+		    O_CLOEXEC, 0644);
+		if (fd != -1) {
+			close(fd);
+			ours = true;
+		}
 	}
+	if (!ours && reserve_name(d, &r->row, err) == -1)
+		return -1;
+	crash_point("place-reserved");
 	if (rename(r->output, r->row.file_path) == -1)
 		return err_errno(err, "cannot move the video to %s",
 		    r->row.file_path);
+	crash_point("place-renamed");
 	place_sidecars(r);
 	return 0;
 }
@@ -448,6 +474,7 @@ mark_completed(struct spoold *d, struct job_row *row)
 	/* Before the row says completed: whoever sees it finds them. */
 	write_sidecars(d, row);
 	row_save(d, row);
+	crash_point("completed-row");
 	d->settle = true;
 	spool_remove_job_dir(&d->sp, row->id, NULL);
 	log_event(LOG_INFO, "completed", row->id, "%s (%lld bytes)",
@@ -690,6 +717,9 @@ runner_step(struct spoold *d, bool tick)
 			log_event(LOG_INFO, s == DL_PAUSED ? "paused" :
 			    "resumed", r->row.id, "%s", s == DL_PAUSED ?
 			    "disk space low" : "disk space back");
+		if (changed && s == DL_MERGING)
+			log_event(LOG_INFO, "merging", r->row.id, "remuxing "
+			    "into %s", r->output);
 		r->state = s;
 		if (s == DL_DONE || s == DL_FAILED || s == DL_CANCELLED) {
 			run_end(d, r);

@@ -87,7 +87,7 @@ run(struct conf *c)
 	struct spoold d;
 	struct fetcher_opts fo;
 	struct err err;
-	char *db = NULL;
+	char *db = NULL, *aside = NULL;
 	int rc = 1;
 
 	memset(&d, 0, sizeof(d));
@@ -98,9 +98,14 @@ run(struct conf *c)
 	    spool_mkdirs(c->library_dir, 0755, &err) == -1)
 		goto out;
 	db = spool_store_path(d.sp.root);
-	if ((d.st = store_open(db, false, &err)) == NULL ||
+	if ((d.st = store_open_writer(db, &aside, &err)) == NULL ||
 	    loop_block_signals(&err) == -1)
 		goto out;
+	if (aside != NULL)
+		log_event(LOG_ERROR, "store", NULL, "the store was damaged: "
+		    "moved aside to %s; a fresh one re-admits the jobs in "
+		    "processing/ (finished jobs' history is in the old file)",
+		    aside);
 	fetcher_opts_from_conf(&fo, c);
 	d.fetcher = fetcher_new(&fo);
 	control_load_settings(&d);
@@ -108,7 +113,10 @@ run(struct conf *c)
 	if (loop_run(&d, &err) == -1)
 		goto out;
 	log_event(LOG_INFO, "stop", NULL, "stopped");
-	rc = 0;
+	rc = d.exit_code;
+	if (rc != 0)
+		err_set(&err, "stopped: the store is unusable (see the store "
+		    "record above)");
 out:
 	if (rc != 0)
 		log_event(LOG_ERROR, "fatal", NULL, "%s", err.msg);
@@ -118,6 +126,7 @@ out:
 	if (d.st != NULL)
 		store_close(d.st);
 	spool_close(&d.sp);
+	free(aside);
 	free(db);
 	return rc;
 }

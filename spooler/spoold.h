@@ -44,6 +44,8 @@ struct spoold {
 	int nruns;
 	bool disk_short;
 	bool stopping;
+	int exit_code;			/* 1: the store failed under us */
+	bool readmit;			/* a claimed job still lacks its row */
 	int64_t next_scan_ms;		/* periodic rescan of incoming/ control/ */
 	int64_t bytes_base;		/* bytes_downloaded before this run */
 	struct bw_settings bw;		/* the owner's limit and schedule */
@@ -59,6 +61,8 @@ void intake_scan_control(struct spoold *d);
 void intake_name(struct spoold *d, const char *name);
 /* At start: processing/ dirs without a row, rows without a dir. */
 void intake_recover(struct spoold *d);
+/* Admits the processing/ dirs that still have no row (after a busy store). */
+void intake_readmit(struct spoold *d);
 /* Reads and checks processing/<id>/job; job is the caller's to free. */
 int intake_read_job(struct spoold *d, const char *id, struct job_spec *job,
     struct err *err);

@@ -4,7 +4,7 @@
 # tests/integ/   t-*.sh: the real programs against the local HLS origin
 #                (origin.py) serving streams made with ffmpeg (mkstreams.sh),
 #                and the helpers they source or run
-# tests/fuzz/    libFuzzer harnesses, built by hand (not part of make check)
+# tests/fuzz/    libFuzzer harnesses and their corpus: scripts/fuzz.sh (CI)
 # tests/corpus/  real playlists from other projects' test suites
 # A script exits 77 to be counted as skipped when something it needs
 # (ffmpeg, /dev/fuse, chromium) is absent.
@@ -50,7 +50,8 @@ tests_unit_check_url_SOURCES = tests/unit/check_url.c
 tests_unit_check_url_CFLAGS = $(UNIT_CFLAGS)
 tests_unit_check_url_LDADD = $(UNIT_LDADD)
 # The parser's libFuzzer harness, built by hand with clang (see its header)
-EXTRA_DIST += tests/fuzz/fuzz_playlist.c tests/fuzz/fuzz_playlist.dict
+EXTRA_DIST += tests/fuzz/fuzz_playlist.c tests/fuzz/fuzz_playlist.dict \
+	tests/fuzz/fuzz_job.c tests/fuzz/fuzz_http_head.c tests/fuzz/corpus
 
 # Remuxer (the fixture makes its inputs with ffmpeg)
 check_PROGRAMS += tests/unit/check_remux
@@ -129,7 +130,10 @@ tests_unit_check_spool_LDADD = $(UNIT_LDADD)
 SPOOL_TESTS = tests/integ/t-spool-basic.sh tests/integ/t-spool-bad.sh \
 	tests/integ/t-spool-many.sh tests/integ/t-spool-control.sh \
 	tests/integ/t-spool-kill.sh tests/integ/t-spool-disk.sh \
-	tests/integ/t-spool-live.sh tests/integ/t-spool-tracks.sh
+	tests/integ/t-spool-live.sh tests/integ/t-spool-tracks.sh \
+	tests/integ/t-spool-mergefull.sh \
+	tests/integ/t-spool-links.sh tests/integ/t-spool-crash.sh \
+	tests/integ/t-spool-store.sh
 TESTS += $(SPOOL_TESTS)
 EXTRA_DIST += tests/integ/spool-lib.sh $(SPOOL_TESTS)
 
@@ -165,14 +169,20 @@ tests_unit_check_httpd_limit_SOURCES = tests/unit/check_httpd_limit.c \
 tests_unit_check_httpd_limit_CFLAGS = $(UNIT_CFLAGS) -I$(top_srcdir)/helper \
 	$(EVENT_CFLAGS) $(OPENSSL_CFLAGS)
 tests_unit_check_httpd_limit_LDADD = $(UNIT_LDADD)
+check_PROGRAMS += tests/unit/check_httpd_frame
+TESTS += tests/unit/check_httpd_frame
+tests_unit_check_httpd_frame_SOURCES = tests/unit/check_httpd_frame.c \
+	helper/httpd-frame.c helper/httpd-frame.h
+tests_unit_check_httpd_frame_CFLAGS = $(UNIT_CFLAGS) -I$(top_srcdir)/helper
+tests_unit_check_httpd_frame_LDADD = $(UNIT_LDADD)
 check_PROGRAMS += tests/integ/httpd-seed
 tests_integ_httpd_seed_SOURCES = tests/integ/httpd-seed.c
 tests_integ_httpd_seed_CFLAGS = $(UNIT_CFLAGS)
 tests_integ_httpd_seed_LDADD = $(UNIT_LDADD)
 TESTS += tests/integ/t-httpd-api.sh tests/integ/t-httpd-guard.sh \
 	tests/integ/t-httpd-probe.sh tests/integ/t-httpd-add.sh \
-	tests/integ/t-httpd-e2e.sh
-EXTRA_DIST += tests/integ/httpd-lib.sh tests/integ/httpd-raw.py \
+	tests/integ/t-httpd-e2e.sh tests/integ/t-httpd-frame.sh
+EXTRA_DIST += tests/integ/httpd-lib.sh tests/integ/t-httpd-frame.sh tests/integ/httpd-raw.py \
 	tests/integ/t-httpd-api.sh tests/integ/t-httpd-guard.sh \
 	tests/integ/t-httpd-probe.sh tests/integ/t-httpd-add.sh \
 	tests/integ/t-httpd-e2e.sh

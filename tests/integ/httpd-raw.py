@@ -11,6 +11,11 @@ usage: httpd-raw.py PORT MODE [ARG]
   plain         no TLS at all: an HTTP request in clear; prints "closed"
                 when the server drops it
   hold N        opens N TLS connections and keeps them until killed
+  send          TLS, then the bytes of stdin as they are; prints the
+                status lines answered (one a line), then "closed" if the
+                server hung up
+  trickle       TLS, then a POST head one byte every 0.2 s, for ever;
+                prints the status line the server cuts it off with
 Every wait is bounded (10 s); loopback only.
 """
 import socket
@@ -83,6 +88,37 @@ def main():
         raw.sendall(b"GET /api/health HTTP/1.1\r\nHost: x\r\n\r\n")
         data = read_all(raw)
         print("answered" if data.startswith(b"HTTP/") else "closed")
+    elif mode == "send":
+        s = connect(port)
+        s.sendall(sys.stdin.buffer.read())
+        data = read_all(s)
+        for line in data.split(b"\r\n"):
+            if line.startswith(b"HTTP/"):
+                print(line.decode("latin-1"))
+        print("closed")
+    elif mode == "trickle":
+        s = connect(port)
+        s.settimeout(0.2)
+        head = b"POST /api/download HTTP/1.1\r\nHost: x\r\nX-Pad: " + \
+            b"a" * 10000
+        data = b""
+        end = time.monotonic() + 60
+        for i in range(len(head)):
+            if time.monotonic() > end:
+                break
+            try:
+                s.sendall(head[i:i + 1])
+                chunk = s.recv(4096)
+                if not chunk:
+                    break
+                data += chunk
+                if b"\r\n" in data:
+                    break
+            except socket.timeout:
+                continue
+            except (ssl.SSLError, OSError):
+                break
+        print(data.split(b"\r\n")[0].decode("latin-1") if data else "closed")
     elif mode == "hold":
         socks = [connect(port) for _ in range(int(sys.argv[3]))]
         print("holding", len(socks), flush=True)

@@ -36,7 +36,8 @@ until grep -q "mounted on" "$work/fs.log"; do
 	[ $i -lt 300 ] || fail "no mount 30 s after the restart"
 	sleep 0.1
 done
-grep -q "stale mount" "$work/fs.log" || fail "no log line about the stale mount"
+grep -q "stale mount" "$work/fs.log" ||
+	fail "no log line about the stale mount: $(cat "$work/fs.log")"
 grep -q '^queue:' "$mnt/status" || fail "the new mount does not serve"
 [ "$(grep -c " $mnt fuse" /proc/mounts)" = 1 ] || fail "stacked mounts on $mnt"
 echo "ok: a stale mount is cleared with a log line"

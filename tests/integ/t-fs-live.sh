@@ -1,7 +1,7 @@
 #!/bin/sh
 # t-fs-live - a real download from the local origin, watched through the
 # mount: progress moves between two reads a second apart and agrees with
-# the store, `ctl` cancel stops the job and `ctl` retry brings it back, the
+# the store, `tail -f`/`tail -F` follow it, `ctl` cancel stops the job and `ctl` retry brings it back, the
 # finished video reads through its job folder byte for byte, and with the
 # spooler stopped the tree still answers and says so.
 . "$top_srcdir/tests/integ/lib.sh"
@@ -58,10 +58,31 @@ for _ in range(2):
     time.sleep(1)
 assert seen[0] != seen[1], seen
 PY
+
 [ "$(cat "$MNT/jobs/$id/url")" = "$ORIGIN/plain/index.m3u8" ] || fail "url"
 [ "$(cat "$MNT/jobs/$id/title")" = "Concert" ] || fail "title: $(cat "$MNT/jobs/$id/title")"
 "$PYTHON3" -c 'import json,sys; d=json.load(open(sys.argv[1])); assert d["status"] in ("downloading","merging") and d["job_name"] == "concert", d' \
 	"$MNT/jobs/$id/info.json" || fail "info.json"
+
+# tail -f and tail -F follow the progress file: inotify sees nothing on
+# FUSE, tail polls st_size, and an open file read to its end grows by one
+# line a change. Two distinct lines from each tail is following.
+TD=$(tmpdir)
+origin_ctl "set?rate=10000" >/dev/null	# still downloading when they look
+tail -n +1 -f "$MNT/jobs/$id/progress" >"$TD/f" 2>"$TD/f.err" &
+T1=$!
+tail -n +1 -F "$MNT/jobs/$id/progress" >"$TD/F" 2>"$TD/F.err" &
+T2=$!
+on_exit "kill $T1 $T2 2>/dev/null"
+wait_for "[ \$(sort -u '$TD/f' | wc -l) -ge 2 ] && [ \$(sort -u '$TD/F' | wc -l) -ge 2 ]" 30 ||
+	fail "tail does not follow: -f: $(cat "$TD/f" "$TD/f.err") -F: $(cat "$TD/F" "$TD/F.err")"
+kill $T1 $T2 2>/dev/null
+wait $T1 $T2 2>/dev/null
+origin_ctl "set?rate=40000" >/dev/null
+grep -Ev '^[0-9]+\.[0-9]% [0-9]+/[0-9]+ segments ' "$TD/f" "$TD/F" &&
+	fail "tail printed something that is no progress line"
+# A plain read still sees one snapshot: one line.
+[ "$(wc -l <"$MNT/jobs/$id/progress")" = 1 ] || fail "cat sees more than one snapshot"
 
 # ctl cancel stops it.
 echo cancel >"$MNT/jobs/$id/ctl" || fail "writing cancel"

@@ -2,8 +2,9 @@
 # t-fs-robust - the tree answers with no store yet, picks the store and new
 # jobs up without a remount, says whether the spooler is alive, survives a
 # store that is not a database, takes the mount point from the command line
-# or the configuration, supports allow_other, and unmounts cleanly on
-# SIGTERM and SIGINT.
+# or the configuration, supports allow_other, unmounts cleanly on SIGTERM
+# and SIGINT, recovers a mount left stale by kill -9 and refuses to mount
+# over a live one.
 . "${top_srcdir:-$(dirname "$0")/../..}/tests/integ/fs-lib.sh"
 
 "$FS" --version | grep -q "^m3u8nas-fs [0-9]" || fail "--version"
@@ -93,5 +94,36 @@ grep -q "^store: unavailable - ." "$mnt/status" ||
 	fail "garbage store: $(cat "$mnt/status")"
 [ -z "$(ls "$mnt/jobs")" ] || fail "jobs from a garbage store"
 if cat "$mnt/jobs/j1/status" 2>/dev/null; then fail "a job from garbage"; fi
+fs_stop TERM
+
+# 8. A mount left stale by kill -9 (ENOTCONN): the next start unmounts it
+# lazily, says so, and serves; a live mount is never mounted over.
+rm -f "$db" "$db-wal" "$db-shm"
+seed add j1 status=downloading name=first progress=5 done=1 total=20
+fs_mount
+kill -KILL "$fs_pid"
+wait "$fs_pid" 2>/dev/null || true
+fs_pid=
+if stat "$mnt" >/dev/null 2>"$work/stat.err"; then
+	fail "no stale mount after kill -9"
+fi
+grep -q "not connected" "$work/stat.err" || fail "stale: $(cat "$work/stat.err")"
+# The stale entry is still in /proc/mounts: fs_mount returns at once, so
+# wait for the new process to have mounted (its log says so).
+fs_mount
+i=0
+until grep -q "mounted on" "$work/fs.log"; do
+	i=$((i + 1)); [ $i -lt 200 ] || fail "no mount after the stale one: $(cat "$work/fs.log")"
+	sleep 0.1
+done
+grep -q "stale mount" "$work/fs.log" || fail "stale mount not logged: $(cat "$work/fs.log")"
+[ "$(cat "$mnt/jobs/j1/status")" = downloading ] || fail "not serving after the stale mount"
+[ "$(grep -c " $mnt fuse" /proc/mounts)" = 1 ] || fail "mounts: $(grep " $mnt " /proc/mounts)"
+if "$FS" -c "$conf" -f >"$work/fs2.log" 2>&1; then
+	fail "a second m3u8nas-fs mounted over a live one"
+fi
+grep -q "a live m3u8nas-fs is already mounted there" "$work/fs2.log" ||
+	fail "second mount: $(cat "$work/fs2.log")"
+[ "$(cat "$mnt/jobs/j1/status")" = downloading ] || fail "the live mount after a refused second"
 fs_stop TERM
 echo "ok"

@@ -39,6 +39,8 @@ https://a.example/x -q huge|quality
 |usage
 https://a.example/x https://b.example/y|usage
 https://a.example/x --bogus|usage
+https://a.example/x -t "$(printf 'caf\351')"|--title is not valid UTF-8
+https://a.example/x -H "X-A: $(printf '\377')"|header X-A is not valid UTF-8
 EOF2
 [ "$(ls "$W/spool/incoming" | wc -l)" = "$n0" ] && ok "nothing written for bad input" ||
 	bad "a bad add wrote a file"

@@ -37,6 +37,9 @@ jcheck "201 body" 'sorted(j) == ["job_id", "status"] and j["status"] == "pending
 ID1=$(jget 'j["job_id"]')
 f="$W/spool/incoming/$ID1.job"
 [ -f "$f" ] && ok ".job in incoming/" || bad "no $f"
+# Made before any spooler ran: the spooler's modes (the SMB drop box).
+m=$(stat -c %a "$W/spool/incoming")
+[ "$m" = 2775 ] && ok "incoming/ made group-writable ($m)" || bad "incoming/ mode $m"
 "$PYTHON3" - "$f" "$URL1" "$ID1" <<'EOF' && ok ".job content" || bad ".job content"
 import json, sys
 j = json.load(open(sys.argv[1]))

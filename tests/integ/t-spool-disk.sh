@@ -47,11 +47,21 @@ log_has resumed || fail "no resumed record"
 assert_same_media "$LIBRARY/one.mp4" "$streams/plain"
 assert_same_media "$LIBRARY/two.mp4" "$streams/aes"
 
-# Truly full: writes fail with ENOSPC mid-segment.
+# Truly full: writes fail with ENOSPC mid-segment. min_free_mb = 0 now, so
+# the statvfs check cannot pause first: only ENOSPC can, and the test
+# waits until the spooler said it met it.
+spoold_stop
+spool_conf "min_free_mb = 0;" "segment_concurrency = 1;"
+n0=$(wc -l <"$SPOOLD_LOG")
+spoold_start
 drop three.job "{\"url\": \"$ORIGIN/fmp4/index.m3u8\", \"title\": \"three\"}"
 wait_for "[ \"\$(job_field three segments_done)\" -ge 1 ]" 20 || fail "no progress"
 dd if=/dev/zero of="$disk/filler" bs=64k 2>/dev/null
-sleep 4
+wait_for "tail -n +$((n0 + 1)) '$SPOOLD_LOG' | grep -q 'no space left on device'" 60 ||
+	fail "ENOSPC never happened: $(tail -5 "$SPOOLD_LOG")"
+# The store shares the full disk, so the row may not say it: the log does.
+wait_for "tail -n +$((n0 + 1)) '$SPOOLD_LOG' | grep '\"event\":\"paused\"' | grep -q '\"job\":\"three\"'" 30 ||
+	fail "three not paused: $(tail -5 "$SPOOLD_LOG")"
 [ "$(sql "SELECT count(*) FROM jobs WHERE status = 'failed';")" -eq 0 ] ||
 	fail "a job failed for want of space"
 rm -f "$disk/filler"

@@ -248,6 +248,24 @@ START_TEST(host_and_schemes)
 }
 END_TEST
 
+static const struct {
+	const char *s;
+	bool ok;
+} utf8_cases[] = {
+	{ "", true }, { "plain", true }, { "caf\303\251", true },
+	{ "\xe2\x82\xac", true }, { "\xf0\x9f\x98\x80", true },
+	{ "caf\351", false }, { "\xc0\xaf", false }, { "\xe0\x80\xaf", false },
+	{ "\xed\xa0\x80", false }, { "\xf4\x90\x80\x80", false },
+	{ "\xe2\x82", false }, { "\x80", false }, { "\xff", false },
+};
+
+START_TEST(utf8_table)
+{
+	ck_assert_msg(guard_utf8_ok(utf8_cases[_i].s) == utf8_cases[_i].ok,
+	    "case %d", _i);
+}
+END_TEST
+
 #define N(a) ((int)(sizeof(a) / sizeof((a)[0])))
 
 static Suite *
@@ -263,6 +281,7 @@ guard_suite(void)
 	tcase_add_loop_test(tc, public_table, 0, N(public_cases));
 	tcase_add_loop_test(tc, redact_table, 0, N(redact_cases));
 	tcase_add_test(tc, host_and_schemes);
+	tcase_add_loop_test(tc, utf8_table, 0, N(utf8_cases));
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -54,6 +54,9 @@ static const struct {
 	{ "{\"url\": \"javascript:alert(1)\"}", "unsupported scheme" },
 	{ "{\"url\": \"not a url\"}", "spaces or control characters" },
 	{ "{\"url\": \"https://a/\\nb\"}", "control characters" },
+	/* found by tests/fuzz/fuzz_job.c: a bare URL that is not UTF-8 was
+	 * accepted, and job_encode then dropped it without a word */
+	{ "https://cdn.exa\377\377\377\377st-aftp:.m3u8\n", "is not UTF-8" },
 	{ "{\"url\": \"https://a/b\", \"headers\": [1]}",
 	  "\"headers\" must be an object" },
 	{ "{\"url\": \"https://a/b\", \"headers\": {\"X\": 1}}",
@@ -145,6 +148,56 @@ START_TEST(encode_roundtrips)
 	ck_assert_str_eq(back.headers[2].value, "yes");
 	free(text);
 	job_spec_free(&job);
+	job_spec_free(&back);
+}
+END_TEST
+
+/*
+ * A refusal never quotes the refused file (found by tests/fuzz/fuzz_job.c:
+ * jansson's "near '...'" carried the bytes, line breaks included).
+ */
+START_TEST(refusal_quotes_nothing)
+{
+	static const char *const texts[] = {
+		"\r{\"url\": \"his:/ \\u09e\n\r0\n\"}",
+		"{\"url\": \"https://a/b\", \"x\": tru SECRETWORD}",
+		"root:SECRETWORD:19000:0:99999:7:::\n",
+		"{\"url\": \"root:SECRETWORD\"}",
+		/* found by tests/fuzz/fuzz_http_body.c: a header name quoted
+		 * back, line break and all */
+		"{\"url\": \"https://a/b\", \"headers\": {\"SECRET\\nWORD\": \"o\"}}",
+		"{\"url\": \"https://a/b\", \"headers\": {\"SECRET\\nWORD\": 1}}",
+	};
+	struct job_spec j;
+	struct err err;
+	size_t i;
+
+	for (i = 0; i < sizeof(texts) / sizeof(texts[0]); i++) {
+		ck_assert_int_eq(job_parse(texts[i], strlen(texts[i]), &j,
+		    &err), -1);
+		ck_assert_msg(strstr(err.msg, "SECRET") == NULL &&
+		    strstr(err.msg, "root") == NULL &&
+		    strchr(err.msg, '\n') == NULL, "%zu: %s", i, err.msg);
+	}
+}
+END_TEST
+
+/* jansson drops a key whose value is not UTF-8: job_encode must not. */
+START_TEST(encode_keeps_latin1_title)
+{
+	struct job_spec j, back;
+	struct err err;
+	char *text;
+
+	memset(&j, 0, sizeof(j));
+	j.url = xstrdup("https://a.example/x.m3u8");
+	j.title = xstrdup("caf\351 ok \303\251");
+	text = job_encode(&j);
+	ck_assert_msg(job_parse(text, strlen(text), &back, &err) == 0, "%s",
+	    err.msg);
+	ck_assert_str_eq(back.title, "caf\357\277\275 ok \303\251");
+	free(text);
+	job_spec_free(&j);
 	job_spec_free(&back);
 }
 END_TEST
@@ -349,6 +402,8 @@ job_suite(void)
 	tcase_add_test(tc, header_lines_referer_once);
 	tcase_add_test(tc, encode_roundtrips);
 	tcase_add_test(tc, write_file_never_overwrites);
+	tcase_add_test(tc, encode_keeps_latin1_title);
+	tcase_add_test(tc, refusal_quotes_nothing);
 	suite_add_tcase(s, tc);
 	return s;
 }
