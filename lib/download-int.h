@@ -93,7 +93,14 @@ struct download {
 	char **headers;
 	int concurrency, live_max_seconds;
 	int64_t min_free_bytes;
-	bool lossy;
+	bool lossy, fresh_link;
+	/* A previous run's files under another link of the stream: its
+	 * segment paths per track (from media-v/-a.m3u8), to compare with
+	 * the playlists fetched anew before the kept files are taken. */
+	bool adopt;
+	char **adopt_paths[2];
+	size_t adopt_n[2];
+	bool adopt_had[2];
 
 	enum download_state state;
 	enum phase phase;
@@ -154,6 +161,15 @@ void workdir_save_key(struct download *d, size_t idx,
 void workdir_save_info(struct download *d);
 /* Picks up a previous run on the same URL, or empties the workdir. */
 void workdir_resume(struct download *d);
+/*
+ * A fresh link (d->adopt): t was just loaded from it; 0 when its segments
+ * are the kept run's, else the workdir is emptied (or, with fresh_link,
+ * the download failed) and -1. Call before t is saved.
+ */
+int workdir_adopt_track(struct download *d, struct track *t);
+/* Every track loaded from the fresh link: take the kept files. */
+void workdir_adopt_done(struct download *d);
+void workdir_adopt_free(struct download *d);
 
 /* download-plan.c */
 int plan_load_track(struct download *d, struct track *t, const char *text,
