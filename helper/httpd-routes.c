@@ -41,6 +41,7 @@ static const struct route routes[] = {
 	{ R_JOB,      "",              EVHTTP_REQ_GET,  true,  true },
 	{ R_CANCEL,   "/cancel",       EVHTTP_REQ_POST, true,  true },
 	{ R_RETRY,    "/retry",        EVHTTP_REQ_POST, true,  true },
+	{ R_REFRESH,  "/refresh",      EVHTTP_REQ_POST, true,  true },
 };
 #define NROUTES (sizeof(routes) / sizeof(routes[0]))
 #define JOBS_PREFIX "/api/jobs/"
@@ -133,6 +134,7 @@ run(struct httpd_req *r)
 	case R_JOB: route_job(r); break;
 	case R_CANCEL: route_control(r, CONTROL_CANCEL); break;
 	case R_RETRY: route_control(r, CONTROL_RETRY); break;
+	case R_REFRESH: route_refresh(r); break;
 	case R_STATUS: route_status(r); break;
 	case R_HEALTH: route_health(r); break;
 	case R_PROBE: route_probe(r); break;

@@ -36,8 +36,8 @@
 
 /* Routes, for dispatch and for the per-route request counters. */
 enum httpd_route {
-	R_DOWNLOAD, R_JOBS, R_JOB, R_CANCEL, R_RETRY, R_STATUS, R_HEALTH,
-	R_PROBE, R_METRICS, R_PREFLIGHT, R_UNKNOWN, R_COUNT
+	R_DOWNLOAD, R_JOBS, R_JOB, R_CANCEL, R_RETRY, R_REFRESH, R_STATUS,
+	R_HEALTH, R_PROBE, R_METRICS, R_PREFLIGHT, R_UNKNOWN, R_COUNT
 };
 
 struct limiter;
@@ -152,6 +152,8 @@ void route_download(struct httpd_req *r);
 void route_jobs(struct httpd_req *r);
 void route_job(struct httpd_req *r);
 void route_control(struct httpd_req *r, enum control_word w);
+/* POST /api/jobs/{id}/refresh: a fresh link as a control/ request. */
+void route_refresh(struct httpd_req *r);
 
 /* httpd-status.c */
 void route_status(struct httpd_req *r);

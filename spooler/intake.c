@@ -77,6 +77,18 @@ header_value(const struct job_spec *job, const char *name)
 	return NULL;
 }
 
+void
+intake_row_link(struct job_row *row, const struct job_spec *job)
+{
+	const char *ua = header_value(job, "User-Agent");
+
+	row_set(&row->url, job->url);
+	free(row->headers_json);
+	row->headers_json = headers_json(job);
+	row_set(&row->referer, job->referer);
+	row_set(&row->user_agent, ua);
+}
+
 /* The job's title, from the job or else its URL, safe as a file name. */
 static char *
 job_title(const struct job_spec *job)

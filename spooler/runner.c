@@ -12,6 +12,7 @@
 
 #include "log.h"
 #include "spoold.h"
+#include "url.h"
 #include "xmalloc.h"
 
 #define MAX_NAME_SUFFIX 1000	/* "Title (2).mp4" ... */
@@ -26,6 +27,7 @@ struct run {
 	char *workdir, *output;
 	enum download_state state;
 	bool cancelling;
+	bool restarting;	/* stopped for a fresh link: pending again */
 };
 
 void
@@ -243,6 +245,7 @@ run_start(struct spoold *d, struct job_row *row)
 	struct download_opts o;
 	struct run *r;
 	struct err err;
+	char *log_url;
 
 	r = xcalloc(1, sizeof(*r));
 	r->row = *row;
@@ -268,8 +271,14 @@ run_start(struct spoold *d, struct job_row *row)
 	o.live_max_seconds = d->conf->live_max_seconds;
 	o.min_free_bytes = d->conf->min_free_bytes;
 	o.lossy = d->conf->lossy_skip_segments;
+	/* The job's URL changes only by a refresh: another URL on this
+	 * workdir is a fresh link of the stream kept there. */
+	o.fresh_link = true;
 	if ((r->dl = download_new(d->fetcher, &o, &err)) == NULL)
 		goto fail;
+	log_url = url_without_query(r->job.url);
+	if (log_url == NULL)
+		log_url = xstrdup("(unparsable URL)");
 	r->state = DL_STARTING;
 	r->row.status = JOB_DOWNLOADING;
 	row_set(&r->row.error_msg, NULL);
@@ -280,7 +289,8 @@ run_start(struct spoold *d, struct job_row *row)
 	r->next = d->runs;
 	d->runs = r;
 	d->nruns++;
-	log_event(LOG_INFO, "started", r->row.id, "%s", r->job.url);
+	log_event(LOG_INFO, "started", r->row.id, "%s", log_url);
+	free(log_url);
 	return;
 fail:
 	runner_fail(d, &r->row, err.msg);
@@ -390,13 +400,59 @@ failed_for_space(struct spoold *d, const struct err *why)
 	return d->disk_short || why->kind == ERR_NOSPACE;
 }
 
+/*
+ * The origin turned a link away (401/403/410) after the download had
+ * started: the media playlist was read, or earlier runs left segments.
+ * A fresh link of the same stream continues it (refresh), so the job
+ * waits for one with its work directory; a refusal of the very first
+ * request fails as any other error. Live recordings cannot resume.
+ */
+static bool
+waits_for_link(struct run *r, const struct err *why)
+{
+	struct download_progress p;
+
+	if (why->kind != ERR_DENIED)
+		return false;
+	download_get_progress(r->dl, &p);
+	if (p.live)
+		return false;
+	return p.segments_total > 0 ||
+	    download_workdir_has_segments(r->workdir);
+}
+
+static void
+run_wait(struct spoold *d, struct run *r, const char *why)
+{
+	char *clean = url_redact_queries(why);
+	char *msg = xasprintf("waiting for a fresh link: %s", clean);
+
+	r->row.status = JOB_WAITING;
+	r->row.speed_bps = 0;
+	r->row.eta_s = -1;
+	row_set(&r->row.error_msg, msg);
+	row_save(d, &r->row);
+	log_event(LOG_WARN, "waiting", r->row.id, "%s", msg);
+	free(msg);
+	free(clean);
+}
+
 static void
 run_end(struct spoold *d, struct run *r)
 {
 	const struct err *err;
 	const char *why;
 
-	if (r->cancelling || r->state == DL_CANCELLED)
+	if (r->restarting && !r->cancelling && r->state != DL_DONE) {
+		/* Stopped to take a fresh link: the next start uses it. */
+		r->row.status = JOB_PENDING;
+		r->row.speed_bps = 0;
+		r->row.eta_s = -1;
+		row_set(&r->row.error_msg, NULL);
+		row_save(d, &r->row);
+		log_event(LOG_INFO, "refreshed", r->row.id, "restarting with "
+		    "the fresh link");
+	} else if (r->cancelling || r->state == DL_CANCELLED)
 		runner_finish_cancelled(d, &r->row);
 	else if (r->state == DL_DONE)
 		run_done(d, r);
@@ -409,7 +465,9 @@ run_end(struct spoold *d, struct run *r)
 			row_save(d, &r->row);
 			log_event(LOG_WARN, "paused", r->row.id,
 			    "waiting for disk space (%s)", why);
-		} else
+		} else if (waits_for_link(r, err))
+			run_wait(d, r, why);
+		else
 			runner_fail(d, &r->row, why);
 	}
 }
@@ -480,6 +538,26 @@ runner_cancel(struct spoold *d, const char *id)
 	r->cancelling = true;
 	download_cancel(r->dl);
 	return true;
+}
+
+bool
+runner_restart(struct spoold *d, const char *id)
+{
+	struct run *r = run_find(d, id);
+
+	if (r == NULL || r->cancelling)
+		return false;
+	if (r->state == DL_MERGING)
+		return true;	/* every segment is here: nothing to fetch */
+	r->restarting = true;
+	download_cancel(r->dl);
+	return true;
+}
+
+bool
+runner_is_running(struct spoold *d, const char *id)
+{
+	return run_find(d, id) != NULL;
 }
 
 void

@@ -20,7 +20,7 @@
  *
  *   intake.c   incoming/ -> processing/<id>/job + a store row (or failed/)
  *   runner.c   store rows -> downloads -> library (or failed/)
- *   control.c  control/<id>.cancel and <id>.retry
+ *   control.c  control/<id>.cancel, <id>.retry and <id>.refresh
  *
  * The store is the queue: a job is pending until a slot is free; nothing
  * about the queue lives only in memory, so kill -9 loses nothing.
@@ -57,6 +57,9 @@ void intake_recover(struct spoold *d);
 /* Reads and checks processing/<id>/job; job is the caller's to free. */
 int intake_read_job(struct spoold *d, const char *id, struct job_spec *job,
     struct err *err);
+/* The row's link columns (url, headers_json, referer, user_agent) from
+ * job, as a claim sets them. */
+void intake_row_link(struct job_row *row, const struct job_spec *job);
 
 /* runner.c */
 void runner_schedule(struct spoold *d);
@@ -68,6 +71,10 @@ void runner_check_disk(struct spoold *d);
 void runner_stop_all(struct spoold *d);
 /* Asks the running download of id to stop; false if id is not running. */
 bool runner_cancel(struct spoold *d, const char *id);
+/* Stops the running download of id to start it again from its workdir
+ * (a fresh link): the row goes pending. false if id is not running. */
+bool runner_restart(struct spoold *d, const char *id);
+bool runner_is_running(struct spoold *d, const char *id);
 /* Ends a job that is not running: row, spool files, log. */
 void runner_finish_cancelled(struct spoold *d, struct job_row *row);
 void runner_fail(struct spoold *d, struct job_row *row, const char *reason);
