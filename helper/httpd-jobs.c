@@ -196,7 +196,7 @@ route_download(struct httpd_req *r)
 	struct httpd *h = r->h;
 	struct job_spec spec;
 	json_t *body = NULL;
-	char *text = NULL, *dup_id = NULL;
+	char *text = NULL, *dup_id = NULL, *shown = NULL;
 	enum job_status dup_status;
 	char *final = NULL, id[JOB_ID_NEW_SIZE];
 	struct err err;
@@ -232,9 +232,11 @@ route_download(struct httpd_req *r)
 		goto out;
 	}
 	recent_add(h->recent, final, spec.url, spec.title, spec.quality);
-	log_event(LOG_INFO, "posted", final, "%s", spec.url);
+	shown = url_without_query(spec.url);
+	log_event(LOG_INFO, "posted", final, "%s", shown != NULL ? shown : "-");
 	reply_job_id(r, 201, final, JOB_PENDING);
 out:
+	free(shown);
 	free(final);
 	free(dup_id);
 	free(text);

@@ -108,7 +108,9 @@ runner_fail(struct spoold *d, struct job_row *row, const char *reason)
 {
 	struct err err;
 	char *out = hidden_output(d, row->id);
-	char *why = xstrdup(reason);	/* reason may point into row */
+	/* A copy (reason may point into row), without URL queries: tokens
+	 * and signatures stay out of the row, failed/ and the log. */
+	char *why = url_redact_queries(reason);
 
 	row->status = JOB_FAILED;
 	row_set(&row->error_msg, why);

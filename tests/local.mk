@@ -123,7 +123,7 @@ tests_unit_check_spool_LDADD = $(UNIT_LDADD)
 SPOOL_TESTS = tests/integ/t-spool-basic.sh tests/integ/t-spool-bad.sh \
 	tests/integ/t-spool-many.sh tests/integ/t-spool-control.sh \
 	tests/integ/t-spool-kill.sh tests/integ/t-spool-disk.sh \
-	tests/integ/t-spool-live.sh
+	tests/integ/t-spool-live.sh tests/integ/t-spool-refresh.sh
 TESTS += $(SPOOL_TESTS)
 EXTRA_DIST += tests/integ/spool-lib.sh $(SPOOL_TESTS)
 
