@@ -416,7 +416,18 @@ workdir_resume(struct download *d)
 			d->adopt = true;
 			return;
 		}
-		workdir_adopt_free(d);	/* nothing to compare: start over */
+		workdir_adopt_free(d);
+		if (d->fresh_link &&
+		    download_workdir_has_segments(d->workdir)) {
+			struct err err;
+
+			/* Kept segments, no playlist to check the link by. */
+			err_setk(&err, ERR_DENIED, "the fresh link cannot be "
+			    "checked against the kept segments");
+			download_fail(d, &err);
+			return;
+		}
+		/* Nothing kept to compare with: start over. */
 	}
 	if (same && resume_tracks(d)) {
 		clean_workdir(d, true);

@@ -104,10 +104,10 @@ do_retry(struct spoold *d, struct job_row *row)
 	runner_schedule(d);
 }
 
-/* processing/<id>/job replaced by job (0600: it holds cookies). */
+/* processing/<id>/<file> replaced by job (0600: it holds cookies). */
 static int
-write_job(struct spoold *d, const char *id, const struct job_spec *job,
-    struct err *err)
+write_job(struct spoold *d, const char *id, const char *file,
+    const struct job_spec *job, struct err *err)
 {
 	char *text = job_encode(job);
 	char *dir = xasprintf("%s/%s", d->sp.processing, id);
@@ -115,7 +115,7 @@ write_job(struct spoold *d, const char *id, const struct job_spec *job,
 
 	fd = open(dir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
 	rc = fd == -1 ? err_errno(err, "%s", dir) :
-	    file_write_atomic(fd, "job", text, strlen(text), 0600, FILE_SYNC,
+	    file_write_atomic(fd, file, text, strlen(text), 0600, FILE_SYNC,
 	    err);
 	if (fd != -1)
 		close(fd);
@@ -149,10 +149,12 @@ take_link(struct job_spec *to, struct job_spec *from)
  * control/<id>.refresh: its content is a job JSON with a fresh link of the
  * job's stream. The job file takes the new url, headers and referer
  * (everything else stays), the row too, and the job resumes on its work
- * directory: a waiting job goes pending, a running one restarts. Whether
- * it is the same stream is decided here by the link (scheme, host, path)
- * and, when the path differs, by the download, which compares the new
- * playlist's segments with the kept ones and else waits again.
+ * directory: a waiting job goes pending, a running one restarts. Same
+ * scheme, host and path is the same stream. A link with another path is
+ * tried: the last accepted job file is kept as job.prev, the download
+ * compares the new playlists' segments with the kept ones (fresh_link),
+ * and either takes it (job.prev goes) or fails "not the same stream",
+ * and the job waits again on its previous link (runner.c).
  */
 static void
 do_refresh(struct spoold *d, struct job_row *row, const char *name)
@@ -177,11 +179,20 @@ do_refresh(struct spoold *d, struct job_row *row, const char *name)
 		goto out;
 	}
 	shown = url_without_query(fresh.url);
-	if (!url_same_stream(job.url, fresh.url))
+	if (url_same_stream(job.url, fresh.url))
+		runner_link_accepted(d, row->id);
+	else {
 		log_event(LOG_INFO, "control", row->id, "refresh: %s is "
 		    "another path; its segments decide", shown);
+		if (!runner_has_prev_link(d, row->id) &&
+		    write_job(d, row->id, RUNNER_PREV_JOB, &job, &err) == -1) {
+			log_event(LOG_WARN, "control", row->id, "refresh: %s",
+			    err.msg);
+			goto out;
+		}
+	}
 	take_link(&job, &fresh);
-	if (write_job(d, row->id, &job, &err) == -1) {
+	if (write_job(d, row->id, "job", &job, &err) == -1) {
 		log_event(LOG_WARN, "control", row->id, "refresh: %s", err.msg);
 		goto out;
 	}

@@ -273,9 +273,9 @@ run_start(struct spoold *d, struct job_row *row)
 	o.live_max_seconds = d->conf->live_max_seconds;
 	o.min_free_bytes = d->conf->min_free_bytes;
 	o.lossy = d->conf->lossy_skip_segments;
-	/* The job's URL changes only by a refresh: another URL on this
-	 * workdir is a fresh link of the stream kept there. */
-	o.fresh_link = true;
+	/* A link of another path, from a refresh: its segments must be the
+	 * kept ones. (A new query alone resumes or starts over.) */
+	o.fresh_link = runner_has_prev_link(d, r->row.id);
 	if ((r->dl = download_new(d->fetcher, &o, &err)) == NULL)
 		goto fail;
 	log_url = url_without_query(r->job.url);
@@ -423,11 +423,60 @@ waits_for_link(struct run *r, const struct err *why)
 	    download_workdir_has_segments(r->workdir);
 }
 
+static char *
+prev_path(const char *id)
+{
+	return xasprintf("%s/%s", id, RUNNER_PREV_JOB);
+}
+
+bool
+runner_has_prev_link(struct spoold *d, const char *id)
+{
+	char *p = prev_path(id);
+	struct stat st;
+	bool yes = fstatat(d->sp.processing_fd, p, &st,
+	    AT_SYMLINK_NOFOLLOW) == 0;
+
+	free(p);
+	return yes;
+}
+
+void
+runner_link_accepted(struct spoold *d, const char *id)
+{
+	char *p = prev_path(id);
+
+	if (unlinkat(d->sp.processing_fd, p, 0) == 0)
+		log_event(LOG_INFO, "refreshed", id, "the fresh link is the "
+		    "same stream");
+	free(p);
+}
+
+/* The link of another path was refused: the job file before it is back. */
+static void
+restore_prev_link(struct spoold *d, struct run *r)
+{
+	char *p = prev_path(r->row.id), *job = xasprintf("%s/job", r->row.id);
+	struct job_spec spec;
+	struct err err;
+
+	if (renameat(d->sp.processing_fd, p, d->sp.processing_fd, job) == 0 &&
+	    intake_read_job(d, r->row.id, &spec, &err) == 0) {
+		intake_row_link(&r->row, &spec);
+		job_spec_free(&spec);
+	}
+	free(job);
+	free(p);
+}
+
 static void
 run_wait(struct spoold *d, struct run *r, const char *why)
 {
 	char *clean = url_redact_queries(why);
 	char *msg = xasprintf("waiting for a fresh link: %s", clean);
+
+	if (runner_has_prev_link(d, r->row.id))
+		restore_prev_link(d, r);
 
 	r->row.status = JOB_WAITING;
 	r->row.speed_bps = 0;
@@ -489,6 +538,10 @@ runner_step(struct spoold *d, bool tick)
 			log_event(LOG_INFO, s == DL_PAUSED ? "paused" :
 			    "resumed", r->row.id, "%s", s == DL_PAUSED ?
 			    "disk space low" : "disk space back");
+		/* Past its playlists: the download took the link. */
+		if (changed && r->state == DL_STARTING && (s == DL_DOWNLOADING ||
+		    s == DL_PAUSED || s == DL_MERGING || s == DL_DONE))
+			runner_link_accepted(d, r->row.id);
 		r->state = s;
 		if (s == DL_DONE || s == DL_FAILED || s == DL_CANCELLED) {
 			run_end(d, r);

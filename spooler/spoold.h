@@ -75,6 +75,15 @@ bool runner_cancel(struct spoold *d, const char *id);
  * (a fresh link): the row goes pending. false if id is not running. */
 bool runner_restart(struct spoold *d, const char *id);
 bool runner_is_running(struct spoold *d, const char *id);
+/*
+ * processing/<id>/job.prev: the job file as it was before a refresh to a
+ * link of another path, until the download accepts that link (its
+ * segments are the kept ones: runner_link_accepted removes it) or refuses
+ * it (the job waits again with job.prev put back).
+ */
+#define RUNNER_PREV_JOB "job.prev"
+bool runner_has_prev_link(struct spoold *d, const char *id);
+void runner_link_accepted(struct spoold *d, const char *id);
 /* Ends a job that is not running: row, spool files, log. */
 void runner_finish_cancelled(struct spoold *d, struct job_row *row);
 void runner_fail(struct spoold *d, struct job_row *row, const char *reason);

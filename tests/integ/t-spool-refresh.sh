@@ -67,6 +67,21 @@ expect 400 "a bad header name"
 ls "$SPOOL/control" | grep -q refresh && bad "a refused refresh left a request" || ok "no request written"
 [ "$(job_field "$id" status)" = waiting ] && ok "still waiting" || bad "status $(job_field "$id" status)"
 
+# A link of another path (written as a control request, as the endpoint
+# never would) is tried by its segments: another stream's are refused,
+# and the job waits again on the link it had, its segments untouched.
+printf '{"url": "%s"}\n' "$ORIGIN/signed/fmp4/index.m3u8?token=tokY" >"$SPOOL/control/.r"
+mv "$SPOOL/control/.r" "$SPOOL/control/$id.refresh"
+wait_for "job_field $id error_msg | grep -q 'not the same stream'" 30 ||
+	bad "another stream's link: $(job_field "$id" status) $(job_field "$id" error_msg)"
+[ "$(job_field "$id" status)" = waiting ] && ok "another stream's link refused: waiting again" ||
+	bad "status $(job_field "$id" status)"
+[ "$(segs "$id")" -eq 2 ] && ok "its 2 segments untouched" || bad "kept $(segs "$id") segments"
+grep -q tokA "$SPOOL/processing/$id/job" && [ ! -e "$SPOOL/processing/$id/job.prev" ] &&
+	ok "the previous link is back in the job file" || bad "job file: $(cat "$SPOOL/processing/$id/job")"
+job_field "$id" url | grep -q '/signed/plain/index.m3u8?token=tokA' && ok "and in the row" ||
+	bad "row url $(job_field "$id" url)"
+
 # 3. tokB: seg2, seg3, then 403 on seg4: waiting again with 4 kept.
 req POST "/api/jobs/$id/refresh" -d "{\"url\": \"$(link tokB)\", \"headers\": {\"Cookie\": \"sid=fresh-cookie\"}, \"referer\": \"http://site.example/watch\"}"
 expect 200 "refresh with tokB"
@@ -83,10 +98,12 @@ grep -q tokB "$SPOOL/processing/$id/job" && grep -q fresh-cookie "$SPOOL/process
 job_field "$id" headers_json | grep -q fresh-cookie && ok "the row has the new headers" ||
 	bad "row headers: $(job_field "$id" headers_json)"
 
-# 4. tokC: seg4, then the merge: completed, as the source.
-req POST "/api/jobs/$id/refresh" -d "{\"url\": \"$(link tokC)\"}"
-expect 200 "refresh with tokC"
-wait_status "$id" completed 60 && ok "completed after two refreshes" ||
+# 4. tokC: seg4, then the merge: completed, as the source. The link has
+# another path (a redirect to the same playlist, as a control request):
+# its segments are the kept ones, so it is taken.
+printf '{"url": "%s"}\n' "$ORIGIN/r/signed/plain/index.m3u8?token=tokC" >"$SPOOL/control/.r"
+mv "$SPOOL/control/.r" "$SPOOL/control/$id.refresh"
+wait_status "$id" completed 60 && ok "completed after three refreshes" ||
 	bad "not completed: $(cat "$W/body")"
 out=$(jget 'j["output"]')
 assert_same_media "$out" "$streams/plain"
@@ -110,7 +127,7 @@ id2=$(jget 'j["job_id"]')
 wait_status "$id2" failed 30 && ok "a dead first link fails" || bad "not failed: $(cat "$W/body")"
 
 # Nothing secret in the logs.
-if grep -E 'tok[A-D]|s3cr3t|fresh-cookie' "$SPOOLD_LOG" "$W/log"; then
+if grep -E 'tok[A-DY]|s3cr3t|fresh-cookie' "$SPOOLD_LOG" "$W/log"; then
 	bad "a token or cookie in a log"
 else
 	ok "no token or cookie in the logs"
