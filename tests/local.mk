@@ -95,7 +95,8 @@ tests_unit_check_fetch_CFLAGS = $(UNIT_CFLAGS)
 tests_unit_check_fetch_LDADD = $(UNIT_LDADD)
 ENGINE_T = tests/integ/t-get-streams.sh tests/integ/t-get-quality.sh \
 	tests/integ/t-get-errors.sh tests/integ/t-get-protected.sh \
-	tests/integ/t-get-resume.sh tests/integ/t-get-live.sh \
+	tests/integ/t-get-resume.sh tests/integ/t-get-refresh.sh \
+	tests/integ/t-get-live.sh \
 	tests/integ/t-get-memory.sh tests/integ/t-get-diskfull.sh \
 	tests/integ/t-get-http.sh
 TESTS += $(ENGINE_T)

@@ -19,7 +19,9 @@
 #                    needs ?token=T (any T not yet expired); a playlist
 #                    fetched with T lists its URIs (segments, keys, maps)
 #                    with ?token=T; with --token-segments N a token expires
-#                    once N segments were served with it (counted when each
+#                    once N segments (media files: .ts .m4s .mp4 .m4a .aac;
+#                    keys and playlists do not count) were served with it
+#                    (counted when each
 #                    request is taken, so deterministic, not wall time):
 #                    then every request with it gets 403 "token expired"
 #   /live/<n>/index.m3u8   a sliding 3-segment window over DIR/live/<n>/full.m3u8,
@@ -77,6 +79,7 @@ CTYPES = {
     '.vtt': 'text/vtt',
 }
 HLS_TYPE = CTYPES['.m3u8']
+SEGMENT_EXTS = ('.ts', '.m4s', '.mp4', '.m4a', '.aac')  # what a token counts
 FAULT_KINDS = ('500', '503', '403', '404', 'reset', 'stall', 'truncate')
 
 
@@ -470,8 +473,8 @@ class Handler(BaseHTTPRequestHandler):
         if path.startswith('/signed/'):
             token = urllib.parse.parse_qs(query).get('token', [''])[0]
             path = path[7:]
-            is_pl = os.path.splitext(path)[1].lower() in ('.m3u8', '.m3u')
-            if not token or not st.take_token(token, not is_pl):
+            media = os.path.splitext(path)[1].lower() in SEGMENT_EXTS
+            if not token or not st.take_token(token, media):
                 self.send_simple(403, 'token expired\n')
                 return
         fault = st.take_fault(path)
