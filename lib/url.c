@@ -261,6 +261,13 @@ url_without_query(const char *url)
 
 	if ((u = parse_abs(url, NULL)) == NULL)
 		return NULL;
+	/* Scheme and host compare without case (RFC 3986 6.2.2.1). */
+	if (curl_url_get(u, CURLUPART_HOST, &s, 0) == CURLUE_OK) {
+		lower(s);
+		curl_url_set(u, CURLUPART_HOST, s, 0);
+		curl_free(s);
+		s = NULL;
+	}
 	if (curl_url_set(u, CURLUPART_QUERY, NULL, 0) == CURLUE_OK &&
 	    curl_url_set(u, CURLUPART_FRAGMENT, NULL, 0) == CURLUE_OK &&
 	    curl_url_get(u, CURLUPART_URL, &s, URL_FLAGS) == CURLUE_OK)

@@ -65,7 +65,8 @@ bool url_has_scheme(const char *url, const char *scheme);
 char *url_last_segment(const char *url);
 
 /*
- * The URL without its query and fragment ("https://h:8/a/b.m3u8"), for
+ * The URL without its query and fragment ("https://h:8/a/b.m3u8"; scheme
+ * and host lowercased), for
  * logs, error lines and comparing links whose tokens differ: a query
  * often holds a signature or a session. NULL when url does not parse.
  * The caller frees it with free(3).
