@@ -119,6 +119,11 @@ struct download {
 
 	struct xfer *xfers;
 	int inflight;
+	/* The origin refused a segment (ERR_DENIED: an expired link): no
+	 * new one starts, those in flight finish (they were let in and are
+	 * kept for a refresh), then the download fails with this reason. */
+	bool denied;
+	struct err denied_err;
 	int64_t done_bytes, skipped;
 	int64_t rx;			/* body bytes received, ever */
 	bool space_low, nospace;
