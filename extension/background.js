@@ -19,7 +19,7 @@ import {
 } from './lib/api.js';
 import {
   trackJob, toPoll, applyJob, markGone, prune, notification, sortedEntries,
-  mergeJobs, onNasMatch, refreshCandidates, folderFor,
+  mergeJobs, onNasMatch, refreshCandidates, folderFor, refreshResendIn,
 } from './lib/jobs.js';
 import { loadSettings } from './lib/settings.js';
 
@@ -527,6 +527,8 @@ async function sentRefreshes() {
 // it, once per URL; notify.  One at a time: a playlist seen twice in a row
 // must not send its URL twice.
 let refreshChain = Promise.resolve();
+// No refresh POST before this time (a 429's Retry-After).
+let refreshNotBefore = 0;
 function refreshJobs(tabId, s, jobs) {
   const run = refreshChain.then(() => refreshJobsNow(tabId, s, jobs));
   refreshChain = run.catch(() => {});
@@ -534,6 +536,8 @@ function refreshJobs(tabId, s, jobs) {
 }
 
 async function refreshJobsNow(tabId, s, jobs) {
+  if (Date.now() < refreshNotBefore)
+    return;
   const settings = await loadSettings();
   const refreshed = await sentRefreshes();
   const page = await pageOf(tabId);
@@ -552,6 +556,15 @@ async function refreshJobsNow(tabId, s, jobs) {
       j.status = 'downloading';
       n = { title: 'Fresh link sent to the NAS', message: `${name}: the download goes on.` };
     } catch (e) {
+      const resend = e instanceof NasError ? refreshResendIn(e.kind, e.retryAfter) : null;
+      if (resend !== null) {
+        // Not taken by the NAS: not sent.  The next sighting of the
+        // stream, or the next look at the job list, sends it again.
+        refreshed[id] = refreshed[id].filter((u) => u !== s.url);
+        await chrome.storage.local.set({ refreshed });
+        refreshNotBefore = Date.now() + resend;
+        return;
+      }
       if (e instanceof NasError && e.kind === 'notfound' && /no such route/i.test(e.message))
         missing.add('refresh');
       n = wanted.has(id) ? { title: 'Link not refreshed', message: `${name}: ${e.message}` } : null;

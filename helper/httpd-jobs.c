@@ -28,6 +28,7 @@
 #include "log.h"
 #include "spool.h"
 #include "store.h"
+#include "url.h"
 #include "xmalloc.h"
 
 /* A posted job the spooler has not stored yet, as a pending JOB. */
@@ -564,4 +565,85 @@ route_log(struct httpd_req *r)
 	}
 	free(buf);
 	httpd_reply_json(r, 200, json_pack("{s:o}", "lines", lines));
+}
+
+/*
+ * POST /api/jobs/{id}/refresh {"url", "headers", "referer"}: a fresh link
+ * for a job whose link expired (waiting) or is about to. The store is not
+ * written here: the link goes to control/<id>.refresh (0600, it holds
+ * cookies) as a job JSON, checked as a .job is, and the spooler applies
+ * it. Same stream means same scheme, host and path (the query, where a
+ * CDN puts its token, set aside). Answers never echo the link's query.
+ */
+void
+route_refresh(struct httpd_req *r)
+{
+	struct httpd *h = r->h;
+	struct job_spec spec, link;
+	struct job_row row;
+	char *raw, *data = NULL, *shown = NULL;
+	size_t len;
+	enum job_status next;
+	struct err err;
+	bool owned = false;
+	int rc;
+
+	memset(&spec, 0, sizeof(spec));
+	memset(&row, 0, sizeof(row));
+	raw = httpd_req_body(r, &len);
+	rc = httpd_body_download(raw, len, &h->conf, &spec, &err);
+	free(raw);
+	if (rc != 0) {
+		httpd_reply_err(r, &err);
+		goto out;
+	}
+	if ((rc = find_job(h, r->id, &row, &owned, &err)) <= 0) {
+		if (rc < 0)
+			httpd_reply_error(r, 503, "the job store cannot be read");
+		else
+			httpd_reply_error(r, 404, "no such job: %s", r->id);
+		goto out;
+	}
+	if (!owned) {
+		httpd_reply_error(r, 409, "cannot refresh a job the spooler "
+		    "has not taken yet");
+		goto out;
+	}
+	if (!job_status_unfinished(row.status)) {
+		httpd_reply_error(r, 409, "cannot refresh a %s job",
+		    job_status_name(row.status));
+		goto out;
+	}
+	if (!url_same_stream(row.url, spec.url)) {
+		httpd_reply_error(r, 409, "not the same stream: a fresh link "
+		    "has the job's scheme, host and path; only its query may "
+		    "differ");
+		goto out;
+	}
+	/* Only the link travels: the spooler keeps the job's other fields. */
+	memset(&link, 0, sizeof(link));
+	link.url = spec.url;
+	link.referer = spec.referer;
+	memcpy(link.headers, spec.headers, sizeof(link.headers));
+	link.nheaders = spec.nheaders;
+	data = job_encode(&link);
+	if (control_request_data(h->control, r->id, CONTROL_REFRESH, data,
+	    strlen(data), 0600, &err) != 0) {
+		log_event(LOG_ERROR, "control", r->id, "%s", err.msg);
+		httpd_reply_error(r, httpd_status_of(&err),
+		    "cannot write the refresh request");
+		goto out;
+	}
+	shown = url_without_query(spec.url);
+	log_event(LOG_INFO, "control", r->id, "refresh requested: %s",
+	    shown != NULL ? shown : "-");
+	next = row.status == JOB_WAITING ? JOB_PENDING : row.status;
+	httpd_reply_json(r, 200, json_pack("{s:s, s:s, s:s}", "id", r->id,
+	    "job_id", r->id, "status", job_status_name(next)));
+out:
+	if (owned)
+		job_row_free(&row);
+	free(shown);
+	free(data);
+	job_spec_free(&spec);
 }

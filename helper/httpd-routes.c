@@ -52,6 +52,7 @@ static const struct route routes[] = {
 	{ R_REMOVE,   "",              DEL,  true,  true },
 	{ R_CANCEL,   "/cancel",       POST, true,  true },
 	{ R_RETRY,    "/retry",        POST, true,  true },
+	{ R_REFRESH,  "/refresh",      POST, true,  true },
 	{ R_PAUSE,    "/pause",        POST, true,  true },
 	{ R_RESUME,   "/resume",       POST, true,  true },
 	{ R_VIDEO,    "/video",        GET,  true,  true },
@@ -179,6 +180,7 @@ run(struct httpd_req *r)
 	case R_JOB: route_job(r); break;
 	case R_CANCEL: route_control(r, CONTROL_CANCEL); break;
 	case R_RETRY: route_control(r, CONTROL_RETRY); break;
+	case R_REFRESH: route_refresh(r); break;
 	case R_STATUS: route_status(r); break;
 	case R_HEALTH: route_health(r); break;
 	case R_PROBE: route_probe(r); break;

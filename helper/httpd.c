@@ -29,7 +29,8 @@
 static const char *const route_names[R_COUNT] = {
 	[R_DOWNLOAD] = "/api/download", [R_JOBS] = "/api/jobs",
 	[R_JOB] = "/api/jobs/{id}", [R_CANCEL] = "/api/jobs/{id}/cancel",
-	[R_RETRY] = "/api/jobs/{id}/retry", [R_STATUS] = "/api/status",
+	[R_RETRY] = "/api/jobs/{id}/retry",
+	[R_REFRESH] = "/api/jobs/{id}/refresh", [R_STATUS] = "/api/status",
 	[R_HEALTH] = "/api/health", [R_PROBE] = "/api/probe",
 	[R_METRICS] = "/metrics", [R_PREFLIGHT] = "OPTIONS",
 	[R_UNKNOWN] = "other", [R_PAUSE] = "/api/jobs/{id}/pause",

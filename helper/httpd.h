@@ -52,7 +52,7 @@ enum httpd_route {
 	R_DOWNLOAD, R_JOBS, R_JOB, R_CANCEL, R_RETRY, R_STATUS, R_HEALTH,
 	R_PROBE, R_METRICS, R_PREFLIGHT, R_UNKNOWN,
 	R_PAUSE, R_RESUME, R_REMOVE, R_VIDEO, R_EVENTS, R_SETTINGS,
-	R_SESSION, R_WEB, R_LOG, R_FOLDERS, R_LOOKUP, R_COUNT
+	R_SESSION, R_WEB, R_LOG, R_FOLDERS, R_LOOKUP, R_REFRESH, R_COUNT
 };
 
 /* How a request proved who it is. */
@@ -227,6 +227,8 @@ void route_download(struct httpd_req *r);
 void route_jobs(struct httpd_req *r);
 void route_job(struct httpd_req *r);
 void route_control(struct httpd_req *r, enum control_word w);
+/* POST /api/jobs/{id}/refresh: a fresh link as a control/ request. */
+void route_refresh(struct httpd_req *r);
 
 /* httpd-session.c: sign-in, sessions, CSRF (see the file's comment). */
 struct sessions *sessions_new(int ttl_s, int signin_per_minute);

@@ -70,7 +70,19 @@ int
 control_request(const char *control_dir, const char *id,
     enum control_word w, struct err *err)
 {
-	char name[JOB_ID_MAX + 16], body[16];
+	char body[16];
+
+	snprintf(body, sizeof(body), "%s\n", control_word_name(w));
+	return control_request_data(control_dir, id, w, body, strlen(body),
+	    0644, err);
+}
+
+int
+control_request_data(const char *control_dir, const char *id,
+    enum control_word w, const void *data, size_t len, mode_t mode,
+    struct err *err)
+{
+	char name[JOB_ID_MAX + 16];
 	int dfd, rc, saved;
 
 	if (!job_id_valid(id)) {
@@ -79,15 +91,13 @@ control_request(const char *control_dir, const char *id,
 		    JOB_ID_MAX, id);
 	}
 	snprintf(name, sizeof(name), "%s.%s", id, words[w]);
-	snprintf(body, sizeof(body), "%s\n", words[w]);
 	/* No symlink is followed: not for the directory, not for the file. */
 	dfd = open(control_dir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW |
 	    O_CLOEXEC);
 	if (dfd == -1)
 		return err_errno(err, "control: %s", control_dir);
 	/* Replacing an earlier request is right: asking twice is asking once. */
-	rc = file_write_atomic(dfd, name, body, strlen(body), 0644, FILE_SYNC,
-	    err);
+	rc = file_write_atomic(dfd, name, data, len, mode, FILE_SYNC, err);
 	saved = errno;
 	if (rc == -1)
 		err_wrap(err, "control: %s/%s", control_dir, name);

@@ -4,6 +4,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <sys/types.h>
 
 #include "err.h"
 
@@ -14,9 +15,10 @@
  * contract; the content (the word and a newline) is for people. Asking
  * twice is asking once: a second request replaces the first.
  *
- * refresh is a word of the protocol already; the spooler does not carry
- * it out yet (control_word_supported), so the writers refuse it and the
- * spooler logs and drops it.
+ * refresh carries data: the file's content is a job JSON holding the
+ * fresh link ("url", "headers", "referer"), written 0600 since it holds
+ * cookies (control_request_data). The spooler checks it with
+ * job_validate, puts it into processing/<id>/job and resumes the job.
  *
  * One request is not about a job: control/settings holds the owner's
  * bandwidth limit and schedule (lib/bandwidth.h) for the spooler to
@@ -36,7 +38,8 @@ enum control_word {
 #define CONTROL_MAX_WRITE 64	/* a longer ctl write is no known word */
 
 const char *control_word_name(enum control_word w);
-/* The spooler carries this request out today (all but refresh). */
+/* The spooler carries this word out as a bare request today (all but
+ * refresh, which is carried out too, but only with its data). */
 bool control_word_supported(enum control_word w);
 /* A word jobs/<id>/ctl takes: cancel, retry, pause, resume. Removing a
  * job (and its video) is the owner's, through the endpoint's signed-in
@@ -55,6 +58,12 @@ int control_word_parse(const char *buf, size_t len);
  */
 int control_request(const char *control_dir, const char *id,
     enum control_word w, struct err *err);
+/* The same with data as the content, in a file of the given mode. */
+int control_request_data(const char *control_dir, const char *id,
+    enum control_word w, const void *data, size_t len, mode_t mode,
+    struct err *err);
+/* The largest content a request may have (a refresh's job JSON). */
+#define CONTROL_MAX_DATA (256 << 10)
 /*
  * A name in control/: 1 a request (*w, and *id newly allocated); 0 not a
  * request (a dot-file in writing, no known word: leave it); -1 a known

@@ -103,7 +103,14 @@ struct download {
 	char **headers;
 	int concurrency, live_max_seconds;
 	int64_t min_free_bytes;
-	bool lossy;
+	bool lossy, fresh_link;
+	/* A previous run's files under another link of the stream: its
+	 * segment paths per track (from media-v/-a.m3u8), to compare with
+	 * the playlists fetched anew before the kept files are taken. */
+	bool adopt;
+	char **adopt_paths[2];
+	size_t adopt_n[2];
+	bool adopt_had[2];
 
 	enum download_state state;
 	enum phase phase;
@@ -126,6 +133,11 @@ struct download {
 
 	struct xfer *xfers;
 	int inflight;
+	/* The origin refused a segment (ERR_DENIED: an expired link): no
+	 * new one starts, those in flight finish (they were let in and are
+	 * kept for a refresh), then the download fails with this reason. */
+	bool denied;
+	struct err denied_err;
 	int64_t done_bytes, skipped;
 	int64_t rx;			/* body bytes received, ever */
 	bool space_low, nospace;
@@ -173,6 +185,15 @@ void workdir_save_info(struct download *d);
 void workdir_save_tracks(struct download *d);
 /* Picks up a previous run on the same URL, or empties the workdir. */
 void workdir_resume(struct download *d);
+/*
+ * A fresh link (d->adopt): t was just loaded from it; 0 when its segments
+ * are the kept run's, else the workdir is emptied (or, with fresh_link,
+ * the download failed) and -1. Call before t is saved.
+ */
+int workdir_adopt_track(struct download *d, struct track *t);
+/* Every track loaded from the fresh link: take the kept files. */
+void workdir_adopt_done(struct download *d);
+void workdir_adopt_free(struct download *d);
 
 /* download-plan.c */
 int plan_load_track(struct download *d, struct track *t, const char *text,

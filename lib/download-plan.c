@@ -166,6 +166,11 @@ plan_load_track(struct download *d, struct track *t, const char *text,
 	t->target = pl->target_duration > 0 ? pl->target_duration : 10;
 	t->endlist = pl->endlist;
 	merge_segments(d, t, pl);
+	if (save && d->adopt && workdir_adopt_track(d, t) == -1 &&
+	    d->failed) {
+		err_copy(err, &d->err);
+		goto out;
+	}
 	if (!t->loaded)
 		t->next_reload_ms = clock_ms() + (int64_t)(t->target *
 		    1000);
@@ -387,6 +392,10 @@ media_step(struct download *d)
 		small_free(&t->pl);
 	}
 	if (d->failed || pending > 0)
+		return;
+	if (d->adopt)
+		workdir_adopt_done(d);
+	if (d->failed)
 		return;
 	if (vod)
 		workdir_save_info(d);

@@ -128,6 +128,10 @@ xfer_done(void *arg, const struct fetch_result *res)
 			d->nospace = true;	/* paused, not failed */
 		} else if (d->cancel_req || d->failed) {
 			/* nothing to say */
+		} else if (err.kind == ERR_DENIED) {
+			if (!d->denied)
+				err_copy(&d->denied_err, &err);
+			d->denied = true;	/* drain, then fail (seg_step) */
 		} else if (d->lossy && x->idx >= 0) {
 			*st = IT_SKIPPED;
 			d->skipped++;
@@ -223,7 +227,12 @@ key_step(struct download *d)
 	if (s == NULL || s->state == IT_RUNNING)
 		return;
 	k = &d->keys[s->index];
-	if (s->state == IT_SKIPPED) {
+	if (s->state == IT_SKIPPED && s->err.kind == ERR_DENIED) {
+		k->state = IT_TODO;	/* as a segment: drain, then fail */
+		if (!d->denied)
+			err_copy(&d->denied_err, &s->err);
+		d->denied = true;
+	} else if (s->state == IT_SKIPPED) {
 		download_fail(d, &s->err);
 	} else if (s->buf.len != CRYPT_KEY_LEN) {
 		struct err err;
@@ -266,6 +275,8 @@ schedule(struct download *d, struct track *t)
 {
 	size_t i;
 
+	if (d->denied)
+		return;		/* the link expired: nothing new */
 	for (i = 0; i < t->nmaps && d->inflight < d->concurrency; i++)
 		if (t->maps[i].state == IT_TODO)
 			xfer_start(d, t, -(long)i - 1);
@@ -314,6 +325,8 @@ seg_step(struct download *d)
 
 	key_step(d);
 	seg_space_check(d);
+	if (d->denied && !d->failed && d->inflight == 0)
+		download_fail(d, &d->denied_err);
 	if (d->failed)
 		return;
 	if (d->space_low || d->nospace) {

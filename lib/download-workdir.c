@@ -10,9 +10,12 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <curl/curl.h>
+
 #include "download-int.h"
 #include "file.h"
 #include "log.h"
+#include "url.h"
 #include "xmalloc.h"
 
 /*
@@ -22,6 +25,13 @@
  * rendition), key-N.bin, and every finished seg-K-NNNNNN / init-K-N.mp4.
  * A new download on the same directory and URL reloads the playlists from
  * there and fetches only what is missing; .part files are removed.
+ *
+ * A fresh link of the same stream (only the query differs: a CDN's new
+ * token; or any URL with fresh_link) cannot use the saved playlists: their
+ * segment URLs carry the old token. The playlists are fetched anew from
+ * the new link and compared with the saved ones, segment by segment, by
+ * path (queries set aside); when they match, every finished file is
+ * kept and only the rest is fetched, with the new URLs.
  */
 
 /* --- names ------------------------------------------------------------- */
@@ -371,13 +381,164 @@ resume_tracks(struct download *d)
 	return ok;
 }
 
+/* The path of a segment URL (no scheme, host, query), newly allocated. */
+static char *
+seg_path(const char *uri)
+{
+	CURLU *u = curl_url();
+	char *p = NULL, *res;
+
+	if (u != NULL && curl_url_set(u, CURLUPART_URL, uri,
+	    CURLU_NON_SUPPORT_SCHEME) == CURLUE_OK)
+		curl_url_get(u, CURLUPART_PATH, &p, 0);
+	res = xstrdup(p != NULL ? p : uri);
+	curl_free(p);
+	curl_url_cleanup(u);
+	return res;
+}
+
+/* The kept run's segment paths, from its saved media playlists: false
+ * when there is no finished VOD run to adopt. */
+static bool
+adopt_load(struct download *d)
+{
+	struct hls_playlist *pl;
+	char name[32], *text, *url;
+	size_t len, i, cap;
+	int k;
+	bool ok = true;
+
+	for (k = 0; k < 2 && ok; k++) {
+		char kind = k == 0 ? 'v' : 'a';
+
+		snprintf(name, sizeof(name), "media-%c.url", kind);
+		url = read_file(d, name, 64 << 10, NULL);
+		snprintf(name, sizeof(name), "media-%c.m3u8", kind);
+		text = read_file(d, name, 64 << 20, &len);
+		pl = NULL;
+		if (url != NULL && text != NULL) {
+			ok = playlist_parse(text, len, url, &pl, NULL) == 0 &&
+			    !pl->is_master && pl->endlist;
+			d->adopt_had[k] = ok;
+			cap = 0;
+			for (i = 0; ok && i < pl->nsegments; i++) {
+				d->adopt_paths[k] = xgrow(d->adopt_paths[k],
+				    &cap, d->adopt_n[k],
+				    sizeof(d->adopt_paths[k][0]));
+				d->adopt_paths[k][d->adopt_n[k]++] =
+				    seg_path(pl->segments[i].uri);
+			}
+		} else if (k == 0)
+			ok = false;
+		playlist_free(pl);
+		free(url);
+		free(text);
+	}
+	return ok && download_workdir_has_segments(d->workdir);
+}
+
+void
+workdir_adopt_free(struct download *d)
+{
+	size_t i;
+	int k;
+
+	for (k = 0; k < 2; k++) {
+		for (i = 0; i < d->adopt_n[k]; i++)
+			free(d->adopt_paths[k][i]);
+		free(d->adopt_paths[k]);
+		d->adopt_paths[k] = NULL;
+		d->adopt_n[k] = 0;
+		d->adopt_had[k] = false;
+	}
+	d->adopt = false;
+}
+
+/* The fresh link lists other segments than the ones kept. */
+static int
+adopt_mismatch(struct download *d, const char *why)
+{
+	struct err err;
+
+	workdir_adopt_free(d);
+	if (d->fresh_link) {
+		err_setk(&err, ERR_DENIED, "the fresh link is not the same "
+		    "stream (%s)", why);
+		download_fail(d, &err);
+		return -1;
+	}
+	log_info("the link's playlist differs from the kept one (%s): "
+	    "starting over in %s", why, d->workdir);
+	clean_workdir(d, false);
+	return -1;
+}
+
+int
+workdir_adopt_track(struct download *d, struct track *t)
+{
+	int k = t->kind == 'a' ? 1 : 0;
+	size_t i;
+	char *p;
+	bool same;
+
+	if (!d->adopt_had[k])
+		return adopt_mismatch(d, "a track the kept run did not have");
+	if (t->nsegs != d->adopt_n[k])
+		return adopt_mismatch(d, "another number of segments");
+	for (i = 0; i < t->nsegs; i++) {
+		p = seg_path(t->segs[i].uri);
+		same = strcmp(p, d->adopt_paths[k][i]) == 0;
+		free(p);
+		if (!same)
+			return adopt_mismatch(d, "other segments");
+	}
+	return 0;
+}
+
+void
+workdir_adopt_done(struct download *d)
+{
+	int k;
+
+	for (k = 0; k < 2; k++)
+		if (d->adopt_had[k] && d->ntracks <= k) {
+			adopt_mismatch(d, "a track missing");
+			return;
+		}
+	workdir_adopt_free(d);
+	clean_workdir(d, true);
+	mark_done_files(d);
+	log_debug("resuming in %s with a fresh link", d->workdir);
+}
+
 void
 workdir_resume(struct download *d)
 {
 	char *src = read_file(d, "source.url", 64 << 10, NULL);
 	bool same = src != NULL && strcmp(src, d->url) == 0;
+	bool fresh = src != NULL && !same && (d->fresh_link ||
+	    url_same_stream(src, d->url));
 
 	free(src);
+	if (fresh) {
+		/* Fetched anew, compared, then adopted (workdir_adopt_*). */
+		if (adopt_load(d)) {
+			d->adopt = true;
+			return;
+		}
+		workdir_adopt_free(d);
+		if (d->fresh_link &&
+		    download_workdir_has_segments(d->workdir)) {
+			struct err err;
+
+			/* Kept segments, no playlist to check the link by. */
+			err_setk(&err, ERR_DENIED, "the fresh link cannot be "
+			    "checked against the kept segments");
+			download_fail(d, &err);
+			return;
+		}
+		/* Nothing kept to compare with: start over. */
+	}
 	if (same && resume_tracks(d)) {
 		clean_workdir(d, true);
 		mark_done_files(d);

@@ -149,6 +149,7 @@ download_new(struct fetcher *f, const struct download_opts *o,
 	d->live_max_seconds = o->live_max_seconds;
 	d->min_free_bytes = o->min_free_bytes;
 	d->lossy = o->lossy;
+	d->fresh_link = o->fresh_link;
 	d->state = DL_STARTING;
 	d->phase = PH_TOP;
 	d->want_video = d->want_audio = -1;
@@ -294,6 +295,7 @@ download_free(struct download *d)
 	stop_network(d);
 	small_free(&d->top);
 	plan_free(d);
+	workdir_adopt_free(d);
 	for (i = 0; d->headers[i] != NULL; i++)
 		free(d->headers[i]);
 	free(d->headers);

@@ -23,7 +23,10 @@
  * audio.m3u8 with their URLs), the keys, and each finished segment as
  * seg-v-NNNNNN / seg-a-NNNNNN (written as .part, renamed when whole). A
  * download started on a workdir that has them fetches only what is
- * missing. The workdir is the caller's to remove after DONE.
+ * missing. The same stream under a fresh link (the query changed: a new
+ * token) fetches its playlists anew and keeps every finished segment when
+ * they list the same segments. The workdir is the caller's to remove
+ * after DONE.
  */
 enum download_state {
 	DL_STARTING,		/* fetching playlists and keys */
@@ -58,6 +61,16 @@ struct download_opts {
 	enum download_subs_as { DL_SUBS_TRACK, DL_SUBS_SIDECAR, DL_SUBS_BOTH }
 	    subtitles_as;
 	const char *sidecar_format;	/* "vtt" (default) or "srt" */
+	/*
+	 * A URL other than the workdir's is a fresh link for the stream kept
+	 * there (the spooler's refresh), even when its path differs: the kept
+	 * files are taken when the new media playlists list the same
+	 * segments (paths, queries set aside), else the download fails with
+	 * ERR_DENIED ("not the same stream") and leaves the workdir alone.
+	 * Without it only a URL that differs in its query alone (a new
+	 * token) resumes; a mismatch there starts over.
+	 */
+	bool fresh_link;
 };
 
 struct download_progress {

@@ -5,6 +5,7 @@
 #include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include <curl/curl.h>
 
@@ -250,4 +251,64 @@ out:
 	curl_free(path);
 	curl_url_cleanup(u);
 	return res;
+}
+
+char *
+url_without_query(const char *url)
+{
+	CURLU *u;
+	char *s = NULL, *res = NULL;
+
+	if ((u = parse_abs(url, NULL)) == NULL)
+		return NULL;
+	/* Scheme and host compare without case (RFC 3986 6.2.2.1). */
+	if (curl_url_get(u, CURLUPART_HOST, &s, 0) == CURLUE_OK) {
+		lower(s);
+		curl_url_set(u, CURLUPART_HOST, s, 0);
+		curl_free(s);
+		s = NULL;
+	}
+	if (curl_url_set(u, CURLUPART_QUERY, NULL, 0) == CURLUE_OK &&
+	    curl_url_set(u, CURLUPART_FRAGMENT, NULL, 0) == CURLUE_OK &&
+	    curl_url_get(u, CURLUPART_URL, &s, URL_FLAGS) == CURLUE_OK)
+		res = own(s);
+	curl_url_cleanup(u);
+	return res;
+}
+
+bool
+url_same_stream(const char *a, const char *b)
+{
+	char *x = a != NULL ? url_without_query(a) : NULL;
+	char *y = b != NULL ? url_without_query(b) : NULL;
+	bool same = x != NULL && y != NULL && strcmp(x, y) == 0;
+
+	free(x);
+	free(y);
+	return same;
+}
+
+char *
+url_redact_queries(const char *text)
+{
+	size_t n = strlen(text), i = 0, o = 0;
+	char *out = xmalloc(n + 1);
+	bool in_url = false;
+
+	while (i < n) {
+		if (!in_url && (strncasecmp(text + i, "http://", 7) == 0 ||
+		    strncasecmp(text + i, "https://", 8) == 0))
+			in_url = true;
+		else if (in_url && isspace((unsigned char)text[i]))
+			in_url = false;
+		if (in_url && (text[i] == '?' || text[i] == '#')) {
+			while (i < n && !isspace((unsigned char)text[i]))
+				i++;
+			in_url = false;
+			continue;
+		}
+		out[o++] = text[i++];
+	}
+	out[o] = '\0';
+	return out;
 }

@@ -64,4 +64,27 @@ bool url_has_scheme(const char *url, const char *scheme);
  */
 char *url_last_segment(const char *url);
 
+/*
+ * The URL without its query and fragment ("https://h:8/a/b.m3u8"; scheme
+ * and host lowercased), for
+ * logs, error lines and comparing links whose tokens differ: a query
+ * often holds a signature or a session. NULL when url does not parse.
+ * The caller frees it with free(3).
+ */
+char *url_without_query(const char *url);
+
+/*
+ * The same stream once the query is set aside: scheme, host, port and
+ * path equal (a signed CDN link with a fresh token). False when either
+ * does not parse.
+ */
+bool url_same_stream(const char *a, const char *b);
+
+/*
+ * text with the query of every http(s) URL in it cut ("HTTP 403 ...
+ * fetching https://h/s.ts?token=x" -> "... fetching https://h/s.ts"),
+ * for lines a person or a log reads. Newly allocated.
+ */
+char *url_redact_queries(const char *text);
+
 #endif

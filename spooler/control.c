@@ -15,8 +15,10 @@
 #include "bandwidth.h"
 #include "control.h"
 #include "file.h"
+#include "job-validate.h"
 #include "log.h"
 #include "spoold.h"
+#include "url.h"
 #include "xmalloc.h"
 
 static void
@@ -286,6 +288,114 @@ control_plain(struct spoold *d, const char *name, const char *id)
 	return false;
 }
 
+/* processing/<id>/<file> replaced by job (0600: it holds cookies). */
+static int
+write_job(struct spoold *d, const char *id, const char *file,
+    const struct job_spec *job, struct err *err)
+{
+	char *text = job_encode(job);
+	char *dir = xasprintf("%s/%s", d->sp.processing, id);
+	int fd, rc;
+
+	fd = open(dir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	rc = fd == -1 ? err_errno(err, "%s", dir) :
+	    file_write_atomic(fd, file, text, strlen(text), 0600, FILE_SYNC,
+	    err);
+	if (fd != -1)
+		close(fd);
+	free(dir);
+	free(text);
+	return rc;
+}
+
+/* Moves the link of `from` (url, headers, referer) into `to`. */
+static void
+take_link(struct job_spec *to, struct job_spec *from)
+{
+	size_t i;
+
+	for (i = 0; i < to->nheaders; i++) {
+		free(to->headers[i].name);
+		free(to->headers[i].value);
+	}
+	memcpy(to->headers, from->headers, sizeof(to->headers));
+	to->nheaders = from->nheaders;
+	from->nheaders = 0;
+	free(to->url);
+	to->url = from->url;
+	from->url = NULL;
+	free(to->referer);
+	to->referer = from->referer;
+	from->referer = NULL;
+}
+
+/*
+ * control/<id>.refresh: its content is a job JSON with a fresh link of the
+ * job's stream. The job file takes the new url, headers and referer
+ * (everything else stays), the row too, and the job resumes on its work
+ * directory: a waiting job goes pending, a running one restarts. Same
+ * scheme, host and path is the same stream. A link with another path is
+ * tried: the last accepted job file is kept as job.prev, the download
+ * compares the new playlists' segments with the kept ones (fresh_link),
+ * and either takes it (job.prev goes) or fails "not the same stream",
+ * and the job waits again on its previous link (runner.c).
+ */
+static void
+do_refresh(struct spoold *d, struct job_row *row, const char *name)
+{
+	struct job_spec fresh, job;
+	struct err err;
+	char *buf = NULL, *shown = NULL;
+	size_t len;
+
+	memset(&fresh, 0, sizeof(fresh));
+	memset(&job, 0, sizeof(job));
+	if (!job_status_unfinished(row->status)) {
+		log_event(LOG_INFO, "control", row->id, "refresh: the job is "
+		    "already %s", job_status_name(row->status));
+		goto out;
+	}
+	if (file_read_bounded(d->sp.control_fd, name, CONTROL_MAX_DATA, &buf,
+	    &len, &err) == -1 ||
+	    job_validate(buf, len, d->conf->allow_private_targets, &fresh,
+	    &err) == -1 || intake_read_job(d, row->id, &job, &err) == -1) {
+		log_event(LOG_WARN, "control", row->id, "refresh: %s", err.msg);
+		goto out;
+	}
+	shown = url_without_query(fresh.url);
+	if (url_same_stream(job.url, fresh.url))
+		runner_link_accepted(d, row->id);
+	else {
+		log_event(LOG_INFO, "control", row->id, "refresh: %s is "
+		    "another path; its segments decide", shown);
+		if (!runner_has_prev_link(d, row->id) &&
+		    write_job(d, row->id, RUNNER_PREV_JOB, &job, &err) == -1) {
+			log_event(LOG_WARN, "control", row->id, "refresh: %s",
+			    err.msg);
+			goto out;
+		}
+	}
+	take_link(&job, &fresh);
+	if (write_job(d, row->id, "job", &job, &err) == -1) {
+		log_event(LOG_WARN, "control", row->id, "refresh: %s", err.msg);
+		goto out;
+	}
+	intake_row_link(row, &job);
+	if (row->status == JOB_WAITING) {
+		row->status = JOB_PENDING;
+		row_set(&row->error_msg, NULL);
+	}
+	row_save(d, row);
+	log_event(LOG_INFO, "refreshed", row->id, "fresh link %s", shown);
+	if (!runner_restart(d, row->id))
+		runner_schedule(d);
+out:
+	free(shown);
+	free(buf);
+	job_spec_free(&fresh);
+	job_spec_free(&job);
+}
+
 void
 control_name(struct spoold *d, const char *name)
 {
@@ -305,12 +415,13 @@ control_name(struct spoold *d, const char *name)
 		;	/* refused, logged; the name goes below */
 	else if (rc == -1)
 		log_event(LOG_WARN, "control", NULL, "%s: not a job id", name);
-	else if (!control_word_supported(w))
+	else if (!control_word_supported(w) && w != CONTROL_REFRESH)
 		log_event(LOG_WARN, "control", id, "%s: %s is not supported yet",
 		    name, control_word_name(w));
 	else if ((rc = store_get_job(d->st, id, &row, &err)) == 1) {
 		switch (w) {
 		case CONTROL_CANCEL: do_cancel(d, &row); break;
+		case CONTROL_REFRESH: do_refresh(d, &row, name); break;
 		case CONTROL_PAUSE: do_pause(d, &row); break;
 		case CONTROL_RESUME: do_resume(d, &row); break;
 		case CONTROL_REMOVE: do_remove(d, &row, false); break;

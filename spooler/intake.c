@@ -68,6 +68,19 @@ headers_json(const struct job_spec *job)
 	return s;
 }
 
+void
+intake_row_link(struct job_row *row, const struct job_spec *job)
+{
+	/* As intake records a job: no query, no header value. */
+	free(row->url);
+	row->url = guard_url_public(job->url);
+	free(row->headers_json);
+	row->headers_json = headers_json(job);
+	free(row->referer);
+	row->referer = job->referer != NULL ? guard_url_public(job->referer) :
+	    NULL;
+}
+
 /*
  * The job's title, safe as a file name: the job's own, else the name the
  * person dropped it as (concert.job: "concert"; not an id the endpoint

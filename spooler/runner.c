@@ -18,6 +18,7 @@
 #include "file.h"
 #include "sidecar.h"
 #include "spoold.h"
+#include "url.h"
 #include "xmalloc.h"
 
 #define MAX_NAME_SUFFIX 1000	/* "Title (2).mp4" ... */
@@ -32,6 +33,7 @@ struct run {
 	char *workdir, *output;
 	enum download_state state;
 	bool cancelling;
+	bool restarting;	/* stopped for a fresh link: pending again */
 };
 
 void
@@ -124,7 +126,9 @@ runner_fail(struct spoold *d, struct job_row *row, enum err_kind kind,
 {
 	struct err err;
 	char *out = hidden_output(d, row);
-	char *why = xstrdup(reason);	/* reason may point into row */
+	/* A copy (reason may point into row), without URL queries: tokens
+	 * and signatures stay out of the row, failed/ and the log. */
+	char *why = url_redact_queries(reason);
 
 	/* A fetch error names the URL: never its tokens. */
 	guard_redact_text(why);
@@ -489,6 +493,7 @@ run_start(struct spoold *d, struct job_row *row)
 	struct download_opts o;
 	struct run *r;
 	struct err err;
+	char *log_url;
 
 	r = xcalloc(1, sizeof(*r));
 	r->row = *row;
@@ -525,8 +530,14 @@ run_start(struct spoold *d, struct job_row *row)
 	o.subtitles_as = (enum download_subs_as)download_subs_as_parse(
 	    d->conf->subtitles_as);
 	o.sidecar_format = d->conf->subtitle_format;
+	/* A link of another path, from a refresh: its segments must be the
+	 * kept ones. (A new query alone resumes or starts over.) */
+	o.fresh_link = runner_has_prev_link(d, r->row.id);
 	if ((r->dl = download_new(d->fetcher, &o, &err)) == NULL)
 		goto fail;
+	log_url = url_without_query(r->job.url);
+	if (log_url == NULL)
+		log_url = xstrdup("(unparsable URL)");
 	r->state = DL_STARTING;
 	r->row.status = JOB_DOWNLOADING;
 	row_set(&r->row.error_msg, NULL);
@@ -538,7 +549,8 @@ run_start(struct spoold *d, struct job_row *row)
 	r->next = d->runs;
 	d->runs = r;
 	d->nruns++;
-	log_event(LOG_INFO, "started", r->row.id, "%s", r->row.url);
+	log_event(LOG_INFO, "started", r->row.id, "%s", log_url);
+	free(log_url);
 	return;
 fail:
 	runner_fail(d, &r->row, err.kind, err.msg);
@@ -678,13 +690,108 @@ failed_for_space(struct spoold *d, const struct err *why)
 	return d->disk_short || why->kind == ERR_NOSPACE;
 }
 
+/*
+ * The origin turned a link away (401/403/410) after the download had
+ * started: the media playlist was read, or earlier runs left segments.
+ * A fresh link of the same stream continues it (refresh), so the job
+ * waits for one with its work directory; a refusal of the very first
+ * request fails as any other error. Live recordings cannot resume.
+ */
+static bool
+waits_for_link(struct run *r, const struct err *why)
+{
+	struct download_progress p;
+
+	if (why->kind != ERR_DENIED)
+		return false;
+	download_get_progress(r->dl, &p);
+	if (p.live)
+		return false;
+	return p.segments_total > 0 ||
+	    download_workdir_has_segments(r->workdir);
+}
+
+static char *
+prev_path(const char *id)
+{
+	return xasprintf("%s/%s", id, RUNNER_PREV_JOB);
+}
+
+bool
+runner_has_prev_link(struct spoold *d, const char *id)
+{
+	char *p = prev_path(id);
+	struct stat st;
+	bool yes = fstatat(d->sp.processing_fd, p, &st,
+	    AT_SYMLINK_NOFOLLOW) == 0;
+
+	free(p);
+	return yes;
+}
+
+void
+runner_link_accepted(struct spoold *d, const char *id)
+{
+	char *p = prev_path(id);
+
+	if (unlinkat(d->sp.processing_fd, p, 0) == 0)
+		log_event(LOG_INFO, "refreshed", id, "the fresh link is the "
+		    "same stream");
+	free(p);
+}
+
+/* The link of another path was refused: the job file before it is back. */
+static void
+restore_prev_link(struct spoold *d, struct run *r)
+{
+	char *p = prev_path(r->row.id), *job = xasprintf("%s/job", r->row.id);
+	struct job_spec spec;
+	struct err err;
+
+	if (renameat(d->sp.processing_fd, p, d->sp.processing_fd, job) == 0 &&
+	    intake_read_job(d, r->row.id, &spec, &err) == 0) {
+		intake_row_link(&r->row, &spec);
+		job_spec_free(&spec);
+	}
+	free(job);
+	free(p);
+}
+
+static void
+run_wait(struct spoold *d, struct run *r, const char *why)
+{
+	char *clean = url_redact_queries(why);
+	char *msg = xasprintf("waiting for a fresh link: %s", clean);
+
+	if (runner_has_prev_link(d, r->row.id))
+		restore_prev_link(d, r);
+
+	r->row.status = JOB_WAITING;
+	r->row.speed_bps = 0;
+	r->row.eta_s = -1;
+	row_set(&r->row.error_msg, msg);
+	row_save(d, &r->row);
+	log_event(LOG_WARN, "waiting", r->row.id, "%s", msg);
+	free(msg);
+	free(clean);
+}
+
 static void
 run_end(struct spoold *d, struct run *r)
 {
 	const struct err *err;
 	const char *why;
 
-	if (r->cancelling || r->state == DL_CANCELLED)
+	if (r->restarting && !r->cancelling && r->state != DL_DONE) {
+		/* Stopped to take a fresh link: the next start uses it. */
+		r->row.status = JOB_PENDING;
+		r->row.speed_bps = 0;
+		r->row.eta_s = -1;
+		row_set(&r->row.error_msg, NULL);
+		row_save(d, &r->row);
+		log_event(LOG_INFO, "refreshed", r->row.id, "restarting with "
+		    "the fresh link");
+	} else if (r->cancelling || r->state == DL_CANCELLED)
 		runner_finish_cancelled(d, &r->row);
 	else if (r->state == DL_DONE)
 		run_done(d, r);
@@ -697,7 +804,9 @@ run_end(struct spoold *d, struct run *r)
 			row_save(d, &r->row);
 			log_event(LOG_WARN, "paused", r->row.id,
 			    "waiting for disk space (%s)", why);
-		} else
+		} else if (waits_for_link(r, err))
+			run_wait(d, r, why);
+		else
 			runner_fail(d, &r->row, err->kind, why);
 	}
 }
@@ -720,6 +829,10 @@ runner_step(struct spoold *d, bool tick)
 		if (changed && s == DL_MERGING)
 			log_event(LOG_INFO, "merging", r->row.id, "remuxing "
 			    "into %s", r->output);
+		/* Past its playlists: the download took the link. */
+		if (changed && r->state == DL_STARTING && (s == DL_DOWNLOADING ||
+		    s == DL_PAUSED || s == DL_MERGING || s == DL_DONE))
+			runner_link_accepted(d, r->row.id);
 		r->state = s;
 		if (s == DL_DONE || s == DL_FAILED || s == DL_CANCELLED) {
 			run_end(d, r);
@@ -771,6 +884,26 @@ runner_cancel(struct spoold *d, const char *id)
 	r->cancelling = true;
 	download_cancel(r->dl);
 	return true;
+}
+
+bool
+runner_restart(struct spoold *d, const char *id)
+{
+	struct run *r = run_find(d, id);
+
+	if (r == NULL || r->cancelling)
+		return false;
+	if (r->state == DL_MERGING)
+		return true;	/* every segment is here: nothing to fetch */
+	r->restarting = true;
+	download_cancel(r->dl);
+	return true;
+}
+
+bool
+runner_is_running(struct spoold *d, const char *id)
+{
+	return run_find(d, id) != NULL;
 }
 
 void

@@ -22,7 +22,8 @@
  *   intake.c   incoming/ -> processing/<id>/job + a store row (or failed/)
  *   runner.c   store rows -> downloads -> library (or failed/)
  *   control.c  control/<id>.<word> (cancel retry pause resume remove
- *              remove-file) and control/settings (bandwidth, schedule)
+ *              remove-file refresh) and control/settings (bandwidth,
+ *              schedule)
  *
  * The store is the queue: a job is pending until a slot is free; nothing
  * about the queue lives only in memory, so kill -9 loses nothing.
@@ -66,6 +67,9 @@ void intake_readmit(struct spoold *d);
 /* Reads and checks processing/<id>/job; job is the caller's to free. */
 int intake_read_job(struct spoold *d, const char *id, struct job_spec *job,
     struct err *err);
+/* The row's link columns (url, headers_json, referer, user_agent) from
+ * job, as a claim sets them. */
+void intake_row_link(struct job_row *row, const struct job_spec *job);
 
 /* runner.c */
 void runner_schedule(struct spoold *d);
@@ -85,6 +89,19 @@ bool runner_cancel(struct spoold *d, const char *id);
  * if the job cannot be paused now (merging).
  */
 bool runner_suspend(struct spoold *d, struct job_row *row);
+/* Stops the running download of id to start it again from its workdir
+ * (a fresh link): the row goes pending. false if id is not running. */
+bool runner_restart(struct spoold *d, const char *id);
+bool runner_is_running(struct spoold *d, const char *id);
+/*
+ * processing/<id>/job.prev: the job file as it was before a refresh to a
+ * link of another path, until the download accepts that link (its
+ * segments are the kept ones: runner_link_accepted removes it) or refuses
+ * it (the job waits again with job.prev put back).
+ */
+#define RUNNER_PREV_JOB "job.prev"
+bool runner_has_prev_link(struct spoold *d, const char *id);
+void runner_link_accepted(struct spoold *d, const char *id);
 /* Ends a job that is not running: row, spool files, log. */
 void runner_finish_cancelled(struct spoold *d, struct job_row *row);
 /* Fails the job for reason, of kind (the row keeps it: the metrics count

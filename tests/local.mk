@@ -102,7 +102,8 @@ tests_unit_check_fetch_CFLAGS = $(UNIT_CFLAGS)
 tests_unit_check_fetch_LDADD = $(UNIT_LDADD)
 ENGINE_T = tests/integ/t-get-streams.sh tests/integ/t-get-quality.sh \
 	tests/integ/t-get-errors.sh tests/integ/t-get-protected.sh \
-	tests/integ/t-get-resume.sh tests/integ/t-get-live.sh \
+	tests/integ/t-get-resume.sh tests/integ/t-get-refresh.sh \
+	tests/integ/t-get-live.sh \
 	tests/integ/t-get-memory.sh tests/integ/t-get-diskfull.sh \
 	tests/integ/t-get-http.sh tests/integ/t-get-tracks.sh
 TESTS += $(ENGINE_T)
@@ -133,7 +134,8 @@ SPOOL_TESTS = tests/integ/t-spool-basic.sh tests/integ/t-spool-bad.sh \
 	tests/integ/t-spool-live.sh tests/integ/t-spool-tracks.sh \
 	tests/integ/t-spool-mergefull.sh \
 	tests/integ/t-spool-links.sh tests/integ/t-spool-crash.sh \
-	tests/integ/t-spool-store.sh
+	tests/integ/t-spool-store.sh \
+	tests/integ/t-spool-refresh.sh
 TESTS += $(SPOOL_TESTS)
 EXTRA_DIST += tests/integ/spool-lib.sh $(SPOOL_TESTS)
 

@@ -477,15 +477,56 @@ async function stopWorker(context, id) {
   return null;
 }
 
+// Waits as a 429's Retry-After says (the NAS's POST budget is shared by
+// every step: probes, sends, refreshes).
+function backOff(seconds) {
+  const s = Number.isFinite(seconds) && seconds > 0 ? seconds : 10;
+  step(`rate-limited: waiting ${s} s as the NAS asks`);
+  return new Promise((r) => setTimeout(r, s * 1000 + 200));
+}
+
 // An API route the NAS lacks answers 404 "no such route" (an older NAS).
+// A POST that meets the rate limit is asked again when the NAS says so.
 async function hasRoute(method, p, body) {
-  const r = await fetch(DIRECT + p, {
-    method,
-    headers: { Authorization: `Bearer ${KEY}`, 'Content-Type': 'application/json' },
-    body: body === undefined ? undefined : JSON.stringify(body),
-  });
-  const j = await r.json().catch(() => ({}));
-  return !(r.status === 404 && /no such route/i.test(j.error || ''));
+  for (let i = 0; ; i++) {
+    const r = await fetch(DIRECT + p, {
+      method,
+      headers: { Authorization: `Bearer ${KEY}`, 'Content-Type': 'application/json' },
+      body: body === undefined ? undefined : JSON.stringify(body),
+    });
+    const j = await r.json().catch(() => ({}));
+    if (r.status === 429 && i < 5) {
+      await backOff(parseInt(r.headers.get('retry-after'), 10));
+      continue;
+    }
+    return !(r.status === 404 && /no such route/i.test(j.error || ''));
+  }
+}
+
+// Send in a popup until it says "Sent"; a rate-limit banner ("Try again in
+// N s") is waited out and Send clicked again.
+async function sendFromPopup(popup, what) {
+  const sent = async () => (await popup.textContent('li.stream button.send')) === 'Sent';
+  for (let i = 0; ; i++) {
+    if (await sent())
+      return;
+    await popup.click('li.stream button.send');
+    // Done when it says Sent, or when Send is enabled again under a
+    // rate-limit banner (the banner of an earlier try may still show
+    // while this one is in flight).
+    const r = await until(what, async () => {
+      if (await sent())
+        return 'sent';
+      const t = await popup.textContent('#banner');
+      return /rate limit/.test(t) && await popup.isEnabled('li.stream button.send') ? t : null;
+    });
+    if (r === 'sent')
+      return;
+    if (i >= 4)
+      throw new Error(`${what}: still rate-limited: ${r}`);
+    const m = /Try again in (\d+) s/.exec(r);
+    await backOff(m ? parseInt(m[1], 10) : 10);
+  }
 }
 
 function skip(what) {
@@ -871,12 +912,12 @@ async function secondPass(context, worker, id, page, sent) {
   await until('signed.html to load its stream', async () => (await page.getAttribute('body', 'data-loaded')) === '200');
   await until('badge "1" on signed.html', async () => (await badge(worker, tabId)) === '1');
   const rp = await openPopup(context, id, tabId, 1);
-  await rp.click('li.stream button.send');
-  await until('the signed job sent', async () => (await rp.textContent('li.stream button.send')) === 'Sent');
+  await sendFromPopup(rp, 'the signed job sent');
   const st = await tabState(worker, tabId);
   const firstUrl = st.streams[0].url;
   const jobs = await api('/api/jobs?limit=50');
-  const job = jobs.jobs.find((j) => j.url === firstUrl);
+  // The NAS keeps and shows a stream's URL without its query (tokens).
+  const job = jobs.jobs.find((j) => j.url === firstUrl.split('?')[0]);
   check(!!job, `the signed job is on the NAS (${job && job.job_id})`);
   const jid = job.job_id;
   await until('the job waiting for a fresh link', async () =>

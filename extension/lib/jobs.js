@@ -153,6 +153,17 @@ export function onNasMatch(nasJobs, url, same) {
   return null;
 }
 
+// refreshResendIn - a refresh POST that failed before the NAS took it
+// (rate limit, NAS unreachable, timeout, server trouble) was not sent: the
+// ms to wait before sending that URL again (a 429's Retry-After, else 10 s
+// for the rate limit, 0 for the others), or null when the NAS answered
+// for good (409 another stream, 404, 400) and the URL stays spent.
+export function refreshResendIn(kind, retryAfter) {
+  if (kind === 'rate')
+    return 1000 * (Number.isInteger(retryAfter) && retryAfter > 0 ? retryAfter : 10);
+  return ['unreachable', 'timeout', 'server'].includes(kind) ? 0 : null;
+}
+
 // refreshCandidates - the jobs waiting for a fresh link that a stream seen
 // at url can renew: status "waiting", same stream, and this URL not
 // already sent to that job (refreshed = {job_id: [urls sent]}).

@@ -14,7 +14,7 @@ import {
 } from '../lib/format.js';
 import {
   mergeJobs, onNasMatch, refreshCandidates, folderFor, trackJob, applyJob,
-  notification,
+  notification, refreshResendIn,
 } from '../lib/jobs.js';
 import {
   normalizeEndpoint, otherScheme, certificateUrl, isLoopback, downloadBody,
@@ -300,4 +300,14 @@ test('applyJob: a wait for a fresh link is said once per wait, the end still onc
   const n = notification(tracked.j, 'waiting');
   assert.equal(n.title, 'NAS download waits for a fresh link');
   assert.match(n.message, /^Film: its link expired/);
+});
+
+test('refreshResendIn: a refresh the NAS did not take is sent again', () => {
+  assert.equal(refreshResendIn('rate', 7), 7000, 'after the Retry-After');
+  assert.equal(refreshResendIn('rate', null), 10000);
+  assert.equal(refreshResendIn('unreachable'), 0);
+  assert.equal(refreshResendIn('timeout'), 0);
+  assert.equal(refreshResendIn('server'), 0);
+  for (const k of ['conflict', 'notfound', 'badrequest', 'auth', 'upstream'])
+    assert.equal(refreshResendIn(k), null, `${k}: answered for good`);
 });

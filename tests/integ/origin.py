@@ -5,7 +5,7 @@
 #   python3 tests/integ/origin.py --root DIR --port-file FILE [--latency-ms N]
 #       [--rate BYTES_PER_SEC] [--max-seconds S] [--max-requests N]
 #       [--log FILE] [--live-speed X] [--protect-referer R] [--protect-cookie C]
-#       [--tls-cert PEM --tls-key PEM]
+#       [--tls-cert PEM --tls-key PEM] [--token-segments N]
 #
 # Binds 127.0.0.1 on an ephemeral port and writes the port to FILE (tmp +
 # rename) once listening; with --tls-cert/--tls-key it speaks HTTPS.  Serves
@@ -15,6 +15,15 @@
 #   /protected/...   403 unless Referer == R and the Cookie header has C
 #   /ct/<x>          DIR/ct/<x> served as application/vnd.apple.mpegurl
 #   /r/<path>        302 redirect to /<path> (query kept)
+#   /signed/<path>   DIR/<path> behind a CDN-style signed link: every request
+#                    needs ?token=T (any T not yet expired); a playlist
+#                    fetched with T lists its URIs (segments, keys, maps)
+#                    with ?token=T; with --token-segments N a token expires
+#                    once N segments (media files: .ts .m4s .mp4 .m4a .aac;
+#                    keys and playlists do not count) were served with it
+#                    (counted when each
+#                    request is taken, so deterministic, not wall time):
+#                    then every request with it gets 403 "token expired"
 #   /live/<n>/index.m3u8   a sliding 3-segment window over DIR/live/<n>/full.m3u8,
 #                    advancing with (time since first request) * live-speed;
 #                    with a file DIR/live/<n>/loop it repeats forever
@@ -70,6 +79,7 @@ CTYPES = {
     '.vtt': 'text/vtt',
 }
 HLS_TYPE = CTYPES['.m3u8']
+SEGMENT_EXTS = ('.ts', '.m4s', '.mp4', '.m4a', '.aac')  # what a token counts
 FAULT_KINDS = ('500', '503', '403', '404', 'reset', 'stall', 'truncate')
 
 
@@ -90,6 +100,7 @@ class State:
         self.port = 0
         self.origin = ''        # http(s)://127.0.0.1:PORT
         self.logf = open(args.log, 'a', buffering=1) if args.log else None
+        self.tokens = {}        # token -> segments served with it
 
     def reset(self):
         """Zero the stats (caller holds the lock, or no threads yet)."""
@@ -125,6 +136,18 @@ class State:
             if f[1] <= 0:
                 del self.faults[path]
             return f[0]
+
+    def take_token(self, token, segment):
+        """True if a /signed/ request with token may be served; a
+        segment counts against the token's --token-segments."""
+        limit = self.args.token_segments
+        with self.lock:
+            n = self.tokens.get(token, 0)
+            if limit > 0 and n >= limit:
+                return False
+            if segment:
+                self.tokens[token] = n + 1
+            return True
 
     def log(self, line):
         if self.logf:
@@ -210,6 +233,22 @@ def live_playlist(full_text, elapsed, loop=False):
     if not loop and published == n:
         out.append('#EXT-X-ENDLIST')
     return '\n'.join(out) + '\n'
+
+
+def sign_playlist(data, token):
+    """The playlist with ?token=T on every URI line and URI= attribute."""
+    def sign(uri):
+        return uri + ('&' if '?' in uri else '?') + 'token=' + token
+    out = []
+    for line in data.decode('utf-8', 'replace').splitlines():
+        s = line.strip()
+        if s and not s.startswith('#'):
+            line = sign(s)
+        elif 'URI="' in s:
+            line = re.sub(r'URI="([^"]*)"',
+                          lambda m: 'URI="%s"' % sign(m.group(1)), line)
+        out.append(line)
+    return ('\n'.join(out) + '\n').encode()
 
 
 class Handler(BaseHTTPRequestHandler):
@@ -430,6 +469,14 @@ class Handler(BaseHTTPRequestHandler):
         if not self.allowed(path):
             self.send_simple(403, 'forbidden\n')
             return
+        token = None
+        if path.startswith('/signed/'):
+            token = urllib.parse.parse_qs(query).get('token', [''])[0]
+            path = path[7:]
+            media = os.path.splitext(path)[1].lower() in SEGMENT_EXTS
+            if not token or not st.take_token(token, media):
+                self.send_simple(403, 'token expired\n')
+                return
         fault = st.take_fault(path)
         if fault in ('500', '503', '403', '404'):
             self.send_simple(int(fault), 'injected fault %s\n' % fault)
@@ -459,6 +506,8 @@ class Handler(BaseHTTPRequestHandler):
             if ctype == HLS_TYPE:
                 data = f.read(16 << 20).replace(b'{{ORIGIN}}', (
                     st.origin).encode())
+                if token is not None:
+                    data = sign_playlist(data, token)
                 self.send_body(data, ctype, fault)
             else:
                 self.send_body(f, ctype, fault)
@@ -568,6 +617,9 @@ def main():
     ap.add_argument('--protect-cookie', default='session=letmein')
     ap.add_argument('--tls-cert', help='serve HTTPS with this PEM cert')
     ap.add_argument('--tls-key', help='and this PEM key')
+    ap.add_argument('--token-segments', type=int, default=0,
+                    help='a /signed/ token expires after N segments '
+                    '(0 = never)')
     args = ap.parse_args()
     if not os.path.isdir(args.root):
         ap.error('--root %s is not a directory' % args.root)

@@ -89,6 +89,34 @@ START_TEST(simple_files)
 }
 END_TEST
 
+/* A job waiting for a fresh link: the state's word, the reason in error. */
+START_TEST(waiting_files)
+{
+	struct job_row r;
+	size_t len;
+	char *text;
+
+	memset(&r, 0, sizeof(r));
+	r.status = JOB_WAITING;
+	r.error_msg = "waiting for a fresh link: HTTP 403 Access denied "
+	    "fetching https://x/seg2.ts";
+	r.segments_done = 2;
+	r.segments_total = 5;
+	r.progress = 36;
+	r.speed_bps = 1000;
+	text = render_job_file(FS_STATUS, &r, &len);
+	ck_assert_str_eq(text, "waiting\n");
+	free(text);
+	text = render_job_file(FS_ERROR, &r, &len);
+	ck_assert_str_eq(text, "waiting for a fresh link: HTTP 403 Access "
+	    "denied fetching https://x/seg2.ts\n");
+	free(text);
+	text = render_job_file(FS_PROGRESS, &r, &len);
+	ck_assert_str_eq(text, "36.0% 2/5 segments 0 B/s ETA -\n");
+	free(text);
+}
+END_TEST
+
 START_TEST(info_json_has_every_column)
 {
 	static const char *const keys[] = { "id", "job_name", "url", "title",
@@ -343,6 +371,7 @@ fs_suite(void)
 #define N(a) ((int)(sizeof(a) / sizeof((a)[0])))
 	tcase_add_loop_test(tc, progress_line, 0, N(progress_cases));
 	tcase_add_test(tc, simple_files);
+	tcase_add_test(tc, waiting_files);
 	tcase_add_test(tc, info_json_has_every_column);
 	tcase_add_test(tc, status_lines);
 	tcase_add_loop_test(tc, video_name, 0, N(video_cases));

@@ -330,6 +330,35 @@ START_TEST(control_table)
 }
 END_TEST
 
+/* A refresh carries its job JSON, in a file only the spooler's user reads;
+ * a bare word stays 0644 with the word as its content. */
+START_TEST(control_request_with_data)
+{
+	static const char body[] = "{\"url\": \"https://h/a.m3u8?t=2\"}\n";
+	struct stat st;
+	struct err err;
+	char *path, *got;
+
+	ck_assert_int_eq(control_request_data(sp.control, "concert",
+	    CONTROL_REFRESH, body, strlen(body), 0600, &err), 0);
+	path = xasprintf("%s/concert.refresh", sp.control);
+	ck_assert_int_eq(lstat(path, &st), 0);
+	ck_assert_int_eq(st.st_mode & 07777, 0600);
+	got = slurp(sp.control, "concert.refresh");
+	ck_assert_str_eq(got, body);
+	free(got);
+	free(path);
+	ck_assert_int_eq(control_request(sp.control, "concert", CONTROL_CANCEL,
+	    &err), 0);
+	got = slurp(sp.control, "concert.cancel");
+	ck_assert_str_eq(got, "cancel\n");
+	free(got);
+	ck_assert_int_eq(control_request_data(sp.control, "../x",
+	    CONTROL_REFRESH, body, strlen(body), 0600, &err), -1);
+	ck_assert_int_eq(err.kind, ERR_INVALID);
+}
+END_TEST
+
 /* etc/m3u8nas.conf documents every key with its default: loading it over
  * the defaults must change nothing (a stale sample fails here). */
 START_TEST(sample_conf_is_the_defaults)
@@ -400,6 +429,7 @@ spool_suite(void)
 	tcase_add_test(tc, aside_never_replaces);
 	tcase_add_test(tc, workdir_and_remove);
 	tcase_add_loop_test(tc, control_table, 0, N(ctl_cases));
+	tcase_add_test(tc, control_request_with_data);
 	tcase_add_test(tc, sample_conf_is_the_defaults);
 	suite_add_tcase(s, tc);
 	return s;

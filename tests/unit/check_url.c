@@ -210,6 +210,52 @@ START_TEST(base_reuse)
 }
 END_TEST
 
+/* Links compared with their queries (tokens) set aside. */
+START_TEST(same_stream)
+{
+	char *u;
+
+	ck_assert_ptr_nonnull(u = url_without_query(
+	    "https://H.example:8443/a/b.m3u8?token=x&e=1#frag"));
+	ck_assert_str_eq(u, "https://h.example:8443/a/b.m3u8");
+	free(u);
+	ck_assert_ptr_null(url_without_query("not a url"));
+	ck_assert(url_same_stream("https://h/a/b.m3u8?token=1",
+	    "https://h/a/b.m3u8?token=2&x=y"));
+	ck_assert(url_same_stream("https://h/a/b.m3u8", "HTTPS://H/a/b.m3u8?t"));
+	ck_assert(!url_same_stream("https://h/a/b.m3u8?t=1",
+	    "https://h/a/c.m3u8?t=1"));
+	ck_assert(!url_same_stream("https://h/a/b.m3u8", "http://h/a/b.m3u8"));
+	ck_assert(!url_same_stream("https://h/a/b.m3u8", "https://g/a/b.m3u8"));
+	ck_assert(!url_same_stream("https://h/a/b.m3u8",
+	    "https://h:444/a/b.m3u8"));
+	ck_assert(!url_same_stream(NULL, "https://h/a"));
+	ck_assert(!url_same_stream("x", "x"));
+}
+END_TEST
+
+START_TEST(redact_queries)
+{
+	static const struct {
+		const char *in, *want;
+	} cases[] = {
+		{ "HTTP 403 Access denied fetching https://h/s.ts?token=x",
+		  "HTTP 403 Access denied fetching https://h/s.ts" },
+		{ "a http://h/x?y=1 and HTTPS://g/z#f?q end",
+		  "a http://h/x and HTTPS://g/z end" },
+		{ "no url? here", "no url? here" },
+		{ "", "" },
+	};
+	char *got;
+
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		got = url_redact_queries(cases[i].in);
+		ck_assert_str_eq(got, cases[i].want);
+		free(got);
+	}
+}
+END_TEST
+
 #define N(a) (int)(sizeof(a) / sizeof((a)[0]))
 
 static Suite *
@@ -223,6 +269,8 @@ url_suite(void)
 	tcase_add_loop_test(tc, is_http_table, 0, N(http_cases));
 	tcase_add_loop_test(tc, last_segment_table, 0, N(last_cases));
 	tcase_add_test(tc, base_reuse);
+	tcase_add_test(tc, same_stream);
+	tcase_add_test(tc, redact_queries);
 	suite_add_tcase(s, tc);
 	return s;
 }
