@@ -33,7 +33,9 @@ check_done() {
 		fail "$1: row size $(job_field big size_bytes), file $size"
 	[ "$(job_field big file_path)" = "$LIBRARY/Big one.mp4" ] ||
 		fail "$1: row file_path $(job_field big file_path)"
-	[ ! -e "$SPOOL/processing/big" ] || fail "$1: processing/big left"
+	# The row says completed first, then processing/<id>/ goes: wait for it.
+	wait_for "[ ! -e '$SPOOL/processing/big' ]" 30 ||
+		fail "$1: processing/big left"
 	assert_same_media "$LIBRARY/Big one.mp4" "$streams/plain"
 }
 
