@@ -39,7 +39,8 @@ mkdir -p "$out/obj"
 pkgs="libcurl jansson sqlite3 libavformat libavcodec libavutil libconfig openssl"
 # The paths Makefile.am gives every file (AM_CPPFLAGS); values do not matter here.
 cflags="-g -O1 -fno-omit-frame-pointer -I$top/$build -I$top/lib -I$top/helper \
-    -DSYSCONFDIR=\"/etc\" -DLOCALSTATEDIR=\"/var\" $(pkg-config --cflags $pkgs)"
+    -DSYSCONFDIR=\"/etc\" -DLOCALSTATEDIR=\"/var\" \
+    -DPKGDATADIR=\"/usr/share/m3u8nas\" $(pkg-config --cflags $pkgs)"
 libs="$(pkg-config --libs $pkgs) -lpthread -lm"
 san="address,undefined"
 
