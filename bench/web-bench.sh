@@ -54,7 +54,7 @@ CONF
 pid=$!
 i=0
 until curl -skf "https://127.0.0.1:$port/api/health" >/dev/null 2>&1; do
-	i=$((i + 1)); [ $i -lt 50 ] || { cat "$tmp/httpd.log"; exit 1; }; sleep 0.1
+	i=$((i + 1)); [ $i -lt 600 ] || { cat "$tmp/httpd.log"; exit 1; }; sleep 0.1
 done
 echo "web-bench: $(sqlite3 "$db" 'SELECT count(*) FROM jobs') jobs; load: $(cut -d' ' -f1-3 /proc/loadavg); $(nproc) cores"
 t0=$(date +%s%N)

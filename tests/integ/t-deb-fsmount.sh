@@ -27,22 +27,18 @@ grep -q "not connected" "$work/stat.out" ||
 	fail "not the stale-mount error: $(cat "$work/stat.out")"
 
 # A plain restart clears it and mounts.
-"$FS" -c "$conf" -f >"$work/fs.log" 2>&1 &
+# Its own log file: fs.log belongs to the first (killed) instance.
+"$FS" -c "$conf" -f >"$work/fs-restart.log" 2>&1 &
 fs_pid=$!
 i=0
-until grep -q "mounted on" "$work/fs.log"; do
-	kill -0 "$fs_pid" 2>/dev/null || fail "restart failed: $(cat "$work/fs.log")"
+until grep -q "mounted on" "$work/fs-restart.log"; do
+	kill -0 "$fs_pid" 2>/dev/null || fail "restart failed: $(cat "$work/fs-restart.log")"
 	i=$((i + 1))
-	[ $i -lt 300 ] || fail "no mount 30 s after the restart"
+	[ $i -lt 1200 ] || fail "no mount 120 s after the restart"
 	sleep 0.1
 done
-# Known flake, not understood yet: in full parallel suites (3 of ~8 runs)
-# fs.log was found empty here although "mounted on" had just been read
-# from it. The mount itself is checked below either way; the missing
-# line is reported, not failed, until the cause is found.
-grep -q "stale mount" "$work/fs.log" ||
-	echo "warning: no log line about the stale mount in fs.log" \
-	    "($(wc -c <"$work/fs.log") bytes)"
+grep -q "stale mount" "$work/fs-restart.log" ||
+	fail "no log line about the stale mount: $(cat "$work/fs-restart.log")"
 grep -q '^queue:' "$mnt/status" || fail "the new mount does not serve"
 [ "$(grep -c " $mnt fuse" /proc/mounts)" = 1 ] || fail "stacked mounts on $mnt"
 echo "ok: a stale mount is cleared with a log line"

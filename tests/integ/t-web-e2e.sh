@@ -106,7 +106,7 @@ pids="$pids $!"
 i=0
 until [ -s "$tmp/origin.port" ]; do
 	i=$((i + 1))
-	[ "$i" -le 100 ] || { echo "t-web-e2e: origin.py did not start"; exit 1; }
+	[ "$i" -le 1200 ] || { echo "t-web-e2e: origin.py did not start"; exit 1; }
 	sleep 0.1
 done
 origin=http://127.0.0.1:$(cat "$tmp/origin.port")
@@ -156,14 +156,14 @@ for port in "$tls_port" "$short_port"; do
 	i=0
 	until curl -skf --max-time 2 "https://127.0.0.1:$port/api/health" >/dev/null 2>&1; do
 		i=$((i + 1))
-		[ "$i" -le 50 ] || { echo "t-web-e2e: m3u8nas-httpd not up on $port"; exit 1; }
+		[ "$i" -le 600 ] || { echo "t-web-e2e: m3u8nas-httpd not up on $port"; exit 1; }
 		sleep 0.2
 	done
 done
 i=0
 until [ -f "$tmp/spool/state/m3u8nas.db" ]; do
 	i=$((i + 1))
-	[ "$i" -le 100 ] || { echo "t-web-e2e: the spooler made no store"; exit 1; }
+	[ "$i" -le 1200 ] || { echo "t-web-e2e: the spooler made no store"; exit 1; }
 	sleep 0.1
 done
 
