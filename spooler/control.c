@@ -34,15 +34,35 @@ do_cancel(struct spoold *d, struct job_row *row)
 		    "already %s", job_status_name(row->status));
 }
 
-/* A job file rebuilt from the row, when failed/ no longer holds one. */
+/* processing/<id>/<file> replaced by job (0600: it holds cookies). */
+static int
+write_job(struct spoold *d, const char *id, const char *file,
+    const struct job_spec *job, struct err *err)
+{
+	char *text = job_encode(job);
+	char *dir = xasprintf("%s/%s", d->sp.processing, id);
+	int fd, rc;
+
+	fd = open(dir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	rc = fd == -1 ? err_errno(err, "%s", dir) :
+	    file_write_atomic(fd, file, text, strlen(text), 0600, FILE_SYNC,
+	    err);
+	if (fd != -1)
+		close(fd);
+	free(dir);
+	free(text);
+	return rc;
+}
+
+/*
+ * A job file rebuilt from the row, when failed/ no longer holds one. The
+ * row keeps no header value (only the names; the values were in the job
+ * file), so the rebuilt job carries none.
+ */
 static int
 rewrite_job(struct spoold *d, const struct job_row *row, struct err *err)
 {
 	struct job_spec job;
-	json_t *h = NULL, *v;
-	const char *k;
-	char *text, *dir;
-	int fd, rc;
 
 	if (row->url == NULL || *row->url == '\0')
 		return err_set(err, "no job file in failed/ and no url known");
@@ -52,28 +72,7 @@ rewrite_job(struct spoold *d, const struct job_row *row, struct err *err)
 	job.quality = row->quality;
 	job.referer = row->referer;
 	job.source_page = row->source_page;
-	if (row->headers_json != NULL &&
-	    (h = json_loads(row->headers_json, 0, NULL)) != NULL)
-		json_object_foreach(h, k, v) {
-			if (job.nheaders == JOB_MAX_HEADERS ||
-			    !json_is_string(v))
-				break;
-			job.headers[job.nheaders].name = (char *)k;
-			job.headers[job.nheaders++].value =
-			    (char *)json_string_value(v);
-		}
-	text = job_encode(&job);
-	json_decref(h);
-	dir = xasprintf("%s/%s", d->sp.processing, row->id);
-	fd = open(dir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-	rc = fd == -1 ? err_errno(err, "%s", dir) :
-	    file_write_atomic(fd, "job", text, strlen(text), 0600, FILE_SYNC,
-	    err);
-	if (fd != -1)
-		close(fd);
-	free(dir);
-	free(text);
-	return rc;
+	return write_job(d, row->id, "job", &job, err);
 }
 
 static void
@@ -286,26 +285,6 @@ control_plain(struct spoold *d, const char *name, const char *id)
 	    name, S_ISREG(st.st_mode) ? "a file with other names (hard links)" :
 	    "not a regular file");
 	return false;
-}
-
-/* processing/<id>/<file> replaced by job (0600: it holds cookies). */
-static int
-write_job(struct spoold *d, const char *id, const char *file,
-    const struct job_spec *job, struct err *err)
-{
-	char *text = job_encode(job);
-	char *dir = xasprintf("%s/%s", d->sp.processing, id);
-	int fd, rc;
-
-	fd = open(dir, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-	rc = fd == -1 ? err_errno(err, "%s", dir) :
-	    file_write_atomic(fd, file, text, strlen(text), 0600, FILE_SYNC,
-	    err);
-	if (fd != -1)
-		close(fd);
-	free(dir);
-	free(text);
-	return rc;
 }
 
 /* Moves the link of `from` (url, headers, referer) into `to`. */
