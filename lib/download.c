@@ -227,11 +227,8 @@ download_step(struct download *d)
 		return d->state;
 	if (d->cancel_req) {
 		stop_network(d);
-		if (d->thread_started) {
-			atomic_store(&d->merge_cancel, 1);
-			atomic_store(&d->merge_done, 1);
-			merge_collect(d);
-		}
+		atomic_store(&d->merge_cancel, 1);
+		merge_stop(d);
 		d->state = DL_CANCELLED;
 		return d->state;
 	}
@@ -240,6 +237,12 @@ download_step(struct download *d)
 	if (d->phase == PH_SEGMENTS && !d->failed) {
 		plan_live_step(d);
 		seg_step(d);
+		/* A merge alongside would hold disk space the segments need:
+		 * paused for space, the merge runs after the download. */
+		if (d->state == DL_PAUSED)
+			merge_overlap_stop(d, "the disk is short of space");
+		else
+			merge_overlap_step(d);
 		if (!d->failed && d->state != DL_PAUSED && seg_all_done(d)) {
 			if (!any_segment_done(d)) {
 				struct err none;
@@ -253,6 +256,7 @@ download_step(struct download *d)
 	if (d->phase == PH_MERGE)
 		merge_collect(d);
 	if (d->failed && d->state != DL_MERGING) {
+		merge_overlap_stop(d, NULL);
 		stop_network(d);
 		d->state = DL_FAILED;
 	}
@@ -288,10 +292,8 @@ download_free(struct download *d)
 
 	if (d == NULL)
 		return;
-	if (d->thread_started) {
-		atomic_store(&d->merge_cancel, 1);
-		pthread_join(d->thread, NULL);
-	}
+	atomic_store(&d->merge_cancel, 1);
+	merge_stop(d);
 	stop_network(d);
 	small_free(&d->top);
 	plan_free(d);

@@ -105,7 +105,8 @@ ENGINE_T = tests/integ/t-get-streams.sh tests/integ/t-get-quality.sh \
 	tests/integ/t-get-resume.sh tests/integ/t-get-refresh.sh \
 	tests/integ/t-get-live.sh \
 	tests/integ/t-get-memory.sh tests/integ/t-get-diskfull.sh \
-	tests/integ/t-get-http.sh tests/integ/t-get-tracks.sh
+	tests/integ/t-get-http.sh tests/integ/t-get-tracks.sh \
+	tests/integ/t-get-overlap.sh
 TESTS += $(ENGINE_T)
 EXTRA_DIST += $(ENGINE_T)
 
