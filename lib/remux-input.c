@@ -293,7 +293,7 @@ static int
 rx_stream_next(struct rx_track *tr, struct rx_progress *prog)
 {
 	size_t i;
-	int r;
+	int r = 1;
 
 	for (;;) {
 		if (tr->gend >= tr->t->nparts && tr->gend > 0)
