@@ -2,7 +2,8 @@
 # t-get-overlap - the merge runs while the segments download: the output's
 # .part.mp4 already holds media of the early segments while the origin is
 # still serving the last one; kill -9 in the middle of that merge, then the
-# same command, gives a frame-identical video; a segment skipped (lossy,
+# same command, gives a frame-identical video; a full disk stops it and the
+# video is merged after the download; a segment skipped (lossy,
 # the spooler's lossy_skip_segments) is left out of a merge alongside.
 #
 # No clock is asserted on: one connection (-j 1), so the origin's log line
@@ -74,6 +75,36 @@ for f in $have; do
 done
 [ ! -e .k.part.mp4 ] || fail "the stale .part.mp4 is left"
 echo "ok: kill -9 mid-merge ($(echo $have | wc -w) segments kept), resumed identical"
+
+# --- a full disk during a merge alongside ----------------------------------------
+# The merge alongside holds space the segments need: when the download
+# pauses for space, the merge stops and removes its partial output, and
+# the video is merged after the download once space is back (the old
+# guarantee: paused, nothing lost, then complete and identical).
+if [ "$(id -u)" = 0 ] && mkdir small &&
+    mount -t tmpfs -o size=300k,mode=0755 tmpfs small 2>/dev/null; then
+	on_exit "umount '$(tmpdir)/small'"
+	origin_ctl "set?rate=50000" >/dev/null
+	"$M3U8NAS" get --allow-private -j 1 -o small/f.mp4 "$P" >fout 2>ferr &
+	pid=$!
+	on_exit "kill -9 $pid 2>/dev/null"
+	wait_for '[ -e small/.f.part.mp4 ]' 60 ||
+		fail "no merge alongside on the small disk: $(cat ferr)"
+	wait_for 'grep -q "paused: disk full" fout' 60 ||
+		fail "no pause on a full disk: $(tail -2 fout) $(cat ferr)"
+	wait_for '[ ! -e small/.f.part.mp4 ]' 30 ||
+		fail "the merge alongside kept its output through the pause"
+	kill -0 $pid 2>/dev/null || fail "gave up instead of pausing: $(cat ferr)"
+	mount -o remount,size=32m "$(tmpdir)/small" || fail "cannot grow the tmpfs"
+	rc=0
+	wait $pid || rc=$?
+	[ "$rc" = 0 ] || fail "after space returned: exit $rc: $(cat ferr)"
+	assert_same_media small/f.mp4 "$sd/plain"
+	[ ! -e small/.f.part.mp4 ] || fail "a .part.mp4 left after the pause"
+	echo "ok: a full disk stops the merge alongside; merged after, identical"
+else
+	echo "skipped the full-disk part (needs root and a tmpfs)"
+fi
 
 # --- a skipped segment is left out of a merge alongside ---------------------------
 # seg0 always 404s; lossy_skip_segments skips it, so the merge starts on
