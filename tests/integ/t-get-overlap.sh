@@ -2,9 +2,9 @@
 # t-get-overlap - the merge runs while the segments download: the output's
 # .part.mp4 already holds media of the early segments while the origin is
 # still serving the last one; kill -9 in the middle of that merge, then the
-# same command, gives a frame-identical video; a full disk stops it and the
-# video is merged after the download; a segment skipped (lossy,
-# the spooler's lossy_skip_segments) is left out of a merge alongside.
+# same command, gives a frame-identical video; Ctrl-C stops it; a full disk
+# stops it and the video is merged after the download; a segment skipped
+# (lossy, the spooler's lossy_skip_segments) is left out of it.
 #
 # No clock is asserted on: one connection (-j 1), so the origin's log line
 # of the last segment (written when its response ends) is there only once
@@ -75,6 +75,25 @@ for f in $have; do
 done
 [ ! -e .k.part.mp4 ] || fail "the stale .part.mp4 is left"
 echo "ok: kill -9 mid-merge ($(echo $have | wc -w) segments kept), resumed identical"
+
+# --- Ctrl-C during a merge alongside: the waiting merge stops with it -------------
+origin_ctl "set?rate=50000" >/dev/null
+: >"$ORIGIN_LOG"
+"$M3U8NAS" get --allow-private -j 1 -o c.mp4 "$P" >/dev/null 2>cerr &
+pid=$!
+on_exit "kill -9 $pid 2>/dev/null"
+wait_for '[ "$(size .c.part.mp4)" -gt "$seg0" ]' 60 ||
+	fail "no merge output before Ctrl-C"
+kill -INT $pid
+# A merge left waiting for the next segment would hang the exit.
+wait_for '! kill -0 $pid 2>/dev/null' 30 || fail "Ctrl-C: still running"
+rc=0
+wait $pid || rc=$?
+[ "$rc" = 1 ] || fail "Ctrl-C: exit $rc: $(cat cerr)"
+[ "$(last_served)" = 0 ] || fail "Ctrl-C too late: the download was over"
+[ ! -e .c.part.mp4 ] || fail "Ctrl-C: the partial output is left"
+[ "$(done_segs .c.mp4.m3u8nas)" -ge 1 ] || fail "Ctrl-C: segments not kept"
+echo "ok: Ctrl-C stops the merge alongside, segments kept"
 
 # --- a full disk during a merge alongside ----------------------------------------
 # The merge alongside holds space the segments need: when the download
