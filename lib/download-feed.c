@@ -1,4 +1,4 @@
-/* download-feed - the segments as a merge running alongside the download sees them */
+/* download-feed - the segments as a merge alongside the download sees them */
 #include "config.h"
 
 #include <stdlib.h>

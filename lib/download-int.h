@@ -261,8 +261,9 @@ void merge_collect(struct download *d);
  * failure fails the download; a full disk means merging after it).
  */
 void merge_overlap_step(struct download *d);
-/* Stops a merge running alongside and waits for it (why: logged, or
- * NULL); later merges run after the download. */
+/* Stops a merge running alongside and waits for it (why: a pause,
+ * logged, and a finished merge is kept; NULL: the download failed);
+ * later merges run after the download. */
 void merge_overlap_stop(struct download *d, const char *why);
 /* Tells the thread to stop (cancel, failure), joins it, frees its inputs. */
 void merge_stop(struct download *d);

@@ -447,6 +447,9 @@ merge_overlap_stop(struct download *d, const char *why)
 {
 	if (d->feed == NULL)
 		return;
+	/* Already verified and renamed: nothing is held any more. */
+	if (why != NULL && atomic_load(&d->merge_done) && d->merge_rc == 0)
+		return;
 	merge_stop(d);
 	if (why != NULL && d->overlap == OV_YES)
 		log_info("%s: merging after the download instead (%s)",

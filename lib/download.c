@@ -393,6 +393,9 @@ download_get_progress(struct download *d, struct download_progress *p)
 	}
 	if (p->speed_bps > 0 && !p->live && p->bytes_estimate > 0)
 		p->eta_s = (p->bytes_estimate - p->bytes_done) / p->speed_bps;
+	/* One scale (store.h): a merge alongside the download shows only
+	 * once the last segment is in (DL_MERGING), as the share of parts it
+	 * has reached, so the figure never runs back. */
 	if (d->state == DL_MERGING)
 		p->percent = 90 + 9 * atomic_load(&d->merge_permille) / 1000.0;
 	else if (d->state == DL_DONE)

@@ -1,4 +1,4 @@
-/* check_remux_wait - parts that land while remux_to_mp4 runs (remux_track.wait) */
+/* check_remux_wait - parts that land while remux_to_mp4 reads (its wait) */
 #include "config.h"
 
 #include <check.h>
