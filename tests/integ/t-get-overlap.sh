@@ -17,6 +17,7 @@ M3U8NAS=$top_builddir/helper/m3u8nas
 sd=$(streams_dir)
 cd "$(tmpdir)" || fail "cd"
 P=$ORIGIN/plain/index.m3u8
+RATE=40000
 seg0=$(wc -c <"$sd/plain/seg0.ts")
 size() { stat -c %s "$1" 2>/dev/null || echo 0; }
 last_served() { grep -c ' /plain/seg4.ts 200 ' "$ORIGIN_LOG"; }
@@ -25,8 +26,9 @@ done_segs() {	# finished segments in work dir $1
 }
 
 # --- the merge made progress before the last request ended ---------------------
-# ~100 KB segments at 50 KB/s on one connection: about 2 s each, 10 s in all.
-origin_ctl "set?rate=50000" >/dev/null
+# ~100 KB segments at 40 KB/s on one connection: about 2.5 s each, 13 s in
+# all; the merge is one or two segments behind (the probe reads ahead).
+origin_ctl "set?rate=$RATE" >/dev/null
 "$M3U8NAS" get --allow-private -j 1 -o o.mp4 "$P" >/dev/null 2>err &
 pid=$!
 on_exit "kill -9 $pid 2>/dev/null"
@@ -77,7 +79,7 @@ done
 echo "ok: kill -9 mid-merge ($(echo $have | wc -w) segments kept), resumed identical"
 
 # --- Ctrl-C during a merge alongside: the waiting merge stops with it -------------
-origin_ctl "set?rate=50000" >/dev/null
+origin_ctl "set?rate=$RATE" >/dev/null
 : >"$ORIGIN_LOG"
 "$M3U8NAS" get --allow-private -j 1 -o c.mp4 "$P" >/dev/null 2>cerr &
 pid=$!
@@ -103,7 +105,7 @@ echo "ok: Ctrl-C stops the merge alongside, segments kept"
 if [ "$(id -u)" = 0 ] && mkdir small &&
     mount -t tmpfs -o size=300k,mode=0755 tmpfs small 2>/dev/null; then
 	on_exit "umount '$(tmpdir)/small'"
-	origin_ctl "set?rate=50000" >/dev/null
+	origin_ctl "set?rate=$RATE" >/dev/null
 	"$M3U8NAS" get --allow-private -j 1 -o small/f.mp4 "$P" >fout 2>ferr &
 	pid=$!
 	on_exit "kill -9 $pid 2>/dev/null"
@@ -132,7 +134,7 @@ fi
 # is segments 1-4, frame for frame, checked by verify against their EXTINF
 # sum (8 s).
 origin_ctl "fault?path=/plain/seg0.ts&kind=404&count=0" >/dev/null
-origin_ctl "set?rate=50000" >/dev/null
+origin_ctl "set?rate=$RATE" >/dev/null
 : >"$ORIGIN_LOG"
 seg1=$(wc -c <"$sd/plain/seg1.ts")
 spool_conf "lossy_skip_segments = true;" "segment_concurrency = 1;"
