@@ -154,6 +154,12 @@ struct download {
 	struct err merge_err;
 	int64_t output_size;
 	int out_width, out_height;	/* of the verified output */
+
+	/* Resume files not yet written (workdir_flush); flushed: written
+	 * at once from now on. flush_armed: segment requests were queued
+	 * in the last step, so they are on the wire at the next. */
+	struct pending_file *pending;
+	bool flushed, flush_armed;
 };
 
 /* Records the first reason the download fails for (kind and text). */
@@ -194,6 +200,11 @@ int workdir_adopt_track(struct download *d, struct track *t);
 /* Every track loaded from the fresh link: take the kept files. */
 void workdir_adopt_done(struct download *d);
 void workdir_adopt_free(struct download *d);
+/* Writes the resume files kept back so far (FILE_SYNC, in order), and
+ * every later one at once. */
+void workdir_flush(struct download *d);
+/* Drops them unwritten (the workdir is being removed). */
+void workdir_pending_free(struct download *d);
 
 /* download-plan.c */
 int plan_load_track(struct download *d, struct track *t, const char *text,
@@ -205,6 +216,8 @@ char plan_track_letter(char type, int n);
 char *plan_choice_line(const struct download *d);
 void plan_step(struct download *d);
 void plan_live_step(struct download *d);
+/* Lowers *due (monotonic ms) to the next live reload or recording end. */
+void plan_next_due(const struct download *d, int64_t *due);
 void plan_free(struct download *d);
 
 /* download-seg.c */
@@ -212,6 +225,8 @@ void seg_step(struct download *d);
 void seg_cancel_all(struct download *d);
 bool seg_all_done(const struct download *d);
 void seg_space_check(struct download *d);
+/* Lowers *due to the next space check while paused for space. */
+void seg_next_due(const struct download *d, int64_t *due);
 
 /* download-merge.c */
 int merge_start(struct download *d);

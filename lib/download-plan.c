@@ -490,6 +490,25 @@ plan_live_step(struct download *d)
 }
 
 void
+plan_next_due(const struct download *d, int64_t *due)
+{
+	int i;
+
+	for (i = 0; i < d->ntracks; i++) {
+		const struct track *t = &d->tracks[i];
+
+		if (t->endlist)
+			continue;
+		if (t->pl.state == IT_TODO && t->next_reload_ms < *due)
+			*due = t->next_reload_ms;
+		if (d->live_max_seconds > 0 && d->started_ms +
+		    (int64_t)d->live_max_seconds * 1000 < *due)
+			*due = d->started_ms + (int64_t)d->live_max_seconds *
+			    1000;
+	}
+}
+
+void
 plan_free(struct download *d)
 {
 	size_t i, j;

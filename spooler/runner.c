@@ -847,6 +847,17 @@ runner_step(struct spoold *d, bool tick)
 		runner_schedule(d);
 }
 
+int
+runner_wait_ms(struct spoold *d, int max_ms)
+{
+	struct run *r;
+	int ms = max_ms;
+
+	for (r = d->runs; r != NULL; r = r->next)
+		ms = download_wait_ms(r->dl, ms);
+	return ms;
+}
+
 void
 runner_check_disk(struct spoold *d)
 {
