@@ -60,6 +60,16 @@ struct remux_part {
 	const char *path;	/* a segment file */
 	int discontinuity;	/* parts with the same number are one stream */
 	const char *init_path;	/* fMP4 init section for this part, or NULL */
+	/*
+	 * Seconds of the source missing just before this part (EXT-X-GAP or
+	 * skipped segments), 0 for none. Such a part starts a new group, and
+	 * the output keeps the missing time as a hole: within one
+	 * discontinuity a timed group (TS, MP4) keeps the media's own clock;
+	 * otherwise (a discontinuity, raw audio) it starts gap_before after
+	 * the end of the group before. Ignored on the first part: the file
+	 * starts with the first media there is.
+	 */
+	double gap_before;
 };
 
 struct remux_track {
