@@ -637,6 +637,7 @@ run_update(struct spoold *d, struct run *r)
 	r->row.speed_bps = p.speed_bps;
 	r->row.eta_s = p.eta_s < 0 ? -1 : (int64_t)(p.eta_s + 0.5);
 	r->row.duration = p.duration;
+	r->row.gap_seconds = p.gap_seconds;
 	r->row.size_bytes = p.bytes_estimate;
 	if (p.live && !r->row.live) {
 		/* Jobs attached to this one record on their own (dedupe.c). */
