@@ -159,8 +159,9 @@ grep -q 'HTTP 404' r.stderr || fail "resume: $(cat r.stderr)"
 w=.r.mp4.m3u8nas
 [ -f $w/seg-v-000003 ] || fail "resume: seg3 not kept ($(ls $w))"
 # A file where the gap is (an older run, a hand) is not taken: only a
-# segment the playlist has media for is in the output.
-cp "$sd/gap/seg2.ts" $w/seg-v-000001
+# segment the playlist has media for is in the output. (The real media of
+# the gap: a stray copy of another segment would be dropped as overlap.)
+cp "$sd/gap/absent/seg1.ts" $w/seg-v-000001
 "$M3U8NAS" get --allow-private -j 1 -o r.mp4 "$ORIGIN/gap/index.m3u8" \
 	>r.stdout 2>r.stderr || fail "resume: exit $?: $(cat r.stderr)"
 grep -q '(4.0 s missing in the source: EXT-X-GAP)$' r.stdout ||
