@@ -137,7 +137,7 @@ SPOOL_TESTS = tests/integ/t-spool-basic.sh tests/integ/t-spool-bad.sh \
 	tests/integ/t-spool-mergefull.sh \
 	tests/integ/t-spool-links.sh tests/integ/t-spool-crash.sh \
 	tests/integ/t-spool-store.sh \
-	tests/integ/t-spool-refresh.sh
+	tests/integ/t-spool-refresh.sh tests/integ/t-spool-gap.sh
 TESTS += $(SPOOL_TESTS)
 EXTRA_DIST += tests/integ/spool-lib.sh $(SPOOL_TESTS)
 
