@@ -481,8 +481,13 @@ mark_completed(struct spoold *d, struct job_row *row)
 	crash_point("completed-row");
 	d->settle = true;
 	spool_remove_job_dir(&d->sp, row->id, NULL);
-	log_event(LOG_INFO, "completed", row->id, "%s (%lld bytes)",
-	    row->file_path, (long long)row->size_bytes);
+	if (row->gap_seconds > 0)	/* complete, with a hole the source has */
+		log_event(LOG_INFO, "completed", row->id, "%s (%lld bytes; "
+		    "%.1f s missing in the source: EXT-X-GAP)", row->file_path,
+		    (long long)row->size_bytes, row->gap_seconds);
+	else
+		log_event(LOG_INFO, "completed", row->id, "%s (%lld bytes)",
+		    row->file_path, (long long)row->size_bytes);
 	hook_start(d, row);
 }
 

@@ -172,4 +172,21 @@ for s in 0:1 2:1 3:1 5:2 6:1 1:0 4:0; do
 done
 check_pieces r.mp4 "$sd/gap" src
 echo "ok: resume"
+
+# --- a fresh link (another token): the kept files are adopted, not the gap -----
+origin_ctl reset-stats >/dev/null
+origin_ctl "fault?path=/gap/seg5.ts&kind=404&count=1" >/dev/null
+"$M3U8NAS" get --allow-private -j 1 -o f.mp4 "$ORIGIN/gap/index.m3u8?token=1" \
+	>f.stdout 2>f.stderr && fail "fresh: the first run did not fail"
+cp "$sd/gap/absent/seg4.ts" .f.mp4.m3u8nas/seg-v-000004
+"$M3U8NAS" get --allow-private -j 1 -o f.mp4 "$ORIGIN/gap/index.m3u8?token=2" \
+	>f.stdout 2>f.stderr || fail "fresh: exit $?: $(cat f.stderr)"
+grep -q '(4.0 s missing in the source: EXT-X-GAP)$' f.stdout ||
+	fail "fresh: last line: $(tail -n 1 f.stdout)"
+for s in index.m3u8:2 seg0.ts:1 seg3.ts:1 seg5.ts:2 seg1.ts:0 seg4.ts:0; do
+	n=$(origin_count "/gap/${s%:*}")
+	[ "$n" -eq "${s#*:}" ] || fail "fresh: ${s%:*} $n requests, want ${s#*:}"
+done
+check_pieces f.mp4 "$sd/gap" src
+echo "ok: fresh link"
 exit 0

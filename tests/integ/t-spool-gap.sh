@@ -37,6 +37,8 @@ done
 [ "$(job_field hole segments_done)" = 5 ] || fail "segments_done"
 [ "$(job_field hole progress)" = 100.0 ] || fail "progress"
 [ -z "$(job_field hole error_msg)" ] || fail "error: $(job_field hole error_msg)"
+grep '"event":"completed"' "$SPOOLD_LOG" | grep '"job":"hole"' |
+	grep -q '4.0 s missing in the source' || fail "the log does not say the gap"
 # A job without a gap says 0.
 drop plain.job "{\"url\": \"$ORIGIN/plain/index.m3u8\", \"title\": \"Plain\"}"
 wait_job plain completed 60
