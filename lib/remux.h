@@ -22,7 +22,9 @@
  * start among TS/MP4 tracks), so separate renditions stay in sync and the
  * file starts at 0; raw audio (no timestamps of its own) starts at 0. A
  * later group is shifted as a whole (audio and video together) so that it
- * begins where the track's previous group ended (dts + duration). DTS stay
+ * begins where the track's previous group ended (dts + duration), plus the
+ * time missing before it (remux_part.gap_before: EXT-X-GAP); a group begun
+ * only by a gap, on the same clock, keeps its own timestamps. DTS stay
  * strictly increasing per stream: a damaged input's stray timestamps are
  * nudged, not refused.
  *
