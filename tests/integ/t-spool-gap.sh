@@ -39,6 +39,14 @@ done
 [ -z "$(job_field hole error_msg)" ] || fail "error: $(job_field hole error_msg)"
 grep '"event":"completed"' "$SPOOLD_LOG" | grep '"job":"hole"' |
 	grep -q '4.0 s missing in the source' || fail "the log does not say the gap"
+# The same stream dropped again is the same video: the same hole.
+drop again.job "{\"url\": \"$ORIGIN/gap/index.m3u8\", \"title\": \"Again\"}"
+wait_job again completed 60
+[ "$(job_field again duplicate_of)" = hole ] ||
+	fail "again: duplicate_of '$(job_field again duplicate_of)'"
+[ "$(job_field again gap_seconds)" = 4.0 ] ||
+	fail "again: gap_seconds $(job_field again gap_seconds)"
+[ "$(origin_count /gap/seg0.ts)" -eq 1 ] || fail "again: fetched anew"
 # A job without a gap says 0.
 drop plain.job "{\"url\": \"$ORIGIN/plain/index.m3u8\", \"title\": \"Plain\"}"
 wait_job plain completed 60
