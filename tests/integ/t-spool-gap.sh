@@ -27,7 +27,10 @@ for s in 0:1 2:1 3:1 5:1 6:1 1:0 4:0; do
 	n=$(origin_count "/gap/seg${s%:*}.ts")
 	[ "$n" -eq "${s#*:}" ] || fail "seg${s%:*}: $n requests, want ${s#*:}"
 done
-! grep -q ' /gap/seg[14]\.ts ' "$ORIGIN_LOG" || fail "a gap in the origin's log"
+! grep -Eq '^[0-9.]+ [A-Z]+ /gap/seg[14]\.ts[ ?]' "$ORIGIN_LOG" ||
+	fail "a gap in the origin's log"
+grep -Eq '^[0-9.]+ GET /gap/seg0\.ts 200 ' "$ORIGIN_LOG" ||
+	fail "the origin's log does not read as expected"
 
 # The row: 4 s missing, 5 segments to fetch (not 7), all done, no error.
 [ "$(job_field hole gap_seconds)" = 4.0 ] ||
