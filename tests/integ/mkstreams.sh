@@ -13,12 +13,12 @@
 #   source_video=F source_audio=F   (altaudio) separate references per stream
 #   plus informational keys (encrypted=, variants=, best=, live=, ...)
 # Streams: plain aes aes-noiv fmp4 byterange master altaudio disc abs
-# protected live/one live/loop ct bad tracks tracks-fmp4 gap gap-disc.  Idempotent and safe to run concurrently (flock).
+# protected live/one live/loop ct bad tracks tracks-fmp4 gap gap-disc live/gap.  Idempotent and safe to run concurrently (flock).
 # Needs ffmpeg ($FFMPEG) and openssl; 320x240 ultrafast encodes, a few seconds.
 set -eu
 
 # Bump when the stream set changes: an older OUTDIR/.done is then remade.
-VERSION=5
+VERSION=6
 FF=${FFMPEG:-ffmpeg}
 FFQ="$FF -nostdin -hide_banner -loglevel error -y"
 X264="-c:v libx264 -preset ultrafast -profile:v baseline -level 3.0 -pix_fmt yuv420p -sc_threshold 0"
@@ -417,23 +417,25 @@ mk_tracks() {
 }
 
 # mark_gaps DIR N... - #EXT-X-GAP before segment N's EXTINF (counted from
-# 0 in DIR/index.m3u8), and its file moved to DIR/absent/: the origin has no
-# media under its name (a test may plant the real thing in a work dir)
+# 0 in DIR/index.m3u8, or $PL), and its file moved to DIR/absent/: the
+# origin has no media under its name (a test may plant the real thing in a
+# work dir)
 mark_gaps() {
 	dir=$1
+	pl=$dir/${PL:-index.m3u8}
 	shift
 	for n in "$@"; do
 		awk -v want="$n" '/^#EXTINF/ { if (i++ == want) print "#EXT-X-GAP" }
-			{ print }' "$dir/index.m3u8" >"$dir/index.tmp"
-		mv "$dir/index.tmp" "$dir/index.m3u8"
+			{ print }' "$pl" >"$dir/index.tmp"
+		mv "$dir/index.tmp" "$pl"
 		uri=$(awk -v want="$n" '/^#EXTINF/ { i++; next }
-			!/^#/ && i == want + 1 { print; exit }' "$dir/index.m3u8")
+			!/^#/ && i == want + 1 { print; exit }' "$pl")
 		[ -n "$uri" ] && [ -f "$dir/$uri" ] || die "gap: no segment $n"
 		mkdir -p "$dir/absent"
 		mv "$dir/$uri" "$dir/absent/$(echo "$uri" | tr / -)"
 		echo "$uri" >>"$dir/gaps"
 	done
-	[ "$(grep -c '^#EXT-X-GAP$' "$dir/index.m3u8")" -eq $# ] ||
+	[ "$(grep -c '^#EXT-X-GAP$' "$pl")" -eq $# ] ||
 		die "gap: want $# EXT-X-GAP tags"
 }
 
@@ -456,6 +458,13 @@ mk_gap() {
 	mark_gaps "$g" 2
 	expect "$g" video=1 audio=1 duration=10.0 segments=5 gap_seconds=2.0 \
 		'pieces=a/seg0.ts a/seg1.ts|b/seg0.ts b/seg1.ts'
+	# live/gap: live/one's 6 x 1 s with seg3 a gap, in the sliding window
+	l=$OUT/live/gap
+	newdir "$l"
+	cp "$OUT/live/one"/seg*.ts "$OUT/live/one/full.m3u8" "$l/"
+	PL=full.m3u8 mark_gaps "$l" 3
+	expect "$l" video=1 audio=1 duration=6.0 segments=6 gap_seconds=1.0 \
+		live=1 window=3 'pieces=seg0.ts seg1.ts seg2.ts|seg4.ts seg5.ts'
 }
 
 # big OUTDIR SIZE_MB: a 10 s noisy 640x360 clip at a high bitrate, looped by

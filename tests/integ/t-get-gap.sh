@@ -4,7 +4,7 @@
 # other frame and audio packet of the source where the source has it: the
 # media time line keeps the hole.
 . "$top_srcdir/tests/integ/lib.sh"
-origin_start
+origin_start --live-speed 1
 M3U8NAS=$top_builddir/helper/m3u8nas
 sd=$(streams_dir)
 cd "$(tmpdir)" || fail "cd"
@@ -192,4 +192,14 @@ for s in index.m3u8:2 seg0.ts:1 seg3.ts:1 seg5.ts:2 seg1.ts:0 seg4.ts:0; do
 done
 check_pieces f.mp4 "$sd/gap" src
 echo "ok: fresh link"
+
+# --- live: a gap in the sliding window ---------------------------------------
+origin_ctl live-reset >/dev/null
+"$M3U8NAS" get --allow-private -o live.mp4 "$ORIGIN/live/gap/index.m3u8" \
+	>live.stdout 2>live.stderr || fail "live: exit $?: $(cat live.stderr)"
+grep -q '(1.0 s missing in the source: EXT-X-GAP)$' live.stdout ||
+	fail "live: last line: $(tail -n 1 live.stdout)"
+no_gap_requests "$sd/live/gap" /live/gap
+check_pieces live.mp4 "$sd/live/gap" src
+echo "ok: live"
 exit 0
