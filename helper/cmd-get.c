@@ -419,7 +419,13 @@ get(struct get_opts *g)
 	st = run(f, d);
 	if (st == DL_DONE) {
 		download_get_progress(d, &p);
-		printf("%s %" PRId64 " bytes\n", output, p.output_size);
+		/* A gap in the source is no failure, but it is said. */
+		if (p.gap_seconds > 0)
+			printf("%s %" PRId64 " bytes (%.1f s missing in the "
+			    "source: EXT-X-GAP)\n", output, p.output_size,
+			    p.gap_seconds);
+		else
+			printf("%s %" PRId64 " bytes\n", output, p.output_size);
 		rc = 0;
 	} else if (st == DL_CANCELLED) {
 		fail("interrupted%s", g->no_keep ? "" :

@@ -28,6 +28,14 @@ struct dseg {
 	unsigned char iv[CRYPT_BLOCK];
 	int map;			/* index into track maps, -1 = none */
 	int disc;
+	/*
+	 * EXT-X-GAP: no media on the server. Born IT_SKIPPED and never
+	 * requested, resumed or adopted. The rule the scheduler, the merge
+	 * and progress share: an IT_SKIPPED segment (gap, lossy skip, live
+	 * stop) is not in the output, but its time is (remux_part's
+	 * gap_before); only an IT_DONE segment has a file.
+	 */
+	bool gap;
 	enum item_state state;
 	int64_t size;			/* on disk, when done */
 };

@@ -129,6 +129,9 @@ merge_segments(struct download *d, struct track *t,
 		g->sequence = s->sequence;
 		g->disc = disc_base + s->discontinuity;
 		g->key = g->map = -1;
+		g->gap = s->gap;
+		if (g->gap)
+			g->state = IT_SKIPPED;	/* never requested */
 		if (s->key >= 0 && pl->keys[s->key].method == HLS_KEY_AES128) {
 			const struct hls_key *k = &pl->keys[s->key];
 

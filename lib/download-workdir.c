@@ -320,6 +320,10 @@ mark_done_files(struct download *d)
 		struct track *t = &d->tracks[k];
 
 		for (i = 0; i < t->nsegs; i++) {
+			/* The playlist in hand says what is a gap now: a
+			 * file kept from a run before is not taken. */
+			if (t->segs[i].gap)
+				continue;
 			path = workdir_seg_path(d, t->kind, i);
 			if (lstat(path, &st) == 0 && S_ISREG(st.st_mode)) {
 				t->segs[i].state = IT_DONE;

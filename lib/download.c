@@ -360,10 +360,17 @@ count(const struct download *d, struct download_progress *p, double *durall,
 
 	for (k = 0; k < d->ntracks; k++) {
 		const struct track *t = &d->tracks[k];
+		double gap = 0;
 
 		for (i = 0; i < t->nsegs; i++) {
 			const struct dseg *s = &t->segs[i];
 
+			if (s->gap) {	/* nothing to fetch, time kept */
+				gap += s->duration;
+				if (k == 0)
+					p->duration += s->duration;
+				continue;
+			}
 			if (s->state == IT_SKIPPED && !t->endlist)
 				continue;
 			p->segments_total++;
@@ -377,6 +384,8 @@ count(const struct download *d, struct download_progress *p, double *durall,
 			if (k == 0)
 				p->duration += s->duration;
 		}
+		if (gap > p->gap_seconds)
+			p->gap_seconds = gap;
 	}
 }
 

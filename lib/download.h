@@ -85,6 +85,13 @@ struct download_progress {
 	int width, height;		/* of the chosen variant, 0 unknown */
 	bool live;
 	int64_t output_size;		/* after DONE */
+	/*
+	 * Seconds the source itself has no media for (EXT-X-GAP segments;
+	 * the most of any track). Not an error: those segments are never
+	 * requested, not counted in segments_*, percent or bytes_estimate,
+	 * and the output keeps their time (a hole on its time line).
+	 */
+	double gap_seconds;
 };
 
 struct download;

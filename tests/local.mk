@@ -107,7 +107,7 @@ ENGINE_T = tests/integ/t-get-streams.sh tests/integ/t-get-quality.sh \
 	tests/integ/t-get-live.sh \
 	tests/integ/t-get-memory.sh tests/integ/t-get-diskfull.sh \
 	tests/integ/t-get-http.sh tests/integ/t-get-tracks.sh \
-	tests/integ/t-get-pacing.sh
+	tests/integ/t-get-pacing.sh tests/integ/t-get-gap.sh
 TESTS += $(ENGINE_T)
 EXTRA_DIST += $(ENGINE_T)
 
@@ -137,7 +137,7 @@ SPOOL_TESTS = tests/integ/t-spool-basic.sh tests/integ/t-spool-bad.sh \
 	tests/integ/t-spool-mergefull.sh \
 	tests/integ/t-spool-links.sh tests/integ/t-spool-crash.sh \
 	tests/integ/t-spool-store.sh \
-	tests/integ/t-spool-refresh.sh
+	tests/integ/t-spool-refresh.sh tests/integ/t-spool-gap.sh
 TESTS += $(SPOOL_TESTS)
 EXTRA_DIST += tests/integ/spool-lib.sh $(SPOOL_TESTS)
 
