@@ -26,6 +26,7 @@
 #define MAX_HEADERS 64
 #define TTY_REDRAW_MS 200	/* at most 5 redraws a second */
 #define PLAIN_EVERY_MS 2000
+#define GET_WAIT_MS 1000	/* a missed SIGINT waits at most this */
 
 /*
  * The work directory is hidden next to the output, named after it
@@ -352,7 +353,10 @@ run(struct fetcher *f, struct download *d)
 	enum download_state st;
 
 	for (;;) {
-		fetcher_poll(f, 100, NULL, 0);
+		/* Waits for the network; only the bar's redraw and the
+		 * download's own deadlines bound the wait. */
+		fetcher_poll(f, download_wait_ms(d, tty ? TTY_REDRAW_MS :
+		    GET_WAIT_MS), NULL, 0);
 		if (interrupted && !cancelled) {
 			download_cancel(d);
 			cancelled = true;
@@ -415,7 +419,13 @@ get(struct get_opts *g)
 	st = run(f, d);
 	if (st == DL_DONE) {
 		download_get_progress(d, &p);
-		printf("%s %" PRId64 " bytes\n", output, p.output_size);
+		/* A gap in the source is no failure, but it is said. */
+		if (p.gap_seconds > 0)
+			printf("%s %" PRId64 " bytes (%.1f s missing in the "
+			    "source: EXT-X-GAP)\n", output, p.output_size,
+			    p.gap_seconds);
+		else
+			printf("%s %" PRId64 " bytes\n", output, p.output_size);
 		rc = 0;
 	} else if (st == DL_CANCELLED) {
 		fail("interrupted%s", g->no_keep ? "" :

@@ -38,6 +38,7 @@ feed_new(const struct download *d)
 		ft->map = xcalloc(t->nmaps + 1, 1);
 		ft->segmap = xcalloc(t->nsegs + 1, sizeof(int));
 		ft->dur = xcalloc(t->nsegs + 1, sizeof(double));
+		ft->part_seg = xcalloc(t->nsegs + 1, sizeof(size_t));
 		for (i = 0; i < t->nsegs; i++) {
 			ft->segmap[i] = t->segs[i].map;
 			ft->dur[i] = t->segs[i].duration;
@@ -59,6 +60,7 @@ feed_free(struct feed *f)
 		free(f->t[k].map);
 		free(f->t[k].segmap);
 		free(f->t[k].dur);
+		free(f->t[k].part_seg);
 	}
 	pthread_cond_destroy(&f->cv);
 	pthread_mutex_destroy(&f->mu);
@@ -122,16 +124,19 @@ feed_stop(struct feed *f)
 	pthread_mutex_unlock(&f->mu);
 }
 
-/* Under the mutex: REMUX_PART_READY or _SKIPPED, -1 not yet. */
+/*
+ * Under the mutex: REMUX_PART_READY, -1 not yet. A segment skipped after
+ * the merge began (a lossy skip) is STOP: its time belongs in the next
+ * part's gap_before, which the parts already given cannot carry, so the
+ * merge runs again after the download, with the skip known.
+ */
 static int
 feed_state(const struct feed_track *ft, size_t i)
 {
 	int m;
 
-	if (i >= ft->nsegs)
-		return REMUX_PART_SKIPPED;
-	if (ft->seg[i] == IT_SKIPPED)
-		return REMUX_PART_SKIPPED;
+	if (i >= ft->nsegs || ft->seg[i] == IT_SKIPPED)
+		return REMUX_PART_STOP;
 	if (ft->seg[i] != IT_DONE)
 		return -1;
 	m = ft->segmap[i];
@@ -146,26 +151,35 @@ feed_wait(void *arg, size_t part)
 {
 	struct feed_track *ft = arg;
 	struct feed *f = ft->feed;
+	size_t i = ft->part_seg[part];
 	int r;
 
 	pthread_mutex_lock(&f->mu);
-	while ((r = feed_state(ft, part)) == -1 && !f->stop)
+	while ((r = feed_state(ft, i)) == -1 && !f->stop)
 		pthread_cond_wait(&f->cv, &f->mu);
 	pthread_mutex_unlock(&f->mu);
 	return r == -1 ? REMUX_PART_STOP : r;
 }
 
+/* As track_duration (download-merge.c): first to last finished segment,
+ * skipped ones between included (their time is a hole in the output). */
 double
 feed_duration(struct feed *f, int k)
 {
 	const struct feed_track *ft = &f->t[k];
-	double sum = 0;
+	double sum = 0, span = 0;
+	bool started = false;
 	size_t i;
 
 	pthread_mutex_lock(&f->mu);
-	for (i = 0; i < ft->nsegs; i++)
-		if (ft->seg[i] == IT_DONE)
+	for (i = 0; i < ft->nsegs; i++) {
+		if (ft->seg[i] == IT_DONE) {
+			started = true;
 			sum += ft->dur[i];
+			span = sum;
+		} else if (started)
+			sum += ft->dur[i];
+	}
 	pthread_mutex_unlock(&f->mu);
-	return sum;
+	return span;
 }

@@ -30,6 +30,14 @@ struct dseg {
 	unsigned char iv[CRYPT_BLOCK];
 	int map;			/* index into track maps, -1 = none */
 	int disc;
+	/*
+	 * EXT-X-GAP: no media on the server. Born IT_SKIPPED and never
+	 * requested, resumed or adopted. The rule the scheduler, the merge
+	 * and progress share: an IT_SKIPPED segment (gap, lossy skip, live
+	 * stop) is not in the output, but its time is (remux_part's
+	 * gap_before); only an IT_DONE segment has a file.
+	 */
+	bool gap;
 	enum item_state state;
 	int64_t size;			/* on disk, when done */
 };
@@ -111,7 +119,9 @@ enum overlap { OV_UNDECIDED, OV_YES, OV_NO };
  * download-feed.c: the merge thread's own view of the segments, under
  * mu: each segment's and init section's state as an enum item_state,
  * IT_TODO until the file is whole under its final name, then IT_DONE or
- * IT_SKIPPED. segmap and dur are copies, fixed while it runs.
+ * IT_SKIPPED. segmap and dur are copies, fixed while it runs; part_seg
+ * is filled by the merge's build_inputs (segments skipped before it
+ * started are not parts).
  */
 struct feed;
 struct feed_track {
@@ -120,6 +130,7 @@ struct feed_track {
 	int *segmap;
 	double *dur;
 	size_t nsegs, nmaps;
+	size_t *part_seg;		/* the remux's part i is segment */
 };
 
 struct feed {
@@ -192,6 +203,12 @@ struct download {
 	struct err merge_err;
 	int64_t output_size;
 	int out_width, out_height;	/* of the verified output */
+
+	/* Resume files not yet written (workdir_flush); flushed: written
+	 * at once from now on. flush_armed: segment requests were queued
+	 * in the last step, so they are on the wire at the next. */
+	struct pending_file *pending;
+	bool flushed, flush_armed;
 };
 
 /* Records the first reason the download fails for (kind and text). */
@@ -232,6 +249,11 @@ int workdir_adopt_track(struct download *d, struct track *t);
 /* Every track loaded from the fresh link: take the kept files. */
 void workdir_adopt_done(struct download *d);
 void workdir_adopt_free(struct download *d);
+/* Writes the resume files kept back so far (FILE_SYNC, in order), and
+ * every later one at once. */
+void workdir_flush(struct download *d);
+/* Drops them unwritten (the workdir is being removed). */
+void workdir_pending_free(struct download *d);
 
 /* download-plan.c */
 int plan_load_track(struct download *d, struct track *t, const char *text,
@@ -243,6 +265,8 @@ char plan_track_letter(char type, int n);
 char *plan_choice_line(const struct download *d);
 void plan_step(struct download *d);
 void plan_live_step(struct download *d);
+/* Lowers *due (monotonic ms) to the next live reload or recording end. */
+void plan_next_due(const struct download *d, int64_t *due);
 void plan_free(struct download *d);
 
 /* download-seg.c */
@@ -250,6 +274,8 @@ void seg_step(struct download *d);
 void seg_cancel_all(struct download *d);
 bool seg_all_done(const struct download *d);
 void seg_space_check(struct download *d);
+/* Lowers *due to the next space check while paused for space. */
+void seg_next_due(const struct download *d, int64_t *due);
 
 /* download-merge.c */
 /* Every segment is done: the merge runs (or goes on) alone. */

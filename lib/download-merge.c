@@ -47,17 +47,28 @@ keep(struct merge_input *in, char *s)
 	return s;
 }
 
-/* EXTINF sum of a track's finished segments. */
+/*
+ * What the output of a track lasts: the EXTINF sum from its first finished
+ * segment to its last, skipped ones between included (the remux keeps
+ * their time as a hole); skipped ones before the first or after the last
+ * have nothing to hold their time in the file.
+ */
 static double
 track_duration(const struct track *t)
 {
-	double sum = 0;
+	double sum = 0, span = 0;
 	size_t i;
+	bool started = false;
 
-	for (i = 0; i < t->nsegs; i++)
-		if (t->segs[i].state == IT_DONE)
+	for (i = 0; i < t->nsegs; i++) {
+		if (t->segs[i].state == IT_DONE) {
+			started = true;
 			sum += t->segs[i].duration;
-	return sum;
+			span = sum;
+		} else if (started)
+			sum += t->segs[i].duration;
+	}
+	return span;
 }
 
 /* A language tag fit for a file name: [A-Za-z0-9-], else "und". */
@@ -144,15 +155,18 @@ label_track(struct download *d, struct merge_input *in, int k)
 }
 
 /*
- * After the merge, only finished segments: a lossy download may have
- * skipped some. Alongside (fed): every segment, each waited for (the
- * remux leaves out the ones that end up skipped).
+ * After the download, only finished segments; alongside it (fed), every
+ * segment not skipped yet, each waited for. A gap (EXT-X-GAP) or a lossy
+ * skip is left out and its time goes to the next part's gap_before (a
+ * segment skipped after a merge alongside began stops it: the video is
+ * merged after the download, where every skip is known).
  */
 static void
 build_inputs(struct download *d, struct merge_input *in, bool fed)
 {
 	int k;
 	size_t i, n;
+	double gap;
 
 	in->fed = fed;
 	in->want_video = d->want_video;
@@ -168,17 +182,23 @@ build_inputs(struct download *d, struct merge_input *in, bool fed)
 			in->tracks[k].wait = feed_wait;
 			in->tracks[k].wait_arg = &d->feed->t[k];
 		}
-		for (i = n = 0; i < t->nsegs; i++) {
+		for (i = n = 0, gap = 0; i < t->nsegs; i++) {
 			const struct dseg *s = &t->segs[i];
 			struct remux_part *p = &in->parts[k][n];
 
-			if (s->state != IT_DONE && !fed)
+			if (fed ? s->state == IT_SKIPPED : s->state != IT_DONE) {
+				gap += s->duration;
 				continue;
+			}
 			p->path = keep(in, workdir_seg_path(d, t->kind, i));
 			p->discontinuity = s->disc;
+			p->gap_before = gap;
+			gap = 0;
 			if (s->map >= 0)
 				p->init_path = keep(in, workdir_init_path(d,
 				    t->kind, (size_t)s->map));
+			if (fed)
+				d->feed->t[k].part_seg[n] = i;
 			n++;
 		}
 		in->tracks[k].parts = in->parts[k];

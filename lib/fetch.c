@@ -52,6 +52,7 @@ struct fetcher {
 	int in_perform;
 	int64_t bytes_total;
 	int64_t requests_total;
+	int64_t finished_total;		/* done() calls, for fetcher_poll */
 	/* The shared budget (fetcher_set_rate): a token bucket in bytes. */
 	int64_t rate_bps;		/* 0 = unlimited */
 	double tokens;
@@ -454,6 +455,7 @@ finish(struct fetch_handle *h, bool ok)
 	if (h->next != NULL)
 		h->next->prev = h->prev;
 	h->state = H_FINISHED;
+	f->finished_total++;
 	h->sink.done(h->sink.arg, &res);
 	free(res.effective_url);
 	curl_slist_free_all(h->hdrs);
@@ -697,16 +699,29 @@ count_handles(const struct fetcher *f)
 	return n;
 }
 
+/*
+ * Pacing: a request that ended is reported to the owner at once, so its
+ * slot is refilled in the same loop turn. When the transfers started or
+ * run before the wait already finished some, the wait is skipped: the
+ * owner steps and calls again. Otherwise curl_multi_poll sleeps until a
+ * socket is ready, curl's own next timer, a retry, the budget, an extra
+ * fd, a fetcher_wakeup, or timeout_ms (the owner's own next deadline),
+ * whichever is first; nothing here paces requests by sleeping.
+ */
 int
 fetcher_poll(struct fetcher *f, int timeout_ms,
     struct curl_waitfd *extra_fds, unsigned int nextra)
 {
-	int64_t due, now;
+	int64_t due, now, finished = f->finished_total;
 	int wait;
 
 	budget_release(f);
 	perform(f);
 	due = run_timers(f);
+	if (f->finished_total != finished)
+		return count_handles(f);
+	if (timeout_ms < 0)
+		timeout_ms = 0;
 	if (due != INT64_MAX) {
 		now = clock_ms();
 		if (due - now < timeout_ms)

@@ -85,8 +85,11 @@ struct fetch_handle *fetcher_add(struct fetcher *f,
 /* Cancels: done() is called with !ok and "cancelled". */
 void fetcher_cancel(struct fetcher *f, struct fetch_handle *h);
 /*
- * Waits up to timeout_ms for network activity or one of extra_fds (the
- * spooler's inotify fd), runs transfers and delivers callbacks. Returns the
+ * Runs transfers and delivers callbacks; waits (up to timeout_ms, the
+ * owner's next own deadline) only when no request ended first, for
+ * network activity, curl's timers, a retry, one of extra_fds (the
+ * spooler's inotify fd) or fetcher_wakeup. Returns as soon as a request
+ * ended, so the owner refills its slot in the same turn. Returns the
  * number of requests still running or waiting for a retry.
  */
 int fetcher_poll(struct fetcher *f, int timeout_ms,

@@ -85,7 +85,8 @@ tests_unit_check_remux_bad_LDADD = $(UNIT_LDADD)
 # tests/streams/ (a few MB, ~10 s).
 TESTS += tests/integ/t-origin.sh
 EXTRA_DIST += tests/integ/origin.py tests/integ/mkstreams.sh \
-	tests/integ/t-origin.sh tests/integ/cues-check.py
+	tests/integ/t-origin.sh tests/integ/cues-check.py \
+	tests/integ/pacing-check.py
 $(TEST_LOGS): tests/streams/.done
 tests/streams/.done: $(top_srcdir)/tests/integ/mkstreams.sh
 	$(AM_V_GEN)FFMPEG='$(FFMPEG)' $(SHELL) \
@@ -112,6 +113,7 @@ ENGINE_T = tests/integ/t-get-streams.sh tests/integ/t-get-quality.sh \
 	tests/integ/t-get-live.sh \
 	tests/integ/t-get-memory.sh tests/integ/t-get-diskfull.sh \
 	tests/integ/t-get-http.sh tests/integ/t-get-tracks.sh \
+	tests/integ/t-get-pacing.sh tests/integ/t-get-gap.sh \
 	tests/integ/t-get-overlap.sh
 TESTS += $(ENGINE_T)
 EXTRA_DIST += $(ENGINE_T)
@@ -142,7 +144,7 @@ SPOOL_TESTS = tests/integ/t-spool-basic.sh tests/integ/t-spool-bad.sh \
 	tests/integ/t-spool-mergefull.sh \
 	tests/integ/t-spool-links.sh tests/integ/t-spool-crash.sh \
 	tests/integ/t-spool-store.sh \
-	tests/integ/t-spool-refresh.sh
+	tests/integ/t-spool-refresh.sh tests/integ/t-spool-gap.sh
 TESTS += $(SPOOL_TESTS)
 EXTRA_DIST += tests/integ/spool-lib.sh $(SPOOL_TESTS)
 

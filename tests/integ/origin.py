@@ -255,6 +255,10 @@ class Handler(BaseHTTPRequestHandler):
     protocol_version = 'HTTP/1.1'
     server_version = 'm3u8nas-test-origin/1'
     timeout = 30    # an idle keep-alive connection is closed after 30 s
+    # Headers and body leave in separate writes: with Nagle on, the body
+    # waits for the client's delayed ACK (40 ms a response), and the origin,
+    # not the client, would set the pace.
+    disable_nagle_algorithm = True
 
     # -- plumbing ---------------------------------------------------------
 
@@ -341,6 +345,7 @@ class Handler(BaseHTTPRequestHandler):
         self.head = head
         self.status = 0
         self.sent = 0
+        t0 = time.time()    # the request's start, for the log
         url = urllib.parse.urlsplit(self.path)
         path = urllib.parse.unquote(url.path)
         query = urllib.parse.parse_qs(url.query)
@@ -364,9 +369,11 @@ class Handler(BaseHTTPRequestHandler):
                     st.end(self.sent)
         finally:
             rng = self.headers.get('Range')
-            st.log('%s %s %s port=%s%s' % (
+            # The line's time is the request's end; t0 its start and
+            # sent its body bytes (tests read requests in flight).
+            st.log('%s %s %s port=%s%s t0=%.4f sent=%d' % (
                 self.command, self.path, self.status, self.client_address[1],
-                ' range=' + rng if rng else ''))
+                ' range=' + rng if rng else '', t0, self.sent))
 
     def control(self, cmd, q):
         st = self.state

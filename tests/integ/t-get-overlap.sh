@@ -4,7 +4,8 @@
 # still serving the last one; kill -9 in the middle of that merge, then the
 # same command, gives a frame-identical video; Ctrl-C stops it; a full disk
 # stops it and the video is merged after the download; a segment skipped
-# (lossy, the spooler's lossy_skip_segments) is left out of it.
+# (lossy, the spooler's lossy_skip_segments) before it began is left out
+# of it, one skipped after stops it (merged after the download).
 #
 # No clock is asserted on: one connection (-j 1), so the origin's log line
 # of the last segment (written when its response ends) is there only once
@@ -128,11 +129,9 @@ else
 fi
 
 # --- a skipped segment is left out of a merge alongside ---------------------------
-# seg0 always 404s; lossy_skip_segments skips it, so the merge starts on
-# seg1 (a skip in the middle leaves a hole in the time line that verify
-# refuses, with or without a merge alongside: EXT-X-GAP's work). The output
-# is segments 1-4, frame for frame, checked by verify against their EXTINF
-# sum (8 s).
+# seg0 always 404s; lossy_skip_segments skips it before the merge starts,
+# which begins on seg1. The output is segments 1-4, frame for frame,
+# checked by verify against their EXTINF sum (8 s).
 origin_ctl "fault?path=/plain/seg0.ts&kind=404&count=0" >/dev/null
 origin_ctl "set?rate=$RATE" >/dev/null
 : >"$ORIGIN_LOG"
@@ -156,6 +155,29 @@ want=$(decoded_md5 "$sd/plain/seg1.ts" "$sd/plain/seg2.ts" "$sd/plain/seg3.ts" \
 dur=$("$FFPROBE" -v error -show_entries format=duration -of csv=p=0 "$out")
 awk -v d="$dur" 'BEGIN { exit !(d > 7 && d < 9) }' ||
 	fail "lossy output lasts $dur s, want about 8"
-spoold_stop
 echo "ok: a skipped segment left out of the merge alongside ($dur s)"
+
+# seg2 404s: skipped after the merge began (it starts once seg0 is in, and
+# with one connection seg2 is asked for only after seg1). Its time must be
+# a hole before seg3 (gap_before), which the parts already handed to the
+# remux cannot say: that merge stops and the video is merged after the
+# download. The output: segments 0 1 3 4, frame for frame, lasting 10 s.
+instead() { grep -c 'merging after the download instead' "$SPOOLD_LOG"; }
+[ "$(instead)" = 0 ] || fail "the first job's merge did not run alongside"
+origin_ctl clear-faults >/dev/null
+origin_ctl "fault?path=/plain/seg2.ts&kind=404&count=0" >/dev/null
+# (another URL of the same segments: the same one would be a duplicate)
+drop late.job "{\"url\": \"$ORIGIN/ct/stream\", \"title\": \"Late\"}"
+wait_job late completed 90
+[ "$(instead)" = 1 ] || fail "the late skip did not stop the merge alongside"
+out="$LIBRARY/Late.mp4"
+want=$(decoded_md5 "$sd/plain/seg0.ts" "$sd/plain/seg1.ts" "$sd/plain/seg3.ts" \
+	"$sd/plain/seg4.ts" video)
+[ "$(decoded_md5 "$out" video)" = "$want" ] ||
+	fail "the late-skip output is not segments 0 1 3 4"
+dur=$("$FFPROBE" -v error -show_entries format=duration -of csv=p=0 "$out")
+awk -v d="$dur" 'BEGIN { exit !(d > 9.5 && d < 10.5) }' ||
+	fail "late-skip output lasts $dur s, want 10 (the hole kept)"
+spoold_stop
+echo "ok: a skip after the merge began: merged after, the hole kept ($dur s)"
 exit 0
