@@ -157,6 +157,8 @@ feed_wait(void *arg, size_t part)
 	pthread_mutex_lock(&f->mu);
 	while ((r = feed_state(ft, i)) == -1 && !f->stop)
 		pthread_cond_wait(&f->cv, &f->mu);
+	if (r == REMUX_PART_STOP)
+		f->late_skip = true;
 	pthread_mutex_unlock(&f->mu);
 	return r == -1 ? REMUX_PART_STOP : r;
 }

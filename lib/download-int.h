@@ -137,6 +137,7 @@ struct feed {
 	pthread_mutex_t mu;
 	pthread_cond_t cv;
 	bool stop;
+	bool late_skip;		/* a part was skipped after the merge began */
 	int ntracks;
 	struct feed_track t[DL_MAX_TRACKS];
 };

@@ -487,13 +487,19 @@ merge_overlap_stop(struct download *d, const char *why)
 static void
 overlap_collect(struct download *d)
 {
+	bool late;
+
 	if (d->feed == NULL || !atomic_load(&d->merge_done) || d->merge_rc == 0)
 		return;
+	pthread_mutex_lock(&d->feed->mu);
+	late = d->feed->late_skip;
+	pthread_mutex_unlock(&d->feed->mu);
 	merge_join(d);
 	if (d->merge_err.kind == ERR_NOSPACE ||
 	    d->merge_err.kind == ERR_CANCELLED) {
 		log_info("%s: merging after the download instead (%s)",
-		    d->output, d->merge_err.msg);
+		    d->output, late ? "a segment was skipped after the merge "
+		    "began" : d->merge_err.msg);
 		d->overlap = OV_NO;
 		err_clear(&d->merge_err);
 	} else
