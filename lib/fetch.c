@@ -2,12 +2,15 @@
 #include "config.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <inttypes.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "clock.h"
 #include "conf.h"
@@ -82,6 +85,25 @@ fetcher_opts_from_conf(struct fetcher_opts *fo, const struct conf *c)
 	fo->allow_private = c->allow_private_targets;
 	fo->max_playlist_bytes = c->max_playlist_bytes;
 	fo->max_segment_bytes = c->max_segment_bytes;
+	fo->ca_file = c->tls_ca_file;
+}
+
+int
+fetcher_check_ca_file(const char *path, struct err *err)
+{
+	struct stat st;
+	int fd;
+
+	if (path == NULL || *path == '\0')
+		return 0;
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) == -1)
+		return err_errno(err, "cannot read the CA file %s", path);
+	if (fstat(fd, &st) == 0 && !S_ISREG(st.st_mode)) {
+		close(fd);
+		return err_set(err, "the CA file %s is not a file", path);
+	}
+	close(fd);
+	return 0;
 }
 
 struct fetcher *
@@ -93,6 +115,8 @@ fetcher_new(const struct fetcher_opts *opts)
 	 * their own threads. */
 	pthread_once(&curl_once, curl_init_once);
 	f->opts = *opts;
+	f->opts.ca_file = opts->ca_file != NULL && *opts->ca_file != '\0' ?
+	    xstrdup(opts->ca_file) : NULL;
 	if (f->opts.connect_timeout_s <= 0)
 		f->opts.connect_timeout_s = 15;
 	if (f->opts.low_speed_time_s <= 0)
@@ -397,6 +421,8 @@ setup_easy(struct fetch_handle *h)
 	MUST(CURLOPT_PROTOCOLS_STR, "http,https");
 	MUST(CURLOPT_REDIR_PROTOCOLS_STR, "http,https");
 	MUST(CURLOPT_SSLVERSION, (long)CURL_SSLVERSION_TLSv1_2);
+	if (o->ca_file != NULL)
+		MUST(CURLOPT_CAINFO, o->ca_file);
 	MAY(CURLOPT_ACCEPT_ENCODING, "");
 	MUST(CURLOPT_CONNECTTIMEOUT, (long)o->connect_timeout_s);
 	MUST(CURLOPT_LOW_SPEED_LIMIT, (long)o->low_speed_limit);
@@ -591,6 +617,13 @@ classify(struct fetch_handle *h, CURLcode rc)
 		    h->refused_addr);
 	else if (rc == CURLE_HTTP_RETURNED_ERROR)
 		http_error(h, code);
+	else if (rc == CURLE_SSL_CACERT_BADFILE)
+		err_set(&h->err, "cannot use the CA file %s (%s) fetching %s",
+		    h->f->opts.ca_file ? h->f->opts.ca_file : "of libcurl",
+		    h->errbuf[0] ? h->errbuf : curl_easy_strerror(rc), h->url);
+	else if (rc == CURLE_PEER_FAILED_VERIFICATION)
+		err_set(&h->err, "TLS: %s fetching %s (" FETCH_CA_HINT ")",
+		    h->errbuf[0] ? h->errbuf : curl_easy_strerror(rc), h->url);
 	else
 		err_setk(&h->err, curl_kind(rc), "%s fetching %s",
 		    h->errbuf[0] ? h->errbuf : curl_easy_strerror(rc), h->url);
@@ -757,6 +790,7 @@ fetcher_free(struct fetcher *f)
 	for (i = 0; i < f->npool; i++)
 		curl_easy_cleanup(f->pool[i]);
 	curl_multi_cleanup(f->multi);
+	free((char *)f->opts.ca_file);
 	free(f);
 }
 
