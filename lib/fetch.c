@@ -12,6 +12,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <openssl/x509_vfy.h>
+
 #include "clock.h"
 #include "conf.h"
 #include "fetch.h"
@@ -599,6 +601,26 @@ http_error(struct fetch_handle *h, long code)
 		err_setk(&h->err, kind, "HTTP %ld fetching %s", code, h->url);
 }
 
+/* A chain no trusted CA vouches for hints at the CA switch; a name
+ * mismatch or an expired certificate does not (another CA would not
+ * help). The verify result is OpenSSL's: our libcurl is its flavour. */
+static void
+tls_error(struct fetch_handle *h, CURLcode rc)
+{
+	long v = 0;
+	bool issuer;
+
+	curl_easy_getinfo(h->easy, CURLINFO_SSL_VERIFYRESULT, &v);
+	issuer = v == X509_V_ERR_UNABLE_TO_GET_ISSUER_CERT ||
+	    v == X509_V_ERR_UNABLE_TO_GET_ISSUER_CERT_LOCALLY ||
+	    v == X509_V_ERR_DEPTH_ZERO_SELF_SIGNED_CERT ||
+	    v == X509_V_ERR_SELF_SIGNED_CERT_IN_CHAIN ||
+	    v == X509_V_ERR_UNABLE_TO_VERIFY_LEAF_SIGNATURE;
+	err_set(&h->err, "TLS: %s fetching %s%s",
+	    h->errbuf[0] ? h->errbuf : curl_easy_strerror(rc), h->url,
+	    issuer ? " (" FETCH_CA_HINT ")" : "");
+}
+
 /* Fills h->err with the reason and its kind; the sink's own stays. */
 static void
 classify(struct fetch_handle *h, CURLcode rc)
@@ -622,8 +644,7 @@ classify(struct fetch_handle *h, CURLcode rc)
 		    h->f->opts.ca_file ? h->f->opts.ca_file : "of libcurl",
 		    h->errbuf[0] ? h->errbuf : curl_easy_strerror(rc), h->url);
 	else if (rc == CURLE_PEER_FAILED_VERIFICATION)
-		err_set(&h->err, "TLS: %s fetching %s (" FETCH_CA_HINT ")",
-		    h->errbuf[0] ? h->errbuf : curl_easy_strerror(rc), h->url);
+		tls_error(h, rc);
 	else
 		err_setk(&h->err, curl_kind(rc), "%s fetching %s",
 		    h->errbuf[0] ? h->errbuf : curl_easy_strerror(rc), h->url);
