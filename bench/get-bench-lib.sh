@@ -2,6 +2,7 @@
 # streams, the two servers (tests/integ/origin.py, Debian's nginx) and the
 # measure of one run (wall, CPU, peak RSS, sampled RssAnon, server CPU).
 #
+#   mk_cdn DIR SIZE_MB SECONDS  ~SIZE_MB at ~8 Mbit/s in SECONDS segments
 #   mk_many DIR NAME SEGMENTS SECONDS   a stream of SEGMENTS segments of
 #                    SECONDS each (256x144 H.264 + AAC, ~30 KB a second):
 #                    a 10 s clip looped by stream copy, cut at its keyframes
@@ -34,6 +35,34 @@ mk_many() {
 		-hls_playlist_type vod -hls_time "$secs" \
 		-hls_segment_filename "$d/seg%d.ts" "$d/index.m3u8"
 	rm -f "$d/source.ts"	# the bench compares speed, not frames
+	touch "$d/.done"
+}
+
+# mk_cdn DIR SIZE_MB SECONDS - ~SIZE_MB of 640x360 noisy H.264 at ~8 Mbit/s
+# + AAC in segments of SECONDS (2: ~2 MB each, 51 for 100 MB, the shape
+# issue 10 measured; mkstreams.sh --big cuts 5 s). Made the way mk_big
+# makes its streams: a 10 s clip looped by stream copy.
+mk_cdn() {
+	d=$1/cdn-$2 mb=$2 secs=$3
+	[ -f "$d/.done" ] && return 0
+	rm -rf "$d" && mkdir -p "$d"
+	g=$((24 * secs))
+	$FFQ -f lavfi -i "testsrc2=size=640x360:rate=24:duration=10" \
+		-f lavfi -i "sine=frequency=440:sample_rate=48000:duration=10" \
+		-vf 'noise=alls=40:allf=t' -c:v libx264 -preset ultrafast \
+		-profile:v baseline -pix_fmt yuv420p -sc_threshold 0 -g "$g" \
+		-keyint_min "$g" -b:v 8M -maxrate 8M -bufsize 4M \
+		-c:a aac -b:a 64k -ac 2 -f mpegts "$d/clip.ts"
+	clip=$(wc -c <"$d/clip.ts")
+	loops=$(( (mb * 1048576 + clip - 1) / clip - 1 ))
+	[ "$loops" -lt 0 ] && loops=0
+	$FFQ -stream_loop "$loops" -i "$d/clip.ts" -map 0 -c copy \
+		-f mpegts "$d/source.ts"
+	rm -f "$d/clip.ts"
+	$FFQ -i "$d/source.ts" -map 0 -c copy -f hls -hls_list_size 0 \
+		-hls_playlist_type vod -hls_time "$secs" \
+		-hls_segment_filename "$d/seg%d.ts" "$d/index.m3u8"
+	rm -f "$d/source.ts"
 	touch "$d/.done"
 }
 

@@ -18,7 +18,8 @@
 #          (default "30 100"); -p the size every tool runs on (default 100)
 #   env: BUILD (./build), WORK (a temp dir; kept), LATENCY_MS (50),
 #        RATE (2097152 B/s per connection: shapes 1 and 4; RATE4 for 4 alone,
-#        0 = no limit), SEGS2 (3000), SEGS3 (400), LATENCY3_MS (100)
+#        0 = no limit), SEG1 (2: seconds a segment in shapes 1 and 4, ~2 MB),
+#        SEGS2 (3000), SEGS3 (400), LATENCY3_MS (100)
 #
 # Needs GNU time, python3, ffmpeg, curl; nginx (nginx-light) for
 # shapes 2 and 4, wrk to show what each server can serve; yt-dlp and
@@ -31,7 +32,7 @@ M3U8NAS=$BUILD/helper/m3u8nas
 LATENCY_MS=${LATENCY_MS:-50}
 RATE=${RATE:-2097152}
 RATE4=${RATE4:-$RATE}
-SEGS2=${SEGS2:-3000} SEGS3=${SEGS3:-400} LATENCY3_MS=${LATENCY3_MS:-100}
+SEG1=${SEG1:-2} SEGS2=${SEGS2:-3000} SEGS3=${SEGS3:-400} LATENCY3_MS=${LATENCY3_MS:-100}
 shapes="1 2 3 4" runs=3 runs2=5 ten=10 jobs=8 sizes="30 100" peer_size=100
 markdown=0
 while getopts mS:r:R:T:j:s:p: o; do
@@ -44,7 +45,7 @@ while getopts mS:r:R:T:j:s:p: o; do
 	j) jobs=$OPTARG ;;
 	s) sizes=$OPTARG ;;
 	p) peer_size=$OPTARG ;;
-	*) sed -n '2,25s/^# \{0,1\}//p' "$0" >&2; exit 2 ;;
+	*) sed -n '2,27s/^# \{0,1\}//p' "$0" >&2; exit 2 ;;
 	esac
 done
 [ -x "$M3U8NAS" ] || { echo "build m3u8nas first ($M3U8NAS)" >&2; exit 1; }
@@ -121,7 +122,7 @@ seg_count() { grep -c '^#EXTINF' "$1/index.m3u8"; }
 
 # --- the streams and the servers ---------------------------------------
 want 1 || want 4 && for s in $sizes $peer_size; do
-	sh "$top/tests/integ/mkstreams.sh" --big "$streams" "$s" >/dev/null
+	mk_cdn "$streams" "$s" "$SEG1"
 done
 want 2 && mk_many "$streams" many-$SEGS2 "$SEGS2" 1
 want 3 && mk_many "$streams" many-$SEGS3 "$SEGS3" 2
@@ -139,11 +140,11 @@ shape1() {
 	origin_set "latency_ms=$LATENCY_MS&rate=$RATE"
 	for s in $sizes; do
 		[ "$s" = "$peer_size" ] ||
-			run_tool 1 "$s" m3u8nas "$ORIGIN/big-$s/index.m3u8" "$runs"
+			run_tool 1 "$s" m3u8nas "$ORIGIN/cdn-$s/index.m3u8" "$runs"
 	done
 	for t in m3u8nas $peers; do
 		has "$t" || { note "shape 1: $t not installed"; continue; }
-		run_tool 1 "$peer_size" "$t" "$ORIGIN/big-$peer_size/index.m3u8" "$runs"
+		run_tool 1 "$peer_size" "$t" "$ORIGIN/cdn-$peer_size/index.m3u8" "$runs"
 	done
 }
 
@@ -204,7 +205,7 @@ shape4() {
 	for t in m3u8nas $peers; do
 		has "$t" || { note "shape 4: $t not installed"; continue; }
 		TLS=1
-		run_tool 4 "$peer_size" "$t" "$NGINX_HTTPS/big-$peer_size/index.m3u8" "$runs"
+		run_tool 4 "$peer_size" "$t" "$NGINX_HTTPS/cdn-$peer_size/index.m3u8" "$runs"
 		TLS=0
 	done
 }
@@ -240,13 +241,13 @@ tool_rows() {
 echo
 cat "$notes"
 if want 1; then
-	d=$streams/big-$peer_size
+	d=$streams/cdn-$peer_size
 	bytes=$(seg_bytes "$d") nseg=$(seg_count "$d")
 	rounds=$(( (nseg + jobs - 1) / jobs ))
 	bound=$(calc "$bytes / ($jobs * $RATE) + $rounds * $LATENCY_MS / 1000")
 	w=$(stat 1 "$peer_size" m3u8nas 5 median)
 	echo
-	echo "shape 1: big-$peer_size, $bytes bytes in $nseg segments, -j $jobs," \
+	echo "shape 1: cdn-$peer_size, $bytes bytes in $nseg segments, -j $jobs," \
 		"$LATENCY_MS ms to first byte, $RATE B/s per connection (origin.py)"
 	echo "  byte bound = bytes / (j x rate) + rounds x latency" \
 		"= $bytes / ($jobs x $RATE) + $rounds x $LATENCY_MS ms = $bound s;" \
@@ -287,10 +288,10 @@ if want 3 && [ -s "$WORK/transfer3" ]; then
 	row "3 | request bound | | $bound | | | | $(ratio "$w" "$bound") |"
 fi
 if want 4 && [ "$nginx" = 1 ]; then
-	d=$streams/big-$peer_size
+	d=$streams/cdn-$peer_size
 	bytes=$(seg_bytes "$d")
 	echo
-	echo "shape 4: big-$peer_size over HTTPS from nginx, limit_rate $RATE4 B/s per" \
+	echo "shape 4: cdn-$peer_size over HTTPS from nginx, limit_rate $RATE4 B/s per" \
 		"request (per HTTP/2 stream), no added latency, -j $jobs"
 	[ "$RATE4" != 0 ] && echo "  byte bound = bytes / (j x rate) = $bytes / ($jobs x $RATE4)" \
 		"= $(calc "$bytes / ($jobs * $RATE4)") s"
