@@ -134,16 +134,11 @@ max_overlap() {
 		sort -k1,1n -k2,2n | awk '{ c += $2; if (c > m) m = c } END { print m + 0 }'
 }
 
-# get_h2 NAME STREAM PLAYLIST N_SEGMENTS [ARGS...] - download over HTTP/2
-# and check what nginx saw: every request HTTP/2.0 and once only, one
-# connection, the segments in flight together; the file frame-identical.
-get_h2() {
-	name=$1 stream=$2 pl=$3 nseg=$4
-	shift 4
-	n0=$(wc -l <"$LOG")
-	"$M3U8NAS" get --allow-private -j 8 -o "$name.mp4" "$@" \
-		"$H/$stream/$pl" >"$name.out" 2>"$name.err" ||
-		fail "$name: $(cat "$name.err")"
+# check_h2 NAME STREAM PLAYLIST N_SEGMENTS N0 FILE - what nginx saw after
+# line N0: every request HTTP/2.0 and once only, on one connection, the
+# segments in flight together; FILE frame-identical to the stream.
+check_h2() {
+	name=$1 stream=$2 pl=$3 nseg=$4 n0=$5 file=$6
 	wait_logged "$n0" "/$stream/$pl"
 	wait_for "[ \$(log_since $n0 | grep -c '\.\(ts\|m4s\) HTTP/') -ge $nseg ]" 20 ||
 		fail "$name: nginx logged fewer than $nseg segments"
@@ -165,11 +160,22 @@ $(cat "$name.log")"
 	[ -z "$dup" ] || fail "$name: $dup requested twice"
 	[ -z "$bad" ] || fail "$name: $bad"
 	[ "$nsegs" -eq "$nseg" ] || fail "$name: $nsegs segments, want $nseg"
-	# -j 8 with nseg segments: all of them on the wire together, which
-	# on one connection is only possible multiplexed.
+	# -j 8 (the spooler: 10) with nseg segments: all of them on the wire
+	# together, which on one connection is only possible multiplexed.
 	[ "$inflight" -eq "$nseg" ] || fail "$name: at most $inflight segments in flight, want $nseg:
 $segs"
-	assert_same_media "$name.mp4" "$sd/$stream"
+	assert_same_media "$file" "$sd/$stream"
+}
+
+# get_h2 NAME STREAM PLAYLIST N_SEGMENTS [ARGS...] - m3u8nas get -j 8
+get_h2() {
+	g_name=$1 g_stream=$2 g_pl=$3 g_nseg=$4
+	shift 4
+	n0=$(wc -l <"$LOG")
+	"$M3U8NAS" get --allow-private -j 8 -o "$g_name.mp4" "$@" \
+		"$H/$g_stream/$g_pl" >"$g_name.out" 2>"$g_name.err" ||
+		fail "$g_name: $(cat "$g_name.err")"
+	check_h2 "$g_name" "$g_stream" "$g_pl" "$g_nseg" "$n0" "$g_name.mp4"
 }
 
 # AES-128 (playlist, key, segments), fMP4 (init + fragments), a master.
@@ -232,5 +238,19 @@ if "$M3U8NAS" get -c rel.conf --allow-private -o rel.mp4 \
 fi
 grep -q "rel.conf:1: tls_ca_file: must be an absolute path" rel.err ||
 	fail "relative tls_ca_file: $(cat rel.err)"
+
+# The spooler reads tls_ca_file from its configuration too.
+if command -v sqlite3 >/dev/null 2>&1; then
+	. "$top_srcdir/tests/integ/spool-lib.sh"
+	spool_conf "tls_ca_file = \"$W/ca.pem\";"
+	spoold_start
+	n0=$(wc -l <"$LOG")
+	drop h2.job "{\"url\": \"$H/aes/index.m3u8\"}"
+	wait_job h2 completed 60
+	check_h2 spooler aes index.m3u8 5 "$n0" "$(job_field h2 file_path)"
+	spoold_stop
+else
+	echo "no sqlite3: the spooler's part not run"
+fi
 echo "ok: HTTP/2 multiplexed on one connection, --cacert and tls_ca_file"
 exit 0
