@@ -165,13 +165,17 @@ shape2() {
 	origin_set "latency_ms=0&rate=0"
 	p=/many-$SEGS2/seg1.ts
 	c_py=$(capacity "$ORIGIN$p")
-	note "shape 2: origin.py serves $c_py"
+	note "shape 2: origin.py serves $c_py: $SEGS2 requests in" \
+		"$(calc "$SEGS2 / ${c_py%% *}") s of its own"
 	base=$ORIGIN
 	if [ "$nginx" = 1 ]; then
 		c_ng=$(capacity "$NGINX_HTTP$p")
-		note "shape 2: nginx serves $c_ng"
-		note "shape 2: on nginx: origin.py is one Python process (GIL), and" \
-			"$SEGS2 requests at its rate take about as long as ffmpeg's whole run"
+		note "shape 2: nginx serves $c_ng: $SEGS2 requests in" \
+			"$(calc "$SEGS2 / ${c_ng%% *}") s of its own"
+		# origin.py is one Python process (one core, the GIL): its
+		# share would be a large part of a run that ffmpeg finishes
+		# in about a second, and the shape would measure the origin.
+		note "shape 2 runs on nginx: the origin must not be the bottleneck"
 		base=$NGINX_HTTP
 	fi
 	url=$base/many-$SEGS2/index.m3u8
@@ -269,7 +273,7 @@ if want 2; then
 		"$(stat 2 "$SEGS2" yt-dlp 5 median)");" \
 		"worst/ffmpeg = $(ratio "$(stat 2 "$SEGS2" m3u8nas 5 max "$runs2")" \
 		"$(stat 2 "$SEGS2" ffmpeg 5 median)")"
-	echo "  $ten runs in a row: first $f s, run $ten $l s (tenth/first $(ratio "$l" "$f"))"
+	echo "  $ten runs in a row: first $f s, run $ten $l s (run $ten / first = $(ratio "$l" "$f"))"
 	row "2 | m3u8nas first / run $ten | | $f | $l | | | $(ratio "$l" "$f") |"
 fi
 if want 3 && [ -s "$WORK/transfer3" ]; then
@@ -305,5 +309,8 @@ if [ "$markdown" = 1 ]; then
 	echo "| shape | tool | runs | wall s (median) | worst s | CPU s | RssAnon MB | wall ÷ ref | CPU ÷ ref |"
 	echo "|---|---|---:|---:|---:|---:|---:|---:|---:|"
 	cat "$md"
+	echo
+	echo "ref: yt-dlp for shapes 1 and 4, ffmpeg (one connection) for 2;" \
+		"shape 3's ratio is to its request bound. $(sed -n 's/^load before: *//p' "$notes")"
 fi
 echo "raw results: $results (shape size tool run wall cpu maxrss_kB rssanon_kB server_cpu)" >&2
