@@ -3,7 +3,8 @@
 # request multiplexed on one connection, with a private CA trusted through
 # --cacert (and tls_ca_file) and the system store untouched; without it the
 # download fails with a TLS reason; a CA file that cannot be used is an
-# error naming it.
+# error naming it. The spooler and the endpoint's probe trust tls_ca_file
+# from their configuration the same way.
 #
 # nginx is started here, on 127.0.0.1 only, with a throwaway CA and a
 # server certificate for 127.0.0.1, serving tests/streams; every path it
@@ -252,5 +253,34 @@ if command -v sqlite3 >/dev/null 2>&1; then
 else
 	echo "no sqlite3: the spooler's part not run"
 fi
+
+# And the endpoint's probe (its own fetcher, from the same configuration).
+HTTPD=$top_builddir/helper/m3u8nas-httpd
+TOKEN=t0ken-for-h2-tests-0123456789
+mkdir -p "$W/hlibrary"
+printf '%s\n' "spool_dir = \"$W/hspool\";" "library_dir = \"$W/hlibrary\";" \
+	'allow_private_targets = true;' "tls_ca_file = \"$W/ca.pem\";" \
+	"http = { listen = \"127.0.0.1:0\"; tokens = [ \"$TOKEN\" ]; };" >httpd.conf
+"$HTTPD" -f -c httpd.conf 2>httpd.log &
+HTTPD_PID=$!
+on_exit "kill $HTTPD_PID 2>/dev/null; wait $HTTPD_PID 2>/dev/null"
+hport() {
+	sed -n 's/.*"msg":"https:\/\/127\.0\.0\.1:\([0-9]*\)\/".*/\1/p' httpd.log | tail -n 1
+}
+wait_for "[ -n \"\$(hport)\" ] || ! kill -0 $HTTPD_PID 2>/dev/null" 20
+[ -n "$(hport)" ] || fail "m3u8nas-httpd did not start: $(cat httpd.log)"
+n0=$(wc -l <"$LOG")
+code=$(curl -sk --max-time 30 -o probe.json -w '%{http_code}' \
+	-H "Authorization: Bearer $TOKEN" -H 'Content-Type: application/json' \
+	-d "{\"url\": \"$H/master/index.m3u8\"}" "https://127.0.0.1:$(hport)/api/probe")
+[ "$code" = 200 ] || fail "probe: HTTP $code: $(cat probe.json)"
+"$PYTHON3" -c 'import json, sys; j = json.load(open("probe.json")); sys.exit(0 if j["type"] == "master" and len(j["variants"]) == 3 else 1)' ||
+	fail "probe: $(cat probe.json)"
+wait_logged "$n0" /master/index.m3u8
+! log_since "$n0" | grep -v '^HTTP/2.0 ' | grep -q . || fail "probe: not HTTP/2.0"
+echo "probe: the master over HTTP/2.0, 3 variants"
+kill "$HTTPD_PID"
+wait "$HTTPD_PID" || fail "m3u8nas-httpd exited $?"
+! grep -qE 'Sanitizer|runtime error:' httpd.log || fail "httpd: $(grep -A20 Sanitizer httpd.log)"
 echo "ok: HTTP/2 multiplexed on one connection, --cacert and tls_ca_file"
 exit 0
