@@ -56,7 +56,6 @@ int fetcher_check_ca_file(const char *path, struct err *err);
  * program whose switch is a flag rewords it (m3u8nas get: --cacert). */
 #define FETCH_CA_HINT "a private CA is trusted with tls_ca_file"
 
-
 struct fetch_result {
 	bool ok;
 	long http_status;	/* 0 if no HTTP answer */
