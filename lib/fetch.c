@@ -2,12 +2,17 @@
 #include "config.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <inttypes.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <openssl/x509_vfy.h>
 
 #include "clock.h"
 #include "conf.h"
@@ -82,6 +87,25 @@ fetcher_opts_from_conf(struct fetcher_opts *fo, const struct conf *c)
 	fo->allow_private = c->allow_private_targets;
 	fo->max_playlist_bytes = c->max_playlist_bytes;
 	fo->max_segment_bytes = c->max_segment_bytes;
+	fo->ca_file = c->tls_ca_file;
+}
+
+int
+fetcher_check_ca_file(const char *path, struct err *err)
+{
+	struct stat st;
+	int fd;
+
+	if (path == NULL || *path == '\0')
+		return 0;
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) == -1)
+		return err_errno(err, "cannot read the CA file %s", path);
+	if (fstat(fd, &st) == 0 && !S_ISREG(st.st_mode)) {
+		close(fd);
+		return err_set(err, "the CA file %s is not a file", path);
+	}
+	close(fd);
+	return 0;
 }
 
 struct fetcher *
@@ -93,6 +117,8 @@ fetcher_new(const struct fetcher_opts *opts)
 	 * their own threads. */
 	pthread_once(&curl_once, curl_init_once);
 	f->opts = *opts;
+	f->opts.ca_file = opts->ca_file != NULL && *opts->ca_file != '\0' ?
+	    xstrdup(opts->ca_file) : NULL;
 	if (f->opts.connect_timeout_s <= 0)
 		f->opts.connect_timeout_s = 15;
 	if (f->opts.low_speed_time_s <= 0)
@@ -397,6 +423,8 @@ setup_easy(struct fetch_handle *h)
 	MUST(CURLOPT_PROTOCOLS_STR, "http,https");
 	MUST(CURLOPT_REDIR_PROTOCOLS_STR, "http,https");
 	MUST(CURLOPT_SSLVERSION, (long)CURL_SSLVERSION_TLSv1_2);
+	if (o->ca_file != NULL)
+		MUST(CURLOPT_CAINFO, o->ca_file);
 	MAY(CURLOPT_ACCEPT_ENCODING, "");
 	MUST(CURLOPT_CONNECTTIMEOUT, (long)o->connect_timeout_s);
 	MUST(CURLOPT_LOW_SPEED_LIMIT, (long)o->low_speed_limit);
@@ -573,6 +601,26 @@ http_error(struct fetch_handle *h, long code)
 		err_setk(&h->err, kind, "HTTP %ld fetching %s", code, h->url);
 }
 
+/* A chain no trusted CA vouches for hints at the CA switch; a name
+ * mismatch or an expired certificate does not (another CA would not
+ * help). The verify result is OpenSSL's: our libcurl is its flavour. */
+static void
+tls_error(struct fetch_handle *h, CURLcode rc)
+{
+	long v = 0;
+	bool issuer;
+
+	curl_easy_getinfo(h->easy, CURLINFO_SSL_VERIFYRESULT, &v);
+	issuer = v == X509_V_ERR_UNABLE_TO_GET_ISSUER_CERT ||
+	    v == X509_V_ERR_UNABLE_TO_GET_ISSUER_CERT_LOCALLY ||
+	    v == X509_V_ERR_DEPTH_ZERO_SELF_SIGNED_CERT ||
+	    v == X509_V_ERR_SELF_SIGNED_CERT_IN_CHAIN ||
+	    v == X509_V_ERR_UNABLE_TO_VERIFY_LEAF_SIGNATURE;
+	err_set(&h->err, "TLS: %s fetching %s%s",
+	    h->errbuf[0] ? h->errbuf : curl_easy_strerror(rc), h->url,
+	    issuer ? " (" FETCH_CA_HINT ")" : "");
+}
+
 /* Fills h->err with the reason and its kind; the sink's own stays. */
 static void
 classify(struct fetch_handle *h, CURLcode rc)
@@ -591,6 +639,12 @@ classify(struct fetch_handle *h, CURLcode rc)
 		    h->refused_addr);
 	else if (rc == CURLE_HTTP_RETURNED_ERROR)
 		http_error(h, code);
+	else if (rc == CURLE_SSL_CACERT_BADFILE)
+		err_set(&h->err, "cannot use the CA file %s (%s) fetching %s",
+		    h->f->opts.ca_file ? h->f->opts.ca_file : "of libcurl",
+		    h->errbuf[0] ? h->errbuf : curl_easy_strerror(rc), h->url);
+	else if (rc == CURLE_PEER_FAILED_VERIFICATION)
+		tls_error(h, rc);
 	else
 		err_setk(&h->err, curl_kind(rc), "%s fetching %s",
 		    h->errbuf[0] ? h->errbuf : curl_easy_strerror(rc), h->url);
@@ -757,6 +811,7 @@ fetcher_free(struct fetcher *f)
 	for (i = 0; i < f->npool; i++)
 		curl_easy_cleanup(f->pool[i]);
 	curl_multi_cleanup(f->multi);
+	free((char *)f->opts.ca_file);
 	free(f);
 }
 

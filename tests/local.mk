@@ -114,7 +114,7 @@ ENGINE_T = tests/integ/t-get-streams.sh tests/integ/t-get-quality.sh \
 	tests/integ/t-get-memory.sh tests/integ/t-get-diskfull.sh \
 	tests/integ/t-get-http.sh tests/integ/t-get-tracks.sh \
 	tests/integ/t-get-pacing.sh tests/integ/t-get-gap.sh \
-	tests/integ/t-get-overlap.sh
+	tests/integ/t-get-h2.sh tests/integ/t-get-overlap.sh
 TESTS += $(ENGINE_T)
 EXTRA_DIST += $(ENGINE_T)
 
