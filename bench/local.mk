@@ -4,3 +4,4 @@ EXTRA_DIST += bench/spool-bench.sh
 EXTRA_DIST += bench/fs-bench.sh
 EXTRA_DIST += bench/httpd-bench.sh bench/httpd-post.lua
 EXTRA_DIST += bench/web-bench.sh bench/web-bench.mjs
+EXTRA_DIST += bench/merge-tail.sh

@@ -17,6 +17,8 @@
  * download-seg.c    segments, init sections and keys on the fetcher;
  *                   disk space
  * download-merge.c  the remux + verify worker thread
+ * download-feed.c   what that thread sees of the segments while the
+ *                   download runs (merge while downloading)
  */
 enum item_state { IT_TODO, IT_RUNNING, IT_DONE, IT_SKIPPED };
 
@@ -105,6 +107,41 @@ struct xfer {				/* a segment or init section in flight */
 
 enum phase { PH_TOP, PH_MEDIA, PH_SEGMENTS, PH_MERGE };
 
+/*
+ * Whether the merge runs alongside the download (decided when the
+ * segments start): not for live recordings (their segment lists grow)
+ * nor subtitles (read whole when the remux starts), and no more after a
+ * space pause or a merge that met a full disk.
+ */
+enum overlap { OV_UNDECIDED, OV_YES, OV_NO };
+
+/*
+ * download-feed.c: the merge thread's own view of the segments, under
+ * mu: each segment's and init section's state as an enum item_state,
+ * IT_TODO until the file is whole under its final name, then IT_DONE or
+ * IT_SKIPPED. segmap and dur are copies, fixed while it runs; part_seg
+ * is filled by the merge's build_inputs (segments skipped before it
+ * started are not parts).
+ */
+struct feed;
+struct feed_track {
+	struct feed *feed;
+	unsigned char *seg, *map;
+	int *segmap;
+	double *dur;
+	size_t nsegs, nmaps;
+	size_t *part_seg;		/* the remux's part i is segment */
+};
+
+struct feed {
+	pthread_mutex_t mu;
+	pthread_cond_t cv;
+	bool stop;
+	bool late_skip;		/* a part was skipped after the merge began */
+	int ntracks;
+	struct feed_track t[DL_MAX_TRACKS];
+};
+
 struct download {
 	struct fetcher *f;
 	char *url, *quality, *workdir, *output, *tmp_output;
@@ -157,7 +194,12 @@ struct download {
 
 	pthread_t thread;
 	bool thread_started;
-	atomic_int merge_done, merge_cancel, merge_permille;
+	enum overlap overlap;
+	struct feed *feed;		/* the running merge's view, or NULL */
+	struct merge_input *merge_in;	/* its inputs (main thread's) */
+	/* merge_stop: a merge alongside is told to give up (a pause, a
+	 * failure); merge_cancel: the download is cancelled. */
+	atomic_int merge_done, merge_cancel, merge_permille, merge_stop;
 	int merge_rc;
 	struct err merge_err;
 	int64_t output_size;
@@ -237,7 +279,33 @@ void seg_space_check(struct download *d);
 void seg_next_due(const struct download *d, int64_t *due);
 
 /* download-merge.c */
+/* Every segment is done: the merge runs (or goes on) alone. */
 int merge_start(struct download *d);
 void merge_collect(struct download *d);
+/*
+ * While the segments download: starts the merge alongside once the first
+ * segment of every track is there, and settles one that ended early (a
+ * failure fails the download; a full disk means merging after it).
+ */
+void merge_overlap_step(struct download *d);
+/* Stops a merge running alongside and waits for it (why: a pause,
+ * logged, and a finished merge is kept; NULL: the download failed);
+ * later merges run after the download. */
+void merge_overlap_stop(struct download *d, const char *why);
+/* Tells the thread to stop (cancel, failure), joins it, frees its inputs. */
+void merge_stop(struct download *d);
+void merge_free(struct download *d);
+
+/* download-feed.c */
+struct feed *feed_new(const struct download *d);	/* states as now */
+void feed_free(struct feed *f);
+/* Segment idx (or init section -1 - map) of t changed state: passed on
+ * when it is IT_DONE or IT_SKIPPED. Call wherever such a state is set
+ * while the segments download (a no-op without a merge alongside). */
+void feed_note(struct download *d, const struct track *t, long idx);
+void feed_sync(struct feed *f, const struct download *d);	/* all again */
+void feed_stop(struct feed *f);		/* every wait returns STOP */
+int feed_wait(void *arg, size_t part);	/* remux_track.wait; a feed_track */
+double feed_duration(struct feed *f, int k);	/* EXTINF of IT_DONE */
 
 #endif

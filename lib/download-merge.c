@@ -16,11 +16,21 @@
 #include "remux.h"
 #include "xmalloc.h"
 
+/*
+ * What one merge reads and checks, built on the main thread before the
+ * merge thread starts (the thread never reads the download's tracks).
+ * A merge alongside the download (fed) lists every segment and waits
+ * for each through d->feed; one after it lists the finished ones.
+ */
 struct merge_input {
 	struct remux_track tracks[DL_MAX_TRACKS];
 	struct remux_part *parts[DL_MAX_TRACKS];
 	struct remux_expect expect[DL_MAX_TRACKS];
+	int expect_track[DL_MAX_TRACKS];	/* expect[i] is of this track */
 	size_t nexpect;
+	double duration[DL_MAX_TRACKS];	/* EXTINF sum of what is merged */
+	int want_video, want_audio;	/* 1, 0, -1: probe the first group */
+	bool fed;
 	char *labels[DL_MAX_TRACKS];
 	char *sidecar_tmp[DL_MAX_TRACKS];	/* written by the remux */
 	char *sidecar[DL_MAX_TRACKS];		/* renamed to after verify */
@@ -136,34 +146,47 @@ label_track(struct download *d, struct merge_input *in, int k)
 		if (!rt->in_mp4)
 			return;
 	}
+	in->expect_track[in->nexpect] = k;
 	e = &in->expect[in->nexpect++];
 	e->subtitles = t->type == 's';
 	e->language = t->language;
 	e->is_default = t->is_default;
-	e->duration = track_duration(t);
-	e->label = in->labels[k];
+	e->label = in->labels[k];	/* duration: when the parts are known */
 }
 
 /*
- * Only finished segments: a gap (EXT-X-GAP) or a lossy skip is left out,
- * and its time goes to the next part's gap_before.
+ * After the download, only finished segments; alongside it (fed), every
+ * segment not skipped yet, each waited for. A gap (EXT-X-GAP) or a lossy
+ * skip is left out and its time goes to the next part's gap_before (a
+ * segment skipped after a merge alongside began stops it: the video is
+ * merged after the download, where every skip is known).
  */
 static void
-build_inputs(struct download *d, struct merge_input *in)
+build_inputs(struct download *d, struct merge_input *in, bool fed)
 {
 	int k;
 	size_t i, n;
 	double gap;
 
+	in->fed = fed;
+	in->want_video = d->want_video;
+	in->want_audio = d->want_audio;
+	if (d->ntracks > 1 && d->tracks[1].type == 'a')
+		in->want_audio = 1;
 	for (k = 0; k < d->ntracks; k++) {
 		struct track *t = &d->tracks[k];
 
 		in->parts[k] = xcalloc(t->nsegs + 1, sizeof(*in->parts[k]));
+		in->duration[k] = track_duration(t);
+		if (fed) {
+			in->tracks[k].wait = feed_wait;
+			in->tracks[k].wait_arg = &d->feed->t[k];
+		}
 		for (i = n = 0, gap = 0; i < t->nsegs; i++) {
 			const struct dseg *s = &t->segs[i];
 			struct remux_part *p = &in->parts[k][n];
 
-			if (s->state != IT_DONE) {
+			if (fed ? s->state == IT_SKIPPED : s->state != IT_DONE) {
 				gap += s->duration;
 				continue;
 			}
@@ -174,6 +197,8 @@ build_inputs(struct download *d, struct merge_input *in)
 			if (s->map >= 0)
 				p->init_path = keep(in, workdir_init_path(d,
 				    t->kind, (size_t)s->map));
+			if (fed)
+				d->feed->t[k].part_seg[n] = i;
 			n++;
 		}
 		in->tracks[k].parts = in->parts[k];
@@ -199,6 +224,22 @@ free_inputs(struct merge_input *in)
 		free(in->sidecar[i]);
 		free(in->sidecar_tmp[i]);
 	}
+}
+
+/*
+ * The EXTINF sums verify expects: of what was merged. Alongside the
+ * download these are known only now that every part was waited for.
+ */
+static void
+settle_durations(struct download *d, struct merge_input *in)
+{
+	size_t i;
+	int k;
+
+	for (k = 0; in->fed && k < d->ntracks; k++)
+		in->duration[k] = feed_duration(d->feed, k);
+	for (i = 0; i < in->nexpect; i++)
+		in->expect[i].duration = in->duration[in->expect_track[i]];
 }
 
 /* Every sidecar there and not empty; then renamed to its final name. */
@@ -256,43 +297,46 @@ on_progress(void *arg, double fraction)
 	struct download *d = arg;
 
 	atomic_store(&d->merge_permille, (int)(fraction * 1000));
-	return atomic_load(&d->merge_cancel);
+	return atomic_load(&d->merge_cancel) || atomic_load(&d->merge_stop);
 }
 
-static double
-expected_duration(const struct download *d)
+/* The remux, then what verify needs (the probe, when the playlists did
+ * not say, reads the first group: every part is known by then). */
+static int
+merge_remux(struct download *d, struct merge_input *in, bool *want_video,
+    bool *want_audio)
 {
-	return track_duration(&d->tracks[0]);
+	bool pv, pa;
+
+	if (remux_to_mp4(in->tracks, d->ntracks, d->tmp_output, on_progress,
+	    d, &d->merge_err) == -1)
+		return -1;
+	crash_point("merge-remuxed");
+	settle_durations(d, in);
+	probe_kinds(in, &pv, &pa);
+	*want_video = in->want_video < 0 ? pv : in->want_video;
+	*want_audio = in->want_audio < 0 ? pa : in->want_audio;
+	return 0;
 }
 
 static void *
 merge_main(void *arg)
 {
 	struct download *d = arg;
-	struct merge_input in;
+	struct merge_input *in = d->merge_in;
 	struct remux_result res;
-	bool pv, pa, want_video, want_audio;
+	bool want_video, want_audio;
 	int rc;
 
-	memset(&in, 0, sizeof(in));
 	memset(&res, 0, sizeof(res));
-	build_inputs(d, &in);
-	probe_kinds(&in, &pv, &pa);
-	want_video = d->want_video < 0 ? pv : d->want_video;
-	want_audio = d->want_audio < 0 ? pa : d->want_audio;
-	if (d->ntracks > 1 && d->tracks[1].type == 'a')
-		want_audio = true;
-	rc = remux_to_mp4(in.tracks, d->ntracks, d->tmp_output, on_progress,
-	    d, &d->merge_err);
-	if (rc == 0)
-		crash_point("merge-remuxed");
+	rc = merge_remux(d, in, &want_video, &want_audio);
 	if (rc == 0)
 		rc = remux_verify(d->tmp_output, want_video, want_audio,
-		    expected_duration(d), &res, &d->merge_err);
+		    in->duration[0], &res, &d->merge_err);
 	if (rc == 0)
-		rc = remux_verify_tracks(d->tmp_output, in.expect, in.nexpect,
-		    &d->merge_err);
-	rc = sidecars_finish(d, &in, rc);
+		rc = remux_verify_tracks(d->tmp_output, in->expect,
+		    in->nexpect, &d->merge_err);
+	rc = sidecars_finish(d, in, rc);
 	if (rc == 0 && rename(d->tmp_output, d->output) < 0)
 		rc = err_errno(&d->merge_err, "Cannot rename to %s",
 		    d->output);
@@ -304,20 +348,25 @@ merge_main(void *arg)
 		d->out_height = res.height;
 		crash_point("merge-renamed");
 	}
-	free_inputs(&in);
 	d->merge_rc = rc;
 	atomic_store(&d->merge_done, 1);
 	fetcher_wakeup(d->f);
 	return NULL;
 }
 
-int
-merge_start(struct download *d)
+/* The thread on inputs built here; fed: alongside, through a feed. */
+static int
+merge_spawn(struct download *d, bool fed)
 {
 	int rc;
 
 	atomic_store(&d->merge_done, 0);
 	atomic_store(&d->merge_permille, 0);
+	atomic_store(&d->merge_stop, 0);
+	if (fed)
+		d->feed = feed_new(d);
+	d->merge_in = xcalloc(1, sizeof(*d->merge_in));
+	build_inputs(d, d->merge_in, fed);
 	rc = pthread_create(&d->thread, NULL, merge_main, d);
 	if (rc != 0) {
 		struct err err;
@@ -325,12 +374,148 @@ merge_start(struct download *d)
 		errno = rc;
 		err_errno(&err, "cannot start the remux thread");
 		download_fail(d, &err);
+		merge_free(d);
 		return -1;
 	}
 	d->thread_started = true;
+	return 0;
+}
+
+int
+merge_start(struct download *d)
+{
+	if (d->thread_started)
+		feed_sync(d->feed, d);	/* alongside: every state is final */
+	else if (merge_spawn(d, false) == -1)
+		return -1;
 	d->state = DL_MERGING;
 	d->phase = PH_MERGE;
 	return 0;
+}
+
+/* Joins the thread (it must be told to stop first, or be done). */
+static void
+merge_join(struct download *d)
+{
+	if (!d->thread_started)
+		return;
+	pthread_join(d->thread, NULL);
+	d->thread_started = false;
+	merge_free(d);
+}
+
+void
+merge_free(struct download *d)
+{
+	if (d->merge_in != NULL) {
+		free_inputs(d->merge_in);
+		free(d->merge_in);
+		d->merge_in = NULL;
+	}
+	feed_free(d->feed);
+	d->feed = NULL;
+}
+
+void
+merge_stop(struct download *d)
+{
+	atomic_store(&d->merge_stop, 1);
+	feed_stop(d->feed);
+	merge_join(d);
+}
+
+/*
+ * A merge alongside needs every track's playlist final (VOD: live lists
+ * grow) and no subtitle track (the remux reads subtitles whole when it
+ * starts, so it could not begin before they all landed).
+ */
+static bool
+overlap_possible(const struct download *d)
+{
+	int k;
+
+	for (k = 0; k < d->ntracks; k++)
+		if (!d->tracks[k].loaded || !d->tracks[k].endlist ||
+		    d->tracks[k].type == 's')
+			return false;
+	return d->ntracks > 0;
+}
+
+/* The first segment of every track (its init section too) is on disk. */
+static bool
+first_parts_here(const struct download *d)
+{
+	const struct track *t;
+	size_t i;
+	int k, m;
+
+	for (k = 0; k < d->ntracks; k++) {
+		t = &d->tracks[k];
+		for (i = 0; i < t->nsegs && t->segs[i].state == IT_SKIPPED; i++)
+			;
+		if (i == t->nsegs || t->segs[i].state != IT_DONE)
+			return false;
+		m = t->segs[i].map;
+		if (m >= 0 && t->maps[m].state != IT_DONE)
+			return false;
+	}
+	return true;
+}
+
+void
+merge_overlap_stop(struct download *d, const char *why)
+{
+	if (d->feed == NULL)
+		return;
+	/* Already verified and renamed: nothing is held any more. */
+	if (why != NULL && atomic_load(&d->merge_done) && d->merge_rc == 0)
+		return;
+	merge_stop(d);
+	if (why != NULL && d->overlap == OV_YES)
+		log_info("%s: merging after the download instead (%s)",
+		    d->output, why);
+	d->overlap = OV_NO;
+	err_clear(&d->merge_err);
+}
+
+/*
+ * A merge alongside that ended before the download did: a success waits
+ * for the download's end (merge_collect); a full disk (its partial output
+ * is gone) or a stop means merging after the download; anything else is
+ * the download's failure, now rather than after the last segment.
+ */
+static void
+overlap_collect(struct download *d)
+{
+	bool late;
+
+	if (d->feed == NULL || !atomic_load(&d->merge_done) || d->merge_rc == 0)
+		return;
+	pthread_mutex_lock(&d->feed->mu);
+	late = d->feed->late_skip;
+	pthread_mutex_unlock(&d->feed->mu);
+	merge_join(d);
+	if (d->merge_err.kind == ERR_NOSPACE ||
+	    d->merge_err.kind == ERR_CANCELLED) {
+		log_info("%s: merging after the download instead (%s)",
+		    d->output, late ? "a segment was skipped after the merge "
+		    "began" : d->merge_err.msg);
+		d->overlap = OV_NO;
+		err_clear(&d->merge_err);
+	} else
+		download_fail(d, &d->merge_err);
+}
+
+void
+merge_overlap_step(struct download *d)
+{
+	if (d->overlap == OV_UNDECIDED)
+		d->overlap = overlap_possible(d) ? OV_YES : OV_NO;
+	overlap_collect(d);
+	if (d->overlap != OV_YES || d->thread_started || d->failed ||
+	    d->denied || d->state != DL_DOWNLOADING || !first_parts_here(d))
+		return;
+	merge_spawn(d, true);
 }
 
 /* What a merge writes, about: the segments it reads, plus a margin. */
@@ -344,7 +529,7 @@ merge_estimate(struct download *d)
 	int k;
 
 	memset(&in, 0, sizeof(in));
-	build_inputs(d, &in);
+	build_inputs(d, &in, false);
 	for (k = 0; k < d->ntracks; k++)
 		for (i = 0; i < in.tracks[k].nparts; i++)
 			if (stat(in.tracks[k].parts[i].path, &sb) == 0)
@@ -365,8 +550,7 @@ merge_collect(struct download *d)
 {
 	if (!d->thread_started || !atomic_load(&d->merge_done))
 		return;
-	pthread_join(d->thread, NULL);
-	d->thread_started = false;
+	merge_join(d);
 	if (d->cancel_req)
 		d->state = DL_CANCELLED;
 	else if (d->merge_rc == 0)

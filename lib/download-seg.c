@@ -140,6 +140,7 @@ xfer_done(void *arg, const struct fetch_result *res)
 			download_fail(d, &err);
 		}
 	}
+	feed_note(d, x->t, x->idx);	/* a merge alongside may go on */
 	if (x->prev != NULL)
 		x->prev->next = x->next;
 	else

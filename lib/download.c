@@ -230,11 +230,8 @@ download_step(struct download *d)
 		return d->state;
 	if (d->cancel_req) {
 		stop_network(d);
-		if (d->thread_started) {
-			atomic_store(&d->merge_cancel, 1);
-			atomic_store(&d->merge_done, 1);
-			merge_collect(d);
-		}
+		atomic_store(&d->merge_cancel, 1);
+		merge_stop(d);
 		d->state = DL_CANCELLED;
 		return d->state;
 	}
@@ -245,6 +242,12 @@ download_step(struct download *d)
 	if (d->phase == PH_SEGMENTS && !d->failed) {
 		plan_live_step(d);
 		seg_step(d);
+		/* A merge alongside would hold disk space the segments need:
+		 * paused for space, the merge runs after the download. */
+		if (d->state == DL_PAUSED)
+			merge_overlap_stop(d, "the disk is short of space");
+		else
+			merge_overlap_step(d);
 		if (!d->failed && d->state != DL_PAUSED && seg_all_done(d)) {
 			if (!any_segment_done(d)) {
 				struct err none;
@@ -262,6 +265,7 @@ download_step(struct download *d)
 	if (d->phase == PH_MERGE)
 		merge_collect(d);
 	if (d->failed && d->state != DL_MERGING) {
+		merge_overlap_stop(d, NULL);
 		/* What a retry resumes from, if it got that far. */
 		if (d->phase != PH_TOP && d->phase != PH_MEDIA)
 			workdir_flush(d);
@@ -312,10 +316,8 @@ download_free(struct download *d)
 
 	if (d == NULL)
 		return;
-	if (d->thread_started) {
-		atomic_store(&d->merge_cancel, 1);
-		pthread_join(d->thread, NULL);
-	}
+	atomic_store(&d->merge_cancel, 1);
+	merge_stop(d);
 	stop_network(d);
 	small_free(&d->top);
 	plan_free(d);
@@ -425,6 +427,9 @@ download_get_progress(struct download *d, struct download_progress *p)
 	}
 	if (p->speed_bps > 0 && !p->live && p->bytes_estimate > 0)
 		p->eta_s = (p->bytes_estimate - p->bytes_done) / p->speed_bps;
+	/* One scale (store.h): a merge alongside the download shows only
+	 * once the last segment is in (DL_MERGING), as the share of parts it
+	 * has reached, so the figure never runs back. */
 	if (d->state == DL_MERGING)
 		p->percent = 90 + 9 * atomic_load(&d->merge_permille) / 1000.0;
 	else if (d->state == DL_DONE)

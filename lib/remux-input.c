@@ -49,7 +49,8 @@ rx_skip_id3(struct rx_stream *s, int fd)
 	}
 	if (at == 0 || lseek(fd, at, SEEK_SET) != at)
 		return 0;
-	s->prog->done += at;
+	if (!s->prog->parts)
+		s->prog->done += at;
 	return at;
 }
 
@@ -88,12 +89,42 @@ rx_open_file(struct rx_stream *s, const char *path, ssize_t part)
 	return 0;
 }
 
+/*
+ * Part i (of the track) may be read: 0; it is left out: 1; stop: -1. A
+ * part still downloading is waited for here, in the remux's thread: the
+ * demuxer simply sees a read that takes a while. Each part is asked for
+ * once and counts once when progress counts parts.
+ */
+static int
+rx_reach(struct rx_stream *s, size_t i)
+{
+	size_t k = i - s->first;
+	int r = REMUX_PART_READY;
+
+	if (i < s->waited)
+		return s->sizes[k] == -1 ? 1 : 0;
+	s->waited = i + 1;
+	if (s->wait != NULL)
+		r = s->wait(s->wait_arg, i);
+	if (s->prog->parts)
+		s->prog->done++;
+	if (r == REMUX_PART_READY)
+		return 0;
+	if (r == REMUX_PART_SKIPPED) {
+		s->sizes[k] = -1;
+		return 1;
+	}
+	s->stopped = true;
+	return -1;
+}
+
 /* The AVIOContext read callback: init once, then each part in turn. */
 static int
 rx_read(void *opaque, uint8_t *buf, int size)
 {
 	struct rx_stream *s = opaque;
 	const char *path;
+	size_t i;
 	ssize_t n;
 	int ret;
 
@@ -104,9 +135,13 @@ rx_read(void *opaque, uint8_t *buf, int size)
 				s->init = NULL;
 				ret = rx_open_file(s, path, -1);
 			} else if (s->next < s->end) {
-				path = s->parts[s->next++].path;
-				ret = rx_open_file(s, path,
-				    (ssize_t)(s->next - 1 - s->first));
+				i = s->next++;
+				if ((ret = rx_reach(s, i)) == 1)
+					continue;
+				if (ret < 0)
+					return AVERROR_EXIT;
+				ret = rx_open_file(s, s->parts[i].path,
+				    (ssize_t)(i - s->first));
 			} else
 				return AVERROR_EOF;
 			if (ret < 0)
@@ -114,7 +149,8 @@ rx_read(void *opaque, uint8_t *buf, int size)
 		}
 		n = read(s->fd, buf, (size_t)size);
 		if (n > 0) {
-			s->prog->done += n;
+			if (!s->prog->parts)
+				s->prog->done += n;
 			s->pos += n;
 			return (int)n;
 		}
@@ -213,6 +249,9 @@ rx_input_err(struct rx_track *tr, struct err *err, int code,
 	const char *path = tr->src.cur != NULL ? tr->src.cur :
 	    tr->t->parts[tr->gstart].path;
 
+	if (tr->src.stopped)
+		return err_setk(err, ERR_CANCELLED, "track %zu: cancelled",
+		    tr->tindex + 1);
 	if (tr->src.why[0] != '\0')
 		return err_set(err, "track %zu: %s", tr->tindex + 1,
 		    tr->src.why);
@@ -226,6 +265,62 @@ rx_input_err(struct rx_track *tr, struct err *err, int code,
 	    path);
 }
 
+static void
+rx_stream_free(struct rx_stream *s)
+{
+	free(s->starts);
+	free(s->sizes);
+	free(s->npkts);
+	s->starts = s->sizes = NULL;
+	s->npkts = NULL;
+}
+
+/* The byte stream of the group [gstart, gend), nothing read yet. */
+static void
+rx_stream_init(struct rx_track *tr, struct rx_progress *prog)
+{
+	size_t i, n = tr->gend - tr->gstart;
+
+	tr->src = (struct rx_stream){ .parts = tr->t->parts,
+	    .first = tr->gstart, .next = tr->gstart, .end = tr->gend,
+	    .init = tr->t->parts[tr->gstart].init_path, .fd = -1,
+	    .starts = xcalloc(n, sizeof(int64_t)),
+	    .sizes = xcalloc(n, sizeof(int64_t)),
+	    .npkts = xcalloc(n, sizeof(unsigned)), .prog = prog,
+	    .wait = tr->t->wait, .wait_arg = tr->t->wait_arg,
+	    .waited = tr->gstart };
+	for (i = 0; i < n; i++)
+		tr->src.starts[i] = -1;
+}
+
+/*
+ * The next group that has a part to read, its parts left out before that
+ * one passed over (so that its init section, and the demuxer's probe,
+ * only start on a part that is there): 0, 1 when no group is left, -1
+ * when the wait said stop.
+ */
+static int
+rx_stream_next(struct rx_track *tr, struct rx_progress *prog)
+{
+	size_t i;
+	int r = 1;
+
+	for (;;) {
+		if (tr->gend >= tr->t->nparts && tr->gend > 0)
+			return 1;
+		rx_next_group(tr);
+		rx_stream_init(tr, prog);
+		for (i = tr->gstart; i < tr->gend; i++)
+			if ((r = rx_reach(&tr->src, i)) != 1)
+				break;
+		if (i < tr->gend) {
+			tr->src.next = i;
+			return r;
+		}
+		rx_stream_free(&tr->src);
+	}
+}
+
 int
 rx_track_open_group(struct rx_track *tr, struct rx_progress *prog,
     struct err *err)
@@ -233,19 +328,11 @@ rx_track_open_group(struct rx_track *tr, struct rx_progress *prog,
 	AVDictionary *opts = NULL;
 	unsigned char *buf;
 	const char *name;
-	size_t i, n;
 	int ret;
 
-	rx_next_group(tr);
-	n = tr->gend - tr->gstart;
-	tr->src = (struct rx_stream){ .parts = tr->t->parts,
-	    .first = tr->gstart, .next = tr->gstart, .end = tr->gend,
-	    .init = tr->t->parts[tr->gstart].init_path, .fd = -1,
-	    .starts = xcalloc(n, sizeof(int64_t)),
-	    .sizes = xcalloc(n, sizeof(int64_t)),
-	    .npkts = xcalloc(n, sizeof(unsigned)), .prog = prog };
-	for (i = 0; i < n; i++)
-		tr->src.starts[i] = -1;
+	if ((ret = rx_stream_next(tr, prog)) != 0)
+		return ret == 1 ? 1 : rx_input_err(tr, err, AVERROR_EXIT,
+		    "opening");
 	buf = av_malloc(RX_IOBUF);
 	tr->avio = avio_alloc_context(buf, RX_IOBUF, 0, &tr->src, rx_read,
 	    NULL, NULL);
@@ -293,11 +380,7 @@ rx_track_close_group(struct rx_track *tr)
 	rx_bsf_close(tr);
 	free(tr->map);
 	tr->map = NULL;
-	free(tr->src.starts);
-	free(tr->src.sizes);
-	free(tr->src.npkts);
-	tr->src.starts = tr->src.sizes = NULL;
-	tr->src.npkts = NULL;
+	rx_stream_free(&tr->src);
 }
 
 /*
@@ -340,7 +423,8 @@ rx_check_opened(struct rx_track *tr, struct err *err)
 
 	for (; s->checked < s->next - s->first; s->checked++) {
 		n = s->sizes[s->checked];
-		if (!tr->is_ts || n % 188 == 0 || n % 192 == 0 || n % 204 == 0)
+		if (!tr->is_ts || n == -1 || n % 188 == 0 || n % 192 == 0 ||
+		    n % 204 == 0)
 			continue;
 		return err_set(err, "track %zu: %s: truncated: %lld bytes is "
 		    "not a whole number of TS packets", tr->tindex + 1,
@@ -361,6 +445,8 @@ rx_check_parts(struct rx_track *tr, struct err *err)
 	size_t k;
 
 	for (k = 0; k < s->end - s->first; k++) {
+		if (s->sizes[k] == -1)
+			continue;	/* left out (wait said skipped) */
 		if (s->npkts[k] > 0 || (s->starts[k] >= 0 &&
 		    s->sizes[k] > 0 && s->sizes[k] < RX_PART_MIN))
 			continue;
@@ -412,7 +498,10 @@ remux_probe(const struct remux_track *track, bool *has_video,
 	*has_video = *has_audio = false;
 	if (track->nparts == 0 || track->parts == NULL)
 		return err_set(err, "track 1 has no segments");
-	if (rx_track_open_group(&tr, &prog, err) == 0) {
+	prog.parts = track->wait != NULL;
+	if ((ret = rx_track_open_group(&tr, &prog, err)) == 1)
+		ret = err_set(err, "track 1 has no segments");
+	else if (ret == 0) {
 		for (i = 0; i < tr.fmt->nb_streams; i++) {
 			st = tr.fmt->streams[i];
 			if (st->codecpar->codec_type == AVMEDIA_TYPE_AUDIO)

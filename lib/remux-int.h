@@ -28,6 +28,7 @@
 /* Progress shared by every track: bytes read so far over the total. */
 struct rx_progress {
 	int64_t done, total;
+	bool parts;		/* counting parts (a track waits), not bytes */
 };
 
 /*
@@ -47,6 +48,12 @@ struct rx_stream {
 	unsigned *npkts;	/* packets the demuxer found in it */
 	size_t checked;		/* parts whose size was checked */
 	struct rx_progress *prog;
+	/* The track's wait (remux_track.wait): parts before `waited` were
+	 * asked for; a part left out has size -1 and start -1. */
+	int (*wait)(void *, size_t);
+	void *wait_arg;
+	size_t waited;
+	bool stopped;		/* wait said REMUX_PART_STOP */
 	char why[ERR_MAX];	/* set when the callback fails */
 };
 
@@ -111,6 +118,7 @@ int rx_map_first(struct rx_job *j, struct rx_track *tr, struct err *err);
 int rx_map_later(struct rx_job *j, struct rx_track *tr, struct err *err);
 
 /* remux-input.c */
+/* The next group with a part to read: 0 open, 1 none left, -1 error. */
 int rx_track_open_group(struct rx_track *tr, struct rx_progress *prog,
     struct err *err);
 void rx_track_close_group(struct rx_track *tr);

@@ -320,7 +320,8 @@ rx_load_part(struct rx_subs *s, const char *path, int64_t base_us,
 	if (file_read_bounded(AT_FDCWD, path, RX_VTT_MAX, &text, &len,
 	    err) == -1)
 		return -1;
-	prog->done += (int64_t)len;
+	if (!prog->parts)
+		prog->done += (int64_t)len;
 	if (rx_vtt_header(text, len, &has, &mpegts, &local, err) == -1) {
 		err_wrap(err, "%s", path);
 		goto out;

@@ -123,14 +123,17 @@ rx_next(struct rx_job *j, struct rx_track *tr, struct err *err)
 		if ((ret = rx_track_read(tr, err)) == -1)
 			return -1;
 		if (ret == 0) {
-			if (tr->gend >= tr->t->nparts) {
+			if (tr->gend < tr->t->nparts) {
+				rx_track_close_group(tr);
+				ret = rx_track_open_group(tr, &j->prog, err);
+			} else
+				ret = 1;
+			if (ret == 1) {		/* no group left to read */
 				tr->done = true;
 				return 0;
 			}
-			rx_track_close_group(tr);
 			tr->group++;
-			if (rx_track_open_group(tr, &j->prog, err) == -1 ||
-			    rx_map_later(j, tr, err) == -1)
+			if (ret == -1 || rx_map_later(j, tr, err) == -1)
 				return -1;
 			continue;
 		}
@@ -231,7 +234,11 @@ rx_report(struct rx_job *j, bool last, struct err *err)
 	return 0;
 }
 
-/* Total bytes to read, for progress; also finds missing parts early. */
+/*
+ * Total bytes to read, for progress; also finds missing parts early.
+ * When a track waits for its parts, they are not there yet: progress
+ * counts the parts of the audio/video tracks instead.
+ */
 static int
 rx_measure(struct rx_job *j, const struct remux_track *tracks,
     struct err *err)
@@ -240,22 +247,31 @@ rx_measure(struct rx_job *j, const struct remux_track *tracks,
 	int64_t n;
 	size_t t, i;
 
+	for (t = 0; t < j->ntr; t++)
+		if (tracks[t].wait != NULL)
+			j->prog.parts = true;
 	for (t = 0; t < j->ntr; t++) {
 		if (tracks[t].nparts == 0 || tracks[t].parts == NULL)
 			return err_set(err, "track %zu has no segments", t + 1);
+		if (j->prog.parts && !tracks[t].subtitles)
+			j->prog.total += (int64_t)tracks[t].nparts;
 		for (i = 0; i < tracks[t].nparts; i++) {
 			p = &tracks[t].parts[i];
 			if (p->path == NULL)
 				return err_set(err, "track %zu: segment %zu has "
 				    "no file", t + 1, i + 1);
+			if (tracks[t].wait != NULL)
+				continue;	/* may not be there yet */
 			if ((n = rx_part_size(p->path, err)) < 0)
 				return err_wrap(err, "track %zu", t + 1);
-			j->prog.total += n;
+			if (!j->prog.parts)
+				j->prog.total += n;
 			if (p->init_path == NULL || !rx_group_starts(&tracks[t], i))
 				continue;
 			if ((n = rx_part_size(p->init_path, err)) < 0)
 				return err_wrap(err, "track %zu", t + 1);
-			j->prog.total += n;
+			if (!j->prog.parts)
+				j->prog.total += n;
 		}
 	}
 	return 0;
@@ -270,6 +286,7 @@ rx_open_tracks(struct rx_job *j, const struct remux_track *tracks,
 	bool timed = false;
 	int64_t video_us = 0;
 	size_t i;
+	int ret;
 
 	for (i = 0; i < j->ntr; i++) {
 		tr = &j->tr[i];
@@ -277,8 +294,9 @@ rx_open_tracks(struct rx_job *j, const struct remux_track *tracks,
 			fatalx("av_packet_alloc: out of memory");
 		if (tracks[i].subtitles)
 			continue;
-		if (rx_track_open_group(tr, &j->prog, err) == -1 ||
-		    rx_map_first(j, tr, err) == -1)
+		if ((ret = rx_track_open_group(tr, &j->prog, err)) == 1)
+			return err_set(err, "track %zu has no segments", i + 1);
+		if (ret == -1 || rx_map_first(j, tr, err) == -1)
 			return -1;
 		if (tr->timed && (!timed || tr->start_us < j->base_us))
 			j->base_us = tr->start_us;

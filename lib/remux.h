@@ -101,7 +101,25 @@ struct remux_track {
 	 */
 	bool subtitles, in_mp4;
 	const char *sidecar;
+	/*
+	 * Parts still arriving (a merge while the download runs); NULL:
+	 * every part is on disk. Before part i of a track with `wait` is
+	 * opened (its init section with it), wait(wait_arg, i) blocks until
+	 * the part is whole on disk and returns REMUX_PART_READY, or
+	 * REMUX_PART_SKIPPED (left out; its time is not kept: a caller
+	 * that knows of a hole in advance says so with gap_before), or
+	 * REMUX_PART_STOP (the download failed or was cancelled: the remux
+	 * fails with ERR_CANCELLED). Parts are asked for in order, each
+	 * once per remux_to_mp4 or remux_probe. With a wait, progress
+	 * counts parts reached rather than bytes (sizes are not known yet),
+	 * and no part is looked at before it is asked for. Not for
+	 * subtitle tracks (they are read whole when the remux starts).
+	 */
+	int (*wait)(void *wait_arg, size_t part);
+	void *wait_arg;
 };
+
+enum { REMUX_PART_READY, REMUX_PART_SKIPPED, REMUX_PART_STOP };
 
 /*
  * What remux_verify_tracks checks, one entry per kept rendition, in the

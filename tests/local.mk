@@ -60,6 +60,12 @@ tests_unit_check_remux_SOURCES = tests/unit/check_remux.c \
 	tests/unit/remux-fixture.c tests/unit/remux-fixture.h
 tests_unit_check_remux_CFLAGS = $(UNIT_CFLAGS)
 tests_unit_check_remux_LDADD = $(UNIT_LDADD)
+check_PROGRAMS += tests/unit/check_remux_wait
+TESTS += tests/unit/check_remux_wait
+tests_unit_check_remux_wait_SOURCES = tests/unit/check_remux_wait.c \
+	tests/unit/remux-fixture.c tests/unit/remux-fixture.h
+tests_unit_check_remux_wait_CFLAGS = $(UNIT_CFLAGS)
+tests_unit_check_remux_wait_LDADD = $(UNIT_LDADD)
 check_PROGRAMS += tests/unit/check_tracks
 TESTS += tests/unit/check_tracks
 tests_unit_check_tracks_SOURCES = tests/unit/check_tracks.c \
@@ -108,7 +114,7 @@ ENGINE_T = tests/integ/t-get-streams.sh tests/integ/t-get-quality.sh \
 	tests/integ/t-get-memory.sh tests/integ/t-get-diskfull.sh \
 	tests/integ/t-get-http.sh tests/integ/t-get-tracks.sh \
 	tests/integ/t-get-pacing.sh tests/integ/t-get-gap.sh \
-	tests/integ/t-get-h2.sh
+	tests/integ/t-get-h2.sh tests/integ/t-get-overlap.sh
 TESTS += $(ENGINE_T)
 EXTRA_DIST += $(ENGINE_T)
 
