@@ -125,44 +125,93 @@ video_stat(const struct job_row *row, const char *name, struct stat *vsb)
 }
 
 /*
- * fstat on an open live file: when its reader is at the end, the text of
- * now is appended if it changed (see above). Returns the file's length.
- * `row` is the job's row for a job file, NULL for /status.
+ * The text of now goes after h's buffer when its reader has read to the
+ * end and the text changed (see above); ctx()->lock held.
+ */
+static void
+follow_apply(struct handle *h, const char *text, size_t n)
+{
+	if (text == NULL || !h->eof || h->ctl || (h->len - h->last == n &&
+	    memcmp(h->buf + (h->last - h->base), text, n) == 0))
+		return;
+	if (h->len - h->base + n > FOLLOW_MAX) {
+		free(h->buf);		/* all read: keep the new one */
+		h->buf = xmalloc(n + 1);
+		h->base = h->len;
+	} else
+		h->buf = xrealloc(h->buf, h->len - h->base + n + 1);
+	memcpy(h->buf + (h->len - h->base), text, n);
+	h->last = h->len;
+	h->len += n;
+	h->eof = false;
+}
+
+/* The text of a live file now (row: the job's, NULL for /status). */
+static char *
+render_live(const struct tree_path *p, const struct job_row *row, size_t *n)
+{
+	struct fs_status st;
+
+	if (row == NULL) {
+		source_status(ctx()->src, &st);
+		return render_status(&st, n);
+	}
+	return render_job_file(p->file, row, n);
+}
+
+/*
+ * fstat on an open live file (the kernel passed its handle): the file's
+ * length for that open, grown first if it follows. Returns it.
  */
 static size_t
 follow(struct handle *h, const struct job_row *row)
 {
-	struct fs_status st;
+	char *text = NULL;
+	size_t n = 0, len;
+
+	if (!h->ctl)
+		text = render_live(&h->path, row, &n);
+	pthread_mutex_lock(&ctx()->lock);
+	follow_apply(h, text, n);
+	len = h->len;
+	pthread_mutex_unlock(&ctx()->lock);
+	free(text);
+	return len;
+}
+
+static bool
+same_file(const struct tree_path *a, const struct tree_path *b)
+{
+	return a->kind == b->kind && (a->kind == TK_STATUS ||
+	    (a->file == b->file && strcmp(a->id, b->id) == 0));
+}
+
+/*
+ * A getattr by path on a live file. The kernel sends fstat's getattr
+ * without the handle, so `tail -f` would see the length of one fresh
+ * snapshot, shorter than what it has read whenever the new line is
+ * shorter ("file truncated", and it reads the old snapshot again). So
+ * the opens of this file that follow it grow here, and the length is
+ * the longest of them and the fresh text: never less than a follower has
+ * read. A new reader gets its own snapshot and stops at its end.
+ */
+static size_t
+follow_path(const struct tree_path *p, const struct job_row *row)
+{
+	struct handle *h;
 	char *text;
 	size_t n, len;
-	bool again;
 
+	text = render_live(p, row, &n);
+	len = text != NULL ? n : 0;
 	pthread_mutex_lock(&ctx()->lock);
-	len = h->len;
-	again = h->eof && !h->ctl;
-	pthread_mutex_unlock(&ctx()->lock);
-	if (!again)
-		return len;
-	if (row == NULL) {
-		source_status(ctx()->src, &st);
-		text = render_status(&st, &n);
-	} else
-		text = render_job_file(h->path.file, row, &n);
-	pthread_mutex_lock(&ctx()->lock);
-	if (text != NULL && h->eof && (h->len - h->last != n ||
-	    memcmp(h->buf + (h->last - h->base), text, n) != 0)) {
-		if (h->len - h->base + n > FOLLOW_MAX) {
-			free(h->buf);		/* all read: keep the new one */
-			h->buf = xmalloc(n + 1);
-			h->base = h->len;
-		} else
-			h->buf = xrealloc(h->buf, h->len - h->base + n + 1);
-		memcpy(h->buf + (h->len - h->base), text, n);
-		h->last = h->len;
-		h->len += n;
-		h->eof = false;
+	for (h = ctx()->open; h != NULL; h = h->next) {
+		if (h->buf == NULL || h->ctl || !same_file(&h->path, p))
+			continue;
+		follow_apply(h, text, n);
+		if (h->len > len)
+			len = h->len;
 	}
-	len = h->len;
 	pthread_mutex_unlock(&ctx()->lock);
 	free(text);
 	return len;
@@ -186,10 +235,11 @@ getattr_job(const struct tree_path *p, struct stat *sb, struct handle *h)
 	case TK_JOBFILE:
 		if (h != NULL && h->buf != NULL)
 			len = follow(h, &row);
-		else {
+		else if (p->file == FS_CTL) {
 			text = render_job_file(p->file, &row, &len);
 			free(text);
-		}
+		} else
+			len = follow_path(p, &row);
 		stat_file(sb, p->file == FS_CTL ? 0600 : 0444, len,
 		    (time_t)row.updated_at);
 		break;
@@ -219,7 +269,6 @@ fs_getattr(const char *path, struct stat *sb, struct fuse_file_info *fi)
 {
 	struct handle *h = handle_of(fi);
 	struct tree_path p;
-	struct fs_status st;
 	char *text, *id;
 	size_t len;
 
@@ -236,11 +285,8 @@ fs_getattr(const char *path, struct stat *sb, struct fuse_file_info *fi)
 	case TK_STATUS:
 		if (h != NULL && h->buf != NULL)
 			len = follow(h, NULL);
-		else {
-			source_status(ctx()->src, &st);
-			text = render_status(&st, &len);
-			free(text);
-		}
+		else
+			len = follow_path(&p, NULL);
 		stat_file(sb, 0444, len, time(NULL));
 		return 0;
 	case TK_NAMELINK:

@@ -425,7 +425,9 @@ download_get_progress(struct download *d, struct download_progress *p)
 			p->speed_bps = (d->samp_rx[d->nsamp - 1] -
 			    d->samp_rx[0]) / dt;
 	}
-	if (p->speed_bps > 0 && !p->live && p->bytes_estimate > 0)
+	/* No estimate before a whole segment: the bytes so far are not
+	 * the total (an ETA of 0:00 was shown). */
+	if (p->speed_bps > 0 && !p->live && durdone > 0)
 		p->eta_s = (p->bytes_estimate - p->bytes_done) / p->speed_bps;
 	/* One scale (store.h): a merge alongside the download shows only
 	 * once the last segment is in (DL_MERGING), as the share of parts it
