@@ -31,6 +31,7 @@ struct fetch_handle {
 	struct curl_slist *hdrs;
 	int64_t offset, length, max_bytes;
 	int64_t stop;			/* fetcher_shorten's cap, -1 none */
+	int64_t asked;			/* this attempt's range length */
 	int64_t total;			/* fetcher_total, -1 unknown */
 	struct fetch_sink sink;
 	int attempt;			/* retries done so far */
@@ -411,7 +412,7 @@ check_answer(struct fetch_handle *h)
 		norange_add(h->f, h->url);
 	if (h->offset < 0 || code != 206)
 		return true;
-	want_end = h->length >= 0 ? h->offset + h->length - 1 : -1;
+	want_end = h->asked >= 0 ? h->offset + h->asked - 1 : -1;
 	if (parse_content_range(header_of(h->easy, "Content-Range"), &a, &b,
 	    &total) && a == h->offset && (want_end < 0 ? total >= 0 &&
 	    b == total - 1 : b == want_end) && enc == NULL) {
@@ -622,6 +623,7 @@ start(struct fetch_handle *h)
 	h->bytes = h->seen = 0;
 	h->status_checked = h->ranged_200 = false;
 	h->stopped = h->range_bad = false;
+	h->asked = h->length;	/* what setup_easy's Range says */
 	h->too_big = h->sink_failed = h->refused = false;
 	h->paused = false;
 	h->errbuf[0] = '\0';

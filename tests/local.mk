@@ -79,7 +79,8 @@ tests_unit_check_remux_bad_LDADD = $(UNIT_LDADD)
 # tests/streams/ (a few MB, ~10 s).
 TESTS += tests/integ/t-origin.sh
 EXTRA_DIST += tests/integ/origin.py tests/integ/mkstreams.sh \
-	tests/integ/t-origin.sh tests/integ/cues-check.py
+	tests/integ/t-origin.sh tests/integ/cues-check.py \
+	tests/integ/ranges-check.py
 $(TEST_LOGS): tests/streams/.done
 tests/streams/.done: $(top_srcdir)/tests/integ/mkstreams.sh
 	$(AM_V_GEN)FFMPEG='$(FFMPEG)' $(SHELL) \
@@ -105,7 +106,8 @@ ENGINE_T = tests/integ/t-get-streams.sh tests/integ/t-get-quality.sh \
 	tests/integ/t-get-resume.sh tests/integ/t-get-refresh.sh \
 	tests/integ/t-get-live.sh \
 	tests/integ/t-get-memory.sh tests/integ/t-get-diskfull.sh \
-	tests/integ/t-get-http.sh tests/integ/t-get-tracks.sh
+	tests/integ/t-get-http.sh tests/integ/t-get-tracks.sh \
+	tests/integ/t-get-tail.sh
 TESTS += $(ENGINE_T)
 EXTRA_DIST += $(ENGINE_T)
 
