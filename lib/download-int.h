@@ -273,6 +273,7 @@ struct dpiece *pieces_find(struct dpieces *pc, const struct xfer *x);
 bool pieces_all_done(const struct dpieces *pc);
 bool pieces_any_running(const struct dpieces *pc);
 bool pieces_any_todo(const struct dpieces *pc);
+bool pieces_any_done(const struct dpieces *pc);
 /* Free connections and no whole segment left to start: split the
  * largest outstanding requests so that all finish together. */
 void tail_split(struct download *d);

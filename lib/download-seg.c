@@ -270,7 +270,8 @@ pieces_settle(struct xfer *x, struct dseg *s)
 		pieces_drop(x, s);
 		s->state = IT_SKIPPED;
 		x->d->skipped++;
-	} else if (pc->whole_again) {
+	} else if (pc->whole_again || !pieces_any_done(pc)) {
+		/* nothing kept: no .part left behind, whole next time */
 		pieces_drop(x, s);
 		s->state = IT_TODO;
 	} else {

@@ -101,6 +101,17 @@ pieces_any_running(const struct dpieces *pc)
 }
 
 bool
+pieces_any_done(const struct dpieces *pc)
+{
+	size_t i;
+
+	for (i = 0; i < pc->n; i++)
+		if (pc->v[i].done)
+			return true;
+	return false;
+}
+
+bool
 pieces_any_todo(const struct dpieces *pc)
 {
 	size_t i;

@@ -95,6 +95,16 @@ is_seg_name(const char *name)
 	return strncmp(name, "seg-", 4) == 0 && strstr(name, ".part") == NULL;
 }
 
+/* A segment's done pieces (seg-K-NNNNNN.part.pieces): progress too. */
+static bool
+is_pieces_name(const char *name)
+{
+	size_t n = strlen(name);
+
+	return strncmp(name, "seg-", 4) == 0 && n > 12 &&
+	    strcmp(name + n - 12, ".part.pieces") == 0;
+}
+
 bool
 download_workdir_has_segments(const char *workdir)
 {
@@ -103,7 +113,7 @@ download_workdir_has_segments(const char *workdir)
 	bool yes = false;
 
 	while (dir != NULL && !yes && (de = readdir(dir)) != NULL)
-		yes = is_seg_name(de->d_name);
+		yes = is_seg_name(de->d_name) || is_pieces_name(de->d_name);
 	if (dir != NULL)
 		closedir(dir);
 	return yes;
@@ -290,7 +300,7 @@ ours(const char *name, bool parts_only)
 
 	if (parts_only)
 		return (n > 5 && strcmp(name + n - 5, ".part") == 0) ||
-		    (n > 12 && strcmp(name + n - 12, ".part.pieces") == 0);
+		    is_pieces_name(name);
 	for (i = 0; prefixes[i] != NULL; i++)
 		if (strncmp(name, prefixes[i], strlen(prefixes[i])) == 0)
 			return true;

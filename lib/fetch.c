@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/socket.h>
 
 #include "clock.h"
@@ -346,6 +347,8 @@ fetcher_ranges_refused(const struct fetcher *f, const char *url)
 	char *host = NULL;
 	bool yes;
 
+	if (f->nnorange == 0)
+		return false;
 	if (url_scheme_host(url, NULL, &host, NULL) != 0)
 		return true;	/* no host to judge by: never split */
 	yes = host_in(f, host);
@@ -393,7 +396,8 @@ parse_content_range(const char *v, int64_t *a, int64_t *b, int64_t *total)
 static bool
 check_answer(struct fetch_handle *h)
 {
-	const char *enc;
+	const char *enc, *cr, *ar;	/* each valid until the next header_of */
+	bool encoded;
 	curl_off_t cl = -1;
 	int64_t a, b, total, want_end;
 	long code = 0;
@@ -401,30 +405,32 @@ check_answer(struct fetch_handle *h)
 	curl_easy_getinfo(h->easy, CURLINFO_RESPONSE_CODE, &code);
 	h->status_checked = true;
 	h->ranged_200 = h->offset >= 0 && code == 200;
+	/* Sizes and ranges are of the bytes as stored. */
 	enc = header_of(h->easy, "Content-Encoding");
-	if (enc != NULL && strcmp(enc, "identity") == 0)
-		enc = NULL;
-	if (code == 200 && enc == NULL &&
+	encoded = enc != NULL && strcmp(enc, "identity") != 0;
+	if (code == 200 && !encoded &&
 	    curl_easy_getinfo(h->easy, CURLINFO_CONTENT_LENGTH_DOWNLOAD_T,
 	    &cl) == CURLE_OK && cl >= 0)
 		h->total = (int64_t)cl;
-	if (h->ranged_200)
+	/* A 200 to a Range, or one that says it takes none. */
+	ar = code == 200 ? header_of(h->easy, "Accept-Ranges") : NULL;
+	if (h->ranged_200 || (ar != NULL && strcasecmp(ar, "none") == 0))
 		norange_add(h->f, h->url);
 	if (h->offset < 0 || code != 206)
 		return true;
 	want_end = h->asked >= 0 ? h->offset + h->asked - 1 : -1;
-	if (parse_content_range(header_of(h->easy, "Content-Range"), &a, &b,
-	    &total) && a == h->offset && (want_end < 0 ? total >= 0 &&
-	    b == total - 1 : b == want_end) && enc == NULL) {
+	cr = header_of(h->easy, "Content-Range");
+	if (!encoded && parse_content_range(cr, &a, &b, &total) &&
+	    a == h->offset && (want_end >= 0 ? b == want_end :
+	    total >= 0 && b == total - 1)) {
 		h->total = total;
 		return true;
 	}
 	norange_add(h->f, h->url);
 	h->range_bad = true;
 	err_set(&h->err, "HTTP 206 with another range than asked for "
-	    "(Content-Range: %.80s) fetching %s",
-	    header_of(h->easy, "Content-Range") ? header_of(h->easy,
-	    "Content-Range") : "none", h->url);
+	    "(Content-Range: %.80s) fetching %s", cr != NULL ? cr : "none",
+	    h->url);
 	return false;
 }
 
