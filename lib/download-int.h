@@ -122,6 +122,7 @@ struct xfer {				/* a segment or init section in flight */
 	/* AES-128 piece after the first: its request starts 16 bytes early,
 	 * and those are its IV (the cipher block before it). */
 	bool pre;
+	bool resized;			/* its file is not the pieces' size */
 	unsigned char iv[CRYPT_BLOCK];
 	size_t ivn;
 	/* The last 32 bytes of IV + cipher text: the last block and the one

@@ -121,13 +121,16 @@ xfer_data(void *arg, const char *buf, size_t len, struct err *err)
 	/* A whole segment's size, once its answer says (for splitting). */
 	if (x->end < 0 && s != NULL && s->pc == NULL)
 		x->end = fetcher_total(x->h);
-	/* A piece of a whole file: the file must still be that size. */
+	/* A piece of a whole file: the file must still be that size (else
+	 * the pieces kept are of another file: whole again, piece_done). */
 	if (x->pos == x->start && s != NULL && s->pc != NULL &&
 	    s->offset < 0 && fetcher_total(x->h) >= 0 &&
-	    fetcher_total(x->h) != s->pc->len)
+	    fetcher_total(x->h) != s->pc->len) {
+		x->resized = true;
 		return err_setk(err, ERR_TEMPORARY, "%s changed size "
 		    "(%" PRId64 " bytes, was %" PRId64 ")", s->uri,
 		    fetcher_total(x->h), s->pc->len);
+	}
 	x->pos += len;
 	if (x->cr == NULL)
 		return write_at(x, buf, len, err);
@@ -316,7 +319,8 @@ piece_done(struct xfer *x, const struct fetch_result *res)
 	if (!ok) {
 		if (p != NULL)
 			p->done = false;
-		if (res->range_refused && s->offset < 0 && !d->failed)
+		if ((res->range_refused || x->resized) && s->offset < 0 &&
+		    !d->failed)
 			s->pc->whole_again = true;	/* quietly: whole */
 		else {
 			xfer_failed(x, &err, &skip);

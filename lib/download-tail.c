@@ -168,7 +168,7 @@ split_xfer(struct download *d, struct xfer *x, int n)
 {
 	struct track *t = x->t;
 	struct dseg *s = &t->segs[x->idx];
-	int64_t pos = x->pos, end = x->end, cut[65];
+	int64_t pos = x->pos, end = x->end, cut[64 + 2];	/* n <= 64 */
 	struct dpiece *p;
 	size_t i;
 	int j;

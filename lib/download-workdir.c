@@ -385,8 +385,11 @@ resume_pieces(struct download *d, struct track *t, size_t i)
 	free(part);
 	if (lstat(tmp, &st) == 0 && S_ISREG(st.st_mode)) {
 		t->segs[i].pc = load_pieces(d, t->kind, i);
-		if (t->segs[i].pc != NULL && pieces_all_done(t->segs[i].pc)) {
-			/* whole, but not renamed: fetch its last piece again */
+		if (t->segs[i].pc != NULL && (pieces_all_done(t->segs[i].pc) ||
+		    (t->segs[i].offset >= 0 &&
+		    t->segs[i].pc->len != t->segs[i].length))) {
+			/* whole but not renamed, or of another byte range:
+			 * fetched whole again */
 			pieces_free(t->segs[i].pc);
 			t->segs[i].pc = NULL;
 		}

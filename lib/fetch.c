@@ -335,7 +335,7 @@ norange_add(struct fetcher *f, const char *url)
 		free(host);
 		return;
 	}
-	log_info("%s does not honour byte ranges: whole segments only", host);
+	log_debug("%s does not honour byte ranges: whole segments only", host);
 	f->norange = xgrow(f->norange, &f->capnorange, f->nnorange,
 	    sizeof(f->norange[0]));
 	f->norange[f->nnorange++] = host;
