@@ -66,10 +66,10 @@ origin_start --root "$www" --rate $RATE
 now() { "$PYTHON3" -c 'import time; print("%.3f" % time.time())'; }
 # check NAME REGEX [ARGS] - the origin's view of NAME's requests into $NAME.rc
 check() {
-	_n=$1
+	ck_n=$1
 	shift
-	"$PYTHON3" "$CHECK" "$ORIGIN_LOG" "$www" "$@" >"$_n.rc" ||
-		fail "$_n: ranges-check"
+	"$PYTHON3" "$CHECK" "$ORIGIN_LOG" "$www" "$@" >"$ck_n.rc" ||
+		fail "$ck_n: ranges-check"
 }
 val() { sed -n "s/^$2=//p" "$1.rc"; }
 # expect NAME KEY OP VALUE
@@ -96,7 +96,7 @@ get one.mp4 "$ORIGIN/one/index.m3u8" -j 4
 assert_same_media one.mp4 "$SRC"
 check one '/one/source.ts' --since "$t0"
 expect one whole -eq 1
-expect one ranged -eq 3
+expect one ranged -ge 3
 expect one maxinflight -ge 4
 covered one
 echo "ok: one segment in 4 pieces on 4 connections, every byte once"
@@ -117,7 +117,7 @@ t0=$(now)
 get br.mp4 "$ORIGIN/br/index.m3u8" -j 8
 assert_same_media br.mp4 "$SRC"
 check br '/br/stream.ts' --since "$t0"
-expect br requests -eq 8
+expect br requests -ge 8
 expect br maxinflight -ge 8
 covered br
 echo "ok: two byte ranges of one file in 8 pieces on 8 connections"
@@ -127,7 +127,7 @@ t0=$(now)
 get enc.mp4 "$ORIGIN/enc/index.m3u8" -j 5
 assert_same_media enc.mp4 "$SRC"
 check enc '/enc/seg.ts' --since "$t0"
-expect enc ranged -eq 4
+expect enc ranged -ge 4
 expect enc maxinflight -ge 5
 covered enc
 awk '/ \/enc\/seg.ts 206 / { sub(/.*range=bytes=/, ""); split($0, r, "-");
@@ -143,6 +143,7 @@ assert_same_media ign.mp4 "$SRC"
 check ign '/one/source.ts' --since "$t0"
 expect ign range_200 -ge 1
 expect ign ranges_after_200 -eq 0
+expect ign ranged -le 3
 echo "ok: Range ignored (200): the pieces' bytes land right, no more splitting"
 
 # --- a server that answers another range: refused, then whole ---------------------
@@ -152,39 +153,46 @@ get wrong.mp4 "$ORIGIN/one/index.m3u8" -j 4
 assert_same_media wrong.mp4 "$SRC"
 check wrong '/one/source.ts' --since "$t0"
 expect wrong whole_after_range -ge 1
-expect wrong ranges_after_200 -eq 0
+expect wrong ranged -le 3	# the first split's; the host is remembered
 origin_ctl "set?range=honour" >/dev/null
 echo "ok: a 206 of another range is refused; the segment comes whole"
 
 # --- kill -9 in the middle of a split segment, then resume ------------------------
 # The first request comes after 1 s; the second piece stalls (headers, then
 # silence), so the first piece is done and the segment is not.
-origin_ctl "set?latency_ms=1000" >/dev/null
-"$M3U8NAS" get --allow-private -j 2 -o k.mp4 "$ORIGIN/one/index.m3u8" \
-	>/dev/null 2>&1 &
-pid=$!
-on_exit "kill -9 $pid 2>/dev/null"
-n0=$(origin_count /one/source.ts)
-wait_for "[ \$(origin_count /one/source.ts) -gt $n0 ]" 30 ||
-	fail "kill: no segment request"
-origin_ctl "fault?path=/one/source.ts&kind=stall&count=1" >/dev/null
-PIECES=.k.mp4.m3u8nas/seg-v-000000.part.pieces
-wait_for "grep -q '^done ' $PIECES 2>/dev/null" 60 || fail "kill: no piece done"
-kill -9 $pid
-wait $pid 2>/dev/null
-[ ! -e .k.mp4.m3u8nas/seg-v-000000 ] ||
-	fail "kill: the segment was whole before the kill"
-cp $PIECES k.pieces
-[ -s .k.mp4.m3u8nas/seg-v-000000.part ] || fail "kill: no .part"
-origin_ctl clear-faults >/dev/null
-origin_ctl "set?latency_ms=0" >/dev/null
-t0=$(now)
-get k.mp4 "$ORIGIN/one/index.m3u8" -j 2
-assert_same_media k.mp4 "$SRC"
-check k '/one/source.ts' --since "$t0" --done k.pieces
-expect k requests -ge 1
-expect k whole -eq 0
-expect k done_refetched -eq 0
-covered k
-echo "ok: kill -9 mid-split: the resume fetched only the missing pieces ($(grep -c '^done ' k.pieces) kept)"
+# kill_resume NAME STREAM FILE IVBYTES: IVBYTES, the bytes a piece may fetch
+# again before its start (AES-128: the IV block)
+kill_resume() {
+	kr_n=$1 kr_s=$2 kr_f=$3 kr_iv=$4
+	origin_ctl "set?latency_ms=1000" >/dev/null
+	"$M3U8NAS" get --allow-private -j 2 -o $kr_n.mp4 "$ORIGIN/$kr_s/index.m3u8" \
+		>/dev/null 2>&1 &
+	pid=$!
+	on_exit "kill -9 $pid 2>/dev/null"
+	n0=$(origin_count /$kr_s/$kr_f)
+	wait_for "[ \$(origin_count /$kr_s/$kr_f) -gt $n0 ]" 30 ||
+		fail "$kr_n: no segment request"
+	origin_ctl "fault?path=/$kr_s/$kr_f&kind=stall&count=1" >/dev/null
+	kr_w=.$kr_n.mp4.m3u8nas
+	kr_p=$kr_w/seg-v-000000.part.pieces
+	wait_for "grep -q '^done ' $kr_p 2>/dev/null" 60 || fail "$kr_n: no piece done"
+	kill -9 $pid
+	wait $pid 2>/dev/null
+	[ ! -e $kr_w/seg-v-000000 ] || fail "$kr_n: the segment was whole before the kill"
+	cp $kr_p $kr_n.pieces
+	[ -s $kr_w/seg-v-000000.part ] || fail "$kr_n: no .part"
+	origin_ctl clear-faults >/dev/null
+	origin_ctl "set?latency_ms=0" >/dev/null
+	t0=$(now)
+	get $kr_n.mp4 "$ORIGIN/$kr_s/index.m3u8" -j 2
+	assert_same_media $kr_n.mp4 "$SRC"
+	check $kr_n "/$kr_s/$kr_f" --since "$t0" --done $kr_n.pieces
+	expect $kr_n requests -ge 1
+	expect $kr_n whole -eq 0
+	expect $kr_n done_refetched -le $((kr_iv * $(val $kr_n requests)))
+	covered $kr_n
+	echo "ok: $kr_n: kill -9 mid-split, the resume fetched only the missing pieces ($(grep -c '^done ' $kr_n.pieces) kept)"
+}
+kill_resume k one source.ts 0
+kill_resume ke enc seg.ts 16
 exit 0
