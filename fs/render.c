@@ -75,7 +75,7 @@ render_duration(char *buf, size_t size, int64_t s)
 static char *
 render_progress(const struct job_row *row)
 {
-	char speed[32], eta[32];
+	char speed[32], eta[32], gap[64] = "";
 	double pct = row->progress;
 	bool moving = job_status_running(row->status);
 
@@ -83,12 +83,17 @@ render_progress(const struct job_row *row)
 		pct = 0;
 	if (pct > 100)
 		pct = 100;
+	if (row->gap_seconds > 0)
+		snprintf(gap, sizeof(gap), "gap: %.1f s missing in the "
+		    "source\n", row->gap_seconds);
 	/* Only a running job moves; elsewhere speed and ETA mean nothing. */
 	render_bytes(speed, sizeof(speed), moving ? row->speed_bps : 0);
 	render_duration(eta, sizeof(eta), moving ? row->eta_s : -1);
-	return xasprintf("%.1f%% %lld/%lld segments %s/s ETA %s\n", pct,
+	/* A gap is no error, but the person should know what is missing:
+	 * a second line, only then (readers of the first keep working). */
+	return xasprintf("%.1f%% %lld/%lld segments %s/s ETA %s\n%s", pct,
 	    (long long)row->segments_done, (long long)row->segments_total,
-	    speed, eta);
+	    speed, eta, gap);
 }
 
 /* "value\n", or an empty file for a missing value. */

@@ -26,6 +26,7 @@
 #define MAX_HEADERS 64
 #define TTY_REDRAW_MS 200	/* at most 5 redraws a second */
 #define PLAIN_EVERY_MS 2000
+#define GET_WAIT_MS 1000	/* a missed SIGINT waits at most this */
 
 /*
  * The work directory is hidden next to the output, named after it
@@ -42,6 +43,7 @@ struct get_opts {
 	const char *headers[MAX_HEADERS + 1];
 	int nheaders, jobs;
 	bool allow_private, keep_work, no_keep;
+	char *conf_ca_file;		/* the config's tls_ca_file, owned */
 	struct fetcher_opts fo;
 };
 
@@ -78,6 +80,8 @@ usage(FILE *fp)
 "      --cookie 'a=b' send Cookie: a=b\n"
 "  -j N               segments in flight (default 10, at most 64)\n"
 "      --allow-private  allow loopback/private/link-local stream hosts\n"
+"      --cacert FILE  also trust the CA certificates in FILE (PEM) for HTTPS\n"
+"                     (default: the configuration's tls_ca_file)\n"
 "      --keep-work    keep the work directory even after success\n"
 "      --no-keep      remove the work directory even after a failure\n"
 "      --connect-timeout S, --low-speed-time S, --retries N\n"
@@ -115,6 +119,7 @@ static int
 fail_with_hint(const struct err *e)
 {
 	static const char conf_words[] = "(allow_private_targets is off)";
+	static const char ca_words[] = "(" FETCH_CA_HINT ")";
 	const char *why = e->msg, *p;
 
 	/* Decided on the kind; the text is only reworded for this program,
@@ -122,6 +127,9 @@ fail_with_hint(const struct err *e)
 	if (e->kind == ERR_REFUSED && (p = strstr(why, conf_words)) != NULL)
 		return fail("%.*s(use --allow-private to allow it)%s",
 		    (int)(p - why), why, p + strlen(conf_words));
+	if ((p = strstr(why, ca_words)) != NULL)
+		return fail("%.*s(a private CA is trusted with --cacert FILE)%s",
+		    (int)(p - why), why, p + strlen(ca_words));
 	if (e->kind == ERR_DENIED)
 		return fail("%s (the site may want the page's --referer URL or "
 		    "its --cookie 'name=value')", why);
@@ -156,7 +164,7 @@ parse_args(int argc, char **argv, struct get_opts *g, char ***owned)
 {
 	enum { O_REFERER = 256, O_COOKIE, O_PRIVATE, O_KEEP, O_NOKEEP,
 	    O_CONNECT, O_LOWSPEED, O_RETRIES, O_AUDIO, O_SUBS, O_SUBS_AS,
-	    O_SUBS_FORMAT };
+	    O_SUBS_FORMAT, O_CACERT };
 	static const struct option lopts[] = {
 		{ "help", no_argument, NULL, 'h' },
 		{ "output", required_argument, NULL, 'o' },
@@ -176,6 +184,7 @@ parse_args(int argc, char **argv, struct get_opts *g, char ***owned)
 		{ "subs", required_argument, NULL, O_SUBS },
 		{ "subs-as", required_argument, NULL, O_SUBS_AS },
 		{ "subs-format", required_argument, NULL, O_SUBS_FORMAT },
+		{ "cacert", required_argument, NULL, O_CACERT },
 		{ NULL, 0, NULL, 0 }
 	};
 	int c, nowned = 0;
@@ -209,6 +218,7 @@ parse_args(int argc, char **argv, struct get_opts *g, char ***owned)
 		    &g->fo.low_speed_time_s, "--low-speed-time"); break;
 		case O_RETRIES: rc = parse_int(optarg, 0, 10,
 		    &g->fo.retries, "--retries"); break;
+		case O_CACERT: g->fo.ca_file = optarg; break;
 		case O_AUDIO: g->audio = optarg; break;
 		case O_SUBS: g->subs = optarg; break;
 		case O_SUBS_AS:
@@ -352,7 +362,10 @@ run(struct fetcher *f, struct download *d)
 	enum download_state st;
 
 	for (;;) {
-		fetcher_poll(f, 100, NULL, 0);
+		/* Waits for the network; only the bar's redraw and the
+		 * download's own deadlines bound the wait. */
+		fetcher_poll(f, download_wait_ms(d, tty ? TTY_REDRAW_MS :
+		    GET_WAIT_MS), NULL, 0);
 		if (interrupted && !cancelled) {
 			download_cancel(d);
 			cancelled = true;
@@ -386,6 +399,10 @@ get(struct get_opts *g)
 		fail("%s exists; not overwriting it", output);
 		goto out;
 	}
+	if (fetcher_check_ca_file(g->fo.ca_file, &err) != 0) {
+		fail("%s", err.msg);
+		goto out;
+	}
 	if ((work = work_dir_for(output, &err)) == NULL) {
 		fail("%s", err.msg);
 		goto out;
@@ -415,7 +432,13 @@ get(struct get_opts *g)
 	st = run(f, d);
 	if (st == DL_DONE) {
 		download_get_progress(d, &p);
-		printf("%s %" PRId64 " bytes\n", output, p.output_size);
+		/* A gap in the source is no failure, but it is said. */
+		if (p.gap_seconds > 0)
+			printf("%s %" PRId64 " bytes (%.1f s missing in the "
+			    "source: EXT-X-GAP)\n", output, p.output_size,
+			    p.gap_seconds);
+		else
+			printf("%s %" PRId64 " bytes\n", output, p.output_size);
 		rc = 0;
 	} else if (st == DL_CANCELLED) {
 		fail("interrupted%s", g->no_keep ? "" :
@@ -467,6 +490,9 @@ cmd_get(int argc, char **argv)
 	g.allow_private = c.allow_private_targets;
 	g.jobs = c.segment_concurrency;
 	fetcher_opts_from_conf(&g.fo, &c);
+	/* fo points into c, freed below; --cacert may replace it. */
+	g.conf_ca_file = xstrdup(c.tls_ca_file);
+	g.fo.ca_file = g.conf_ca_file;
 	/* The config's subtitle keys are the defaults the flags override. */
 	if (c.subtitles_as != NULL)
 		g.subs_as = download_subs_as_parse(c.subtitles_as) < 0 ? 0 :
@@ -486,5 +512,6 @@ cmd_get(int argc, char **argv)
 	for (i = 0; owned != NULL && owned[i] != NULL; i++)
 		free(owned[i]);
 	free(owned);
+	free(g.conf_ca_file);
 	return rc;
 }

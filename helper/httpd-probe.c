@@ -25,6 +25,8 @@
 #include "playlist.h"
 #include "xmalloc.h"
 
+#define PROBE_WAIT_MS 1000	/* deadline and stop checks, not pacing */
+
 /*
  * The event loop never waits for the network: each probe runs on its own
  * thread (at most HTTPD_MAX_PROBES at once, else 503) with its own fetcher
@@ -252,7 +254,9 @@ fetch_one(struct probe *p, struct fetcher *f, const char *url,
 	sink.arg = pf;
 	fh = fetcher_add(f, &req, &sink);
 	while (!pf->done) {
-		fetcher_poll(f, 200, NULL, 0);
+		/* Returns when the request ends; the bound is for the
+		 * deadline and the pool's stop flag. */
+		fetcher_poll(f, PROBE_WAIT_MS, NULL, 0);
 		if (!pf->done && !cancelled && (time(NULL) >= deadline ||
 		    atomic_load(&p->pool->stop))) {
 			fetcher_cancel(f, fh);

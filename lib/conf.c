@@ -41,6 +41,7 @@ static const struct conf_key top_keys[] = {
 	K("connect_timeout", T_INT, connect_timeout_s, 1, 600),
 	K("low_speed_time", T_INT, low_speed_time_s, 1, 3600),
 	K("retries", T_INT, retries, 0, 10),
+	K("tls_ca_file", T_STR, tls_ca_file, 0, 0),
 	K("lossy_skip_segments", T_BOOL, lossy_skip_segments, 0, 0),
 	K("subtitles_as", T_STR, subtitles_as, 0, 0),
 	K("subtitle_format", T_STR, subtitle_format, 0, 0),
@@ -107,6 +108,7 @@ conf_defaults(struct conf *c, const char *root)
 	c->connect_timeout_s = 15;
 	c->low_speed_time_s = 30;
 	c->retries = 3;
+	c->tls_ca_file = xstrdup("");
 	c->lossy_skip_segments = false;
 	c->subtitles_as = xstrdup("track");
 	c->subtitle_format = xstrdup("vtt");
@@ -281,6 +283,11 @@ check_key(struct conf *c, const struct conf_key *k, const char *file,
 	    *c->on_complete != '/')
 		return bad_value(file, s, "must be an absolute path to a "
 		    "program (it runs without a shell)", err);
+	/* The daemons run from /; a relative name would mean nothing. */
+	if (strcmp(k->name, "tls_ca_file") == 0 && *c->tls_ca_file != '\0' &&
+	    *c->tls_ca_file != '/')
+		return bad_value(file, s, "must be an absolute path to a PEM "
+		    "file of CA certificates", err);
 	return 0;
 }
 
@@ -413,6 +420,7 @@ conf_free(struct conf *c)
 	free(c->subtitle_format);
 	free(c->name_template);
 	free(c->on_complete);
+	free(c->tls_ca_file);
 	free_folders(c);
 	free(c->http.listen);
 	free(c->http.plain_listen);

@@ -63,6 +63,7 @@ struct conf {
 	int connect_timeout_s;
 	int low_speed_time_s;		/* stall: < 1 KB/s for this long */
 	int retries;			/* per request, backoff 1 s, 2 s, 4 s, ... */
+	char *tls_ca_file;		/* "" = the system's CAs only */
 	bool lossy_skip_segments;	/* skip a segment that keeps failing */
 	char *subtitles_as;		/* "track", "sidecar" or "both" */
 	char *subtitle_format;		/* sidecars: "vtt" or "srt" */

@@ -52,6 +52,14 @@ struct dseg {
 	unsigned char iv[CRYPT_BLOCK];
 	int map;			/* index into track maps, -1 = none */
 	int disc;
+	/*
+	 * EXT-X-GAP: no media on the server. Born IT_SKIPPED and never
+	 * requested, resumed or adopted. The rule the scheduler, the merge
+	 * and progress share: an IT_SKIPPED segment (gap, lossy skip, live
+	 * stop) is not in the output, but its time is (remux_part's
+	 * gap_before); only an IT_DONE segment has a file.
+	 */
+	bool gap;
 	enum item_state state;
 	int64_t size;			/* on disk, when done */
 	struct dpieces *pc;		/* NULL: fetched whole */
@@ -193,6 +201,12 @@ struct download {
 	struct err merge_err;
 	int64_t output_size;
 	int out_width, out_height;	/* of the verified output */
+
+	/* Resume files not yet written (workdir_flush); flushed: written
+	 * at once from now on. flush_armed: segment requests were queued
+	 * in the last step, so they are on the wire at the next. */
+	struct pending_file *pending;
+	bool flushed, flush_armed;
 };
 
 /* Records the first reason the download fails for (kind and text). */
@@ -233,6 +247,11 @@ int workdir_adopt_track(struct download *d, struct track *t);
 /* Every track loaded from the fresh link: take the kept files. */
 void workdir_adopt_done(struct download *d);
 void workdir_adopt_free(struct download *d);
+/* Writes the resume files kept back so far (FILE_SYNC, in order), and
+ * every later one at once. */
+void workdir_flush(struct download *d);
+/* Drops them unwritten (the workdir is being removed). */
+void workdir_pending_free(struct download *d);
 
 /* download-plan.c */
 int plan_load_track(struct download *d, struct track *t, const char *text,
@@ -244,6 +263,8 @@ char plan_track_letter(char type, int n);
 char *plan_choice_line(const struct download *d);
 void plan_step(struct download *d);
 void plan_live_step(struct download *d);
+/* Lowers *due (monotonic ms) to the next live reload or recording end. */
+void plan_next_due(const struct download *d, int64_t *due);
 void plan_free(struct download *d);
 
 /* The .part.pieces file of a segment fetched in pieces: its done pieces,
@@ -262,6 +283,8 @@ void seg_step(struct download *d);
 void seg_cancel_all(struct download *d);
 bool seg_all_done(const struct download *d);
 void seg_space_check(struct download *d);
+/* Lowers *due to the next space check while paused for space. */
+void seg_next_due(const struct download *d, int64_t *due);
 
 /* download-tail.c */
 struct dpieces *pieces_new(int64_t len);

@@ -37,17 +37,28 @@ keep(struct merge_input *in, char *s)
 	return s;
 }
 
-/* EXTINF sum of a track's finished segments. */
+/*
+ * What the output of a track lasts: the EXTINF sum from its first finished
+ * segment to its last, skipped ones between included (the remux keeps
+ * their time as a hole); skipped ones before the first or after the last
+ * have nothing to hold their time in the file.
+ */
 static double
 track_duration(const struct track *t)
 {
-	double sum = 0;
+	double sum = 0, span = 0;
 	size_t i;
+	bool started = false;
 
-	for (i = 0; i < t->nsegs; i++)
-		if (t->segs[i].state == IT_DONE)
+	for (i = 0; i < t->nsegs; i++) {
+		if (t->segs[i].state == IT_DONE) {
+			started = true;
 			sum += t->segs[i].duration;
-	return sum;
+			span = sum;
+		} else if (started)
+			sum += t->segs[i].duration;
+	}
+	return span;
 }
 
 /* A language tag fit for a file name: [A-Za-z0-9-], else "und". */
@@ -133,25 +144,33 @@ label_track(struct download *d, struct merge_input *in, int k)
 	e->label = in->labels[k];
 }
 
-/* Only finished segments: a lossy download may have skipped some. */
+/*
+ * Only finished segments: a gap (EXT-X-GAP) or a lossy skip is left out,
+ * and its time goes to the next part's gap_before.
+ */
 static void
 build_inputs(struct download *d, struct merge_input *in)
 {
 	int k;
 	size_t i, n;
+	double gap;
 
 	for (k = 0; k < d->ntracks; k++) {
 		struct track *t = &d->tracks[k];
 
 		in->parts[k] = xcalloc(t->nsegs + 1, sizeof(*in->parts[k]));
-		for (i = n = 0; i < t->nsegs; i++) {
+		for (i = n = 0, gap = 0; i < t->nsegs; i++) {
 			const struct dseg *s = &t->segs[i];
 			struct remux_part *p = &in->parts[k][n];
 
-			if (s->state != IT_DONE)
+			if (s->state != IT_DONE) {
+				gap += s->duration;
 				continue;
+			}
 			p->path = keep(in, workdir_seg_path(d, t->kind, i));
 			p->discontinuity = s->disc;
+			p->gap_before = gap;
+			gap = 0;
 			if (s->map >= 0)
 				p->init_path = keep(in, workdir_init_path(d,
 				    t->kind, (size_t)s->map));

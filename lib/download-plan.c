@@ -129,6 +129,9 @@ merge_segments(struct download *d, struct track *t,
 		g->sequence = s->sequence;
 		g->disc = disc_base + s->discontinuity;
 		g->key = g->map = -1;
+		g->gap = s->gap;
+		if (g->gap)
+			g->state = IT_SKIPPED;	/* never requested */
 		if (s->key >= 0 && pl->keys[s->key].method == HLS_KEY_AES128) {
 			const struct hls_key *k = &pl->keys[s->key];
 
@@ -486,6 +489,25 @@ plan_live_step(struct download *d)
 			live_reloaded(d, t);
 		else if (t->pl.state == IT_TODO && now >= t->next_reload_ms)
 			small_start(d, &t->pl, t->url, -1);
+	}
+}
+
+void
+plan_next_due(const struct download *d, int64_t *due)
+{
+	int i;
+
+	for (i = 0; i < d->ntracks; i++) {
+		const struct track *t = &d->tracks[i];
+
+		if (t->endlist)
+			continue;
+		if (t->pl.state == IT_TODO && t->next_reload_ms < *due)
+			*due = t->next_reload_ms;
+		if (d->live_max_seconds > 0 && d->started_ms +
+		    (int64_t)d->live_max_seconds * 1000 < *due)
+			*due = d->started_ms + (int64_t)d->live_max_seconds *
+			    1000;
 	}
 }
 

@@ -617,6 +617,14 @@ seg_space_check(struct download *d)
 }
 
 void
+seg_next_due(const struct download *d, int64_t *due)
+{
+	if ((d->space_low || d->nospace) &&
+	    d->space_checked_ms + SPACE_CHECK_MS < *due)
+		*due = d->space_checked_ms + SPACE_CHECK_MS;
+}
+
+void
 seg_step(struct download *d)
 {
 	int i;

@@ -127,7 +127,7 @@ download_workdir_has_segments(const char *workdir)
  * 0, or -1 with a warning.
  */
 static int
-write_file(struct download *d, const char *name, const void *data,
+write_now(struct download *d, const char *name, const void *data,
     size_t len)
 {
 	char *path = workdir_path(d, "%s", name);
@@ -140,6 +140,71 @@ write_file(struct download *d, const char *name, const void *data,
 		log_warnx("%s", err.msg);
 	free(path);
 	return rc;
+}
+
+/*
+ * Until the first segment requests are on the wire, the resume files wait
+ * in memory (in order, source.url last) and workdir_flush writes them: a
+ * dozen fsyncs on a NAS's disk must not delay the first request. A kill
+ * before the flush loses only the commit mark, so a new run starts over.
+ */
+struct pending_file {
+	char *name;
+	void *data;
+	size_t len;
+	struct pending_file *next;
+};
+
+static void
+write_file(struct download *d, const char *name, const void *data,
+    size_t len)
+{
+	struct pending_file *p, **tail;
+
+	if (d->flushed) {
+		write_now(d, name, data, len);
+		return;
+	}
+	p = xcalloc(1, sizeof(*p));
+	p->name = xstrdup(name);
+	p->data = xmalloc(len + 1);
+	memcpy(p->data, data, len);
+	p->len = len;
+	for (tail = &d->pending; *tail != NULL; tail = &(*tail)->next)
+		;
+	*tail = p;
+}
+
+static void
+pending_free(struct pending_file *p)
+{
+	free(p->name);
+	free(p->data);
+	free(p);
+}
+
+void
+workdir_flush(struct download *d)
+{
+	struct pending_file *p;
+
+	d->flushed = true;
+	while ((p = d->pending) != NULL) {
+		d->pending = p->next;
+		write_now(d, p->name, p->data, p->len);
+		pending_free(p);
+	}
+}
+
+void
+workdir_pending_free(struct download *d)
+{
+	struct pending_file *p;
+
+	while ((p = d->pending) != NULL) {
+		d->pending = p->next;
+		pending_free(p);
+	}
 }
 
 void
@@ -410,6 +475,10 @@ mark_done_files(struct download *d)
 		struct track *t = &d->tracks[k];
 
 		for (i = 0; i < t->nsegs; i++) {
+			/* The playlist in hand says what is a gap now: a
+			 * file kept from a run before is not taken. */
+			if (t->segs[i].gap)
+				continue;
 			path = workdir_seg_path(d, t->kind, i);
 			if (lstat(path, &st) == 0 && S_ISREG(st.st_mode)) {
 				t->segs[i].state = IT_DONE;

@@ -155,6 +155,9 @@ download_new(struct fetcher *f, const struct download_opts *o,
 	d->want_video = d->want_audio = -1;
 	d->started_ms = clock_ms();
 	workdir_resume(d);
+	/* The first requests are queued now, not after the owner's first
+	 * wait (the fetcher never calls back from fetcher_add). */
+	download_step(d);
 	return d;
 }
 
@@ -235,6 +238,8 @@ download_step(struct download *d)
 		d->state = DL_CANCELLED;
 		return d->state;
 	}
+	if (d->flush_armed && !d->flushed)
+		workdir_flush(d);
 	if (d->phase == PH_TOP || d->phase == PH_MEDIA)
 		plan_step(d);
 	if (d->phase == PH_SEGMENTS && !d->failed) {
@@ -250,14 +255,33 @@ download_step(struct download *d)
 				merge_start(d);
 		}
 	}
+	/* Segment requests queued in this step leave with the next poll;
+	 * the resume files are written at the step after it. */
+	if (d->phase != PH_TOP && d->phase != PH_MEDIA)
+		d->flush_armed = true;
 	if (d->phase == PH_MERGE)
 		merge_collect(d);
 	if (d->failed && d->state != DL_MERGING) {
+		/* What a retry resumes from, if it got that far. */
+		if (d->phase != PH_TOP && d->phase != PH_MEDIA)
+			workdir_flush(d);
 		stop_network(d);
 		d->state = DL_FAILED;
 	}
 	sample_speed(d);
 	return d->state;
+}
+
+int
+download_wait_ms(const struct download *d, int max_ms)
+{
+	int64_t now = clock_ms(), due = now + max_ms;
+
+	if (d->phase == PH_SEGMENTS && !d->failed) {
+		plan_next_due(d, &due);
+		seg_next_due(d, &due);
+	}
+	return due > now ? (int)(due - now) : 0;
 }
 
 void
@@ -295,6 +319,7 @@ download_free(struct download *d)
 	stop_network(d);
 	small_free(&d->top);
 	plan_free(d);
+	workdir_pending_free(d);
 	workdir_adopt_free(d);
 	for (i = 0; d->headers[i] != NULL; i++)
 		free(d->headers[i]);
@@ -335,10 +360,17 @@ count(const struct download *d, struct download_progress *p, double *durall,
 
 	for (k = 0; k < d->ntracks; k++) {
 		const struct track *t = &d->tracks[k];
+		double gap = 0;
 
 		for (i = 0; i < t->nsegs; i++) {
 			const struct dseg *s = &t->segs[i];
 
+			if (s->gap) {	/* nothing to fetch, time kept */
+				gap += s->duration;
+				if (k == 0)
+					p->duration += s->duration;
+				continue;
+			}
 			if (s->state == IT_SKIPPED && !t->endlist)
 				continue;
 			p->segments_total++;
@@ -352,6 +384,8 @@ count(const struct download *d, struct download_progress *p, double *durall,
 			if (k == 0)
 				p->duration += s->duration;
 		}
+		if (gap > p->gap_seconds)
+			p->gap_seconds = gap;
 	}
 }
 

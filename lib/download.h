@@ -85,6 +85,13 @@ struct download_progress {
 	int width, height;		/* of the chosen variant, 0 unknown */
 	bool live;
 	int64_t output_size;		/* after DONE */
+	/*
+	 * Seconds the source itself has no media for (EXT-X-GAP segments;
+	 * the most of any track). Not an error: those segments are never
+	 * requested, not counted in segments_*, percent or bytes_estimate,
+	 * and the output keeps their time (a hole on its time line).
+	 */
+	double gap_seconds;
 };
 
 struct download;
@@ -94,6 +101,13 @@ struct download *download_new(struct fetcher *f,
     const struct download_opts *opts, struct err *err);
 /* Advances the state machine; cheap, call after every fetcher_poll. */
 enum download_state download_step(struct download *d);
+/*
+ * The owner's wait: ms until this download's next own deadline (a live
+ * playlist reload, the end of a recording, the space check while paused),
+ * at most max_ms. Requests need no deadline: fetcher_poll returns when
+ * one ends.
+ */
+int download_wait_ms(const struct download *d, int max_ms);
 void download_get_progress(struct download *d, struct download_progress *p);
 /* Why it failed, with the kind the cause gave it (valid in DL_FAILED):
  * ERR_NOSPACE when the disk filled, ERR_DENIED for a 403... */

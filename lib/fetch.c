@@ -2,6 +2,7 @@
 #include "config.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <inttypes.h>
 #include <pthread.h>
 #include <stdio.h>
@@ -9,6 +10,10 @@
 #include <string.h>
 #include <strings.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <openssl/x509_vfy.h>
 
 #include "clock.h"
 #include "conf.h"
@@ -59,6 +64,7 @@ struct fetcher {
 	int in_perform;
 	int64_t bytes_total;
 	int64_t requests_total;
+	int64_t finished_total;		/* done() calls, for fetcher_poll */
 	/* The shared budget (fetcher_set_rate): a token bucket in bytes. */
 	int64_t rate_bps;		/* 0 = unlimited */
 	double tokens;
@@ -91,6 +97,25 @@ fetcher_opts_from_conf(struct fetcher_opts *fo, const struct conf *c)
 	fo->allow_private = c->allow_private_targets;
 	fo->max_playlist_bytes = c->max_playlist_bytes;
 	fo->max_segment_bytes = c->max_segment_bytes;
+	fo->ca_file = c->tls_ca_file;
+}
+
+int
+fetcher_check_ca_file(const char *path, struct err *err)
+{
+	struct stat st;
+	int fd;
+
+	if (path == NULL || *path == '\0')
+		return 0;
+	if ((fd = open(path, O_RDONLY | O_CLOEXEC)) == -1)
+		return err_errno(err, "cannot read the CA file %s", path);
+	if (fstat(fd, &st) == 0 && !S_ISREG(st.st_mode)) {
+		close(fd);
+		return err_set(err, "the CA file %s is not a file", path);
+	}
+	close(fd);
+	return 0;
 }
 
 struct fetcher *
@@ -102,6 +127,8 @@ fetcher_new(const struct fetcher_opts *opts)
 	 * their own threads. */
 	pthread_once(&curl_once, curl_init_once);
 	f->opts = *opts;
+	f->opts.ca_file = opts->ca_file != NULL && *opts->ca_file != '\0' ?
+	    xstrdup(opts->ca_file) : NULL;
 	if (f->opts.connect_timeout_s <= 0)
 		f->opts.connect_timeout_s = 15;
 	if (f->opts.low_speed_time_s <= 0)
@@ -551,6 +578,8 @@ setup_easy(struct fetch_handle *h)
 	MUST(CURLOPT_PROTOCOLS_STR, "http,https");
 	MUST(CURLOPT_REDIR_PROTOCOLS_STR, "http,https");
 	MUST(CURLOPT_SSLVERSION, (long)CURL_SSLVERSION_TLSv1_2);
+	if (o->ca_file != NULL)
+		MUST(CURLOPT_CAINFO, o->ca_file);
 	/* A range is of the bytes as stored: no encoding to shift them. */
 	if (h->offset < 0)
 		MAY(CURLOPT_ACCEPT_ENCODING, "");
@@ -612,6 +641,7 @@ finish(struct fetch_handle *h, bool ok)
 	if (h->next != NULL)
 		h->next->prev = h->prev;
 	h->state = H_FINISHED;
+	f->finished_total++;
 	h->sink.done(h->sink.arg, &res);
 	free(res.effective_url);
 	curl_slist_free_all(h->hdrs);
@@ -732,6 +762,26 @@ http_error(struct fetch_handle *h, long code)
 		err_setk(&h->err, kind, "HTTP %ld fetching %s", code, h->url);
 }
 
+/* A chain no trusted CA vouches for hints at the CA switch; a name
+ * mismatch or an expired certificate does not (another CA would not
+ * help). The verify result is OpenSSL's: our libcurl is its flavour. */
+static void
+tls_error(struct fetch_handle *h, CURLcode rc)
+{
+	long v = 0;
+	bool issuer;
+
+	curl_easy_getinfo(h->easy, CURLINFO_SSL_VERIFYRESULT, &v);
+	issuer = v == X509_V_ERR_UNABLE_TO_GET_ISSUER_CERT ||
+	    v == X509_V_ERR_UNABLE_TO_GET_ISSUER_CERT_LOCALLY ||
+	    v == X509_V_ERR_DEPTH_ZERO_SELF_SIGNED_CERT ||
+	    v == X509_V_ERR_SELF_SIGNED_CERT_IN_CHAIN ||
+	    v == X509_V_ERR_UNABLE_TO_VERIFY_LEAF_SIGNATURE;
+	err_set(&h->err, "TLS: %s fetching %s%s",
+	    h->errbuf[0] ? h->errbuf : curl_easy_strerror(rc), h->url,
+	    issuer ? " (" FETCH_CA_HINT ")" : "");
+}
+
 /* Fills h->err with the reason and its kind; the sink's own stays. */
 static void
 classify(struct fetch_handle *h, CURLcode rc)
@@ -750,6 +800,12 @@ classify(struct fetch_handle *h, CURLcode rc)
 		    h->refused_addr);
 	else if (rc == CURLE_HTTP_RETURNED_ERROR)
 		http_error(h, code);
+	else if (rc == CURLE_SSL_CACERT_BADFILE)
+		err_set(&h->err, "cannot use the CA file %s (%s) fetching %s",
+		    h->f->opts.ca_file ? h->f->opts.ca_file : "of libcurl",
+		    h->errbuf[0] ? h->errbuf : curl_easy_strerror(rc), h->url);
+	else if (rc == CURLE_PEER_FAILED_VERIFICATION)
+		tls_error(h, rc);
 	else
 		err_setk(&h->err, curl_kind(rc), "%s fetching %s",
 		    h->errbuf[0] ? h->errbuf : curl_easy_strerror(rc), h->url);
@@ -864,16 +920,29 @@ count_handles(const struct fetcher *f)
 	return n;
 }
 
+/*
+ * Pacing: a request that ended is reported to the owner at once, so its
+ * slot is refilled in the same loop turn. When the transfers started or
+ * run before the wait already finished some, the wait is skipped: the
+ * owner steps and calls again. Otherwise curl_multi_poll sleeps until a
+ * socket is ready, curl's own next timer, a retry, the budget, an extra
+ * fd, a fetcher_wakeup, or timeout_ms (the owner's own next deadline),
+ * whichever is first; nothing here paces requests by sleeping.
+ */
 int
 fetcher_poll(struct fetcher *f, int timeout_ms,
     struct curl_waitfd *extra_fds, unsigned int nextra)
 {
-	int64_t due, now;
+	int64_t due, now, finished = f->finished_total;
 	int wait;
 
 	budget_release(f);
 	perform(f);
 	due = run_timers(f);
+	if (f->finished_total != finished)
+		return count_handles(f);
+	if (timeout_ms < 0)
+		timeout_ms = 0;
 	if (due != INT64_MAX) {
 		now = clock_ms();
 		if (due - now < timeout_ms)
@@ -912,6 +981,7 @@ fetcher_free(struct fetcher *f)
 		free(f->norange[i]);
 	free(f->norange);
 	curl_multi_cleanup(f->multi);
+	free((char *)f->opts.ca_file);
 	free(f);
 }
 

@@ -36,12 +36,25 @@ struct fetcher_opts {
 	int retry_base_ms;		/* first backoff step, 1000 */
 	int max_host_connections;	/* per host, 0 = no cap */
 	int low_speed_limit;		/* bytes/s under which a stall counts, 1024 */
+	/* PEM file of CA certificates to trust (CURLOPT_CAINFO; NULL or ""
+	 * = libcurl's bundle); copied by fetcher_new. Debian's libcurl keeps
+	 * reading its CApath /etc/ssl/certs beside it, so the system's CAs
+	 * stay trusted: a private CA is added, the system store untouched. */
+	const char *ca_file;
 };
 
 struct conf;
 /* Fills fo from the configuration's fetch keys (timeouts, retries, size
- * caps, allow_private_targets); the extensions are left at 0. */
+ * caps, allow_private_targets, tls_ca_file: fo->ca_file points into c);
+ * the extensions are left at 0. */
 void fetcher_opts_from_conf(struct fetcher_opts *fo, const struct conf *c);
+/* Can this process read the CA file `path` (tls_ca_file, --cacert)? A
+ * program checks before its first request, so that the reason names the
+ * file rather than surfacing as a TLS failure. 0, or -1 naming it. */
+int fetcher_check_ca_file(const char *path, struct err *err);
+/* Ends the reason of a certificate the trusted CAs do not vouch for; a
+ * program whose switch is a flag rewords it (m3u8nas get: --cacert). */
+#define FETCH_CA_HINT "a private CA is trusted with tls_ca_file"
 
 struct fetch_result {
 	bool ok;
@@ -88,8 +101,11 @@ struct fetch_handle *fetcher_add(struct fetcher *f,
 /* Cancels: done() is called with !ok and "cancelled". */
 void fetcher_cancel(struct fetcher *f, struct fetch_handle *h);
 /*
- * Waits up to timeout_ms for network activity or one of extra_fds (the
- * spooler's inotify fd), runs transfers and delivers callbacks. Returns the
+ * Runs transfers and delivers callbacks; waits (up to timeout_ms, the
+ * owner's next own deadline) only when no request ended first, for
+ * network activity, curl's timers, a retry, one of extra_fds (the
+ * spooler's inotify fd) or fetcher_wakeup. Returns as soon as a request
+ * ended, so the owner refills its slot in the same turn. Returns the
  * number of requests still running or waiting for a retry.
  */
 int fetcher_poll(struct fetcher *f, int timeout_ms,

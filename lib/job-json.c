@@ -37,6 +37,8 @@ set_counters(json_t *o, const struct job_row *j)
 	    json_integer(j->segments_total));
 	json_object_set_new(o, "bytes_done", json_integer(j->bytes_done));
 	json_object_set_new(o, "speed_bps", json_real(j->speed_bps));
+	/* EXT-X-GAP seconds the source lacks: always there, 0 for none */
+	json_object_set_new(o, "gap_seconds", json_real(j->gap_seconds));
 }
 
 /* The names of the headers a job carries (the store keeps no value): an

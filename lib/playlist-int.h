@@ -36,6 +36,7 @@ struct parser {
 	bool key_open_identity;
 	int cur_map;
 	int disc;
+	bool gap;			/* EXT-X-GAP before the next URI */
 	bool variant_pending;
 	struct hls_variant variant;
 
@@ -58,7 +59,7 @@ playlist_tag_fn playlist_tag_key, playlist_tag_map, playlist_tag_extinf,
     playlist_tag_byterange, playlist_tag_media_sequence,
     playlist_tag_discontinuity_sequence, playlist_tag_version,
     playlist_tag_target_duration, playlist_tag_playlist_type,
-    playlist_tag_discontinuity, playlist_tag_endlist,
+    playlist_tag_discontinuity, playlist_tag_endlist, playlist_tag_gap,
     playlist_tag_stream_inf, playlist_tag_iframe_stream_inf,
     playlist_tag_media, playlist_tag_session_data;
 

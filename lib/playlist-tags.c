@@ -304,3 +304,11 @@ playlist_tag_endlist(struct parser *p, const char *val, struct err *err)
 	return 0;
 }
 
+
+/* EXT-X-GAP marks the next segment only (a media segment tag). */
+int
+playlist_tag_gap(struct parser *p, const char *val, struct err *err)
+{
+	p->gap = true;
+	return 0;
+}

@@ -12,7 +12,7 @@
 /*
  * One pass over the lines. Tags set state in struct parser; a URI line
  * turns that state into a segment (after EXTINF) or a variant (after
- * EXT-X-STREAM-INF). Tags we do not use (SESSION-KEY, START, GAP,
+ * EXT-X-STREAM-INF). Tags we do not use (SESSION-KEY, START,
  * PROGRAM-DATE-TIME, DATERANGE, PART, ...) are skipped, so are comments.
  */
 static const struct {
@@ -30,6 +30,7 @@ static const struct {
 	{ "EXT-X-VERSION", playlist_tag_version },
 	{ "EXT-X-PLAYLIST-TYPE", playlist_tag_playlist_type },
 	{ "EXT-X-ENDLIST", playlist_tag_endlist },
+	{ "EXT-X-GAP", playlist_tag_gap },
 	{ "EXT-X-STREAM-INF", playlist_tag_stream_inf },
 	{ "EXT-X-I-FRAME-STREAM-INF", playlist_tag_iframe_stream_inf },
 	{ "EXT-X-MEDIA", playlist_tag_media },
@@ -113,11 +114,12 @@ add_segment(struct parser *p, const char *ref, struct err *err)
 	s.key = p->cur_key;
 	s.map = p->cur_map;
 	s.discontinuity = p->disc;
+	s.gap = p->gap;
 	pl->segments = xgrow(pl->segments, &p->capseg, pl->nsegments,
 	    sizeof(*pl->segments));
 	pl->segments[pl->nsegments++] = s;
 	pl->total_duration += s.duration;
-	p->have_extinf = p->have_range = p->key_open = false;
+	p->have_extinf = p->have_range = p->key_open = p->gap = false;
 	return 0;
 }
 

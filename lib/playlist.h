@@ -57,6 +57,9 @@ struct hls_segment {
 	int discontinuity;	/* count of EXT-X-DISCONTINUITY before it in
 				   this playlist (add discontinuity_sequence
 				   for the absolute number) */
+	bool gap;		/* EXT-X-GAP: the server has no media for
+				   it; it must not be loaded (RFC 8216bis
+				   4.4.4.7), its EXTINF still counts */
 };
 
 struct hls_variant {		/* EXT-X-STREAM-INF */

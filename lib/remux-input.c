@@ -153,7 +153,17 @@ rx_group_starts(const struct remux_track *t, size_t i)
 	const struct remux_part *p = t->parts;
 
 	return i == 0 || p[i].discontinuity != p[i - 1].discontinuity ||
-	    !rx_same_init(p[i].init_path, p[i - 1].init_path);
+	    !rx_same_init(p[i].init_path, p[i - 1].init_path) ||
+	    p[i].gap_before > 0;
+}
+
+bool
+rx_same_clock(const struct remux_track *t, size_t i)
+{
+	const struct remux_part *p = t->parts;
+
+	return i > 0 && p[i].discontinuity == p[i - 1].discontinuity &&
+	    rx_same_init(p[i].init_path, p[i - 1].init_path);
 }
 
 /* Parts [gstart, gend) share a discontinuity number and an init section. */

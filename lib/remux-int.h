@@ -117,8 +117,12 @@ void rx_track_close_group(struct rx_track *tr);
 /* A packet of the open group into tr->pkt: 1, 0 at the group's end, -1. */
 int rx_track_read(struct rx_track *tr, struct err *err);
 int64_t rx_part_size(const char *path, struct err *err);
-/* Whether part i begins a new group (new discontinuity or init section). */
+/* Whether part i begins a new group (new discontinuity or init section,
+ * or a gap before it). */
 bool rx_group_starts(const struct remux_track *t, size_t i);
+/* Whether part i runs on the clock of part i - 1 (a group begun only by a
+ * gap: same discontinuity, same init section). */
+bool rx_same_clock(const struct remux_track *t, size_t i);
 
 /* remux-bsf.c: bring stream i of the open group to the output's form. */
 int rx_bsf_open(struct rx_track *tr, unsigned i, struct err *err);

@@ -32,6 +32,14 @@ rx_first_us(const struct rx_track *tr, const AVPacket *pkt,
 	return t < tr->start_us ? t : tr->start_us;
 }
 
+/* The time missing before the open group (EXT-X-GAP), in AV_TIME_BASE. */
+static int64_t
+rx_gap_us(const struct rx_track *tr)
+{
+	return (int64_t)(tr->t->parts[tr->gstart].gap_before * AV_TIME_BASE +
+	    0.5);
+}
+
 /*
  * Puts a packet on the output time line. One offset per group keeps audio
  * and video of the group in sync with each other. The first group starts
@@ -54,8 +62,11 @@ rx_place(struct rx_job *j, struct rx_track *tr, AVPacket *pkt, int o)
 	if (!tr->offset_set) {
 		if (tr->group == 0)
 			tr->offset_us = -(tr->timed ? j->base_us : tr->start_us);
-		else
-			tr->offset_us = tr->end_us - rx_first_us(tr, pkt, ist);
+		else if (!(tr->timed && rx_same_clock(tr->t, tr->gstart)))
+			tr->offset_us = tr->end_us + rx_gap_us(tr) -
+			    rx_first_us(tr, pkt, ist);
+		/* else: after a gap the media's own clock runs on, and the
+		 * offset of the group before holds (the hole is exact) */
 		tr->offset_set = true;
 	}
 	av_packet_rescale_ts(pkt, ist->time_base, ost->time_base);

@@ -22,7 +22,9 @@
  * start among TS/MP4 tracks), so separate renditions stay in sync and the
  * file starts at 0; raw audio (no timestamps of its own) starts at 0. A
  * later group is shifted as a whole (audio and video together) so that it
- * begins where the track's previous group ended (dts + duration). DTS stay
+ * begins where the track's previous group ended (dts + duration), plus the
+ * time missing before it (remux_part.gap_before: EXT-X-GAP); a group begun
+ * only by a gap, on the same clock, keeps its own timestamps. DTS stay
  * strictly increasing per stream: a damaged input's stray timestamps are
  * nudged, not refused.
  *
@@ -60,6 +62,16 @@ struct remux_part {
 	const char *path;	/* a segment file */
 	int discontinuity;	/* parts with the same number are one stream */
 	const char *init_path;	/* fMP4 init section for this part, or NULL */
+	/*
+	 * Seconds of the source missing just before this part (EXT-X-GAP or
+	 * skipped segments), 0 for none. Such a part starts a new group, and
+	 * the output keeps the missing time as a hole: within one
+	 * discontinuity a timed group (TS, MP4) keeps the media's own clock;
+	 * otherwise (a discontinuity, raw audio) it starts gap_before after
+	 * the end of the group before. Ignored on the first part: the file
+	 * starts with the first media there is.
+	 */
+	double gap_before;
 };
 
 struct remux_track {

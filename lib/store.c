@@ -97,6 +97,9 @@ static const char *const migrations[] = {
 	"  instr(referer, '?') - 1) WHERE instr(referer, '?') > 0;"
 	"UPDATE job_metadata SET source_page = substr(source_page, 1,"
 	"  instr(source_page, '?') - 1) WHERE instr(source_page, '?') > 0;",
+	/* 4: seconds the source had no media for (EXT-X-GAP): a job that
+	 * completes with a hole says so */
+	"ALTER TABLE jobs ADD COLUMN gap_seconds REAL NOT NULL DEFAULT 0;",
 };
 #define NMIGRATIONS ((int)(sizeof(migrations) / sizeof(migrations[0])))
 
@@ -406,7 +409,7 @@ upsert_meta(struct store *st, const struct job_row *row, struct err *err)
 	" updated_at = ?13, file_path = ?14, error_msg = ?15," \
 	" retry_count = ?16, quality = ?17, headers_json = ?18," \
 	" job_name = ?19, size_bytes = ?20, workdir = ?21, error_kind = ?23," \
-	" duplicate_of = ?24, folder = ?25, live = ?26"
+	" duplicate_of = ?24, folder = ?25, live = ?26, gap_seconds = ?27"
 
 static void
 bind_job(sqlite3_stmt *stmt, const struct job_row *r)
@@ -439,6 +442,7 @@ bind_job(sqlite3_stmt *stmt, const struct job_row *r)
 	bind_text(stmt, 24, r->duplicate_of);
 	bind_text(stmt, 25, r->folder);
 	sqlite3_bind_int(stmt, 26, r->live ? 1 : 0);
+	sqlite3_bind_double(stmt, 27, r->gap_seconds);
 }
 
 /*
@@ -569,7 +573,7 @@ store_heartbeat(struct store *st, struct err *err)
 	" j.file_path, j.error_msg, j.retry_count, j.quality, j.headers_json," \
 	" j.job_name, j.size_bytes, j.workdir, m.referer, m.user_agent," \
 	" m.source_page, m.resolution, m.duration, j.error_kind," \
-	" j.duplicate_of, j.folder, j.live"
+	" j.duplicate_of, j.folder, j.live, j.gap_seconds"
 #define JOB_FROM " FROM jobs j LEFT JOIN job_metadata m ON m.job_id = j.id"
 
 static char *
@@ -631,6 +635,7 @@ row_from_stmt(sqlite3_stmt *s, struct job_row *r)
 	r->duplicate_of = col_text(s, 28);
 	r->folder = col_text(s, 29);
 	r->live = sqlite3_column_int(s, 30) != 0;
+	r->gap_seconds = sqlite3_column_double(s, 31);
 }
 
 int

@@ -9,7 +9,7 @@
 #include "job-status.h"
 
 /*
- * Schema (PRAGMA user_version = 3; store_open migrates forward):
+ * Schema (PRAGMA user_version = 4; store_open migrates forward):
  *
  *   jobs(id TEXT PRIMARY KEY, url, title, status, progress REAL 0..100,
  *        segments_done, segments_total, bytes_done, speed_bps REAL, eta_s,
@@ -20,7 +20,9 @@
  *        failed, NULL otherwise), duplicate_of (v3: the job whose video
  *        this one is: the same stream, downloaded once), folder (the name
  *        of the configured destination, NULL: library_dir), live (1 once
- *        the download found a live stream: each recording is its own))
+ *        the download found a live stream: each recording is its own),
+ *        gap_seconds REAL (v4: seconds of the source marked EXT-X-GAP,
+ *        missing from the video; 0 for none))
  *
  * No secret is stored: url, referer and source_page are guard_url_public
  * forms (no query), headers_json is the JSON array of the job's header
@@ -59,6 +61,7 @@ struct job_row {
 	enum err_kind error_kind;	/* why it failed; ERR_NONE otherwise */
 	char *duplicate_of, *folder;
 	bool live;		/* a live recording: never a duplicate's original */
+	double gap_seconds;	/* EXT-X-GAP seconds the source lacks */
 };
 
 struct store_counts {

@@ -13,10 +13,12 @@ libavformat-dev libavcodec-dev libavutil-dev libconfig-dev libssl-dev
 libjansson-dev libevent-dev check openssl ca-certificates ffmpeg python3"
 # prometheus: for promtool (t-ops-metrics, t-ops-alerts; ~100 MB, and on a
 # systemd host it also enables a prometheus service on :9090); logrotate:
-# t-ops-logs runs the shipped snippet.
+# t-ops-logs runs the shipped snippet. nginx-light: t-get-h2 starts its own
+# nginx (HTTP/2 over TLS on 127.0.0.1) and bench/get-bench.sh serves from it;
+# on a systemd host the package also enables an nginx service on :80.
 test_pkgs="curl procps psmisc time smbclient samba nodejs npm chromium
 debhelper dpkg-dev lintian systemd prometheus logrotate
-libxml2-utils clang libclang-rt-14-dev"
+libxml2-utils clang libclang-rt-14-dev nginx-light"
 bench_pkgs="yt-dlp streamlink wrk hyperfine time"
 
 want="$build"

@@ -77,6 +77,7 @@ dedupe_complete(struct job_row *row, const struct job_row *orig)
 	row_set(&row->resolution, orig->resolution);
 	row_set(&row->error_msg, NULL);
 	row->duration = orig->duration;
+	row->gap_seconds = orig->gap_seconds;	/* the same video, same hole */
 	row->size_bytes = orig->size_bytes;
 	row->segments_total = orig->segments_total;
 	row->segments_done = orig->segments_done;

@@ -192,6 +192,23 @@ read_inotify(struct spoold *d)
 	}
 }
 
+/*
+ * How long the loop may sleep: until the next tick, the next rescan or a
+ * download's own deadline. Everything else wakes it: requests ending
+ * (fetcher_poll returns), inotify, signals, a merge thread's wakeup.
+ */
+static int
+loop_wait_ms(struct spoold *d, int64_t next_tick)
+{
+	int64_t now = clock_ms(), due = next_tick;
+
+	if (d->next_scan_ms < due)
+		due = d->next_scan_ms;
+	if (due <= now)
+		return 0;
+	return runner_wait_ms(d, (int)(due - now));
+}
+
 int
 loop_run(struct spoold *d, struct err *err)
 {
@@ -199,7 +216,6 @@ loop_run(struct spoold *d, struct err *err)
 	struct store_counts counts;
 	int64_t now, next_tick;
 	bool tick;
-	int timeout;
 
 	if (open_fds(d, err) == -1)
 		return -1;
@@ -226,10 +242,7 @@ loop_run(struct spoold *d, struct err *err)
 	while (!d->stopping) {
 		fds[0] = (struct curl_waitfd){ d->ino_fd, CURL_WAIT_POLLIN, 0 };
 		fds[1] = (struct curl_waitfd){ d->sig_fd, CURL_WAIT_POLLIN, 0 };
-		timeout = (int)(next_tick - clock_ms());
-		timeout = timeout < 0 ? 0 : timeout > SPOOLD_POLL_MS ?
-		    SPOOLD_POLL_MS : timeout;
-		fetcher_poll(d->fetcher, timeout, fds, 2);
+		fetcher_poll(d->fetcher, loop_wait_ms(d, next_tick), fds, 2);
 		read_signals(d);
 		read_inotify(d);
 		now = clock_ms();

@@ -481,8 +481,13 @@ mark_completed(struct spoold *d, struct job_row *row)
 	crash_point("completed-row");
 	d->settle = true;
 	spool_remove_job_dir(&d->sp, row->id, NULL);
-	log_event(LOG_INFO, "completed", row->id, "%s (%lld bytes)",
-	    row->file_path, (long long)row->size_bytes);
+	if (row->gap_seconds > 0)	/* complete, with a hole the source has */
+		log_event(LOG_INFO, "completed", row->id, "%s (%lld bytes; "
+		    "%.1f s missing in the source: EXT-X-GAP)", row->file_path,
+		    (long long)row->size_bytes, row->gap_seconds);
+	else
+		log_event(LOG_INFO, "completed", row->id, "%s (%lld bytes)",
+		    row->file_path, (long long)row->size_bytes);
 	hook_start(d, row);
 }
 
@@ -637,6 +642,7 @@ run_update(struct spoold *d, struct run *r)
 	r->row.speed_bps = p.speed_bps;
 	r->row.eta_s = p.eta_s < 0 ? -1 : (int64_t)(p.eta_s + 0.5);
 	r->row.duration = p.duration;
+	r->row.gap_seconds = p.gap_seconds;
 	r->row.size_bytes = p.bytes_estimate;
 	if (p.live && !r->row.live) {
 		/* Jobs attached to this one record on their own (dedupe.c). */
@@ -845,6 +851,17 @@ runner_step(struct spoold *d, bool tick)
 	/* A free slot is filled at once, not at the next tick. */
 	if (tick || ended)
 		runner_schedule(d);
+}
+
+int
+runner_wait_ms(struct spoold *d, int max_ms)
+{
+	struct run *r;
+	int ms = max_ms;
+
+	for (r = d->runs; r != NULL; r = r->next)
+		ms = download_wait_ms(r->dl, ms);
+	return ms;
 }
 
 void

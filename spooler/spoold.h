@@ -29,7 +29,6 @@
  * about the queue lives only in memory, so kill -9 loses nothing.
  */
 #define SPOOLD_TICK_MS 1000		/* rows, heartbeat, disk */
-#define SPOOLD_POLL_MS 250		/* longest sleep of the loop */
 #define SPOOLD_RESCAN_MS 30000		/* safety net for missed events */
 #define SPOOLD_YOUNG_MS 2000		/* a file this fresh may be in writing */
 
@@ -75,6 +74,8 @@ void intake_row_link(struct job_row *row, const struct job_spec *job);
 void runner_schedule(struct spoold *d);
 /* Steps every download; writes rows when `tick` (or on state changes). */
 void runner_step(struct spoold *d, bool tick);
+/* The loop's longest sleep for the downloads' own deadlines (<= max_ms). */
+int runner_wait_ms(struct spoold *d, int max_ms);
 /* Removes the .nfo and poster of completed videos that are gone. */
 void runner_sweep_sidecars(struct spoold *d);
 /* Disk space check (once a tick): pauses and resumes the queue. */

@@ -13,12 +13,12 @@
 #   source_video=F source_audio=F   (altaudio) separate references per stream
 #   plus informational keys (encrypted=, variants=, best=, live=, ...)
 # Streams: plain aes aes-noiv fmp4 byterange master altaudio disc abs
-# protected live/one live/loop ct bad tracks tracks-fmp4.  Idempotent and safe to run concurrently (flock).
+# protected live/one live/loop ct bad tracks tracks-fmp4 gap gap-disc live/gap.  Idempotent and safe to run concurrently (flock).
 # Needs ffmpeg ($FFMPEG) and openssl; 320x240 ultrafast encodes, a few seconds.
 set -eu
 
 # Bump when the stream set changes: an older OUTDIR/.done is then remade.
-VERSION=3
+VERSION=6
 FF=${FFMPEG:-ffmpeg}
 FFQ="$FF -nostdin -hide_banner -loglevel error -y"
 X264="-c:v libx264 -preset ultrafast -profile:v baseline -level 3.0 -pix_fmt yuv420p -sc_threshold 0"
@@ -416,6 +416,57 @@ mk_tracks() {
 		audio_en=a-en/source.ts audio_fr=a-fr/source.ts video_pts="$fpts"
 }
 
+# mark_gaps DIR N... - #EXT-X-GAP before segment N's EXTINF (counted from
+# 0 in DIR/index.m3u8, or $PL), and its file moved to DIR/absent/: the
+# origin has no media under its name (a test may plant the real thing in a
+# work dir)
+mark_gaps() {
+	dir=$1
+	pl=$dir/${PL:-index.m3u8}
+	shift
+	for n in "$@"; do
+		awk -v want="$n" '/^#EXTINF/ { if (i++ == want) print "#EXT-X-GAP" }
+			{ print }' "$pl" >"$dir/index.tmp"
+		mv "$dir/index.tmp" "$pl"
+		uri=$(awk -v want="$n" '/^#EXTINF/ { i++; next }
+			!/^#/ && i == want + 1 { print; exit }' "$pl")
+		[ -n "$uri" ] && [ -f "$dir/$uri" ] || die "gap: no segment $n"
+		mkdir -p "$dir/absent"
+		mv "$dir/$uri" "$dir/absent/$(echo "$uri" | tr / -)"
+		echo "$uri" >>"$dir/gaps"
+	done
+	[ "$(grep -c '^#EXT-X-GAP$' "$pl")" -eq $# ] ||
+		die "gap: want $# EXT-X-GAP tags"
+}
+
+# gap: 7 segments of 2 s (video + audio), seg1 and seg4 marked EXT-X-GAP and
+# absent. The parts that remain are references by themselves (gaps= names
+# what is missing; pieces= the runs of segments between the gaps).
+# gap-disc: disc's two encodes, the last segment before the discontinuity
+# a gap: the time line must keep it although the clock restarts after it.
+mk_gap() {
+	d=$OUT/gap
+	newdir "$d"
+	encode "$d/source.ts" 14 320x240 testsrc2 300k 440
+	cut "$d/source.ts" "$d"
+	mark_gaps "$d" 1 4
+	expect "$d" video=1 audio=1 duration=14.0 segments=7 gap_seconds=4.0 \
+		'pieces=seg0.ts|seg2.ts seg3.ts|seg5.ts seg6.ts'
+	g=$OUT/gap-disc
+	newdir "$g"
+	cp -r "$OUT/disc/a" "$OUT/disc/b" "$OUT/disc/index.m3u8" "$g/"
+	mark_gaps "$g" 2
+	expect "$g" video=1 audio=1 duration=10.0 segments=5 gap_seconds=2.0 \
+		'pieces=a/seg0.ts a/seg1.ts|b/seg0.ts b/seg1.ts'
+	# live/gap: live/one's 6 x 1 s with seg3 a gap, in the sliding window
+	l=$OUT/live/gap
+	newdir "$l"
+	cp "$OUT/live/one"/seg*.ts "$OUT/live/one/full.m3u8" "$l/"
+	PL=full.m3u8 mark_gaps "$l" 3
+	expect "$l" video=1 audio=1 duration=6.0 segments=6 gap_seconds=1.0 \
+		live=1 window=3 'pieces=seg0.ts seg1.ts seg2.ts|seg4.ts seg5.ts'
+}
+
 # big OUTDIR SIZE_MB: a 10 s noisy 640x360 clip at a high bitrate, looped by
 # stream copy to about SIZE_MB, cut into 5 s segments.
 mk_big() {
@@ -481,5 +532,6 @@ mk_live
 mk_ct
 mk_bad
 mk_tracks
+mk_gap
 echo "$VERSION" >"$OUT/.done.tmp"
 mv "$OUT/.done.tmp" "$OUT/.done"

@@ -3,8 +3,10 @@
 #
 #   ranges-check.py LOG ROOT PATH_REGEX [--since T] [--done FILE]
 #
-# Reads the requests of LOG whose path matches PATH_REGEX (a 200 or 206
-# answer, started at or after T) and prints key=value lines:
+# Reads the requests of LOG (origin.py --log: "T GET PATH STATUS port=P
+# [range=bytes=A-B] t0=T0 sent=N", T the end, T0 the start) whose path
+# matches PATH_REGEX (a 200 or 206 answer, started at or after --since)
+# and prints key=value lines:
 #   requests ranged whole       how many; ranged: with a Range header
 #   range_200                   Range requests answered 200 (whole file)
 #   missing                     bytes of the files (ROOT/PATH) no answer sent
@@ -30,14 +32,14 @@ def parse(log, rx, since):
     reqs = []
     for line in open(log):
         f = line.split()
-        if len(f) < 8 or f[1] != 'GET' or f[3] not in ('200', '206'):
+        if len(f) < 7 or f[1] != 'GET' or f[3] not in ('200', '206'):
             continue
         path = f[2].split('?')[0]
         if not re.fullmatch(rx, path):
             continue
         kv = dict(x.split('=', 1) for x in f[4:] if '=' in x)
-        r = {'path': path, 'status': f[3], 'start': float(kv['start']),
-             'end': float(kv['end']), 'sent': int(kv['sent']),
+        r = {'path': path, 'status': f[3], 'start': float(kv['t0']),
+             'end': float(f[0]), 'sent': int(kv['sent']),
              'range': kv.get('range')}
         if r['start'] < since:
             continue

@@ -59,7 +59,7 @@ jcheck "same job id" "j == {'id': '$ID1', 'job_id': '$ID1', 'status': 'pending',
 
 req GET "/api/jobs/$ID1"
 expect 200 "a posted job before the spooler stores it"
-jcheck "JOB shape" 'sorted(j) == sorted(["job_id","url","title","status","progress","segments_done","segments_total","bytes_done","speed_bps","eta_s","error","output","size_bytes","created_at","started_at","completed_at","retry_count","quality","folder","duplicate","duplicate_of","headers"])'
+jcheck "JOB shape" 'sorted(j) == sorted(["job_id","url","title","status","progress","segments_done","segments_total","bytes_done","speed_bps","eta_s","error","output","size_bytes","created_at","started_at","completed_at","retry_count","quality","folder","duplicate","duplicate_of","headers","gap_seconds"])'
 jcheck "pending JOB values" "j['status'] == 'pending' and j['url'] == '${URL1%%\?*}' and j['title'] == 'Concert' and j['quality'] == '720p' and j['error'] is None and j['eta_s'] is None and j['created_at'].endswith('Z')"
 
 req POST "/api/jobs/$ID1/retry"

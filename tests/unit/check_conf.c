@@ -37,6 +37,7 @@ START_TEST(defaults_are_the_contract)
 	ck_assert_int_eq(c.max_jobs, 3);
 	ck_assert_int_eq(c.segment_concurrency, 10);
 	ck_assert(!c.allow_private_targets);
+	ck_assert_str_eq(c.tls_ca_file, "");	/* the system's CAs only */
 	ck_assert_int_eq(c.http.rate_limit_per_minute, 10);
 	ck_assert_str_eq(c.http.listen, "0.0.0.0:8443");
 	conf_free(&c);
@@ -53,6 +54,7 @@ START_TEST(file_overrides_defaults)
 	char *path = write_tmp(
 	    "spool_dir = \"/tmp/sp\";\nmax_jobs = 5;\n"
 	    "allow_private_targets = true;\nmin_free_mb = 10;\n"
+	    "tls_ca_file = \"/etc/m3u8nas/lan-ca.pem\";\n"
 	    "http = { tokens = [\"abcdefgh1\", \"abcdefgh2\"];\n"
 	    "  rate_limit_per_minute = 0; };\n");
 
@@ -62,6 +64,7 @@ START_TEST(file_overrides_defaults)
 	ck_assert_int_eq(c.max_jobs, 5);
 	ck_assert(c.allow_private_targets);
 	ck_assert_int_eq(c.min_free_bytes, 10LL << 20);
+	ck_assert_str_eq(c.tls_ca_file, "/etc/m3u8nas/lan-ca.pem");
 	ck_assert_int_eq(c.http.ntokens, 2);
 	ck_assert_str_eq(c.http.tokens[1], "abcdefgh2");
 	ck_assert_int_eq(c.http.rate_limit_per_minute, 0);
@@ -96,6 +99,8 @@ static const struct {
 	{ "on_complete = \"hook.sh\";\n", "on_complete: must be an absolute path" },
 	{ "on_complete_timeout = 0;\n", "on_complete_timeout: must be between" },
 	{ "nfo = 1;\n", "nfo: must be true or false" },
+	{ "tls_ca_file = \"ca.pem\";\n", "tls_ca_file: must be an absolute path" },
+	{ "tls_ca_file = 1;\n", "tls_ca_file: must be a string" },
 };
 
 START_TEST(library_keys)

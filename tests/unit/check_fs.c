@@ -89,6 +89,26 @@ START_TEST(simple_files)
 }
 END_TEST
 
+/* A source with EXT-X-GAP segments: a second line says what is missing. */
+START_TEST(progress_gap_line)
+{
+	struct job_row r;
+	size_t len;
+	char *text;
+
+	memset(&r, 0, sizeof(r));
+	r.status = JOB_COMPLETED;
+	r.progress = 100;
+	r.segments_done = r.segments_total = 5;
+	r.gap_seconds = 4.004;
+	text = render_job_file(FS_PROGRESS, &r, &len);
+	ck_assert_str_eq(text, "100.0% 5/5 segments 0 B/s ETA -\n"
+	    "gap: 4.0 s missing in the source\n");
+	ck_assert_uint_eq(len, strlen(text));
+	free(text);
+}
+END_TEST
+
 /* A job waiting for a fresh link: the state's word, the reason in error. */
 START_TEST(waiting_files)
 {
@@ -124,7 +144,8 @@ START_TEST(info_json_has_every_column)
 	    "bytes_done", "speed_bps", "eta_s", "size_bytes", "created_at",
 	    "started_at", "completed_at", "updated_at", "file_path",
 	    "error_msg", "retry_count", "quality", "workdir", "referer",
-	    "user_agent", "source_page", "resolution", "duration", "headers" };
+	    "user_agent", "source_page", "resolution", "duration", "headers",
+	    "gap_seconds" };
 	struct job_row r;
 	json_t *o;
 	size_t i, len;
@@ -372,6 +393,7 @@ fs_suite(void)
 	tcase_add_loop_test(tc, progress_line, 0, N(progress_cases));
 	tcase_add_test(tc, simple_files);
 	tcase_add_test(tc, waiting_files);
+	tcase_add_test(tc, progress_gap_line);
 	tcase_add_test(tc, info_json_has_every_column);
 	tcase_add_test(tc, status_lines);
 	tcase_add_loop_test(tc, video_name, 0, N(video_cases));

@@ -490,6 +490,23 @@ START_TEST(hand_discontinuities)
 }
 END_TEST
 
+/* A corpus playlist from globocom/m3u8: segments 15 and 16 are gaps. */
+START_TEST(hand_gaps)
+{
+	struct hls_playlist *pl;
+
+	pl = must_parse("m3u8py__gap_playlist.m3u8");
+	ck_assert_int_eq(pl->nsegments, 4);
+	ck_assert(!pl->segments[0].gap);
+	ck_assert(pl->segments[1].gap);
+	ck_assert(pl->segments[2].gap);
+	ck_assert(!pl->segments[3].gap);
+	ck_assert_int_eq(pl->segments[2].sequence, 16);
+	ck_assert_double_eq_tol(pl->segments[1].duration, 8.75875, 1e-9);
+	playlist_free(pl);
+}
+END_TEST
+
 START_TEST(hand_variants)
 {
 	struct hls_playlist *pl;
@@ -596,6 +613,7 @@ playlist_suite(void)
 	tcase_add_test(tc, hand_byteranges);
 	tcase_add_test(tc, hand_maps);
 	tcase_add_test(tc, hand_discontinuities);
+	tcase_add_test(tc, hand_gaps);
 	tcase_add_test(tc, hand_variants);
 	tcase_add_loop_test(tc, hand_choice, 0, N(choices));
 	suite_add_tcase(s, tc);

@@ -516,6 +516,50 @@ START_TEST(range_table)
 }
 END_TEST
 
+/*
+ * EXT-X-GAP marks the one segment it precedes, wherever it sits among that
+ * segment's tags; the segment keeps its URI, EXTINF and sequence.
+ */
+static const struct {
+	const char *body;
+	bool gap[3];
+} gaps[] = {
+	{ "#EXTINF:2,\na.ts\n#EXT-X-GAP\n#EXTINF:2,\nb.ts\n#EXTINF:2,\n"
+	  "c.ts\n", { false, true, false } },
+	{ "#EXTINF:2,\n#EXT-X-GAP\na.ts\n#EXTINF:2,\nb.ts\n#EXTINF:2,\n"
+	  "#ext-x-gap\nc.ts\n", { true, false, true } },
+	/* between a key and its segment; twice in a row is still one */
+	{ "#EXTINF:2,\na.ts\n#EXT-X-KEY:METHOD=NONE\n#EXT-X-GAP\n"
+	  "#EXT-X-GAP\n#EXTINF:2,\nb.ts\n#EXTINF:2,\nc.ts\n",
+	  { false, true, false } },
+	/* an attribute list after it (none is defined) is ignored */
+	{ "#EXT-X-GAP:X=1\n#EXTINF:2,\na.ts\n#EXTINF:2,\nb.ts\n"
+	  "#EXTINF:2,\nc.ts\n", { true, false, false } },
+};
+
+START_TEST(gap_table)
+{
+	char text[1024];
+	struct hls_playlist *pl;
+	struct err err;
+
+	snprintf(text, sizeof(text), "#EXTM3U\n#EXT-X-MEDIA-SEQUENCE:5\n%s"
+	    "#EXT-X-ENDLIST\n", gaps[_i].body);
+	ck_assert_ptr_nonnull(pl = parse_text(text, strlen(text), &err));
+	ck_assert_int_eq(pl->nsegments, 3);
+	for (int i = 0; i < 3; i++) {
+		ck_assert_msg(pl->segments[i].gap == gaps[_i].gap[i],
+		    "case %d seg %d: gap %d", _i, i, pl->segments[i].gap);
+		ck_assert_int_eq(pl->segments[i].sequence, 5 + i);
+		ck_assert_double_eq_tol(pl->segments[i].duration, 2, 1e-9);
+	}
+	ck_assert_str_eq(pl->segments[1].uri, HB "b.ts");
+	/* the source's duration: gaps included */
+	ck_assert_double_eq_tol(pl->total_duration, 6, 1e-9);
+	playlist_free(pl);
+}
+END_TEST
+
 static Suite *
 text_suite(void)
 {
@@ -531,6 +575,7 @@ text_suite(void)
 	tcase_add_loop_test(tc, keyset_table, 0, N(keysets));
 	tcase_add_test(tc, key_spans);
 	tcase_add_loop_test(tc, range_table, 0, N(ranges));
+	tcase_add_loop_test(tc, gap_table, 0, N(gaps));
 	suite_add_tcase(s, tc);
 	/* 400 000 segments parsed: slow under ASan on a loaded machine */
 	tc = tcase_create("bounds");

@@ -260,6 +260,68 @@ START_TEST(repeated_segment_left_out)
 }
 END_TEST
 
+/*
+ * EXT-X-GAP: part 1 is missing and part 2 says so (gap_before). The hole
+ * stays on the time line: the largest step between two packets of a stream
+ * is the missing part's length (plus a frame). TS and fMP4 run on their own
+ * clock; packed AAC has none, so the gap's seconds are what places it.
+ */
+static const struct {
+	int source;
+	bool audio_only;
+	const char *kind;	/* the stream whose steps are measured */
+} gap_cases[] = {
+	{ SRC_TS, false, "v" },
+	{ SRC_TS, false, "a" },
+	{ SRC_FMP4, false, "v" },
+	{ SRC_AUDIO_AAC, true, "a" },
+};
+
+START_TEST(gap_keeps_time)
+{
+	const struct source *s = &src[gap_cases[_i].source];
+	struct track_buf b = { 0 };
+	struct remux_result r;
+	struct err err;
+	char *name = xasprintf("gap%d", _i), *out = out_path(name);
+	char *line;
+	double gap, step, total;
+	size_t i;
+
+	/* every source is cut in 1 s segments (AAC: to a frame); what the
+	 * whole lasts is what its remux without a gap lasts */
+	ck_assert_uint_ge(s->n, 4);
+	gap = 1.0;
+	track_add(&b, s, 0);
+	b.t.audio_only = gap_cases[_i].audio_only;
+	ck_assert_msg(remux_to_mp4(&b.t, 1, out, NULL, NULL, &err) == 0, "%s",
+	    err.msg);
+	ck_assert_int_eq(remux_verify(out, false, true, 0, &r, &err), 0);
+	total = r.duration;
+	for (i = 1; i + 1 < b.t.nparts; i++)
+		b.parts[i] = b.parts[i + 1];
+	b.t.nparts--;
+	b.parts[1].gap_before = gap;
+	ck_assert_msg(remux_to_mp4(&b.t, 1, out, NULL, NULL, &err) == 0, "%s",
+	    err.msg);
+	/* the output lasts what the source does, the hole included */
+	ck_assert_msg(remux_verify(out, !b.t.audio_only, true, total, &r,
+	    &err) == 0, "%s", err.msg);
+	ck_assert_msg(fabs(r.duration - total) < 0.1, "lasts %f s, want %f",
+	    r.duration, total);
+	line = sh_line("ffprobe -v error -select_streams %s:0 -show_entries "
+	    "packet=pts_time -of csv=p=0 %s | sed -n 's/^\\([0-9.]*\\).*/"
+	    "\\1/p' | sort -g | awk 'NR > 1 && $1 - p > m { m = $1 - p } "
+	    "{ p = $1 } END { print m }'", gap_cases[_i].kind, out);
+	step = atof(line);
+	free(line);
+	ck_assert_msg(step > gap - 0.05 && step < gap + 0.1, "%s: largest "
+	    "step %f s, the gap is %f s", gap_cases[_i].kind, step, gap);
+	free(name);
+	free(out);
+}
+END_TEST
+
 /* remux_probe: what a track carries, through the same demuxers. */
 static const struct {
 	int source;
@@ -312,6 +374,8 @@ remux_suite(void)
 	tcase_add_loop_test(tc, probe_reports_kinds, 0,
 	    sizeof(probe_cases) / sizeof(probe_cases[0]));
 	tcase_add_test(tc, repeated_segment_left_out);
+	tcase_add_loop_test(tc, gap_keeps_time, 0,
+	    sizeof(gap_cases) / sizeof(gap_cases[0]));
 	tcase_add_loop_test(tc, renditions_merge, 0,
 	    sizeof(multi_cases) / sizeof(multi_cases[0]));
 	suite_add_tcase(s, tc);

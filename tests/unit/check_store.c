@@ -268,6 +268,7 @@ START_TEST(v1_database_migrates)
 	    "ALTER TABLE jobs DROP COLUMN duplicate_of;"
 	    "ALTER TABLE jobs DROP COLUMN folder;"
 	    "ALTER TABLE jobs DROP COLUMN live;"
+	    "ALTER TABLE jobs DROP COLUMN gap_seconds;"
 	    "INSERT INTO jobs (id, url, status, created_at) VALUES"
 	    " ('old', 'https://o.example/m.m3u8?token=s3cret', 'failed', 5);"
 	    "PRAGMA user_version = 1;", NULL, NULL, NULL), SQLITE_OK);
@@ -278,6 +279,8 @@ START_TEST(v1_database_migrates)
 	ck_assert_int_eq(r.error_kind, ERR_NONE);
 	/* Version 3 set the URL's query (a token) aside. */
 	ck_assert_str_eq(r.url, "https://o.example/m.m3u8");
+	/* Version 4: no gap until a download says so. */
+	ck_assert(r.gap_seconds == 0);
 	job_row_free(&r);
 	move(st, "old", "pending", ERR_NONE);
 	move(st, "old", "failed", ERR_TEMPORARY);
@@ -288,6 +291,49 @@ START_TEST(v1_database_migrates)
 	ck_assert_int_eq(r.error_kind, ERR_TEMPORARY);
 	job_row_free(&r);
 	store_close(st);
+}
+END_TEST
+
+/* A version 3 database gets gap_seconds (0), and it round-trips. */
+START_TEST(v3_database_gets_gap_seconds)
+{
+	struct job_row r;
+	struct store *st;
+	struct err err;
+	sqlite3 *db;
+	sqlite3_stmt *stmt;
+
+	st = store_open(dbpath, false, &err);
+	ck_assert_ptr_nonnull(st);
+	store_close(st);
+	ck_assert_int_eq(sqlite3_open(dbpath, &db), SQLITE_OK);
+	ck_assert_int_eq(sqlite3_exec(db, "ALTER TABLE jobs DROP COLUMN "
+	    "gap_seconds; INSERT INTO jobs (id, url, status, created_at) VALUES"
+	    " ('v3', 'https://o.example/m.m3u8', 'downloading', 5);"
+	    "PRAGMA user_version = 3;", NULL, NULL, NULL), SQLITE_OK);
+	sqlite3_close(db);
+	st = store_open(dbpath, false, &err);
+	ck_assert_msg(st != NULL, "%s", err.msg);
+	ck_assert_int_eq(store_get_job(st, "v3", &r, &err), 1);
+	ck_assert(r.gap_seconds == 0);
+	r.gap_seconds = 4.25;
+	ck_assert_msg(store_update_job(st, &r, &err) == 0, "%s", err.msg);
+	job_row_free(&r);
+	store_close(st);
+	st = store_open(dbpath, true, &err);
+	ck_assert_ptr_nonnull(st);
+	ck_assert_int_eq(store_get_job(st, "v3", &r, &err), 1);
+	ck_assert_double_eq_tol(r.gap_seconds, 4.25, 1e-9);
+	job_row_free(&r);
+	store_close(st);
+	/* the schema says version 4 */
+	ck_assert_int_eq(sqlite3_open(dbpath, &db), SQLITE_OK);
+	ck_assert_int_eq(sqlite3_prepare_v2(db, "PRAGMA user_version", -1,
+	    &stmt, NULL), SQLITE_OK);
+	ck_assert_int_eq(sqlite3_step(stmt), SQLITE_ROW);
+	ck_assert_int_eq(sqlite3_column_int(stmt, 0), 4);
+	sqlite3_finalize(stmt);
+	sqlite3_close(db);
 }
 END_TEST
 
@@ -304,6 +350,7 @@ store_suite(void)
 	tcase_add_test(tc, schema_is_versioned);
 	tcase_add_test(tc, finished_events_only_grow);
 	tcase_add_test(tc, v1_database_migrates);
+	tcase_add_test(tc, v3_database_gets_gap_seconds);
 	suite_add_tcase(s, tc);
 	return s;
 }
