@@ -2,6 +2,7 @@
 #include "config.h"
 
 #include <limits.h>
+#include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -15,6 +16,7 @@ struct crypt {
 	EVP_CIPHER_CTX *ctx;
 	unsigned char key[CRYPT_KEY_LEN];
 	unsigned char iv[CRYPT_BLOCK];
+	bool raw;			/* no padding: a piece */
 };
 
 static int
@@ -69,8 +71,42 @@ crypt_reset(struct crypt *c, struct err *err)
 	if (EVP_DecryptInit_ex(c->ctx, EVP_aes_128_cbc(), NULL, c->key,
 	    c->iv) != 1)
 		return ssl_err(err, "init");
-	EVP_CIPHER_CTX_set_padding(c->ctx, 1);
+	EVP_CIPHER_CTX_set_padding(c->ctx, c->raw ? 0 : 1);
 	return 0;
+}
+
+struct crypt *
+crypt_new_raw(const unsigned char *key, size_t keylen,
+    const unsigned char iv[CRYPT_BLOCK], struct err *err)
+{
+	struct crypt *c = crypt_new(key, keylen, iv, err);
+
+	if (c != NULL) {
+		c->raw = true;
+		EVP_CIPHER_CTX_set_padding(c->ctx, 0);
+	}
+	return c;
+}
+
+int
+crypt_last_block_len(const unsigned char *key,
+    const unsigned char prev[CRYPT_BLOCK],
+    const unsigned char last[CRYPT_BLOCK], size_t *len, struct err *err)
+{
+	unsigned char out[2 * CRYPT_BLOCK];
+	size_t n = 0, m = 0;
+	struct crypt *c;
+	int rc;
+
+	if ((c = crypt_new(key, CRYPT_KEY_LEN, prev, err)) == NULL)
+		return -1;
+	rc = crypt_update(c, last, CRYPT_BLOCK, out, &n, err);
+	if (rc == 0)
+		rc = crypt_final(c, out + n, &m, err);
+	crypt_free(c);
+	OPENSSL_cleanse(out, sizeof(out));
+	*len = n + m;
+	return rc;
 }
 
 int

@@ -33,6 +33,19 @@ int crypt_update(struct crypt *c, const unsigned char *in, size_t inlen,
 /* out must hold CRYPT_BLOCK bytes. Bad padding or a partial block fails. */
 int crypt_final(struct crypt *c, unsigned char *out, size_t *outlen,
     struct err *err);
+/*
+ * A piece of a segment (tail splitting): plain CBC over whole blocks, no
+ * padding, iv = the cipher block just before the piece (the segment's IV
+ * for the first). Only the segment's last block is padded:
+ * crypt_last_block_len decrypts it alone (prev = the cipher block before
+ * it), checks its PKCS7 padding and gives how many of its 16 bytes are
+ * data (0..15); the raw piece wrote all 16.
+ */
+struct crypt *crypt_new_raw(const unsigned char *key, size_t keylen,
+    const unsigned char iv[CRYPT_BLOCK], struct err *err);
+int crypt_last_block_len(const unsigned char *key,
+    const unsigned char prev[CRYPT_BLOCK],
+    const unsigned char last[CRYPT_BLOCK], size_t *len, struct err *err);
 /* The IV RFC 8216 derives from a media sequence number. */
 void crypt_iv_from_sequence(int64_t seq, unsigned char iv[CRYPT_BLOCK]);
 

@@ -16,11 +16,35 @@
  * download-workdir.c  the workdir's files: names, writing, resume
  * download-seg.c    segments, init sections and keys on the fetcher;
  *                   disk space
+ * download-tail.c   tail splitting: a segment's remaining bytes as byte
+ *                   pieces on idle connections
  * download-merge.c  the remux + verify worker thread
  * download-feed.c   what that thread sees of the segments while the
  *                   download runs (merge while downloading)
  */
 enum item_state { IT_TODO, IT_RUNNING, IT_DONE, IT_SKIPPED };
+
+/* A byte piece of a segment: [start, end) of its body as served (the
+ * cipher text for AES-128, whose plain text lands at the same offsets). */
+struct dpiece {
+	int64_t start, end;
+	struct xfer *x;			/* fetching it; NULL: still to fetch */
+	bool done;
+};
+
+/*
+ * A segment fetched as pieces (split in the tail, or resumed with some
+ * done): they cover [0, len) in order without overlap, each written at
+ * its offset into the one .part file; the file takes its final name once
+ * every piece is done. A segment fetched by one request has none.
+ */
+struct dpieces {
+	int64_t len;
+	struct dpiece *v;
+	size_t n, cap;
+	bool whole_again;	/* the host refused a range: whole, once idle */
+	bool skip;		/* lossy: a piece failed; skipped, once idle */
+};
 
 struct dseg {
 	char *uri;
@@ -40,6 +64,7 @@ struct dseg {
 	bool gap;
 	enum item_state state;
 	int64_t size;			/* on disk, when done */
+	struct dpieces *pc;		/* NULL: fetched whole */
 };
 
 struct dmap {
@@ -99,7 +124,21 @@ struct xfer {				/* a segment or init section in flight */
 	char *part, *final;
 	struct crypt *cr;
 	struct fetch_handle *h;
-	int64_t written;
+	int64_t written;		/* plain bytes written, for progress */
+	/* The segment bytes it fetches: [start, end), end -1 until the
+	 * answer says (a whole segment); pos: the next one to come, wpos:
+	 * where the next plain byte goes in the file. */
+	int64_t start, end, pos, wpos;
+	/* AES-128 piece after the first: its request starts 16 bytes early,
+	 * and those are its IV (the cipher block before it). */
+	bool pre;
+	bool resized;			/* its file is not the pieces' size */
+	unsigned char iv[CRYPT_BLOCK];
+	size_t ivn;
+	/* The last 32 bytes of IV + cipher text: the last block and the one
+	 * before it, for the padding check of the segment's last piece. */
+	unsigned char last[2 * CRYPT_BLOCK];
+	size_t lastn;
 	unsigned char *buf;
 	size_t cap;
 	struct xfer *prev, *next;
@@ -270,13 +309,40 @@ void plan_live_step(struct download *d);
 void plan_next_due(const struct download *d, int64_t *due);
 void plan_free(struct download *d);
 
+/* The .part.pieces file of a segment fetched in pieces: its done pieces,
+ * saved after each (atomically), read back by workdir_resume. */
+char *workdir_pieces_path(const struct download *d, char kind, size_t idx);
+void workdir_save_pieces(struct download *d, const struct track *t,
+    size_t idx);
+
 /* download-seg.c */
+/* Starts a request for [start, end) of segment idx (end -1: the whole
+ * segment, length unknown); NULL when it could not (the reason is
+ * handled: paused or failed). */
+struct xfer *seg_xfer_start(struct download *d, struct track *t, long idx,
+    int64_t start, int64_t end);
 void seg_step(struct download *d);
 void seg_cancel_all(struct download *d);
 bool seg_all_done(const struct download *d);
 void seg_space_check(struct download *d);
 /* Lowers *due to the next space check while paused for space. */
 void seg_next_due(const struct download *d, int64_t *due);
+
+/* download-tail.c */
+struct dpieces *pieces_new(int64_t len);
+void pieces_free(struct dpieces *pc);
+/* Inserts [start, end) at position i (sorted); returns i. */
+size_t pieces_insert(struct dpieces *pc, size_t i, int64_t start,
+    int64_t end, bool done);
+/* The piece x fetches, or NULL. */
+struct dpiece *pieces_find(struct dpieces *pc, const struct xfer *x);
+bool pieces_all_done(const struct dpieces *pc);
+bool pieces_any_running(const struct dpieces *pc);
+bool pieces_any_todo(const struct dpieces *pc);
+bool pieces_any_done(const struct dpieces *pc);
+/* Free connections and no whole segment left to start: split the
+ * largest outstanding requests so that all finish together. */
+void tail_split(struct download *d);
 
 /* download-merge.c */
 /* Every segment is done: the merge runs (or goes on) alone. */

@@ -525,8 +525,10 @@ plan_free(struct download *d)
 		free(t->name);
 		free(t->characteristics);
 		small_free(&t->pl);
-		for (i = 0; i < t->nsegs; i++)
+		for (i = 0; i < t->nsegs; i++) {
 			free(t->segs[i].uri);
+			pieces_free(t->segs[i].pc);
+		}
 		for (j = 0; j < t->nmaps; j++)
 			free(t->maps[j].uri);
 		free(t->segs);

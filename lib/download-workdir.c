@@ -3,6 +3,7 @@
 
 #include <dirent.h>
 #include <fcntl.h>
+#include <inttypes.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -25,6 +26,22 @@
  * rendition), key-N.bin, and every finished seg-K-NNNNNN / init-K-N.mp4.
  * A new download on the same directory and URL reloads the playlists from
  * there and fetches only what is missing; .part files are removed.
+ *
+ * A segment fetched in byte pieces (tail splitting, download-tail.c) has,
+ * next to its seg-K-NNNNNN.part, a seg-K-NNNNNN.part.pieces once a piece
+ * is done (rewritten whole with file_write_atomic after each one, no
+ * fsync: the .part's bytes are written before, so after kill -9 the list
+ * never claims a byte the .part lacks):
+ *
+ *     m3u8nas-pieces 1
+ *     len L             the segment's body bytes (cipher text for AES)
+ *     done A B          [A, B) is in the .part, at offset A; sorted
+ *
+ * A resume keeps such a .part and fetches only the rest, as Range
+ * requests. The final name is given only when every piece is done (so a
+ * seg-K-NNNNNN is always whole), then the .pieces file is removed; one
+ * left over beside a finished segment, or without its .part, is stale
+ * and removed with the .part files.
  *
  * A fresh link of the same stream (only the query differs: a CDN's new
  * token; or any URL with fresh_link) cannot use the saved playlists: their
@@ -60,6 +77,12 @@ workdir_seg_path(const struct download *d, char kind, size_t idx)
 }
 
 char *
+workdir_pieces_path(const struct download *d, char kind, size_t idx)
+{
+	return workdir_path(d, "seg-%c-%06zu.part.pieces", kind, idx);
+}
+
+char *
 workdir_init_path(const struct download *d, char kind, size_t map)
 {
 	return workdir_path(d, "init-%c-%zu.mp4", kind, map);
@@ -72,6 +95,16 @@ is_seg_name(const char *name)
 	return strncmp(name, "seg-", 4) == 0 && strstr(name, ".part") == NULL;
 }
 
+/* A segment's done pieces (seg-K-NNNNNN.part.pieces): progress too. */
+static bool
+is_pieces_name(const char *name)
+{
+	size_t n = strlen(name);
+
+	return strncmp(name, "seg-", 4) == 0 && n > 12 &&
+	    strcmp(name + n - 12, ".part.pieces") == 0;
+}
+
 bool
 download_workdir_has_segments(const char *workdir)
 {
@@ -80,7 +113,7 @@ download_workdir_has_segments(const char *workdir)
 	bool yes = false;
 
 	while (dir != NULL && !yes && (de = readdir(dir)) != NULL)
-		yes = is_seg_name(de->d_name);
+		yes = is_seg_name(de->d_name) || is_pieces_name(de->d_name);
 	if (dir != NULL)
 		closedir(dir);
 	return yes;
@@ -254,6 +287,34 @@ workdir_save_info(struct download *d)
 	write_file(d, "source.url", d->url, strlen(d->url));
 }
 
+#define PIECES_MAGIC "m3u8nas-pieces 1\n"
+
+void
+workdir_save_pieces(struct download *d, const struct track *t, size_t idx)
+{
+	const struct dpieces *pc = t->segs[idx].pc;
+	char *path = workdir_pieces_path(d, t->kind, idx), *buf = NULL;
+	size_t len = 0, cap = 0, i;
+	struct err err;
+
+	buf = xgrow(buf, &cap, 64, 1);
+	len = (size_t)snprintf(buf, cap, PIECES_MAGIC "len %" PRId64 "\n",
+	    pc->len);
+	for (i = 0; i < pc->n; i++) {
+		if (!pc->v[i].done)
+			continue;
+		buf = xgrow(buf, &cap, len + 64, 1);
+		len += (size_t)snprintf(buf + len, cap - len, "done %" PRId64
+		    " %" PRId64 "\n", pc->v[i].start, pc->v[i].end);
+	}
+	/* No FILE_SYNC: kill -9 loses nothing written; a power cut only
+	 * costs the pieces (the segments themselves are not synced). */
+	if (file_write_atomic(AT_FDCWD, path, buf, len, 0644, 0, &err) < 0)
+		log_warnx("%s", err.msg);
+	free(buf);
+	free(path);
+}
+
 /* --- reading ------------------------------------------------------------ */
 
 /* The whole of a small workdir file, or NULL. */
@@ -270,6 +331,30 @@ read_file(struct download *d, const char *name, size_t max, size_t *lenp)
 	return buf;
 }
 
+/* name (a .part or .part.pieces) belongs to a segment resumed in pieces */
+static bool
+kept_part(const struct download *d, const char *name)
+{
+	char base[64], *p;
+	size_t i, n;
+	int k;
+
+	for (k = 0; k < d->ntracks; k++)
+		for (i = 0; i < d->tracks[k].nsegs; i++) {
+			if (d->tracks[k].segs[i].pc == NULL)
+				continue;
+			snprintf(base, sizeof(base), "seg-%c-%06zu.part",
+			    d->tracks[k].kind, i);
+			n = strlen(base);
+			p = strncmp(name, base, n) == 0 ? (char *)name + n :
+			    NULL;
+			if (p != NULL && (*p == '\0' ||
+			    strcmp(p, ".pieces") == 0))
+				return true;
+		}
+	return false;
+}
+
 static bool
 ours(const char *name, bool parts_only)
 {
@@ -279,7 +364,8 @@ ours(const char *name, bool parts_only)
 	int i;
 
 	if (parts_only)
-		return n > 5 && strcmp(name + n - 5, ".part") == 0;
+		return (n > 5 && strcmp(name + n - 5, ".part") == 0) ||
+		    is_pieces_name(name);
 	for (i = 0; prefixes[i] != NULL; i++)
 		if (strncmp(name, prefixes[i], strlen(prefixes[i])) == 0)
 			return true;
@@ -297,7 +383,8 @@ clean_workdir(struct download *d, bool parts_only)
 	if (dir == NULL)
 		return;
 	while ((de = readdir(dir)) != NULL) {
-		if (!ours(de->d_name, parts_only))
+		if (!ours(de->d_name, parts_only) ||
+		    (parts_only && kept_part(d, de->d_name)))
 			continue;
 		if (fstatat(dirfd(dir), de->d_name, &st,
 		    AT_SYMLINK_NOFOLLOW) == 0 && S_ISREG(st.st_mode))
@@ -307,6 +394,74 @@ clean_workdir(struct download *d, bool parts_only)
 }
 
 /* --- resume ------------------------------------------------------------- */
+
+/* The pieces a .part.pieces lists done, the gaps between them to fetch;
+ * NULL when there is no such file or it does not parse. */
+static struct dpieces *
+load_pieces(struct download *d, char kind, size_t idx)
+{
+	char *path = workdir_pieces_path(d, kind, idx), *text = NULL, *line;
+	char *save = NULL;
+	struct dpieces *pc = NULL;
+	int64_t len, a, b, at = 0;
+	size_t tlen;
+	int n;
+
+	if (file_read_bounded(AT_FDCWD, path, 1 << 20, &text, &tlen,
+	    NULL) != 0 || strncmp(text, PIECES_MAGIC,
+	    strlen(PIECES_MAGIC)) != 0)
+		goto out;
+	line = strtok_r(text + strlen(PIECES_MAGIC), "\n", &save);
+	n = 0;
+	if (line == NULL || sscanf(line, "len %" SCNd64 "%n", &len, &n) != 1 ||
+	    line[n] != '\0' || len <= 0)
+		goto out;
+	pc = pieces_new(len);
+	while ((line = strtok_r(NULL, "\n", &save)) != NULL) {
+		n = 0;
+		if (sscanf(line, "done %" SCNd64 " %" SCNd64 "%n", &a, &b,
+		    &n) != 2 || line[n] != '\0' || a < at || b <= a ||
+		    b > len) {
+			pieces_free(pc);
+			pc = NULL;
+			goto out;
+		}
+		if (a > at)
+			pieces_insert(pc, pc->n, at, a, false);
+		pieces_insert(pc, pc->n, a, b, true);
+		at = b;
+	}
+	if (at < len)
+		pieces_insert(pc, pc->n, at, len, false);
+out:
+	free(text);
+	free(path);
+	return pc;
+}
+
+/* A segment with no final file: its pieces, if a .part has some. */
+static void
+resume_pieces(struct download *d, struct track *t, size_t i)
+{
+	char *part = workdir_seg_path(d, t->kind, i), *tmp;
+	struct stat st;
+
+	tmp = xasprintf("%s.part", part);
+	free(part);
+	if (lstat(tmp, &st) == 0 && S_ISREG(st.st_mode)) {
+		t->segs[i].pc = load_pieces(d, t->kind, i);
+		if (t->segs[i].pc != NULL && (pieces_all_done(t->segs[i].pc) ||
+		    (t->segs[i].offset >= 0 &&
+		    t->segs[i].pc->len != t->segs[i].length))) {
+			/* whole but not renamed, or of another byte range:
+			 * fetched whole again */
+			pieces_free(t->segs[i].pc);
+			t->segs[i].pc = NULL;
+		}
+	}
+	free(tmp);
+}
+
 
 static void
 mark_done_files(struct download *d)
@@ -329,7 +484,8 @@ mark_done_files(struct download *d)
 				t->segs[i].state = IT_DONE;
 				t->segs[i].size = st.st_size;
 				d->done_bytes += st.st_size;
-			}
+			} else
+				resume_pieces(d, t, i);
 			free(path);
 		}
 		for (j = 0; j < t->nmaps; j++) {
@@ -575,8 +731,8 @@ workdir_adopt_done(struct download *d)
 			return;
 		}
 	workdir_adopt_free(d);
-	clean_workdir(d, true);
 	mark_done_files(d);
+	clean_workdir(d, true);
 	log_debug("resuming in %s with a fresh link", d->workdir);
 }
 
@@ -609,8 +765,8 @@ workdir_resume(struct download *d)
 		/* Nothing kept to compare with: start over. */
 	}
 	if (same && resume_tracks(d)) {
-		clean_workdir(d, true);
 		mark_done_files(d);
+		clean_workdir(d, true);
 		d->phase = PH_SEGMENTS;
 		d->state = DL_DOWNLOADING;
 		log_debug("resuming in %s", d->workdir);

@@ -121,8 +121,8 @@ void download_free(struct download *d);
 const char *download_state_name(enum download_state s);
 
 /*
- * True if workdir holds a finished segment, i.e. a later run on it would
- * resume rather than start over.
+ * True if workdir holds a finished segment or a segment's done pieces,
+ * i.e. a later run on it would resume rather than start over.
  */
 bool download_workdir_has_segments(const char *workdir);
 

@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -19,6 +20,7 @@
 #include "fetch.h"
 #include "log.h"
 #include "fetch-addr.h"
+#include "url.h"
 #include "xmalloc.h"
 
 #define EASY_POOL_MAX 64	/* idle easy handles kept for reuse */
@@ -34,12 +36,17 @@ struct fetch_handle {
 	char *url;
 	struct curl_slist *hdrs;
 	int64_t offset, length, max_bytes;
+	int64_t stop;			/* fetcher_shorten's cap, -1 none */
+	int64_t asked;			/* this attempt's range length */
+	int64_t total;			/* fetcher_total, -1 unknown */
 	struct fetch_sink sink;
 	int attempt;			/* retries done so far */
 	int64_t retry_at;		/* monotonic ms, in H_WAITING */
 	int64_t bytes;			/* delivered in this attempt */
 	int64_t seen;			/* received in this attempt */
 	bool status_checked, ranged_200;
+	bool stopped;			/* ended early at stop, on purpose */
+	bool range_bad;			/* a 206 of another range */
 	bool cancelled, too_big, sink_failed, refused;
 	bool paused;			/* held by the shared budget */
 	int turn_slot;			/* its place among the paused */
@@ -64,6 +71,9 @@ struct fetcher {
 	int64_t tokens_ms;		/* when tokens was last refilled */
 	int npaused;
 	unsigned turn;			/* whose turn it is to go first */
+	/* Hosts that answered a Range with a 200 or a wrong 206. */
+	char **norange;
+	size_t nnorange, capnorange;
 };
 
 static pthread_once_t curl_once = PTHREAD_ONCE_INIT;
@@ -327,6 +337,148 @@ fetcher_get_rate(const struct fetcher *f)
 	return f->rate_bps;
 }
 
+/* --- ranges ------------------------------------------------------------ */
+
+static bool
+host_in(const struct fetcher *f, const char *host)
+{
+	size_t i;
+
+	for (i = 0; i < f->nnorange; i++)
+		if (strcmp(f->norange[i], host) == 0)
+			return true;
+	return false;
+}
+
+/* Remembers that the URL's host does not honour Range. */
+static void
+norange_add(struct fetcher *f, const char *url)
+{
+	char *host = NULL;
+
+	if (url_scheme_host(url, NULL, &host, NULL) != 0)
+		return;
+	if (host_in(f, host)) {
+		free(host);
+		return;
+	}
+	log_debug("%s does not honour byte ranges: whole segments only", host);
+	f->norange = xgrow(f->norange, &f->capnorange, f->nnorange,
+	    sizeof(f->norange[0]));
+	f->norange[f->nnorange++] = host;
+}
+
+bool
+fetcher_ranges_refused(const struct fetcher *f, const char *url)
+{
+	char *host = NULL;
+	bool yes;
+
+	if (f->nnorange == 0)
+		return false;
+	if (url_scheme_host(url, NULL, &host, NULL) != 0)
+		return true;	/* no host to judge by: never split */
+	yes = host_in(f, host);
+	free(host);
+	return yes;
+}
+
+/* A response header's value, or NULL (curl keeps it). */
+static const char *
+header_of(CURL *e, const char *name)
+{
+	struct curl_header *hh = NULL;
+
+	if (curl_easy_header(e, name, 0, CURLH_HEADER, -1, &hh) != CURLHE_OK)
+		return NULL;
+	return hh->value;
+}
+
+/* "bytes A-B/T" (T may be "*": -1); false when it is not that. */
+static bool
+parse_content_range(const char *v, int64_t *a, int64_t *b, int64_t *total)
+{
+	int n = 0;
+
+	if (v == NULL || sscanf(v, "bytes %" SCNd64 "-%" SCNd64 "/%n", a, b,
+	    &n) != 2 || n == 0 || *a < 0 || *b < *a)
+		return false;
+	v += n;
+	if (strcmp(v, "*") == 0) {
+		*total = -1;
+		return true;
+	}
+	n = 0;
+	return sscanf(v, "%" SCNd64 "%n", total, &n) == 1 && v[n] == '\0' &&
+	    *total > *b;
+}
+
+/*
+ * The first body byte: what the answer is. A 206 must carry exactly the
+ * range asked for (start, end, a total past the end), else the request
+ * fails (range_bad) and the host is remembered; a 200 to a Range is cut
+ * to the range (on_write) and the host remembered too. Records the
+ * resource's total size for fetcher_total. false: refuse the body.
+ */
+static bool
+check_answer(struct fetch_handle *h)
+{
+	const char *enc, *cr, *ar;	/* each valid until the next header_of */
+	bool encoded;
+	curl_off_t cl = -1;
+	int64_t a, b, total, want_end;
+	long code = 0;
+
+	curl_easy_getinfo(h->easy, CURLINFO_RESPONSE_CODE, &code);
+	h->status_checked = true;
+	h->ranged_200 = h->offset >= 0 && code == 200;
+	/* Sizes and ranges are of the bytes as stored. */
+	enc = header_of(h->easy, "Content-Encoding");
+	encoded = enc != NULL && strcmp(enc, "identity") != 0;
+	if (code == 200 && !encoded &&
+	    curl_easy_getinfo(h->easy, CURLINFO_CONTENT_LENGTH_DOWNLOAD_T,
+	    &cl) == CURLE_OK && cl >= 0)
+		h->total = (int64_t)cl;
+	/* A 200 to a Range, or one that says it takes none. */
+	ar = code == 200 ? header_of(h->easy, "Accept-Ranges") : NULL;
+	if (h->ranged_200 || (ar != NULL && strcasecmp(ar, "none") == 0))
+		norange_add(h->f, h->url);
+	if (h->offset < 0 || code != 206)
+		return true;
+	want_end = h->asked >= 0 ? h->offset + h->asked - 1 : -1;
+	cr = header_of(h->easy, "Content-Range");
+	if (!encoded && parse_content_range(cr, &a, &b, &total) &&
+	    a == h->offset && (want_end >= 0 ? b == want_end :
+	    total >= 0 && b == total - 1)) {
+		h->total = total;
+		return true;
+	}
+	norange_add(h->f, h->url);
+	h->range_bad = true;
+	err_set(&h->err, "HTTP 206 with another range than asked for "
+	    "(Content-Range: %.80s) fetching %s", cr != NULL ? cr : "none",
+	    h->url);
+	return false;
+}
+
+void
+fetcher_shorten(struct fetcher *f, struct fetch_handle *h, int64_t bytes)
+{
+	(void)f;
+	if (bytes < h->bytes)
+		bytes = h->bytes;
+	h->stop = bytes;
+	/* A retry asks for the shortened range only. */
+	if (h->offset >= 0 && (h->length < 0 || h->length > bytes))
+		h->length = bytes;
+}
+
+int64_t
+fetcher_total(const struct fetch_handle *h)
+{
+	return h->total;
+}
+
 static size_t
 on_write(char *buf, size_t size, size_t n, void *arg)
 {
@@ -344,13 +496,10 @@ on_write(char *buf, size_t size, size_t n, void *arg)
 		h->f->npaused++;
 		return CURL_WRITEFUNC_PAUSE;
 	}
-	if (!h->status_checked) {
-		long code = 0;
-
-		curl_easy_getinfo(h->easy, CURLINFO_RESPONSE_CODE, &code);
-		h->ranged_200 = h->offset >= 0 && code == 200;
-		h->status_checked = true;
-	}
+	if (!h->status_checked && !check_answer(h))
+		return 0;
+	if (h->range_bad)
+		return 0;
 	if (h->ranged_200) {
 		int64_t start = h->offset - h->seen;
 
@@ -366,17 +515,23 @@ on_write(char *buf, size_t size, size_t n, void *arg)
 		if (len == 0)
 			return total;
 	}
+	if (h->stop >= 0 && h->bytes + (int64_t)len >= h->stop) {
+		/* Shortened: deliver up to stop, then end the transfer (a
+		 * write callback's 0; on_done makes it a success). */
+		len = (size_t)(h->stop - h->bytes);
+		h->stopped = true;
+	}
 	if (h->bytes + (int64_t)len > max) {
 		h->too_big = true;
 		return 0;
 	}
-	if (h->sink.data(h->sink.arg, buf, len, &h->err) < 0) {
+	if (len > 0 && h->sink.data(h->sink.arg, buf, len, &h->err) < 0) {
 		h->sink_failed = true;
 		return 0;
 	}
 	h->bytes += len;
 	h->f->bytes_total += len;
-	return total;
+	return h->stopped ? 0 : total;
 }
 
 /*
@@ -425,7 +580,9 @@ setup_easy(struct fetch_handle *h)
 	MUST(CURLOPT_SSLVERSION, (long)CURL_SSLVERSION_TLSv1_2);
 	if (o->ca_file != NULL)
 		MUST(CURLOPT_CAINFO, o->ca_file);
-	MAY(CURLOPT_ACCEPT_ENCODING, "");
+	/* A range is of the bytes as stored: no encoding to shift them. */
+	if (h->offset < 0)
+		MAY(CURLOPT_ACCEPT_ENCODING, "");
 	MUST(CURLOPT_CONNECTTIMEOUT, (long)o->connect_timeout_s);
 	MUST(CURLOPT_LOW_SPEED_LIMIT, (long)o->low_speed_limit);
 	MUST(CURLOPT_LOW_SPEED_TIME, (long)o->low_speed_time_s);
@@ -476,6 +633,7 @@ finish(struct fetch_handle *h, bool ok)
 		res.effective_url = xstrdup(h->url);
 	if (!ok)
 		res.err = h->err;
+	res.range_refused = h->range_bad;
 	if (h->prev != NULL)
 		h->prev->next = h->next;
 	else
@@ -500,6 +658,8 @@ start(struct fetch_handle *h)
 	h->easy = easy_get(h->f);
 	h->bytes = h->seen = 0;
 	h->status_checked = h->ranged_200 = false;
+	h->stopped = h->range_bad = false;
+	h->asked = h->length;	/* what setup_easy's Range says */
 	h->too_big = h->sink_failed = h->refused = false;
 	h->paused = false;
 	h->errbuf[0] = '\0';
@@ -532,6 +692,7 @@ fetcher_add(struct fetcher *f, const struct fetch_request *req,
 		h->hdrs = curl_slist_append(h->hdrs, req->headers[i]);
 	h->offset = req->offset;
 	h->length = req->offset >= 0 ? req->length : -1;
+	h->stop = h->total = -1;
 	h->max_bytes = req->max_bytes > 0 ? req->max_bytes :
 	    req->max_bytes < 0 ? f->opts.max_playlist_bytes :
 	    f->opts.max_segment_bytes;
@@ -628,7 +789,7 @@ classify(struct fetch_handle *h, CURLcode rc)
 	long code = 0;
 
 	curl_easy_getinfo(h->easy, CURLINFO_RESPONSE_CODE, &code);
-	if (h->sink_failed)
+	if (h->sink_failed || h->range_bad)
 		return;	/* h->err already says why, with its kind */
 	if (h->too_big || rc == CURLE_FILESIZE_EXCEEDED)
 		err_set(&h->err, "Response too large (over %" PRId64
@@ -658,6 +819,12 @@ on_done(struct fetcher *f, struct fetch_handle *h, CURLcode rc)
 		finish(h, false);
 		return;
 	}
+	/* Stopped at its shortened end on purpose: a success. */
+	if (h->stopped && h->bytes == h->stop && (rc == CURLE_WRITE_ERROR ||
+	    rc == CURLE_OK)) {
+		finish(h, true);
+		return;
+	}
 	if (rc == CURLE_OK && h->length >= 0 && h->bytes < h->length) {
 		err_setk(&h->err, ERR_TEMPORARY, "Short body (%" PRId64
 		    " of %" PRId64 " bytes) fetching %s", h->bytes, h->length,
@@ -670,7 +837,7 @@ on_done(struct fetcher *f, struct fetch_handle *h, CURLcode rc)
 	}
 	/* Only trouble a retry can cure is retried; a sink's own failure
 	 * (a full disk, a bad key) is never the server's. */
-	if (h->sink_failed || h->err.kind != ERR_TEMPORARY ||
+	if (h->sink_failed || h->range_bad || h->err.kind != ERR_TEMPORARY ||
 	    h->attempt >= f->opts.retries) {
 		finish(h, false);
 		return;
@@ -810,6 +977,9 @@ fetcher_free(struct fetcher *f)
 	}
 	for (i = 0; i < f->npool; i++)
 		curl_easy_cleanup(f->pool[i]);
+	for (i = 0; i < (int)f->nnorange; i++)
+		free(f->norange[i]);
+	free(f->norange);
 	curl_multi_cleanup(f->multi);
 	free((char *)f->opts.ca_file);
 	free(f);

@@ -62,6 +62,9 @@ struct fetch_result {
 	int64_t bytes;		/* body bytes delivered to the sink */
 	char *effective_url;	/* after redirects (valid in done only) */
 	struct err err;		/* why, when !ok */
+	/* A Range answered 206 with another Content-Range than asked for:
+	 * the host is now remembered as one that does not honour ranges. */
+	bool range_refused;
 };
 
 struct fetch_sink {
@@ -116,6 +119,22 @@ int fetcher_poll(struct fetcher *f, int timeout_ms,
 void fetcher_set_rate(struct fetcher *f, int64_t bytes_per_s);
 int64_t fetcher_get_rate(const struct fetcher *f);
 void fetcher_wakeup(struct fetcher *f);
+/*
+ * Tail splitting (download-seg.c). fetcher_shorten: the request delivers
+ * at most `bytes` body bytes from its start, then ends as a success (the
+ * transfer is cut: an HTTP/1.1 connection is closed, an HTTP/2 stream
+ * reset); a retry asks only for those. bytes must not exceed what it was
+ * asked for, nor be under what it already delivered.
+ * fetcher_total: the size of the whole resource as its answer said
+ * (Content-Range's total for a 206, Content-Length for a 200 without
+ * Content-Encoding), known once the first body byte arrived; -1 unknown.
+ * fetcher_ranges_refused: the URL's host answered a Range with a 200 or
+ * a 206 of another range: do not split its requests.
+ */
+void fetcher_shorten(struct fetcher *f, struct fetch_handle *h,
+    int64_t bytes);
+int64_t fetcher_total(const struct fetch_handle *h);
+bool fetcher_ranges_refused(const struct fetcher *f, const char *url);
 /* Total body bytes received over the fetcher's life. */
 int64_t fetcher_bytes_total(const struct fetcher *f);
 /* The options the fetcher runs with (defaults filled in). */

@@ -31,7 +31,8 @@ lib_libm3u8nas_a_SOURCES += lib/fetch-addr.c lib/fetch-addr.h \
 	lib/fetch.c \
 	lib/crypt.c lib/crypt.h \
 	lib/download.c lib/download-int.h lib/download-plan.c \
-	lib/download-seg.c lib/download-merge.c lib/download-feed.c \
+	lib/download-seg.c lib/download-tail.c lib/download-merge.c \
+	lib/download-feed.c \
 	lib/download-workdir.c
 
 # Job files, their checks, ids and JSON, control requests, the job store

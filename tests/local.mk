@@ -86,7 +86,7 @@ tests_unit_check_remux_bad_LDADD = $(UNIT_LDADD)
 TESTS += tests/integ/t-origin.sh
 EXTRA_DIST += tests/integ/origin.py tests/integ/mkstreams.sh \
 	tests/integ/t-origin.sh tests/integ/cues-check.py \
-	tests/integ/pacing-check.py
+	tests/integ/pacing-check.py tests/integ/ranges-check.py
 $(TEST_LOGS): tests/streams/.done
 tests/streams/.done: $(top_srcdir)/tests/integ/mkstreams.sh
 	$(AM_V_GEN)FFMPEG='$(FFMPEG)' $(SHELL) \
@@ -114,7 +114,8 @@ ENGINE_T = tests/integ/t-get-streams.sh tests/integ/t-get-quality.sh \
 	tests/integ/t-get-memory.sh tests/integ/t-get-diskfull.sh \
 	tests/integ/t-get-http.sh tests/integ/t-get-tracks.sh \
 	tests/integ/t-get-pacing.sh tests/integ/t-get-gap.sh \
-	tests/integ/t-get-h2.sh tests/integ/t-get-overlap.sh
+	tests/integ/t-get-h2.sh tests/integ/t-get-overlap.sh \
+	tests/integ/t-get-tail.sh
 TESTS += $(ENGINE_T)
 EXTRA_DIST += $(ENGINE_T)
 

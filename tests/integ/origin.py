@@ -6,11 +6,17 @@
 #       [--rate BYTES_PER_SEC] [--max-seconds S] [--max-requests N]
 #       [--log FILE] [--live-speed X] [--protect-referer R] [--protect-cookie C]
 #       [--tls-cert PEM --tls-key PEM] [--token-segments N]
+#       [--range honour|ignore|wrong]
 #
 # Binds 127.0.0.1 on an ephemeral port and writes the port to FILE (tmp +
 # rename) once listening; with --tls-cert/--tls-key it speaks HTTPS.  Serves
 # DIR over HTTP/1.1 keep-alive with single Range support; playlists have
-# "{{ORIGIN}}" replaced by http(s)://127.0.0.1:PORT.
+# "{{ORIGIN}}" replaced by http(s)://127.0.0.1:PORT.  --range ignore answers
+# every Range with the whole file (200), --range wrong with a 206 of the
+# bytes one past the start asked for (an honest Content-Range of another
+# range); set?range= changes it at run time.
+# The --log lines: "T GET PATH STATUS port=P [range=bytes=A-B] t0=T0 sent=N":
+# T when the answer was sent, T0 when the request was read, N body bytes.
 # Special trees:
 #   /protected/...   403 unless Referer == R and the Cookie header has C
 #   /ct/<x>          DIR/ct/<x> served as application/vnd.apple.mpegurl
@@ -42,6 +48,7 @@
 #       count=0: every request for P until /_ctl/clear-faults
 #   /_ctl/clear-faults
 #   /_ctl/set?latency_ms=N&rate=BYTES_PER_SEC   (rate 0 = unlimited)
+#            &range=honour|ignore|wrong
 #   /_ctl/live-reset[?name=N]      restart the live clock(s)
 #   /_ctl/quit                     stop the server
 # Exits by itself after --max-seconds or --max-requests, and on SIGTERM/SIGINT.
@@ -80,6 +87,7 @@ CTYPES = {
 }
 HLS_TYPE = CTYPES['.m3u8']
 SEGMENT_EXTS = ('.ts', '.m4s', '.mp4', '.m4a', '.aac')  # what a token counts
+RANGE_MODES = ('honour', 'ignore', 'wrong')
 FAULT_KINDS = ('500', '503', '403', '404', 'reset', 'stall', 'truncate')
 
 
@@ -92,6 +100,7 @@ class State:
         self.root = os.path.realpath(args.root)
         self.latency_ms = args.latency_ms
         self.rate = args.rate
+        self.range_mode = args.range
         self.reset()
         self.faults = {}        # path -> [kind, remaining]
         self.live_start = {}    # name -> monotonic time of first request
@@ -427,6 +436,10 @@ class Handler(BaseHTTPRequestHandler):
                         st.latency_ms = max(0, int(one('latency_ms')))
                     if one('rate') is not None:
                         st.rate = max(0, int(one('rate')))
+                    if one('range') is not None:
+                        if one('range') not in RANGE_MODES:
+                            raise ValueError('range')
+                        st.range_mode = one('range')
                     body = 'ok'
                 except ValueError:
                     body = None
@@ -539,6 +552,11 @@ class Handler(BaseHTTPRequestHandler):
         else:
             size = os.fstat(src.fileno()).st_size
         rng = parse_range(self.headers.get('Range'), size)
+        mode = self.state.range_mode
+        if mode == 'ignore' and rng != 'bad':
+            rng = None
+        elif mode == 'wrong' and isinstance(rng, tuple) and rng[0] < rng[1]:
+            rng = (rng[0] + 1, rng[1])
         if rng == 'bad':
             self.send_simple(416, 'range not satisfiable\n',
                              extra={'Content-Range': 'bytes */%d' % size})
@@ -624,6 +642,9 @@ def main():
     ap.add_argument('--protect-cookie', default='session=letmein')
     ap.add_argument('--tls-cert', help='serve HTTPS with this PEM cert')
     ap.add_argument('--tls-key', help='and this PEM key')
+    ap.add_argument('--range', choices=RANGE_MODES, default='honour',
+                    help='honour Range, ignore it (200), or answer another '
+                    'range (206)')
     ap.add_argument('--token-segments', type=int, default=0,
                     help='a /signed/ token expires after N segments '
                     '(0 = never)')

@@ -197,6 +197,56 @@ START_TEST(reset_starts_over)
 }
 END_TEST
 
+/*
+ * Tail splitting: a segment cut in pieces at 16-byte boundaries, each
+ * decrypted raw with the cipher block before it as IV, the last block
+ * checked and unpadded alone, gives the plaintext back, whatever the cuts.
+ */
+static const size_t cuts[][3] = {
+	{ 16, 0, 0 }, { 16, 32, 0 }, { 512, 1024, 4080 }, { 4096, 0, 0 },
+};
+
+START_TEST(pieces_match_whole)
+{
+	unsigned char key[16], iv[16], *plain, *enc, *out;
+	size_t enclen, at = 0, n, last, i;
+	struct crypt *c;
+	struct err err;
+
+	unhex(key_hex, key);
+	unhex(iv_hex, iv);
+	make_case(4100, &plain, &enc, &enclen);
+	out = malloc(enclen);
+	for (i = 0; i <= 3; i++) {
+		size_t end = i < 3 && cuts[_i][i] != 0 ? cuts[_i][i] : enclen;
+
+		c = crypt_new_raw(key, 16, at == 0 ? iv : enc + at - 16, &err);
+		ck_assert_ptr_nonnull(c);
+		/* odd chunks: the cipher buffers partial blocks */
+		ck_assert_int_eq(crypt_update(c, enc + at, 7, out + at, &n,
+		    &err), 0);
+		ck_assert_int_eq(crypt_update(c, enc + at + 7, end - at - 7,
+		    out + at + n, &n, &err), 0);
+		crypt_free(c);
+		at = end;
+		if (end == enclen)
+			break;
+	}
+	ck_assert_int_eq(crypt_last_block_len(key, enc + enclen - 32,
+	    enc + enclen - 16, &last, &err), 0);
+	ck_assert_uint_eq(enclen - 16 + last, 4100);
+	ck_assert(memcmp(out, plain, 4100) == 0);
+	/* another key: the padding check of the last block fails */
+	key[0] ^= 1;
+	ck_assert_int_eq(crypt_last_block_len(key, enc + enclen - 32,
+	    enc + enclen - 16, &last, &err), -1);
+	ck_assert(strstr(err.msg, "bad padding") != NULL);
+	free(out);
+	free(plain);
+	free(enc);
+}
+END_TEST
+
 static Suite *
 crypt_suite(void)
 {
@@ -211,6 +261,8 @@ crypt_suite(void)
 	tcase_add_loop_test(tc, iv_from_sequence, 0,
 	    sizeof(iv_cases) / sizeof(iv_cases[0]));
 	tcase_add_test(tc, reset_starts_over);
+	tcase_add_loop_test(tc, pieces_match_whole, 0,
+	    sizeof(cuts) / sizeof(cuts[0]));
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -56,21 +56,48 @@ END_TEST
 /*
  * A local origin: "GET /NNN" is answered with status NNN and a two-byte
  * body, one connection at a time, until the test's process ends.
+ * "GET /cr/CR" answers 206 "abcde" with Content-Range CR ('_' for a
+ * space; "-": none); "GET /whole" 200 with the 1000 bytes of whole_body.
  */
+static char whole_body[1001];
+
+static int
+answer_of(const char *req, char *resp, size_t max)
+{
+	char cr[128], *p;
+	int code;
+
+	if (sscanf(req, "GET /cr/%127s", cr) == 1) {
+		for (p = cr; *p != '\0'; p++)
+			if (*p == '_')
+				*p = ' ';
+		return snprintf(resp, max, "HTTP/1.1 206 X\r\n%s%s%s"
+		    "Content-Length: 5\r\nConnection: close\r\n\r\nabcde",
+		    strcmp(cr, "-") != 0 ? "Content-Range: " : "",
+		    strcmp(cr, "-") != 0 ? cr : "",
+		    strcmp(cr, "-") != 0 ? "\r\n" : "");
+	}
+	if (strncmp(req, "GET /whole ", 11) == 0)
+		return snprintf(resp, max, "HTTP/1.1 200 X\r\n"
+		    "Content-Length: 1000\r\nConnection: close\r\n\r\n%s",
+		    whole_body);
+	if (sscanf(req, "GET /%d", &code) != 1)
+		code = 400;
+	return snprintf(resp, max, "HTTP/1.1 %d X\r\n"
+	    "Content-Length: 2\r\nConnection: close\r\n\r\nok", code);
+}
+
 static void *
 origin_main(void *arg)
 {
-	int lfd = *(int *)arg, fd, code;
-	char req[1024], resp[256];
+	int lfd = *(int *)arg, fd;
+	char req[1024], resp[2048];
 	ssize_t n;
 
 	while ((fd = accept(lfd, NULL, NULL)) >= 0) {
 		n = read(fd, req, sizeof(req) - 1);
 		req[n > 0 ? n : 0] = '\0';
-		if (sscanf(req, "GET /%d", &code) != 1)
-			code = 400;
-		n = snprintf(resp, sizeof(resp), "HTTP/1.1 %d X\r\n"
-		    "Content-Length: 2\r\nConnection: close\r\n\r\nok", code);
+		n = answer_of(req, resp, sizeof(resp));
 		if (write(fd, resp, n) != n)
 			break;
 		close(fd);
@@ -172,6 +199,132 @@ START_TEST(error_kinds)
 }
 END_TEST
 
+/* A 206 must say exactly the range asked for: bytes 10-14. */
+static const struct {
+	const char *path;
+	bool ok;
+	int64_t total;
+} range_cases[] = {
+	{ "/cr/bytes_10-14/100", true, 100 },
+	{ "/cr/bytes_10-14/*", true, -1 },
+	{ "/cr/bytes_11-15/100", false, -1 },
+	{ "/cr/bytes_10-15/100", false, -1 },
+	{ "/cr/bytes_10-14/14", false, -1 },
+	{ "/cr/bytes_10-14/100x", false, -1 },
+	{ "/cr/items_10-14/100", false, -1 },
+	{ "/cr/-", false, -1 },
+};
+
+struct ranged {
+	struct answer a;
+	struct fetch_handle *h;
+	int64_t total;
+	bool refused;
+};
+
+static int
+ranged_data(void *arg, const char *buf, size_t len, struct err *err)
+{
+	struct ranged *r = arg;
+
+	r->total = fetcher_total(r->h);
+	return fetch_buffer_sink_data(&r->a.buf, buf, len, err);
+}
+
+static void
+ranged_done(void *arg, const struct fetch_result *res)
+{
+	struct ranged *r = arg;
+
+	r->refused = res->range_refused;
+	on_done(&r->a, res);
+}
+
+/* Fetches path (offset/length; shorten >= 0: fetcher_shorten at once). */
+static void
+ranged_get(struct ranged *r, struct fetcher **fp, const char *path,
+    int64_t offset, int64_t length, int64_t shorten, char *url, size_t max)
+{
+	struct fetcher_opts o = { .connect_timeout_s = 5, .retries = 0,
+	    .allow_private = true };
+	struct fetch_sink sink = { ranged_data, fetch_buffer_sink_reset,
+	    ranged_done, r };
+	struct fetch_request req = { .offset = offset, .length = length };
+	int port = origin_start(true);
+
+	memset(r, 0, sizeof(*r));
+	r->total = -2;
+	*fp = fetcher_new(&o);
+	snprintf(url, max, "http://127.0.0.1:%d%s", port, path);
+	req.url = url;
+	r->h = fetcher_add(*fp, &req, &sink);
+	if (shorten >= 0)
+		fetcher_shorten(*fp, r->h, shorten);
+	while (!r->a.done)
+		fetcher_poll(*fp, 100, NULL, 0);
+}
+
+START_TEST(range_checked)
+{
+	struct fetcher *f;
+	struct ranged r;
+	char url[256];
+
+	ranged_get(&r, &f, range_cases[_i].path, 10, 5, -1, url, sizeof(url));
+	ck_assert_msg(r.a.ok == range_cases[_i].ok, "%s: %s",
+	    range_cases[_i].path, r.a.err.msg);
+	ck_assert(r.refused == !range_cases[_i].ok);
+	ck_assert(fetcher_ranges_refused(f, url) == !range_cases[_i].ok);
+	if (r.a.ok) {
+		ck_assert_int_eq(r.total, range_cases[_i].total);
+		ck_assert_uint_eq(r.a.buf.len, 5);
+	} else
+		ck_assert(strstr(r.a.err.msg, "another range") != NULL);
+	free(r.a.buf.data);
+	fetcher_free(f);
+}
+END_TEST
+
+/* A 200 to a Range: cut to the range, the host remembered. */
+START_TEST(range_200_cut_and_remembered)
+{
+	struct fetcher *f;
+	struct ranged r;
+	char url[256];
+
+	memset(whole_body, 'w', 1000);
+	memcpy(whole_body + 10, "RANGE", 5);
+	ranged_get(&r, &f, "/whole", 10, 5, -1, url, sizeof(url));
+	ck_assert(r.a.ok);
+	ck_assert_uint_eq(r.a.buf.len, 5);
+	ck_assert(memcmp(r.a.buf.data, "RANGE", 5) == 0);
+	ck_assert(fetcher_ranges_refused(f, url));
+	ck_assert_int_eq(r.total, 1000);
+	free(r.a.buf.data);
+	fetcher_free(f);
+}
+END_TEST
+
+/* fetcher_shorten: the body stops there, and it is a success. */
+START_TEST(shortened_is_a_clean_end)
+{
+	struct fetcher *f;
+	struct ranged r;
+	char url[256];
+	int i;
+
+	for (i = 0; i < 1000; i++)
+		whole_body[i] = (char)('a' + i % 26);
+	ranged_get(&r, &f, "/whole", -1, 0, 300, url, sizeof(url));
+	ck_assert_msg(r.a.ok, "%s", r.a.err.msg);
+	ck_assert_uint_eq(r.a.buf.len, 300);
+	ck_assert(memcmp(r.a.buf.data, whole_body, 300) == 0);
+	ck_assert(!fetcher_ranges_refused(f, url));
+	free(r.a.buf.data);
+	fetcher_free(f);
+}
+END_TEST
+
 static const struct {
 	const char *url;
 	const char *title;
@@ -227,6 +380,10 @@ fetch_suite(void)
 	tcase_add_test(tc, title_is_bounded);
 	tcase_add_loop_test(tc, error_kinds, 0,
 	    sizeof(kind_cases) / sizeof(kind_cases[0]));
+	tcase_add_loop_test(tc, range_checked, 0,
+	    sizeof(range_cases) / sizeof(range_cases[0]));
+	tcase_add_test(tc, range_200_cut_and_remembered);
+	tcase_add_test(tc, shortened_is_a_clean_end);
 	suite_add_tcase(s, tc);
 	return s;
 }
