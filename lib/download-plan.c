@@ -141,7 +141,9 @@ merge_segments(struct download *d, struct track *t,
 			else
 				crypt_iv_from_sequence(s->sequence, g->iv);
 		}
-		if (s->map >= 0)
+		/* A gap's init section is not needed: one that only gaps
+		 * use (an ad break's) is never fetched. */
+		if (s->map >= 0 && !g->gap)
 			g->map = map_intern(t, &pl->maps[s->map]);
 		t->last_seq = s->sequence;
 		had = true;

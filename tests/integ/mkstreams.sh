@@ -13,12 +13,12 @@
 #   source_video=F source_audio=F   (altaudio) separate references per stream
 #   plus informational keys (encrypted=, variants=, best=, live=, ...)
 # Streams: plain aes aes-noiv fmp4 byterange master altaudio disc abs
-# protected live/one live/loop ct bad tracks tracks-fmp4 gap gap-disc live/gap.  Idempotent and safe to run concurrently (flock).
+# protected live/one live/loop ct bad tracks tracks-fmp4 gap gap-disc gap-map live/gap.  Idempotent and safe to run concurrently (flock).
 # Needs ffmpeg ($FFMPEG) and openssl; 320x240 ultrafast encodes, a few seconds.
 set -eu
 
 # Bump when the stream set changes: an older OUTDIR/.done is then remade.
-VERSION=6
+VERSION=7
 FF=${FFMPEG:-ffmpeg}
 FFQ="$FF -nostdin -hide_banner -loglevel error -y"
 X264="-c:v libx264 -preset ultrafast -profile:v baseline -level 3.0 -pix_fmt yuv420p -sc_threshold 0"
@@ -467,6 +467,22 @@ mk_gap() {
 		live=1 window=3 'pieces=seg0.ts seg1.ts seg2.ts|seg4.ts seg5.ts'
 }
 
+# gap-map: fmp4's segments with seg1 a gap under an init section of its
+# own (an ad break's, absent on the origin): a map that only gaps use is
+# never fetched.
+mk_gap_map() {
+	d=$OUT/gap-map
+	newdir "$d"
+	cp "$OUT/fmp4"/init.mp4 "$OUT/fmp4"/seg*.m4s "$OUT/fmp4/source.ts" "$d/"
+	awk '/^seg1\.m4s$/ { print; print "#EXT-X-MAP:URI=\"init.mp4\""; next }
+		/^#EXTINF/ && ++i == 2 { print "#EXT-X-MAP:URI=\"ad-init.mp4\"" }
+		{ print }' "$OUT/fmp4/index.m3u8" >"$d/index.m3u8"
+	mark_gaps "$d" 1
+	grep -c '^#EXT-X-MAP' "$d/index.m3u8" | grep -qx 3 || die "gap-map: maps"
+	expect "$d" video=1 audio=1 duration=10.0 segments=5 gap_seconds=2.0 \
+		container=fmp4 'pieces=seg0.m4s|seg2.m4s seg3.m4s seg4.m4s'
+}
+
 # big OUTDIR SIZE_MB: a 10 s noisy 640x360 clip at a high bitrate, looped by
 # stream copy to about SIZE_MB, cut into 5 s segments.
 mk_big() {
@@ -533,5 +549,6 @@ mk_ct
 mk_bad
 mk_tracks
 mk_gap
+mk_gap_map
 echo "$VERSION" >"$OUT/.done.tmp"
 mv "$OUT/.done.tmp" "$OUT/.done"

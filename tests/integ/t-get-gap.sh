@@ -193,6 +193,31 @@ done
 check_pieces f.mp4 "$sd/gap" src
 echo "ok: fresh link"
 
+# --- fMP4, the gap under an init section of its own: that one never fetched ----
+origin_ctl reset-stats >/dev/null
+"$M3U8NAS" get --allow-private -o map.mp4 "$ORIGIN/gap-map/index.m3u8" \
+	>map.stdout 2>map.stderr || fail "gap-map: exit $?: $(cat map.stderr)"
+grep -q '(2.0 s missing in the source: EXT-X-GAP)$' map.stdout ||
+	fail "gap-map: last line: $(tail -n 1 map.stdout)"
+no_gap_requests "$sd/gap-map" /gap-map
+[ "$(origin_count /gap-map/ad-init.mp4)" -eq 0 ] ||
+	fail "gap-map: the gap's own init section was fetched"
+[ "$(origin_count /gap-map/init.mp4)" -eq 1 ] ||
+	fail "gap-map: init.mp4 fetched $(origin_count /gap-map/init.mp4) times"
+# Each piece as one fragmented MP4 (the init section, then its fragments).
+cat "$sd/gap-map/init.mp4" "$sd/gap-map/seg0.m4s" >p1.mp4
+cat "$sd/gap-map/init.mp4" "$sd/gap-map/seg2.m4s" "$sd/gap-map/seg3.m4s" \
+	"$sd/gap-map/seg4.m4s" >p2.mp4
+for k in v a; do
+	frames $k map.mp4 >got.$k || fail "gap-map: cannot read its $k"
+	{ frames $k p1.mp4 && frames $k p2.mp4; } >want.$k ||
+		fail "gap-map: cannot read the pieces' $k"
+	[ "$(wc -l <want.$k)" -gt 20 ] || fail "gap-map: few $k frames"
+	cmp -s got.$k want.$k || fail "gap-map: its $k frames are not the" \
+		"pieces' ($(wc -l <got.$k) vs $(wc -l <want.$k))"
+done
+echo "ok: a gap's own init section is not fetched"
+
 # --- live: a gap in the sliding window ---------------------------------------
 origin_ctl live-reset >/dev/null
 "$M3U8NAS" get --allow-private -o live.mp4 "$ORIGIN/live/gap/index.m3u8" \
