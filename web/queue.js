@@ -225,7 +225,8 @@ function fillDetail(job) {
   $('d-title').textContent = fmt.name(job);
   $('d-status').textContent = `${fmt.STATUS_LABEL[job.status] ?? job.status} · ${(job.progress ?? 0).toFixed(1)}%` +
     (job.segments_total ? ` · ${job.segments_done}/${job.segments_total} segments` : '') +
-    (job.retry_count ? ` · retried ${job.retry_count}×` : '');
+    (job.retry_count ? ` · retried ${job.retry_count}×` : '') +
+    (job.gap_seconds > 0 ? ` · ${job.gap_seconds.toFixed(1)} s missing in the source (EXT-X-GAP)` : '');
   $('d-source').textContent = job.source_page || job.referer || fmt.site(job) || '—';
   $('d-url').textContent = state.showTokens ? job.url : fmt.hideQuery(job.url);
   $('d-url-show').textContent = state.showTokens ? 'hide tokens' : 'show tokens';
