@@ -344,8 +344,11 @@ show(struct download *d, bool tty, int64_t *last, bool final)
 
 	if (!final && now - *last < (tty ? TTY_REDRAW_MS : PLAIN_EVERY_MS))
 		return;
-	*last = now;
 	download_get_progress(d, &p);
+	/* A log gets no "0/0 segments" line before the playlist is read. */
+	if (!final && !tty && p.state == DL_STARTING && p.segments_total == 0)
+		return;
+	*last = now;
 	progress_line(&p, line, sizeof(line));
 	if (tty)	/* the bar lives on the terminal, on stderr */
 		fprintf(stderr, "\r\033[K%s%s", line, final ? "\n" : "");

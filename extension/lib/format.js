@@ -306,11 +306,14 @@ export function isTerminal(status) {
 }
 
 // jobLine - one line summing a job up: "42% · 85/200 segments · 1.2 MB/s ·
-// ETA 1:05" while it runs, "Completed · 120 MB", "Failed: <error>".
+// ETA 1:05" while it runs, "Completed · 120 MB" (and the seconds the
+// source lacks, EXT-X-GAP), "Failed: <error>".
 export function jobLine(job) {
   switch (job.status) {
   case 'completed':
-    return `Completed · ${formatBytes(job.size_bytes)}`;
+    // A gap (EXT-X-GAP) is no failure, but the person should know.
+    return `Completed · ${formatBytes(job.size_bytes)}` +
+      (job.gap_seconds > 0 ? ` · ${job.gap_seconds.toFixed(1)} s missing in the source` : '');
   case 'failed':
     return `Failed: ${job.error || 'unknown error'}`;
   case 'cancelled':

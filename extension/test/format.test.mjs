@@ -99,6 +99,8 @@ test('jobLine and isTerminal', () => {
     [{ status: 'merging', progress: 100, segments_done: 200, segments_total: 200 }, '100% · 200/200 segments · merging', false],
     [{ status: 'paused', error: 'disk full' }, 'Paused: disk full', false],
     [{ status: 'completed', size_bytes: 123456789 }, 'Completed · 123 MB', true],
+    [{ status: 'completed', size_bytes: 123456789, gap_seconds: 0 }, 'Completed · 123 MB', true],
+    [{ status: 'completed', size_bytes: 123456789, gap_seconds: 4 }, 'Completed · 123 MB · 4.0 s missing in the source', true],
     [{ status: 'failed', error: 'HTTP 403 Access denied' }, 'Failed: HTTP 403 Access denied', true],
     [{ status: 'failed', error: null }, 'Failed: unknown error', true],
     [{ status: 'cancelled' }, 'Cancelled', true],
