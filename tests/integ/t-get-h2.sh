@@ -71,6 +71,7 @@ http {
 		ssl_certificate $W/server.pem;
 		ssl_certificate_key $W/server.key;
 		root $sd;
+		location ~ ^/big-[0-9]+/.*\.ts\$ { limit_rate 1m; }
 		location ~ \.(ts|m4s)\$ { limit_rate 128k; }
 	}
 }
@@ -187,6 +188,26 @@ get_h2 aes aes index.m3u8 5 --cacert ca.pem
 get_h2 fmp4 fmp4 index.m3u8 5 --cacert "$W/ca.pem"
 get_h2 master master index.m3u8 5 --cacert ca.pem
 grep -q ' "GET /master/v2/index.m3u8 ' master.log || fail "master: not the best variant"
+
+# Tail splitting over HTTP/2: two ~5 MB segments on -j 8 leave six
+# connections' worth idle, so the segments are cut into Range pieces at
+# once; every piece is a stream of the one connection (a cut resets a
+# stream, never the connection), and the video is the source's.
+big=$(sh "$top_srcdir/tests/integ/mkstreams.sh" --big "$sd" 10) ||
+	fail "mkstreams --big"
+n0=$(wc -l <"$LOG")
+"$M3U8NAS" get --allow-private -j 8 --cacert ca.pem -o big.mp4 \
+	"$H/big-10/index.m3u8" >big.out 2>big.err || fail "big: $(cat big.err)"
+wait_for "[ \$(log_since $n0 | grep -c '\.ts HTTP/') -ge 2 ]" 20 ||
+	fail "big: nginx logged no segments"
+log_since "$n0" >big.log
+pieces=$(awk '$4 == 206 && $NF != "\"-\""' big.log | wc -l)
+conns=$(awk '{ print $2 }' big.log | sort -u | wc -l)
+echo "big: $(wc -l <big.log) requests, $pieces Range pieces, on $conns connection(s)"
+[ "$pieces" -ge 2 ] || fail "big: not split into Range pieces: $(cat big.log)"
+[ "$conns" -eq 1 ] || fail "big: $conns connections, want 1: $(cat big.log)"
+! grep -v '^HTTP/2.0 ' big.log | grep -q . || fail "big: not all HTTP/2.0"
+assert_same_media big.mp4 "$big"
 
 # The same CA from the configuration's tls_ca_file.
 printf 'tls_ca_file = "%s";\n' "$W/ca.pem" >ca.conf
