@@ -247,7 +247,7 @@ struct download {
 	/* Resume files not yet written (workdir_flush); flushed: written
 	 * at once from now on. flush_armed: segment requests were queued
 	 * in the last step, so they are on the wire at the next. */
-	struct pending_file *pending;
+	struct pending_file *pending, **pending_tail;
 	bool flushed, flush_armed;
 };
 

@@ -497,6 +497,8 @@ plan_live_step(struct download *d)
 void
 plan_next_due(const struct download *d, int64_t *due)
 {
+	int64_t end = d->started_ms + (int64_t)d->live_max_seconds * 1000;
+	bool live = false;
 	int i;
 
 	for (i = 0; i < d->ntracks; i++) {
@@ -504,13 +506,12 @@ plan_next_due(const struct download *d, int64_t *due)
 
 		if (t->endlist)
 			continue;
+		live = true;
 		if (t->pl.state == IT_TODO && t->next_reload_ms < *due)
 			*due = t->next_reload_ms;
-		if (d->live_max_seconds > 0 && d->started_ms +
-		    (int64_t)d->live_max_seconds * 1000 < *due)
-			*due = d->started_ms + (int64_t)d->live_max_seconds *
-			    1000;
 	}
+	if (live && d->live_max_seconds > 0 && end < *due)
+		*due = end;
 }
 
 void

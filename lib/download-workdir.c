@@ -159,7 +159,7 @@ static void
 write_file(struct download *d, const char *name, const void *data,
     size_t len)
 {
-	struct pending_file *p, **tail;
+	struct pending_file *p;
 
 	if (d->flushed) {
 		write_now(d, name, data, len);
@@ -170,41 +170,38 @@ write_file(struct download *d, const char *name, const void *data,
 	p->data = xmalloc(len + 1);
 	memcpy(p->data, data, len);
 	p->len = len;
-	for (tail = &d->pending; *tail != NULL; tail = &(*tail)->next)
-		;
-	*tail = p;
+	*(d->pending_tail != NULL ? d->pending_tail : &d->pending) = p;
+	d->pending_tail = &p->next;
 }
 
+/* Empties the list, writing each file first when `write`. */
 static void
-pending_free(struct pending_file *p)
+pending_drain(struct download *d, bool write)
 {
-	free(p->name);
-	free(p->data);
-	free(p);
+	struct pending_file *p;
+
+	while ((p = d->pending) != NULL) {
+		d->pending = p->next;
+		if (write)
+			write_now(d, p->name, p->data, p->len);
+		free(p->name);
+		free(p->data);
+		free(p);
+	}
+	d->pending_tail = NULL;
 }
 
 void
 workdir_flush(struct download *d)
 {
-	struct pending_file *p;
-
 	d->flushed = true;
-	while ((p = d->pending) != NULL) {
-		d->pending = p->next;
-		write_now(d, p->name, p->data, p->len);
-		pending_free(p);
-	}
+	pending_drain(d, true);
 }
 
 void
 workdir_pending_free(struct download *d)
 {
-	struct pending_file *p;
-
-	while ((p = d->pending) != NULL) {
-		d->pending = p->next;
-		pending_free(p);
-	}
+	pending_drain(d, false);
 }
 
 void

@@ -201,7 +201,8 @@ EXTRA_DIST += tests/integ/httpd-lib.sh tests/integ/t-httpd-frame.sh tests/integ/
 
 # The browser extension
 TESTS += tests/integ/t-ext-unit.sh tests/integ/t-ext-e2e.sh
-EXTRA_DIST += tests/integ/t-ext-unit.sh tests/integ/t-ext-e2e.sh
+EXTRA_DIST += tests/integ/t-ext-unit.sh tests/integ/t-ext-e2e.sh \
+	tests/integ/e2e-lib.sh
 
 # The Debian package, units, config documentation
 DEB_T = tests/integ/t-deb-confdoc.sh tests/integ/t-deb-fsmount.sh \

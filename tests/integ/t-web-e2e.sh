@@ -18,63 +18,11 @@ skip() {
 : "${top_srcdir:?}" "${top_builddir:?}"
 src=$(cd "$top_srcdir" && pwd)
 build=$(cd "$top_builddir" && pwd)
-command -v node >/dev/null 2>&1 || skip "node not found"
-chromium=${CHROMIUM:-/usr/bin/chromium}
-[ -x "$chromium" ] || skip "no Chromium at $chromium (apt-get install chromium)"
-ffmpeg=${FFMPEG:-ffmpeg}
-command -v "$ffmpeg" >/dev/null 2>&1 || skip "ffmpeg not found"
-command -v curl >/dev/null 2>&1 || skip "curl not found"
 command -v sqlite3 >/dev/null 2>&1 || skip "sqlite3 not found"
 python=${PYTHON3:-python3}
 command -v "$python" >/dev/null 2>&1 || skip "python3 not found"
-httpd=$build/helper/m3u8nas-httpd
-spoold=$build/spooler/m3u8nas-spoold
-[ -x "$httpd" ] || skip "$httpd not built"
-[ -x "$spoold" ] || skip "$spoold not built"
-
-# playwright-core: a developer's `npm ci` in extension/, else our own copy.
-if [ -f "$src/extension/node_modules/playwright-core/package.json" ]; then
-	pw=$src/extension
-else
-	pw=$build/web-e2e/npm
-	if [ ! -f "$pw/node_modules/playwright-core/package.json" ]; then
-		command -v npm >/dev/null 2>&1 || skip "npm not found"
-		mkdir -p "$pw"
-		cp "$src/extension/package.json" "$src/extension/package-lock.json" "$pw/"
-		chmod u+w "$pw/package.json" "$pw/package-lock.json"
-		(cd "$pw" && PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 npm ci --no-audit \
-			--no-fund --loglevel=error) || skip "npm ci of playwright-core failed"
-	fi
-fi
-
-out=$build/web-e2e
-mkdir -p "$out"
-rm -rf "$out/shots"
-tmp=$(mktemp -d "${TMPDIR:-/tmp}/t-web-e2e.XXXXXX")
-pids=""
-cleanup() {
-	status=$?
-	for p in $pids; do
-		kill "$p" 2>/dev/null || true
-	done
-	for p in $pids; do
-		wait "$p" 2>/dev/null || true
-	done
-	if [ "$status" != 0 ] && [ "$status" != 77 ]; then
-		for f in "$tmp"/*.log; do
-			[ -f "$f" ] && { echo "=== $f"; tail -40 "$f"; }
-		done
-	fi
-	[ -d "$tmp/shots" ] && mv "$tmp/shots" "$out/shots"
-	rm -rf "$tmp"
-}
-trap cleanup EXIT
-trap 'exit 1' INT TERM
-
-free_port() {
-	node -e 'const s = require("net").createServer();
-s.listen(0, "127.0.0.1", () => { console.log(s.address().port); s.close(); });'
-}
+E2E=web-e2e
+. "$src/tests/integ/e2e-lib.sh"
 
 # slow/: 30 one-second segments (fetched slowly: the origin paces each
 # request); master.m3u8: two 4-second variants, 160x90 and 320x180.
